@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Herald.Protocol;
+
+/// <summary>JSON-RPC error codes used by A2A (spec 5.4 and 9.5).</summary>
+public static class A2AErrorCodes
+{
+    public const int ParseError = -32700;
+    public const int InvalidRequest = -32600;
+    public const int MethodNotFound = -32601;
+    public const int InvalidParams = -32602;
+    public const int InternalError = -32603;
+    public const int TaskNotFound = -32001;
+    public const int TaskNotCancelable = -32002;
+    public const int PushNotificationNotSupported = -32003;
+    public const int UnsupportedOperation = -32004;
+    public const int ContentTypeNotSupported = -32005;
+    public const int InvalidAgentResponse = -32006;
+    public const int ExtendedAgentCardNotConfigured = -32007;
+    public const int ExtensionSupportRequired = -32008;
+    public const int VersionNotSupported = -32009;
+
+    /// <summary>The <c>google.rpc.ErrorInfo</c> reason for a code, e.g. <c>TASK_NOT_FOUND</c>.</summary>
+    public static string Reason(int code) => code switch
+    {
+        ParseError => "PARSE_ERROR",
+        InvalidRequest => "INVALID_REQUEST",
+        MethodNotFound => "METHOD_NOT_FOUND",
+        InvalidParams => "INVALID_PARAMS",
+        TaskNotFound => "TASK_NOT_FOUND",
+        TaskNotCancelable => "TASK_NOT_CANCELABLE",
+        PushNotificationNotSupported => "PUSH_NOTIFICATION_NOT_SUPPORTED",
+        UnsupportedOperation => "UNSUPPORTED_OPERATION",
+        ContentTypeNotSupported => "CONTENT_TYPE_NOT_SUPPORTED",
+        InvalidAgentResponse => "INVALID_AGENT_RESPONSE",
+        ExtendedAgentCardNotConfigured => "EXTENDED_AGENT_CARD_NOT_CONFIGURED",
+        ExtensionSupportRequired => "EXTENSION_SUPPORT_REQUIRED",
+        VersionNotSupported => "VERSION_NOT_SUPPORTED",
+        _ => "INTERNAL",
+    };
+
+    /// <summary>The HTTP status the REST binding uses for a code (spec 5.4).</summary>
+    public static int HttpStatus(int code) => code switch
+    {
+        TaskNotFound => 404,
+        InternalError or InvalidAgentResponse => 500,
+        _ => 400,
+    };
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Herald.Protocol;
+
+/// <summary>
+/// A protocol error with its JSON-RPC code. Thrown by the server engine for the binding to translate,
+/// and by the client when a server answers with an error.
+/// </summary>
+public class A2AException : Exception
+{
+    public A2AException(int code, string message, string? field = null)
+        : base(message)
+    {
+        Code = code;
+        Field = field;
+    }
+
+    public A2AException(int code, string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = code;
+    }
+
+    public A2AException()
+        : this(A2AErrorCodes.InternalError, "Internal error")
+    {
+    }
+
+    public A2AException(string message)
+        : this(A2AErrorCodes.InternalError, message)
+    {
+    }
+
+    public A2AException(string message, Exception innerException)
+        : this(A2AErrorCodes.InternalError, message, innerException)
+    {
+    }
+
+    /// <summary>The JSON-RPC error code (see <see cref="A2AErrorCodes"/>).</summary>
+    public int Code { get; }
+
+    /// <summary>The request field that failed validation, when there is one.</summary>
+    public string? Field { get; }
+
+    /// <summary>Extra <c>ErrorInfo</c> metadata, e.g. the task id.</summary>
+    public IReadOnlyDictionary<string, string>? Details { get; init; }
+
+    /// <summary>The raw <c>error.data</c> array received from a server (client side).</summary>
+    public JsonElement? ErrorData { get; init; }
+
+    public static A2AException TaskNotFound(string taskId) =>
+        new(A2AErrorCodes.TaskNotFound, $"Task '{taskId}' was not found.") { Details = new Dictionary<string, string> { ["taskId"] = taskId } };
+
+    public static A2AException InvalidParams(string field, string message) =>
+        new(A2AErrorCodes.InvalidParams, message, field);
+}

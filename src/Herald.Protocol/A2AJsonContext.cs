@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Herald.Protocol;
+
+/// <summary>
+/// Source-generated serialization for the A2A v1.0 wire format (ProtoJSON: camelCase, enum names,
+/// unset fields omitted, unknown fields ignored).
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    AllowOutOfOrderMetadataProperties = true)]
+[JsonSerializable(typeof(AgentTask))]
+[JsonSerializable(typeof(Message))]
+[JsonSerializable(typeof(Part))]
+[JsonSerializable(typeof(Artifact))]
+[JsonSerializable(typeof(AgentTaskStatus))]
+[JsonSerializable(typeof(TaskStatusUpdateEvent))]
+[JsonSerializable(typeof(TaskArtifactUpdateEvent))]
+[JsonSerializable(typeof(StreamResponse))]
+[JsonSerializable(typeof(SendMessageRequest))]
+[JsonSerializable(typeof(SendMessageResponse))]
+[JsonSerializable(typeof(GetTaskRequest))]
+[JsonSerializable(typeof(ListTasksRequest))]
+[JsonSerializable(typeof(ListTasksResponse))]
+[JsonSerializable(typeof(CancelTaskRequest))]
+[JsonSerializable(typeof(SubscribeToTaskRequest))]
+[JsonSerializable(typeof(GetExtendedAgentCardRequest))]
+[JsonSerializable(typeof(TaskPushNotificationConfig))]
+[JsonSerializable(typeof(TaskPushNotificationConfigRequest))]
+[JsonSerializable(typeof(ListTaskPushNotificationConfigsRequest))]
+[JsonSerializable(typeof(ListTaskPushNotificationConfigsResponse))]
+[JsonSerializable(typeof(AgentCard))]
+[JsonSerializable(typeof(JsonRpcRequest))]
+[JsonSerializable(typeof(JsonRpcResponse))]
+[JsonSerializable(typeof(JsonRpcError))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+[JsonSerializable(typeof(JsonElement))]
+public sealed partial class A2AJsonContext : JsonSerializerContext;

@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Herald.Protocol;
+
+/// <summary>A streamed artifact or artifact chunk (proto <c>TaskArtifactUpdateEvent</c>).</summary>
+public sealed record TaskArtifactUpdateEvent
+{
+    public required string TaskId { get; init; }
+
+    public required string ContextId { get; init; }
+
+    public required Artifact Artifact { get; init; }
+
+    /// <summary>When true, the parts extend the artifact with the same id instead of replacing it.</summary>
+    public bool? Append { get; init; }
+
+    /// <summary>When true, this is the final chunk of the artifact.</summary>
+    public bool? LastChunk { get; init; }
+
+    public Dictionary<string, JsonElement>? Metadata { get; init; }
+}

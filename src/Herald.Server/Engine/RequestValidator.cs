@@ -1,0 +1,52 @@
+using Herald.Protocol;
+
+namespace Herald.Server.Engine;
+
+/// <summary>Checks requests before anything is appended; each failure names the field (-32602).</summary>
+internal static class RequestValidator
+{
+    public static Message ValidateSend(SendMessageRequest? request)
+    {
+        if (request is null)
+        {
+            throw A2AException.InvalidParams("params", "params is required.");
+        }
+
+        var message = request.Message ?? throw A2AException.InvalidParams("message", "message is required.");
+        if (string.IsNullOrEmpty(message.MessageId))
+        {
+            throw A2AException.InvalidParams("message.messageId", "message.messageId is required.");
+        }
+
+        if (message.Role != Role.User)
+        {
+            throw A2AException.InvalidParams("message.role", "message.role must be ROLE_USER for a message sent to an agent.");
+        }
+
+        if (message.Parts is null || message.Parts.Count == 0)
+        {
+            throw A2AException.InvalidParams("message.parts", "message.parts must contain at least one part.");
+        }
+
+        for (var i = 0; i < message.Parts.Count; i++)
+        {
+            if (message.Parts[i] is not { ContentCount: 1 })
+            {
+                throw A2AException.InvalidParams($"message.parts[{i}]", $"message.parts[{i}] must set exactly one of text, raw, url or data.");
+            }
+        }
+
+        if (request.Configuration?.HistoryLength is < 0)
+        {
+            throw A2AException.InvalidParams("configuration.historyLength", "configuration.historyLength must not be negative.");
+        }
+
+        return message;
+    }
+
+    public static string RequireId(string? id, string field = "id") =>
+        string.IsNullOrEmpty(id) ? throw A2AException.InvalidParams(field, $"{field} is required.") : id;
+
+    public static int? HistoryLength(int? historyLength, string field = "historyLength") =>
+        historyLength is < 0 ? throw A2AException.InvalidParams(field, $"{field} must not be negative.") : historyLength;
+}

@@ -1,0 +1,40 @@
+using Herald.Protocol;
+
+namespace Herald.Server;
+
+/// <summary>Settings of a Herald server. Bound through <c>IOptions&lt;HeraldOptions&gt;</c>.</summary>
+public sealed class HeraldOptions
+{
+    /// <summary>
+    /// The agent card served at <c>/.well-known/agent-card.json</c>. Interfaces and capabilities are
+    /// filled in from what the server actually offers when left empty.
+    /// </summary>
+    public AgentCard Card { get; set; } = new() { Name = "Herald agent", Description = "An A2A agent hosted by Herald." };
+
+    /// <summary>How often an idle stream gets a <c>: keep-alive</c> comment so proxies keep it open.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The reconnection delay sent once as <c>retry:</c> at the start of every stream.</summary>
+    public TimeSpan SseRetry { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Adds an <c>event:</c> line (<c>task</c>, <c>status-update</c>, <c>artifact-update</c>, <c>message</c>)
+    /// to stream events, for browser dashboards. Off by default: common A2A clients read unnamed events only.
+    /// </summary>
+    public bool NamedSseEvents { get; set; }
+
+    /// <summary>Largest accepted request body; larger requests get HTTP 413 with a JSON-RPC error.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Deepest accepted JSON nesting in a request.</summary>
+    public int MaxJsonDepth { get; set; } = 64;
+
+    /// <summary>ListTasks page size when the client sends none.</summary>
+    public int DefaultPageSize { get; set; } = 50;
+
+    /// <summary>Largest ListTasks page size a client may ask for.</summary>
+    public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>How long shutdown waits for canceled agents to return.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,8 @@
+using Herald.Protocol;
+
+namespace Herald.Server.Storage;
+
+/// <summary>A task as of a position in its log.</summary>
+/// <param name="Task">The materialised task (the fold of events 1..<paramref name="Sequence"/>).</param>
+/// <param name="Sequence">The sequence of the last event the snapshot includes.</param>
+public sealed record TaskSnapshot(AgentTask Task, long Sequence);

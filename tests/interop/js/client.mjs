@@ -1,0 +1,314 @@
+#!/usr/bin/env node
+// Herald interop driver: exercises an A2A v1.0 server with the official @a2a-js/sdk client.
+//
+// Usage: node client.mjs <baseUrl> <scenario> [transport]
+//   baseUrl   server root; the agent card is read from <baseUrl>/.well-known/agent-card.json
+//   scenario  send | stream | get | list | cancel | subscribe | errors
+//   transport optional preferred binding, default "JSONRPC" (the SDK also speaks "HTTP+JSON")
+//
+// Environment:
+//   INTEROP_TIMEOUT_MS  per-call timeout (default 20000); a global watchdog fires at 3x that
+//   INTEROP_TRACE=1     log every HTTP exchange the SDK makes (method, url, headers, body) to stderr
+//
+// Output: exactly one JSON object on the last stdout line; exit code 0 when the scenario ran
+// (assertions happen on the .NET side). Unexpected exceptions: message on stderr, exit code 1.
+// Usage errors: exit code 2. Watchdog timeout: exit code 124.
+
+import { randomUUID } from 'node:crypto';
+import { Role, TaskState } from '@a2a-js/sdk';
+import {
+  ClientFactory,
+  ClientFactoryOptions,
+  DefaultAgentCardResolver,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+} from '@a2a-js/sdk/client';
+
+const SCENARIOS = ['send', 'stream', 'get', 'list', 'cancel', 'subscribe', 'errors'];
+const [baseUrl, scenario, transport = 'JSONRPC'] = process.argv.slice(2);
+if (!baseUrl || !SCENARIOS.includes(scenario)) {
+  process.stderr.write(`usage: node client.mjs <baseUrl> <${SCENARIOS.join('|')}> [JSONRPC|HTTP+JSON]\n`);
+  process.exit(2);
+}
+
+const TIMEOUT_MS = Number(process.env.INTEROP_TIMEOUT_MS ?? 20000);
+const TRACE = process.env.INTEROP_TRACE === '1';
+
+// Global watchdog: the script must never hang, whatever the server does.
+const watchdog = setTimeout(() => {
+  process.stderr.write(`client.mjs: watchdog fired after ${TIMEOUT_MS * 3} ms (scenario ${scenario})\n`);
+  process.exit(124);
+}, TIMEOUT_MS * 3);
+
+const signal = () => AbortSignal.timeout(TIMEOUT_MS);
+const opts = () => ({ signal: signal() });
+
+// fetch wrapper: adds a timeout when the SDK passes none (agent card fetch) and optionally traces.
+async function fetchImpl(input, init = {}) {
+  const req = { ...init, signal: init.signal ?? signal() };
+  if (TRACE) {
+    process.stderr.write(`[http] --> ${req.method ?? 'GET'} ${input} headers=${JSON.stringify(req.headers ?? {})}${req.body ? ` body=${req.body}` : ''}\n`);
+  }
+  const res = await fetch(input, req);
+  if (TRACE) {
+    process.stderr.write(`[http] <-- ${res.status} content-type=${res.headers.get('content-type')}\n`);
+  }
+  return res;
+}
+
+// ---------- helpers ----------
+
+const stateName = (s) => (s === undefined || s === null ? null : (TaskState[s] ?? `UNKNOWN(${s})`));
+
+function userMessage(text, { contextId = '', taskId = '' } = {}) {
+  return {
+    messageId: randomUUID(),
+    contextId,
+    taskId,
+    role: Role.ROLE_USER,
+    parts: [{ content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: '' }],
+    metadata: undefined,
+    extensions: [],
+    referenceTaskIds: [],
+  };
+}
+
+function sendParams(text, { returnImmediately, contextId } = {}) {
+  const params = { tenant: '', message: userMessage(text, { contextId }), metadata: undefined };
+  if (returnImmediately !== undefined) {
+    params.configuration = { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately };
+  }
+  return params;
+}
+
+const partsText = (parts) =>
+  (parts ?? []).map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
+
+const artifactsText = (artifacts) => (artifacts ?? []).map((a) => partsText(a.parts)).join('');
+
+// The SDK itself discriminates SendMessage results this way (Client.sendMessageStream fallback).
+const isMessage = (r) => r && typeof r === 'object' && 'messageId' in r;
+
+function describeError(err) {
+  // JSON-RPC transport: JsonRpc<Name> classes / JsonRpcTransportError carry `envelopeCode`.
+  // REST transport: Rest<Name> classes carry `statusCode` (HTTP status) and `reason`.
+  // Errors inside an SSE stream (JSON-RPC) are a plain Error whose `cause` is the typed error.
+  const typed = err?.envelopeCode !== undefined || err?.statusCode !== undefined ? err : err?.cause ?? err;
+  return {
+    code: typed?.envelopeCode ?? typed?.statusCode ?? null,
+    name: typed?.name ?? null,
+    reason: typed?.reason ?? null,
+    message: String(err?.message ?? err),
+  };
+}
+
+// Tracks artifact text across a stream: a Task snapshot resets, append=false replaces, append=true appends.
+class ArtifactAccumulator {
+  constructor() { this.byId = new Map(); }
+  fromTask(task) {
+    this.byId = new Map();
+    for (const a of task.artifacts ?? []) this.byId.set(a.artifactId, partsText(a.parts));
+  }
+  update(ev) {
+    const a = ev.artifact;
+    if (!a) return;
+    const prev = this.byId.get(a.artifactId) ?? '';
+    this.byId.set(a.artifactId, ev.append ? prev + partsText(a.parts) : partsText(a.parts));
+  }
+  get text() { return [...this.byId.values()].join(''); }
+  get count() { return this.byId.size; }
+}
+
+// Consumes an SDK stream (AsyncGenerator<StreamResponse>) until the server closes it.
+async function collect(stream) {
+  const events = [];
+  const acc = new ArtifactAccumulator();
+  let taskId = null;
+  let finalState = null;
+  let error = null;
+  try {
+    for await (const ev of stream) {
+      const kind = ev.payload?.$case ?? 'unknown';
+      const v = ev.payload?.value;
+      const out = { kind };
+      switch (kind) {
+        case 'task':
+          taskId ??= v.id;
+          out.state = finalState = stateName(v.status?.state);
+          out.artifactCount = v.artifacts?.length ?? 0;
+          acc.fromTask(v);
+          break;
+        case 'statusUpdate':
+          taskId ??= v.taskId;
+          out.state = finalState = stateName(v.status?.state);
+          break;
+        case 'artifactUpdate':
+          taskId ??= v.taskId;
+          out.artifactId = v.artifact?.artifactId ?? null;
+          out.append = v.append;
+          out.lastChunk = v.lastChunk;
+          out.text = partsText(v.artifact?.parts);
+          acc.update(v);
+          break;
+        case 'message':
+          taskId ??= v.taskId || null;
+          out.text = partsText(v.parts);
+          break;
+      }
+      events.push(out);
+    }
+  } catch (err) {
+    // A stream that errors (JSON-RPC error event, abort/timeout, bad framing) is an observed result.
+    error = describeError(err);
+  }
+  return { events, taskId, finalState, text: acc.text, error };
+}
+
+// ---------- scenarios ----------
+
+const scenarios = {
+  async send(client) {
+    const r = await client.sendMessage(sendParams('3 delay=0'), opts());
+    if (isMessage(r)) {
+      return { kind: 'message', taskId: r.taskId || null, state: null, artifactText: partsText(r.parts), artifactCount: 0 };
+    }
+    return {
+      kind: 'task',
+      taskId: r.id,
+      contextId: r.contextId,
+      state: stateName(r.status?.state),
+      artifactText: artifactsText(r.artifacts),
+      artifactCount: r.artifacts?.length ?? 0,
+    };
+  },
+
+  async stream(client) {
+    const res = await collect(client.sendMessageStream(sendParams('5 delay=10'), opts()));
+    return { events: res.events, taskId: res.taskId, finalState: res.finalState, artifactText: res.text, error: res.error };
+  },
+
+  async get(client) {
+    const sent = await client.sendMessage(sendParams('2 delay=0', { returnImmediately: false }), opts());
+    if (isMessage(sent)) throw new Error('get: SendMessage returned a Message, expected a Task');
+    const t = await client.getTask({ tenant: '', id: sent.id }, opts());
+    return {
+      taskId: t.id,
+      sentTaskId: sent.id,
+      sendState: stateName(sent.status?.state),
+      state: stateName(t.status?.state),
+      artifactText: artifactsText(t.artifacts),
+      artifactCount: t.artifacts?.length ?? 0,
+    };
+  },
+
+  async list(client) {
+    // Both tasks share one context, and ListTasks filters on it, so other tasks on a shared
+    // server cannot leak into the pages.
+    const first = await client.sendMessage(sendParams('1 delay=0'), opts());
+    if (isMessage(first)) throw new Error('list: SendMessage returned a Message, expected a Task');
+    const contextId = first.contextId;
+    const second = await client.sendMessage(sendParams('1 delay=0', { contextId }), opts());
+    if (isMessage(second)) throw new Error('list: SendMessage returned a Message, expected a Task');
+
+    const pages = [];
+    let pageToken = '';
+    for (let i = 0; i < 10; i++) {
+      const page = await client.listTasks(
+        { tenant: '', contextId, status: TaskState.TASK_STATE_UNSPECIFIED, pageSize: 1, pageToken },
+        opts(),
+      );
+      pages.push({
+        taskIds: page.tasks.map((t) => t.id),
+        states: page.tasks.map((t) => stateName(t.status?.state)),
+        nextPageToken: page.nextPageToken,
+        pageSize: page.pageSize,
+        totalSize: page.totalSize,
+      });
+      if (!page.nextPageToken) break;
+      pageToken = page.nextPageToken;
+    }
+    return { contextId, sentTaskIds: [first.id, second.id], pages };
+  },
+
+  async cancel(client) {
+    const sent = await client.sendMessage(sendParams('100 delay=100', { returnImmediately: true }), opts());
+    if (isMessage(sent)) throw new Error('cancel: SendMessage returned a Message, expected a Task');
+    const canceled = await client.cancelTask({ tenant: '', id: sent.id, metadata: undefined }, opts());
+    const out = {
+      taskId: sent.id,
+      sendState: stateName(sent.status?.state),
+      stateAfterCancel: stateName(canceled.status?.state),
+      secondCancelErrorCode: null,
+      secondCancelErrorName: null,
+      secondCancelErrorMessage: null,
+      secondCancelState: null,
+    };
+    try {
+      const again = await client.cancelTask({ tenant: '', id: sent.id, metadata: undefined }, opts());
+      out.secondCancelState = stateName(again.status?.state);
+    } catch (err) {
+      const e = describeError(err);
+      out.secondCancelErrorCode = e.code;
+      out.secondCancelErrorName = e.name;
+      out.secondCancelErrorMessage = e.message;
+    }
+    return out;
+  },
+
+  async subscribe(client) {
+    const sent = await client.sendMessage(sendParams('20 delay=50', { returnImmediately: true }), opts());
+    if (isMessage(sent)) throw new Error('subscribe: SendMessage returned a Message, expected a Task');
+    const res = await collect(client.resubscribeTask({ tenant: '', id: sent.id }, opts()));
+    return {
+      taskId: sent.id,
+      sendState: stateName(sent.status?.state),
+      firstKind: res.events[0]?.kind ?? null,
+      events: res.events.length,
+      kinds: res.events.map((e) => e.kind),
+      finalState: res.finalState,
+      text: res.text,
+      error: res.error,
+    };
+  },
+
+  async errors(client) {
+    try {
+      const t = await client.getTask({ tenant: '', id: 'does-not-exist' }, opts());
+      return { code: null, name: null, unexpectedTaskId: t.id };
+    } catch (err) {
+      return describeError(err);
+    }
+  },
+};
+
+// ---------- main ----------
+
+async function main() {
+  const factory = new ClientFactory(
+    ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
+      transports: [new JsonRpcTransportFactory({ fetchImpl }), new RestTransportFactory({ fetchImpl })],
+      cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
+      preferredTransports: [transport],
+    }),
+  );
+  // SDK-recommended path: resolve <baseUrl>/.well-known/agent-card.json, pick the transport from
+  // supportedInterfaces. Note: the card path is resolved relative to baseUrl (new URL(path, base)),
+  // so the base needs a trailing slash if it has a path component.
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const client = await factory.createFromUrl(base);
+  const result = await scenarios[scenario](client);
+  return { scenario, transport: client.transport?.protocolName ?? null, protocolVersion: client.protocolVersion, ...result };
+}
+
+main().then(
+  (result) => {
+    clearTimeout(watchdog);
+    process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
+  },
+  (err) => {
+    clearTimeout(watchdog);
+    const cause = err?.cause ? ` (cause: ${err.cause?.message ?? err.cause})` : '';
+    process.stderr.write(`client.mjs: ${scenario} failed: ${err?.stack ?? err}${cause}\n`);
+    process.exit(1);
+  },
+);

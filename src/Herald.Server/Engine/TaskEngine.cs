@@ -27,7 +27,7 @@ internal enum SendMode
 /// Applies A2A semantics on top of the store: creates and continues tasks, runs agents in the
 /// background, cancels, lists. Every change goes through the task's log.
 /// </summary>
-internal sealed class TaskEngine : IHeraldTasks
+internal sealed class TaskEngine : IHeraldTasks, IDisposable
 {
     private const int ReadBatch = 256;
 
@@ -38,6 +38,7 @@ internal sealed class TaskEngine : IHeraldTasks
     private readonly HeraldOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, (AgentRun Run, Task Execution)> _runs = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _streamsClosing = new();
     private volatile bool _stopping;
 
     public TaskEngine(
@@ -64,6 +65,12 @@ internal sealed class TaskEngine : IHeraldTasks
 
     /// <summary>True when an agent is registered to handle messages.</summary>
     public bool HasAgent => _agentFactory is not null;
+
+    /// <summary>
+    /// Canceled at the end of shutdown, after running tasks were marked canceled: open streams first
+    /// deliver those events, then close.
+    /// </summary>
+    public CancellationToken StreamsClosing => _streamsClosing.Token;
 
     /// <summary>Number of agent executions in flight.</summary>
     public int RunningCount => _runs.Count;
@@ -348,7 +355,24 @@ internal sealed class TaskEngine : IHeraldTasks
     /// <summary>Cancels every running agent and marks its task canceled; waits a bounded time for agents to return.</summary>
     public async Task ShutdownAsync(CancellationToken cancellationToken)
     {
+        if (_stopping)
+        {
+            return;
+        }
+
         _stopping = true;
+        try
+        {
+            await CancelRunsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _streamsClosing.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task CancelRunsAsync(CancellationToken cancellationToken)
+    {
         var running = _runs.Values.ToArray();
         if (running.Length == 0)
         {
@@ -450,6 +474,8 @@ internal sealed class TaskEngine : IHeraldTasks
         {
         }
     }
+
+    public void Dispose() => _streamsClosing.Dispose();
 
     private bool TryRegister(AgentRun run) => _runs.TryAdd(run.TaskId, (run, Task.CompletedTask));
 

@@ -3,10 +3,24 @@ using Microsoft.Extensions.Hosting;
 
 namespace Herald.Server.Hosting;
 
-/// <summary>On host shutdown, cancels running agents so every open stream sees its task end.</summary>
-internal sealed class HeraldShutdownService(TaskEngine engine) : IHostedService
+/// <summary>
+/// When the host begins to stop, cancels running agents (their tasks end as canceled, so every open
+/// stream delivers a final event) and then closes the remaining streams, before the web server waits
+/// for requests to drain.
+/// </summary>
+internal sealed class HeraldShutdownService(TaskEngine engine, IHostApplicationLifetime? lifetime = null) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    private Task _shutdown = Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken) => engine.ShutdownAsync(cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime?.ApplicationStopping.Register(() => _shutdown = engine.ShutdownAsync(CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _shutdown.ConfigureAwait(false);
+        await engine.ShutdownAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

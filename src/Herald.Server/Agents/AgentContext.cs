@@ -20,6 +20,12 @@ public sealed class AgentContext
     {
         _engine = engine;
         _run = run;
+
+        // On a follow-up turn, text for an artifact of an earlier turn extends it rather than replacing it.
+        foreach (var artifact in run.ExistingTask?.Artifacts ?? [])
+        {
+            _startedArtifacts.Add(artifact.ArtifactId);
+        }
     }
 
     /// <summary>The id of the task this message belongs to (existing, or the one the first report creates).</summary>
@@ -60,6 +66,7 @@ public sealed class AgentContext
         await EnsureTaskAsync(cancellationToken).ConfigureAwait(false);
         message = message is null ? null : message with { TaskId = TaskId, ContextId = ContextId, Role = Role.Agent };
         await _engine.AppendStatusAsync(TaskId, ContextId, state, message, cancellationToken).ConfigureAwait(false);
+        _run.MarkReported(state);
     }
 
     /// <summary>Reports a status with a text message from the agent.</summary>

@@ -10,8 +10,10 @@ internal sealed record RunStart(Message? Reply, TaskSnapshot? Task);
 internal sealed class AgentRun : IDisposable
 {
     private readonly TaskCompletionSource<RunStart> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private volatile bool _taskExists;
+    private volatile bool _reachedInterrupt;
 
     public AgentRun(string taskId, string contextId, Message message, SendMessageRequest request, AgentTask? existingTask)
     {
@@ -43,6 +45,38 @@ internal sealed class AgentRun : IDisposable
     public Task<RunStart> Started => _started.Task;
 
     public SemaphoreSlim CreateGate => _createGate;
+
+    /// <summary>Completes when the execution has ended and left the engine's table of runs.</summary>
+    public Task Finished => _finished.Task;
+
+    /// <summary>
+    /// True when this run's agent reported an interrupted state. On a follow-up turn the task is still
+    /// interrupted from the previous turn until the agent reports, so the task's state alone cannot say
+    /// whether this turn paused again or simply returned.
+    /// </summary>
+    public bool ReachedInterrupt => _reachedInterrupt;
+
+    public void MarkReported(TaskState state)
+    {
+        if (state.IsInterrupted())
+        {
+            _reachedInterrupt = true;
+        }
+    }
+
+    public void MarkFinished() => _finished.TrySetResult();
+
+    /// <summary>Fires the agent's token; harmless when the run has just ended and been disposed.</summary>
+    public async Task CancelAsync()
+    {
+        try
+        {
+            await Cancellation.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     public void MarkTaskCreated(TaskSnapshot snapshot)
     {

@@ -86,39 +86,67 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         AgentRun run;
         if (message.TaskId is { Length: > 0 } taskId)
         {
-            var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
-                ?? throw A2AException.TaskNotFound(taskId);
-            var state = existing.Task.Status.State;
-            if (state.IsTerminal())
+            while (true)
             {
-                throw new A2AException(A2AErrorCodes.UnsupportedOperation,
-                    $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
-            }
+                var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
+                    ?? throw A2AException.TaskNotFound(taskId);
+                var state = existing.Task.Status.State;
+                if (state.IsTerminal())
+                {
+                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
+                        $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
+                }
 
-            var contextId = existing.Task.ContextId ?? "";
-            if (message.ContextId is { Length: > 0 } given && given != contextId)
-            {
-                throw A2AException.InvalidParams("message.contextId", $"message.contextId '{given}' does not match task '{taskId}' (context '{contextId}').");
-            }
+                var contextId = existing.Task.ContextId ?? "";
+                if (message.ContextId is { Length: > 0 } given && given != contextId)
+                {
+                    throw A2AException.InvalidParams("message.contextId", $"message.contextId '{given}' does not match task '{taskId}' (context '{contextId}').");
+                }
 
-            message = message with { TaskId = taskId, ContextId = contextId };
-            run = new AgentRun(taskId, contextId, message, request, existing.Task);
-            if (!TryRegister(run))
-            {
+                message = message with { TaskId = taskId, ContextId = contextId };
+                run = new AgentRun(taskId, contextId, message, request, existing.Task);
+                if (TryRegister(run))
+                {
+                    break;
+                }
+
                 run.Dispose();
-                throw new A2AException(A2AErrorCodes.UnsupportedOperation,
-                    $"Task '{taskId}' is still being worked on; send the next message once it asks for input.");
+                if (_runs.TryGetValue(taskId, out var previous))
+                {
+                    if (!state.IsInterrupted())
+                    {
+                        throw new A2AException(A2AErrorCodes.UnsupportedOperation,
+                            $"Task '{taskId}' is still being worked on; send the next message once it asks for input.");
+                    }
+
+                    // The previous turn asked for input and is still returning: a client that answers at once
+                    // waits for it to leave instead of being refused, then everything is checked again.
+                    await previous.Run.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
 
             try
             {
-                var appended = await _store.AppendAsync(taskId, TaskEvent.ForMessage(0, message, Now()), cancellationToken).ConfigureAwait(false);
+                await _store.AppendAsync(taskId, TaskEvent.ForMessage(0, message, Now()), cancellationToken).ConfigureAwait(false);
                 var snapshot = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                run.MarkTaskCreated(snapshot! with { Sequence = appended.Sequence });
+
+                // The snapshot's own sequence: it was read after the append, so it includes the message, and if
+                // anything else was appended meanwhile it includes that too (a stream from it must not repeat it).
+                run.MarkTaskCreated(snapshot!);
             }
-            catch
+            catch (Exception ex)
             {
+                // The agent never starts: release the registration (and anyone waiting for it) here.
                 Unregister(run);
+                run.MarkFinished();
+                run.Dispose();
+                if (ex is TaskAlreadyTerminalException terminal)
+                {
+                    // Ended (e.g. canceled) between the check above and the append.
+                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
+                        $"Task '{taskId}' is {terminal.State.ToWireName()} and accepts no further messages.", ex);
+                }
+
                 throw;
             }
         }
@@ -217,7 +245,7 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         // The canceled event is in the log first, so whatever the agent does next is refused.
         if (_runs.TryGetValue(id, out var entry))
         {
-            await entry.Run.Cancellation.CancelAsync().ConfigureAwait(false);
+            await entry.Run.CancelAsync().ConfigureAwait(false);
         }
 
         Log.TaskCanceled(_logger, id);
@@ -267,8 +295,17 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
 
     public async ValueTask<TaskEvent> UpdateStatusAsync(string taskId, TaskState state, Message? message = null, CancellationToken cancellationToken = default)
     {
+        if (state == TaskState.Unspecified)
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), "A status update needs a state.");
+        }
+
         var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
-        return await AppendStatusAsync(taskId, snapshot.Task.ContextId ?? "", state, message, cancellationToken).ConfigureAwait(false);
+        var contextId = snapshot.Task.ContextId ?? "";
+
+        // Stamped like the agent's own status messages and CreateTaskAsync's message: history entries carry their task.
+        message = message is null ? null : message with { TaskId = taskId, ContextId = contextId };
+        return await AppendStatusAsync(taskId, contextId, state, message, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<TaskEvent> AddArtifactAsync(string taskId, Artifact artifact, bool append = false, bool lastChunk = false, CancellationToken cancellationToken = default)
@@ -280,14 +317,30 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
     public async IAsyncEnumerable<TaskEvent> SubscribeAsync(string taskId, long afterSequence = 0, bool stopAtInterrupt = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var position = afterSequence;
+        var endChecked = false;
         while (true)
         {
             var batch = await _store.ReadAsync(taskId, position, ReadBatch, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0)
             {
+                // Starting at or after the terminal event (a client resuming with the terminal event's id):
+                // nothing will ever follow, so end instead of waiting forever. Once events have been yielded,
+                // the terminal one is seen in a batch, so this check is needed only before the first.
+                if (!endChecked)
+                {
+                    endChecked = true;
+                    var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false);
+                    if (snapshot is not null && snapshot.Sequence <= position && snapshot.Task.Status.State.IsTerminal())
+                    {
+                        yield break;
+                    }
+                }
+
                 await _store.WaitForEventsAsync(taskId, position, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+
+            endChecked = true;
 
             foreach (var e in batch)
             {
@@ -394,7 +447,7 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
                 }
             }
 
-            await run.Cancellation.CancelAsync().ConfigureAwait(false);
+            await run.CancelAsync().ConfigureAwait(false);
         }
 
         try
@@ -446,6 +499,7 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         finally
         {
             Unregister(run);
+            run.MarkFinished();
             await scope.DisposeAsync().ConfigureAwait(false);
             run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));
             run.Dispose();
@@ -456,7 +510,10 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
     {
         await CreateTaskForRunAsync(run, CancellationToken.None).ConfigureAwait(false);
         var snapshot = await _store.GetAsync(run.TaskId, 0, false).ConfigureAwait(false);
-        if (snapshot is not null && !snapshot.Task.Status.State.EndsStream())
+        // On a follow-up turn the task is still interrupted from the previous turn: only an interrupt this
+        // run reported keeps it open, otherwise a turn that just returns would leave it (and a blocking sender) hanging.
+        var state = snapshot?.Task.Status.State ?? TaskState.Unspecified;
+        if (snapshot is not null && !state.IsTerminal() && !(state.IsInterrupted() && run.ReachedInterrupt))
         {
             await AppendStatusAsync(run.TaskId, run.ContextId, TaskState.Completed, null, CancellationToken.None).ConfigureAwait(false);
         }

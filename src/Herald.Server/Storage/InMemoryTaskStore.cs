@@ -145,6 +145,12 @@ internal sealed class InMemoryTaskStore : TaskStore
         {
             lock (_gate)
             {
+                // Positions past the end (a client's Last-Event-ID may be anything) read nothing; no int overflow.
+                if (afterSequence >= _events.Count)
+                {
+                    return [];
+                }
+
                 var start = (int)Math.Max(0, afterSequence);
                 var count = Math.Min(maxCount, _events.Count - start);
                 return count <= 0 ? [] : _events.GetRange(start, count);

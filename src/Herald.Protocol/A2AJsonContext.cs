@@ -7,6 +7,10 @@ namespace Herald.Protocol;
 /// Source-generated serialization for the A2A v1.0 wire format (ProtoJSON: camelCase, enum names,
 /// unset fields omitted, unknown fields ignored).
 /// </summary>
+/// <remarks>
+/// The generator passes null for init-only members that are missing from the JSON, bypassing their
+/// initializers; members with a non-null default therefore coalesce in their init accessor.
+/// </remarks>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

@@ -10,25 +10,25 @@ public sealed record AgentCard
 
     public required string Description { get; init; }
 
-    public IReadOnlyList<AgentInterface> SupportedInterfaces { get; init; } = [];
+    public IReadOnlyList<AgentInterface> SupportedInterfaces { get; init => field = value ?? []; } = [];
 
     public AgentProvider? Provider { get; init; }
 
-    public string Version { get; init; } = "1.0.0";
+    public string Version { get; init => field = value ?? "1.0.0"; } = "1.0.0";
 
     public string? DocumentationUrl { get; init; }
 
-    public AgentCapabilities Capabilities { get; init; } = new();
+    public AgentCapabilities Capabilities { get; init => field = value ?? new(); } = new();
 
     public Dictionary<string, SecurityScheme>? SecuritySchemes { get; init; }
 
     public IReadOnlyList<SecurityRequirement>? SecurityRequirements { get; init; }
 
-    public IReadOnlyList<string> DefaultInputModes { get; init; } = ["text/plain"];
+    public IReadOnlyList<string> DefaultInputModes { get; init => field = value ?? ["text/plain"]; } = ["text/plain"];
 
-    public IReadOnlyList<string> DefaultOutputModes { get; init; } = ["text/plain"];
+    public IReadOnlyList<string> DefaultOutputModes { get; init => field = value ?? ["text/plain"]; } = ["text/plain"];
 
-    public IReadOnlyList<AgentSkill> Skills { get; init; } = [];
+    public IReadOnlyList<AgentSkill> Skills { get; init => field = value ?? []; } = [];
 
     public IReadOnlyList<AgentCardSignature>? Signatures { get; init; }
 
@@ -89,7 +89,7 @@ public sealed record AgentSkill
 
     public required string Description { get; init; }
 
-    public IReadOnlyList<string> Tags { get; init; } = [];
+    public IReadOnlyList<string> Tags { get; init => field = value ?? []; } = [];
 
     public IReadOnlyList<string>? Examples { get; init; }
 

@@ -12,7 +12,7 @@ public sealed record Artifact
 
     public string? Description { get; init; }
 
-    public IReadOnlyList<Part> Parts { get; init; } = [];
+    public IReadOnlyList<Part> Parts { get; init => field = value ?? []; } = [];
 
     public Dictionary<string, JsonElement>? Metadata { get; init; }
 

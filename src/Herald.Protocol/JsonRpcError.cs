@@ -17,7 +17,7 @@ public sealed record JsonRpcError
 /// <summary>A JSON-RPC 2.0 request as sent by a client.</summary>
 public sealed record JsonRpcRequest
 {
-    public string Jsonrpc { get; init; } = "2.0";
+    public string Jsonrpc { get; init => field = value ?? "2.0"; } = "2.0";
 
     public JsonElement? Id { get; init; }
 

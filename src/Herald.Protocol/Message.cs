@@ -14,7 +14,7 @@ public sealed record Message
 
     public Role Role { get; init; }
 
-    public IReadOnlyList<Part> Parts { get; init; } = [];
+    public IReadOnlyList<Part> Parts { get; init => field = value ?? []; } = [];
 
     public Dictionary<string, JsonElement>? Metadata { get; init; }
 

@@ -54,5 +54,5 @@ public sealed record ListTaskPushNotificationConfigsResponse
 {
     public required IReadOnlyList<TaskPushNotificationConfig> Configs { get; init; }
 
-    public string NextPageToken { get; init; } = "";
+    public string NextPageToken { get; init => field = value ?? ""; } = "";
 }

@@ -26,7 +26,7 @@ public sealed record SecurityRequirement
 /// <summary>A list of strings (proto <c>StringList</c>).</summary>
 public sealed record StringList
 {
-    public IReadOnlyList<string> List { get; init; } = [];
+    public IReadOnlyList<string> List { get; init => field = value ?? []; } = [];
 }
 
 public sealed record ApiKeySecurityScheme
@@ -90,7 +90,7 @@ public sealed record AuthorizationCodeOAuthFlow
 
     public string? RefreshUrl { get; init; }
 
-    public Dictionary<string, string> Scopes { get; init; } = [];
+    public Dictionary<string, string> Scopes { get; init => field = value ?? []; } = [];
 
     public bool? PkceRequired { get; init; }
 }
@@ -101,7 +101,7 @@ public sealed record ClientCredentialsOAuthFlow
 
     public string? RefreshUrl { get; init; }
 
-    public Dictionary<string, string> Scopes { get; init; } = [];
+    public Dictionary<string, string> Scopes { get; init => field = value ?? []; } = [];
 }
 
 public sealed record ImplicitOAuthFlow
@@ -130,5 +130,5 @@ public sealed record DeviceCodeOAuthFlow
 
     public string? RefreshUrl { get; init; }
 
-    public Dictionary<string, string> Scopes { get; init; } = [];
+    public Dictionary<string, string> Scopes { get; init => field = value ?? []; } = [];
 }

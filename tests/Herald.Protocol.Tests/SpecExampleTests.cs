@@ -184,3 +184,30 @@ public sealed class SpecExampleTests
         Assert.All([TaskState.Submitted, TaskState.Working], s => Assert.False(s.EndsStream()));
     }
 }
+
+/// <summary>Members with defaults keep them when the JSON leaves them out.</summary>
+public sealed class DefaultsTests
+{
+    [Fact]
+    public void AgentCard_MinimalJson_KeepsNonNullDefaults()
+    {
+        var card = JsonSerializer.Deserialize("""{"name":"A","description":"d"}""", A2AJsonContext.Default.AgentCard)!;
+
+        Assert.NotNull(card.SupportedInterfaces);
+        Assert.Empty(card.SupportedInterfaces);
+        Assert.NotNull(card.Capabilities);
+        Assert.Equal("1.0.0", card.Version);
+        Assert.Empty(card.Skills);
+        Assert.Equal(["text/plain"], card.DefaultInputModes);
+    }
+
+    [Fact]
+    public void Message_WithoutParts_HasEmptyParts()
+    {
+        var message = JsonSerializer.Deserialize("""{"messageId":"m","role":"ROLE_USER","parts":null}""", A2AJsonContext.Default.Message)!;
+        var artifact = JsonSerializer.Deserialize("""{"artifactId":"a"}""", A2AJsonContext.Default.Artifact)!;
+
+        Assert.Empty(message.Parts);
+        Assert.Empty(artifact.Parts);
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Client;
+
+/// <summary>Settings of an <see cref="IA2AClient"/>. Do not change them after the client was created.</summary>
+public sealed class A2AClientOptions
+{
+    /// <summary>1 MiB.</summary>
+    private const int MiB = 1024 * 1024;
+
+    /// <summary>
+    /// The A2A protocol version to use (<c>1.0</c>, <c>0.3</c>). Null picks the newest version that both
+    /// the agent card and this client offer. When set and the card does not offer it, the client throws
+    /// <see cref="A2AVersionNotSupportedException"/> instead of falling back (spec 3.6.3).
+    /// </summary>
+    public string? ProtocolVersion { get; set; }
+
+    /// <summary>
+    /// Reconnect a stream that drops before the task reached a terminal or interrupted state, with
+    /// SubscribeToTask and <c>Last-Event-ID</c>, so the caller sees every event once and in order. On by default.
+    /// </summary>
+    public bool AutoResume { get; set; } = true;
+
+    /// <summary>Reconnection attempts in a row without receiving an event before the stream fails.</summary>
+    public int MaxResumeAttempts { get; set; } = 5;
+
+    /// <summary>Base reconnection delay when the server sent no <c>retry:</c>; doubled per failed attempt.</summary>
+    public TimeSpan ResumeDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Upper bound of the reconnection delay before jitter.</summary>
+    public TimeSpan MaxResumeDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest accepted SSE event (all its lines, in bytes); larger ones fail the stream.</summary>
+    public int MaxEventSize { get; set; } = 4 * MiB;
+
+    /// <summary>Largest accepted JSON response body of a non-streaming call, in bytes.</summary>
+    public long MaxResponseSize { get; set; } = 16 * MiB;
+
+    /// <summary>Extension URIs sent in the <c>A2A-Extensions</c> header of every request.</summary>
+    public IList<string> Extensions { get; } = [];
+
+    /// <summary>Clock for reconnection delays; tests replace it.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Called when a dropped stream has been reconnected, before its first event is delivered.</summary>
+    public Action<ResumeInfo>? OnResumed { get; set; }
+
+    /// <summary>Optional logger for reconnections.</summary>
+    public ILogger? Logger { get; set; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxResumeAttempts);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxEventSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxResponseSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ResumeDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxResumeDelay, TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

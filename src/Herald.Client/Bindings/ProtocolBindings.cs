@@ -1,0 +1,33 @@
+using Herald.Protocol;
+
+namespace Herald.Client.Bindings;
+
+/// <summary>The bindings this client implements, and how to create them.</summary>
+internal static class ProtocolBindings
+{
+    public const string JsonRpc = "JSONRPC";
+
+    /// <summary>(binding, Major.Minor) pairs, for messages.</summary>
+    public static readonly IReadOnlyList<string> Implemented = [$"{JsonRpc} {ProtocolVersions.V1}"];
+
+    public static bool IsImplemented(string binding, string normalizedVersion) =>
+        string.Equals(binding, JsonRpc, StringComparison.OrdinalIgnoreCase) && normalizedVersion == ProtocolVersions.V1;
+
+    public static IA2ABinding Create(HttpClient httpClient, AgentInterface agentInterface, A2AClientOptions options)
+    {
+        var version = ProtocolVersions.Normalize(agentInterface.ProtocolVersion);
+        if (!IsImplemented(agentInterface.ProtocolBinding, version))
+        {
+            throw new A2AVersionNotSupportedException(
+                $"This client implements {string.Join(", ", Implemented)}, not {agentInterface.ProtocolBinding} {version}.",
+                options.ProtocolVersion, [$"{agentInterface.ProtocolBinding} {agentInterface.ProtocolVersion} {agentInterface.Url}"]);
+        }
+
+        if (!Uri.TryCreate(agentInterface.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"The interface URL '{agentInterface.Url}' is not an absolute http(s) URL.", nameof(agentInterface));
+        }
+
+        return new JsonRpcV1Binding(httpClient, url, agentInterface.Tenant, options);
+    }
+}

@@ -1,0 +1,187 @@
+using System.CommandLine;
+using Herald.Cli.Agents;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace Herald.Cli.Commands;
+
+/// <summary>The demo agents <c>herald serve</c> can host.</summary>
+internal enum DemoAgent
+{
+    Echo,
+    Chunks,
+    Exec,
+}
+
+/// <summary>What <c>herald serve</c> was asked to do.</summary>
+internal sealed record ServeSettings(string Urls, DemoAgent Agent, ExecCommand? Command = null, bool Verbose = false)
+{
+    public string AgentName => Agent.ToString().ToLowerInvariant();
+}
+
+/// <summary><c>herald serve</c>: hosts a demo agent over A2A on Kestrel.</summary>
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://127.0.0.1:5077";
+
+    /// <summary>How long shutdown waits for agents to end and requests to drain.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    public static Command Create()
+    {
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Address(es) to listen on, separated by ';'. Port 0 picks a free port; the startup line shows the real one.",
+            HelpName = "URL",
+            DefaultValueFactory = _ => DefaultUrls,
+        };
+        var agent = new Option<string?>("--agent")
+        {
+            Description = "The demo agent to serve: echo (replies with your text), chunks ('N delay=MS' streams N chunks), " +
+                "exec (runs the command after --) [default: exec when a command is given, else echo]",
+            HelpName = "echo|chunks|exec",
+        };
+        agent.AcceptOnlyFromAmong("echo", "chunks", "exec");
+        var verbose = new Option<bool>("--verbose")
+        {
+            Description = "Log at information level (default: warnings only). Logs go to stderr.",
+        };
+        var commandLine = new Argument<string[]>("command")
+        {
+            Description = "For --agent exec: the command to run for each message and its arguments, after --. " +
+                "It gets the message text on stdin; each stdout line is streamed as an artifact chunk.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+
+        var serve = new Command("serve",
+            $"Serve a demo A2A agent (JSON-RPC with SSE streaming at /, agent card at /.well-known/agent-card.json) on {DefaultUrls} " +
+            "unless --urls says otherwise. Prints 'Herald listening on <address> (agent: <name>)' once ready; Ctrl+C stops it gracefully.")
+        {
+            urls,
+            agent,
+            verbose,
+            commandLine,
+        };
+
+        serve.Validators.Add(result =>
+        {
+            var chosen = result.GetValue(agent);
+            var command = result.GetValue(commandLine) ?? [];
+            if (chosen == "exec" && command.Length == 0)
+            {
+                result.AddError("--agent exec needs a command after --, for example: herald serve --agent exec -- /bin/sh -c 'tr a-z A-Z'");
+            }
+            else if (chosen is not (null or "exec") && command.Length > 0)
+            {
+                result.AddError($"A command after -- is only used by --agent exec, not by --agent {chosen}.");
+            }
+        });
+
+        serve.SetAction((parseResult, cancellationToken) =>
+        {
+            var command = parseResult.GetValue(commandLine) ?? [];
+            var kind = parseResult.GetValue(agent) switch
+            {
+                "echo" => DemoAgent.Echo,
+                "chunks" => DemoAgent.Chunks,
+                "exec" => DemoAgent.Exec,
+                _ => command.Length > 0 ? DemoAgent.Exec : DemoAgent.Echo,
+            };
+            var settings = new ServeSettings(
+                parseResult.GetValue(urls) ?? DefaultUrls,
+                kind,
+                command.Length > 0 ? new ExecCommand(command[0], command[1..]) : null,
+                parseResult.GetValue(verbose));
+            var invocation = parseResult.InvocationConfiguration;
+            return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
+        });
+        return serve;
+    }
+
+    /// <summary>Runs the server until <paramref name="cancellationToken"/> fires or the host is told to stop (Ctrl+C, SIGTERM).</summary>
+    public static async Task<int> RunAsync(ServeSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        await using var app = BuildApp(settings);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            // Typically "address already in use": say so without a stack trace.
+            await error.WriteLineAsync($"herald serve: cannot listen on {settings.Urls}: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return 0;
+        }
+
+        // The addresses Kestrel actually bound (with port 0, the port it picked), for people and scripts.
+        await output.WriteLineAsync($"Herald listening on {string.Join(", ", app.Urls)} (agent: {settings.AgentName})").ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        // Stops on the token (System.CommandLine's Ctrl+C handling, or a test) or on the host's own
+        // signal handling; either way the host's normal shutdown runs: Herald cancels running agents,
+        // streams deliver their final event, and Kestrel drains.
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    public static WebApplication BuildApp(ServeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // Not the caller's working directory: a stray appsettings.json there must not configure the server.
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+
+        // stdout carries the startup line only (scripts read it); logs go to stderr.
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
+
+        var herald = builder.Services.AddHerald(o => o.Card = CardFor(settings));
+        switch (settings.Agent)
+        {
+            case DemoAgent.Echo:
+                herald.AddAgent<EchoAgent>();
+                break;
+            case DemoAgent.Chunks:
+                herald.AddAgent<ChunksAgent>();
+                break;
+            case DemoAgent.Exec:
+                builder.Services.AddSingleton(settings.Command
+                    ?? throw new ArgumentException("The exec agent needs a command.", nameof(settings)));
+                herald.AddAgent<ExecAgent>();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(settings), settings.Agent, "Unknown demo agent.");
+        }
+
+        var app = builder.Build();
+        app.MapHerald("/");
+        return app;
+    }
+
+    internal static AgentCard CardFor(ServeSettings settings) => settings.Agent switch
+    {
+        DemoAgent.Echo => EchoAgent.Card,
+        DemoAgent.Chunks => ChunksAgent.Card,
+        DemoAgent.Exec => ExecAgent.CreateCard(settings.Command ?? throw new ArgumentException("The exec agent needs a command.", nameof(settings))),
+        _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Agent, "Unknown demo agent."),
+    };
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+
+namespace Herald.Interop.Tests;
+
+/// <summary>The official @a2a-js/sdk 1.x client drives `herald serve --agent chunks` over A2A v1.0 JSON-RPC.</summary>
+[Collection(JsSdkCollection.Name)]
+public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
+{
+    private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString() ?? "")];
+
+    [Fact]
+    public async Task SendMessage_JsClient_GetsCompletedTaskWithAllChunks()
+    {
+        var result = await fixture.RunClientAsync("send");
+
+        Assert.Equal("JSONRPC", result.GetProperty("transport").GetString());
+        Assert.Equal("task", result.GetProperty("kind").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("state").GetString());
+        Assert.Equal(1, result.GetProperty("artifactCount").GetInt32());
+        Assert.Equal("chunk 1 of 3\nchunk 2 of 3\nchunk 3 of 3\n", result.GetProperty("artifactText").GetString());
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_JsClient_SeesTaskThenChunksInOrderThenCompleted()
+    {
+        var result = await fixture.RunClientAsync("stream");
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        var events = result.GetProperty("events").EnumerateArray().ToArray();
+        Assert.Equal("task", events[0].GetProperty("kind").GetString());
+        var chunks = events.Where(e => e.GetProperty("kind").GetString() == "artifactUpdate").ToArray();
+        Assert.Equal(5, chunks.Length);
+        Assert.Equal([.. Enumerable.Range(1, 5).Select(i => $"chunk {i} of 5\n")], chunks.Select(c => c.GetProperty("text").GetString()));
+        Assert.True(chunks[^1].GetProperty("lastChunk").GetBoolean());
+        Assert.Equal("statusUpdate", events[^1].GetProperty("kind").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("finalState").GetString());
+    }
+
+    [Fact]
+    public async Task GetTask_JsClient_ReadsTheFinishedTask()
+    {
+        var result = await fixture.RunClientAsync("get");
+
+        Assert.Equal(result.GetProperty("sentTaskId").GetString(), result.GetProperty("taskId").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("state").GetString());
+        Assert.Equal("chunk 1 of 2\nchunk 2 of 2\n", result.GetProperty("artifactText").GetString());
+    }
+
+    [Fact]
+    public async Task ListTasks_JsClient_PagesThroughTheContextOneTaskAtATime()
+    {
+        var result = await fixture.RunClientAsync("list");
+
+        var sent = Strings(result.GetProperty("sentTaskIds"));
+        var pages = result.GetProperty("pages").EnumerateArray().ToArray();
+        Assert.Equal(2, pages.Length);
+        Assert.All(pages, p => Assert.Equal(2, p.GetProperty("totalSize").GetInt32()));
+        Assert.NotEqual("", pages[0].GetProperty("nextPageToken").GetString());
+        Assert.Equal("", pages[1].GetProperty("nextPageToken").GetString());
+
+        // Newest update first: the second task finished last.
+        var listed = pages.SelectMany(p => Strings(p.GetProperty("taskIds"))).ToArray();
+        Assert.Equal([sent[1], sent[0]], listed);
+    }
+
+    [Fact]
+    public async Task CancelTask_JsClient_CancelsThenSeesNotCancelable()
+    {
+        var result = await fixture.RunClientAsync("cancel");
+
+        Assert.Equal("TASK_STATE_CANCELED", result.GetProperty("stateAfterCancel").GetString());
+        Assert.Equal(-32002, result.GetProperty("secondCancelErrorCode").GetInt32());
+        Assert.Equal("TaskNotCancelableError", result.GetProperty("secondCancelErrorName").GetString());
+    }
+
+    [Fact]
+    public async Task SubscribeToTask_JsClient_GetsSnapshotFirstThenTailUntilCompleted()
+    {
+        var result = await fixture.RunClientAsync("subscribe");
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        Assert.Equal("task", result.GetProperty("firstKind").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("finalState").GetString());
+        Assert.Equal(string.Concat(Enumerable.Range(1, 20).Select(i => $"chunk {i} of 20\n")), result.GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task GetTask_UnknownId_JsClientSeesTaskNotFound()
+    {
+        var result = await fixture.RunClientAsync("errors");
+
+        Assert.Equal(-32001, result.GetProperty("code").GetInt32());
+        Assert.Equal("TaskNotFoundError", result.GetProperty("name").GetString());
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Herald.Interop.Tests;
+
+/// <summary>
+/// One `herald serve --agent chunks` process shared by the interop tests, and the @a2a-js/sdk client
+/// installed from the committed lockfile (npm ci) when it is not installed yet.
+/// </summary>
+public sealed class JsSdkFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(90);
+    private HeraldServeProcess? _server;
+
+    public Uri BaseAddress => _server?.BaseAddress ?? throw new InvalidOperationException("The server is not started.");
+
+    public async Task InitializeAsync()
+    {
+        if (!Directory.Exists(Path.Combine(RepositoryPaths.InteropJs, "node_modules", "@a2a-js", "sdk")))
+        {
+            var (code, _, stderr) = await ProcessRunner.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], RepositoryPaths.InteropJs, TimeSpan.FromMinutes(5));
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"npm ci failed in {RepositoryPaths.InteropJs}: {stderr}");
+            }
+        }
+
+        _server = await HeraldServeProcess.StartAsync("chunks", TimeSpan.FromSeconds(60));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs one scenario of client.mjs against the server and returns the JSON object it prints.</summary>
+    public async Task<JsonElement> RunClientAsync(string scenario)
+    {
+        var (code, stdout, stderr) = await ProcessRunner.RunAsync(
+            "node", ["client.mjs", BaseAddress.ToString(), scenario], RepositoryPaths.InteropJs, NodeTimeout);
+        Assert.True(code == 0, $"client.mjs {scenario} exited with {code}: {stderr}");
+        var lastLine = stdout.TrimEnd().Split('\n')[^1];
+        using var document = JsonDocument.Parse(lastLine);
+        return document.RootElement.Clone();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class JsSdkCollection : ICollectionFixture<JsSdkFixture>
+{
+    public const string Name = "js-sdk";
+}

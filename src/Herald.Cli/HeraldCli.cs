@@ -14,8 +14,14 @@ internal static class HeraldCli
 
     public static RootCommand CreateRootCommand()
     {
-        var root = new RootCommand("Herald: serve A2A (Agent2Agent) agents and talk to A2A servers.");
+        var root = new RootCommand("Herald: serve A2A (Agent2Agent) agents and talk to A2A servers.\n\n" + ExitCodes.Help);
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(CardCommand.Create());
+        root.Subcommands.Add(SendCommand.Create());
+        root.Subcommands.Add(SubscribeCommand.Create());
+        root.Subcommands.Add(GetCommand.Create());
+        root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(CancelCommand.Create());
         return root;
     }
 

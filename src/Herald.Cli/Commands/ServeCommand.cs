@@ -70,8 +70,9 @@ internal static class ServeCommand
 
         serve.Validators.Add(result =>
         {
-            var chosen = result.GetValue(agent);
-            var command = result.GetValue(commandLine) ?? [];
+            // The raw token, not GetValue: an unknown name already has its own error, and GetValue would throw.
+            var chosen = result.GetResult(agent)?.Tokens is { Count: > 0 } tokens ? tokens[^1].Value : null;
+            var command = result.GetResult(commandLine)?.Tokens.Select(t => t.Value).ToArray() ?? [];
             if (chosen == "exec" && command.Length == 0)
             {
                 result.AddError("--agent exec needs a command after --, for example: herald serve --agent exec -- /bin/sh -c 'tr a-z A-Z'");

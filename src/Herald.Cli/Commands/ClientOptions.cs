@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Herald.Client;
+
+namespace Herald.Cli.Commands;
+
+/// <summary>The URL argument and the options every client verb shares; one instance per command.</summary>
+internal sealed class ClientOptions
+{
+    public Argument<Uri> Url { get; } = new("URL")
+    {
+        Description = "The agent's base URL, e.g. http://127.0.0.1:5077 (its card is read from URL/.well-known/agent-card.json).",
+        CustomParser = ParseUrl,
+    };
+
+    public Option<string[]> Headers { get; } = new("--header", "-H")
+    {
+        Description = "A header added to every request, e.g. -H \"Authorization: Bearer TOKEN\". Repeatable.",
+        HelpName = "Name: value",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    public Option<string?> ProtocolVersion { get; } = new("--a2a-version")
+    {
+        Description = "Pin the A2A protocol version (e.g. 1.0); fails instead of falling back when the agent does not offer it.",
+        HelpName = "VERSION",
+    };
+
+    public Option<bool> Json { get; } = new("--json")
+    {
+        Description = "Print one JSON line per stream event (or one line with the result) for scripts.",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose")
+    {
+        Description = "Show stack traces with errors.",
+    };
+
+    public Option<bool> NoResume { get; } = new("--no-resume")
+    {
+        Description = "Do not reconnect a stream that drops; fail instead.",
+    };
+
+    private readonly bool _streaming;
+
+    /// <summary>Adds the URL argument first, then the shared options, to <paramref name="command"/>.</summary>
+    public ClientOptions(Command command, bool streaming)
+    {
+        _streaming = streaming;
+        Headers.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (ParseHeader(token.Value) is null)
+                {
+                    result.AddError($"Invalid header '{token.Value}': expected \"Name: value\".");
+                }
+            }
+        });
+        command.Arguments.Insert(0, Url);
+        command.Options.Add(Headers);
+        command.Options.Add(ProtocolVersion);
+        command.Options.Add(Json);
+        command.Options.Add(Verbose);
+        if (streaming)
+        {
+            command.Options.Add(NoResume);
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> with a client for the parsed settings, mapping errors to exit codes.</summary>
+    public void SetAction(Command command, Func<ParseResult, ClientRun, IA2AClient, CancellationToken, Task<int>> body) =>
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            var invocation = parseResult.InvocationConfiguration;
+            return ClientRun.RunAsync(command.Name, Read(parseResult), invocation.Output, invocation.Error,
+                (run, client, token) => body(parseResult, run, client, token), cancellationToken);
+        });
+
+    public ClientSettings Read(ParseResult parseResult) => new(
+        parseResult.GetValue(Url)!,
+        [.. (parseResult.GetValue(Headers) ?? []).Select(h => ParseHeader(h)!.Value)],
+        parseResult.GetValue(ProtocolVersion),
+        parseResult.GetValue(Json),
+        parseResult.GetValue(Verbose),
+        !_streaming || !parseResult.GetValue(NoResume));
+
+    internal static KeyValuePair<string, string>? ParseHeader(string header)
+    {
+        var colon = header.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return null;
+        }
+
+        var name = header[..colon].Trim();
+        return name.Length == 0 || name.Any(char.IsWhiteSpace) ? null : new(name, header[(colon + 1)..].Trim());
+    }
+
+    private static Uri? ParseUrl(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+        {
+            return url;
+        }
+
+        result.AddError($"'{text}' is not an http:// or https:// URL.");
+        return null;
+    }
+}

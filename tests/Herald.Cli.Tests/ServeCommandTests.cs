@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Herald.Cli.Commands;
+using Herald.Protocol;
+
+namespace Herald.Cli.Tests;
+
+public sealed partial class ServeCommandTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Serve_PortZero_PrintsBoundAddressServesAgentCardAndStopsOnCancel()
+    {
+        var output = new LineWriter();
+        var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks"], output, error, stop.Token);
+
+        var line = await output.ReadLineAsync(Timeout);
+        var address = ParseStartupLine(line, "chunks");
+        Assert.NotEqual(0, address.Port);
+
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri(address, ".well-known/agent-card.json")).WaitAsync(Timeout);
+        var card = JsonSerializer.Deserialize(json, A2AJsonContext.Default.AgentCard)!;
+        Assert.Equal("Herald chunks agent", card.Name);
+        Assert.Equal("chunks", Assert.Single(card.Skills).Id);
+        Assert.Equal(new Uri(address, "/").ToString(), Assert.Single(card.SupportedInterfaces).Url);
+
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(Timeout));
+        Assert.Equal("", error.ToString());
+
+        // Stopped means stopped: the port no longer accepts connections.
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(address.Host, address.Port));
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve", "--agent", "exec" }, "needs a command after --")]
+    [InlineData(new[] { "serve", "--agent", "echo", "--", "cat" }, "only used by --agent exec")]
+    [InlineData(new[] { "serve", "--agent", "nope" }, "nope")]
+    public async Task Serve_InvalidArguments_FailsWithoutStarting(string[] args, string expectedError)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var exitCode = await HeraldCli.RunAsync(args, output, error).WaitAsync(Timeout);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(expectedError, error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(output.ToString().Split('\n'), l => l.StartsWith("Herald listening on", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Serve_Help_DocumentsDefaultPortAndOptions()
+    {
+        var output = new StringWriter();
+
+        Assert.Equal(0, await HeraldCli.RunAsync(["serve", "--help"], output).WaitAsync(Timeout));
+
+        var help = output.ToString();
+        Assert.Contains("http://127.0.0.1:5077", help, StringComparison.Ordinal);
+        Assert.Contains("--urls", help, StringComparison.Ordinal);
+        Assert.Contains("--agent <echo|chunks|exec>", help, StringComparison.Ordinal);
+        Assert.Contains("--verbose", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_CommandWithoutAgentOption_ServesExecCard()
+    {
+        var settings = new ServeSettings(ServeCommand.DefaultUrls, DemoAgent.Exec, new Agents.ExecCommand("/bin/sh", ["-c", "tr a-z A-Z"]));
+
+        var card = ServeCommand.CardFor(settings);
+
+        Assert.Equal("Herald exec agent", card.Name);
+        Assert.Contains("/bin/sh -c 'tr a-z A-Z'", card.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_AsProcess_SigtermCancelsRunningTaskEndsStreamAndExitsZero()
+    {
+        var herald = Path.Combine(AppContext.BaseDirectory, "herald.dll");
+        Assert.True(File.Exists(Path.ChangeExtension(herald, ".runtimeconfig.json")), "herald.runtimeconfig.json must be copied next to the tests");
+        var startInfo = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { herald, "serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks" })
+        {
+            startInfo.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(startInfo)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(Timeout);
+            var address = ParseStartupLine(line ?? "(end of output)", "chunks");
+
+            using var http = new HttpClient { Timeout = Timeout };
+            using var request = new HttpRequestMessage(HttpMethod.Post, address)
+            {
+                Content = new StringContent(
+                    """{"jsonrpc":"2.0","id":7,"method":"SendStreamingMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":"1000 delay=1000"}]}}}""",
+                    Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("A2A-Version", "1.0");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeout);
+            response.EnsureSuccessStatusCode();
+            using var body = new StreamReader(await response.Content.ReadAsStreamAsync());
+
+            // Wait until the agent is streaming, then ask the server to stop as Ctrl+C / a service manager would.
+            await ReadDataUntilAsync(body, data => data.Contains("\"artifactUpdate\"", StringComparison.Ordinal));
+            Signal(process.Id, "TERM");
+
+            var last = await ReadDataUntilAsync(body, data => data.Contains("TASK_STATE_", StringComparison.Ordinal) && !data.Contains("TASK_STATE_WORKING", StringComparison.Ordinal));
+            Assert.Contains("TASK_STATE_CANCELED", last, StringComparison.Ordinal);
+            Assert.Empty(await ReadRemainingDataAsync(body));
+
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal("", await stderr.WaitAsync(Timeout));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    private static Uri ParseStartupLine(string line, string agent)
+    {
+        var match = StartupLine().Match(line);
+        Assert.True(match.Success, $"unexpected startup line: {line}");
+        Assert.Equal(agent, match.Groups["agent"].Value);
+        return new Uri(match.Groups["url"].Value.TrimEnd('/') + "/");
+    }
+
+    private static async Task<string> ReadDataUntilAsync(StreamReader body, Func<string, bool> predicate)
+    {
+        while (await body.ReadLineAsync().WaitAsync(Timeout) is { } line)
+        {
+            if (line.StartsWith("data:", StringComparison.Ordinal) && predicate(line))
+            {
+                return line;
+            }
+        }
+
+        throw new InvalidOperationException("The stream ended before the expected event.");
+    }
+
+    /// <summary>The data lines left before the server closes the stream.</summary>
+    private static async Task<List<string>> ReadRemainingDataAsync(StreamReader body)
+    {
+        var data = new List<string>();
+        while (await body.ReadLineAsync().WaitAsync(Timeout) is { } line)
+        {
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                data.Add(line);
+            }
+        }
+
+        return data;
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        Assert.True(kill.WaitForExit(Timeout), "kill did not return");
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    [GeneratedRegex(@"^Herald listening on (?<url>http://[^ ,]+)(?:, [^ ]+)* \(agent: (?<agent>[a-z]+)\)$")]
+    private static partial Regex StartupLine();
+}

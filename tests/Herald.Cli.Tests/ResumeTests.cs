@@ -1,3 +1,4 @@
+using Herald.Testing;
 namespace Herald.Cli.Tests;
 
 /// <summary>A stream cut in the middle (by a proxy) is resumed by the client, and the CLI says so.</summary>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Herald.Client.Tests.Infrastructure;
+namespace Herald.Testing;
 
 /// <summary>
 /// A TCP proxy on 127.0.0.1 that forwards bytes both ways and, on demand, cuts every open connection

@@ -15,15 +15,7 @@ public sealed class JsSdkFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (!Directory.Exists(Path.Combine(RepositoryPaths.InteropJs, "node_modules", "@a2a-js", "sdk")))
-        {
-            var (code, _, stderr) = await ProcessRunner.RunAsync("npm", ["ci", "--no-audit", "--no-fund"], RepositoryPaths.InteropJs, TimeSpan.FromMinutes(5));
-            if (code != 0)
-            {
-                throw new InvalidOperationException($"npm ci failed in {RepositoryPaths.InteropJs}: {stderr}");
-            }
-        }
-
+        await NpmPackages.EnsureInstalledAsync();
         _server = await HeraldServeProcess.StartAsync("chunks", TimeSpan.FromSeconds(60));
     }
 

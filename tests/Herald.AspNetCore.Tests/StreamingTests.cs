@@ -314,6 +314,34 @@ public sealed class StreamingTests
     }
 
     [Fact]
+    public async Task SendStreamingMessage_ManyConcurrentStreams_EachEnvelopeKeepsItsOwnRequestId()
+    {
+        // Regression: the request document once kept pointing into pipe buffers that other requests reused.
+        const int Streams = 200;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(async (c, ct) =>
+        {
+            await c.StartWorkAsync(cancellationToken: ct);
+            await release.Task.WaitAsync(ct);
+            await c.AppendTextAsync("out", "x", lastChunk: true, cancellationToken: ct);
+            await c.CompleteAsync(cancellationToken: ct);
+        });
+
+        var opened = await Task.WhenAll(Enumerable.Range(0, Streams).Select(i =>
+            server.OpenStreamAsync("SendStreamingMessage", TestServer.SendParams($"padding-{new string('p', i * 7)}"), id: $"\"stream-{i}\"")));
+        var firsts = await Task.WhenAll(opened.Select(s => s.NextAsync()));
+        release.SetResult();
+        var rests = await Task.WhenAll(opened.Select(s => s.ReadToEndAsync()));
+
+        for (var i = 0; i < Streams; i++)
+        {
+            Assert.All(rests[i].Prepend(firsts[i]!), e => Assert.Equal($"stream-{i}", e.Data.GetProperty("id").GetString()));
+            Assert.Equal("TASK_STATE_COMPLETED", rests[i][^1].State);
+            await opened[i].DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Stream_IdleStream_GetsKeepAliveComments()
     {
         var agent = new ScriptedAgent();

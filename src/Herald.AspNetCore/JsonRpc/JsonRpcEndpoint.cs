@@ -112,7 +112,9 @@ internal sealed partial class JsonRpcEndpoint(TaskEngine engine, ILogger<JsonRpc
                 throw new A2AException(A2AErrorCodes.InvalidRequest, "The request body is empty; expected a JSON-RPC 2.0 request object.");
             }
 
-            return JsonDocument.Parse(result.Buffer, new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
+            // A copy: JsonDocument keeps reading the memory it was parsed from for its whole lifetime, and
+            // the pipe's buffers are reused by other requests as soon as they are released below.
+            return JsonDocument.Parse(result.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = _options.MaxJsonDepth });
         }
         catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
         {

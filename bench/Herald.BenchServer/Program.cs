@@ -1,0 +1,36 @@
+using Herald.Bench;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+// Herald with the in-memory store and the bench agent. Usage: --urls http://127.0.0.1:0
+// Prints "Herald bench server listening on URL (pid P)" once it accepts connections.
+var builder = WebApplication.CreateBuilder(args);
+
+// Per-request Information logs would be measured too; a production server runs at Warning.
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddHerald(options => options.Card = new AgentCard
+{
+    Name = "Herald bench agent",
+    Description = "\"N delay=MS start=MS\": N chunks appended to one artifact, MS apart, after a start delay.",
+})
+.AddAgent(new ChunksBenchAgent());
+
+var app = builder.Build();
+app.MapHerald("/");
+
+// Herald-only diagnostics for the load generator: GC activity of this process (the other servers
+// have no such endpoint; their figures come from /proc only).
+app.MapGet("/bench/gc", () =>
+{
+    var info = GC.GetGCMemoryInfo();
+    return Results.Text(
+        $"{{\"gen0\":{GC.CollectionCount(0)},\"gen1\":{GC.CollectionCount(1)},\"gen2\":{GC.CollectionCount(2)}," +
+        $"\"pauseMs\":{GC.GetTotalPauseDuration().TotalMilliseconds:F3},\"allocatedBytes\":{GC.GetTotalAllocatedBytes()}," +
+        $"\"heapBytes\":{info.HeapSizeBytes},\"committedBytes\":{info.TotalCommittedBytes},\"serverGc\":{(System.Runtime.GCSettings.IsServerGC ? "true" : "false")}}}",
+        "application/json");
+});
+await app.StartAsync();
+var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+Console.WriteLine($"Herald bench server listening on {address} (pid {Environment.ProcessId})");
+await app.WaitForShutdownAsync();

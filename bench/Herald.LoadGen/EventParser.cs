@@ -1,0 +1,269 @@
+using System.Text.Json;
+
+namespace Herald.LoadGen;
+
+internal enum EventKind
+{
+    Unknown,
+    Task,
+    Message,
+    Status,
+    Artifact,
+    Error,
+}
+
+/// <summary>What the load generator needs from one SSE event (or one JSON-RPC response).</summary>
+internal struct EventInfo
+{
+    public EventKind Kind;
+
+    /// <summary>The task state of a task or status event, normalised to the v0.3 spelling (<c>completed</c>, <c>input-required</c>).</summary>
+    public string? State;
+
+    /// <summary>The task id of a task event.</summary>
+    public string? TaskId;
+
+    /// <summary><c>artifact.metadata.benchTsUs</c> of an artifact event, or 0.</summary>
+    public long TimestampUs;
+
+    /// <summary>A task event that already carries artifacts (a snapshot taken after chunks were appended).</summary>
+    public bool HasArtifacts;
+
+    public string? ErrorMessage;
+
+    public readonly bool EndsStream => State is "completed" or "failed" or "canceled" or "rejected" or "input-required" or "auth-required";
+}
+
+/// <summary>
+/// Reads the JSON-RPC envelope of an event in one forward pass, for both wire generations: v1.0
+/// (<c>result: {"artifactUpdate": {...}}</c>) and v0.3 (<c>result: {"kind": "artifact-update", ...}</c>).
+/// </summary>
+internal static class EventParser
+{
+    public static EventInfo Parse(ReadOnlySpan<byte> json)
+    {
+        var info = default(EventInfo);
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return info;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("result"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        ParseResult(ref reader, ref info);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    info.Kind = EventKind.Error;
+                    reader.Read();
+                    info.ErrorMessage = reader.TokenType == JsonTokenType.StartObject ? ReadErrorMessage(ref reader) : "error";
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            info.Kind = EventKind.Error;
+            info.ErrorMessage = "invalid JSON: " + ex.Message;
+        }
+
+        return info;
+    }
+
+    private static void ParseResult(ref Utf8JsonReader reader, ref EventInfo info)
+    {
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            EventKind wrapped;
+            if (reader.ValueTextEquals("task"u8))
+            {
+                wrapped = EventKind.Task;
+            }
+            else if (reader.ValueTextEquals("statusUpdate"u8))
+            {
+                wrapped = EventKind.Status;
+            }
+            else if (reader.ValueTextEquals("artifactUpdate"u8))
+            {
+                wrapped = EventKind.Artifact;
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                wrapped = EventKind.Message;
+            }
+            else
+            {
+                // v0.3: the result is the payload itself.
+                PayloadProperty(ref reader, ref info);
+                continue;
+            }
+
+            info.Kind = wrapped;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                PayloadProperty(ref reader, ref info);
+            }
+        }
+    }
+
+    /// <summary>Consumes one property (name and value) of a task / status / artifact payload.</summary>
+    private static void PayloadProperty(ref Utf8JsonReader reader, ref EventInfo info)
+    {
+        if (reader.ValueTextEquals("kind"u8))
+        {
+            reader.Read();
+            info.Kind = reader.ValueTextEquals("task"u8) ? EventKind.Task
+                : reader.ValueTextEquals("status-update"u8) ? EventKind.Status
+                : reader.ValueTextEquals("artifact-update"u8) ? EventKind.Artifact
+                : reader.ValueTextEquals("message"u8) ? EventKind.Message
+                : info.Kind;
+        }
+        else if (reader.ValueTextEquals("id"u8))
+        {
+            reader.Read();
+            info.TaskId = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+        else if (reader.ValueTextEquals("status"u8))
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("state"u8))
+                {
+                    reader.Read();
+                    info.State = reader.TokenType == JsonTokenType.String ? NormaliseState(reader.GetString()!) : null;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        else if (reader.ValueTextEquals("artifact"u8))
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("metadata"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("benchTsUs"u8))
+                        {
+                            reader.Read();
+                            if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var ts))
+                            {
+                                info.TimestampUs = (long)ts;
+                            }
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        else if (reader.ValueTextEquals("artifacts"u8))
+        {
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.StartArray)
+            {
+                reader.Read();
+                info.HasArtifacts = reader.TokenType != JsonTokenType.EndArray;
+                if (info.HasArtifacts)
+                {
+                    reader.Skip();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        else
+        {
+            reader.Skip();
+        }
+    }
+
+    private static string ReadErrorMessage(ref Utf8JsonReader reader)
+    {
+        string code = "", message = "";
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("code"u8))
+            {
+                reader.Read();
+                code = reader.TokenType == JsonTokenType.Number ? reader.GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                reader.Read();
+                message = reader.GetString() ?? "";
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return $"{code} {message}".Trim();
+    }
+
+    /// <summary><c>TASK_STATE_INPUT_REQUIRED</c> and <c>input-required</c> both become <c>input-required</c>.</summary>
+    private static string NormaliseState(string state) =>
+        state.StartsWith("TASK_STATE_", StringComparison.Ordinal)
+            ? state["TASK_STATE_".Length..].ToLowerInvariant().Replace('_', '-')
+            : state;
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace Herald.LoadGen;
+
+/// <summary>One run of the load generator: a scenario against one server.</summary>
+internal sealed record ScenarioReport
+{
+    public required string Scenario { get; init; }
+
+    public required string Url { get; init; }
+
+    /// <summary>Which server this was (herald, reference, js, ...), for the combined report.</summary>
+    public required string Label { get; init; }
+
+    public required string A2AVersion { get; init; }
+
+    public required DateTimeOffset Started { get; init; }
+
+    public required string CommandLine { get; init; }
+
+    public List<Measurement> Results { get; init; } = [];
+}
+
+/// <summary>One measured configuration of a scenario (e.g. stream N=10,000).</summary>
+internal sealed record Measurement
+{
+    public required string Name { get; init; }
+
+    /// <summary>True when every stream ended as expected (complete, identical, open...).</summary>
+    public bool Ok { get; set; }
+
+    public string? Problem { get; set; }
+
+    public SortedDictionary<string, double> Metrics { get; init; } = new(StringComparer.Ordinal);
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(ScenarioReport))]
+internal sealed partial class ResultsJsonContext : JsonSerializerContext;

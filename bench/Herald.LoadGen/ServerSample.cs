@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Herald.LoadGen;
+
+/// <summary>The server's counters at one moment: CPU time from /proc, and GC counters when the server offers them.</summary>
+internal sealed record ServerSample(long Ticks, double? CpuMs, JsonElement? Gc)
+{
+    /// <summary>Adds what the server spent between two samples, per delivered event.</summary>
+    public static void AddDelta(Measurement m, ServerSample before, ServerSample after, long events) =>
+        AddSum(m, [(before, after)], events);
+
+    /// <summary>Adds what the server spent over several measured intervals, per delivered event.</summary>
+    public static void AddSum(Measurement m, IReadOnlyList<(ServerSample Before, ServerSample After)> intervals, long events)
+    {
+        if (events <= 0)
+        {
+            return;
+        }
+
+        if (intervals.Count == 0)
+        {
+            return;
+        }
+
+        if (intervals.All(i => i.Before.CpuMs is not null && i.After.CpuMs is not null))
+        {
+            var cpu = intervals.Sum(i => i.After.CpuMs!.Value - i.Before.CpuMs!.Value);
+            m.Metrics["server_cpu_ms"] = cpu;
+            m.Metrics["server_cpu_us_per_event"] = cpu * 1000 / events;
+        }
+
+        if (intervals.All(i => i.Before.Gc is not null && i.After.Gc is not null))
+        {
+            double Delta(string name) => intervals.Sum(i => i.After.Gc!.Value.GetProperty(name).GetDouble() - i.Before.Gc!.Value.GetProperty(name).GetDouble());
+            var wallMs = intervals.Sum(i => Stopwatch.GetElapsedTime(i.Before.Ticks, i.After.Ticks).TotalMilliseconds);
+            m.Metrics["server_alloc_bytes_per_event"] = Delta("allocatedBytes") / events;
+            m.Metrics["server_gc_pause_ms"] = Delta("pauseMs");
+            m.Metrics["server_gc_pause_pct"] = 100 * Delta("pauseMs") / Math.Max(1, wallMs);
+            m.Metrics["server_gen0"] = Delta("gen0");
+            m.Metrics["server_gen1"] = Delta("gen1");
+            m.Metrics["server_gen2"] = Delta("gen2");
+            m.Metrics["server_heap_mib"] = intervals[^1].After.Gc!.Value.GetProperty("heapBytes").GetDouble() / 1048576;
+        }
+    }
+}
+
+/// <summary>Takes <see cref="ServerSample"/>s; the GC endpoint (<c>GET {url}bench/gc</c>) is tried once and only used if it answers.</summary>
+internal sealed class ServerSampler(ServerProcess process, HttpClient http, Uri url)
+{
+    private bool? _gcAvailable;
+
+    public async Task<ServerSample> SampleAsync()
+    {
+        JsonElement? gc = null;
+        if (_gcAvailable != false)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var response = await http.GetAsync(new Uri(url, "bench/gc"), cts.Token);
+                if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json")
+                {
+                    using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cts.Token));
+                    gc = document.RootElement.Clone();
+                    _gcAvailable = true;
+                }
+                else
+                {
+                    _gcAvailable = false;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException)
+            {
+                _gcAvailable = false;
+            }
+        }
+
+        return new ServerSample(Stopwatch.GetTimestamp(), process.CpuMilliseconds(), gc);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.ServerSentEvents;
+
+namespace Herald.LoadGen;
+
+/// <summary>
+/// Runs one SSE stream (a streaming send or a subscription) to its end and records what arrived:
+/// counts, a hash of the exact event sequence, timings, and (optionally) per-chunk latencies.
+/// </summary>
+internal sealed class StreamRecorder
+{
+    private readonly List<long>? _latenciesUs;
+    private HashCode _hash;
+
+    public StreamRecorder(bool recordLatency = false, int expectedChunks = 0)
+    {
+        if (recordLatency)
+        {
+            _latenciesUs = new List<long>(Math.Max(16, expectedChunks));
+        }
+    }
+
+    public int Events { get; private set; }
+
+    public int Chunks { get; private set; }
+
+    public string? TaskId { get; private set; }
+
+    public string? FinalState { get; private set; }
+
+    public string? Error { get; private set; }
+
+    /// <summary>The first event was a task snapshot that already carried artifacts: this subscriber came late.</summary>
+    public bool JoinedLate { get; private set; }
+
+    public long StartTicks { get; private set; }
+
+    public long FirstEventTicks { get; private set; }
+
+    public long FirstChunkTicks { get; private set; }
+
+    public long EndTicks { get; private set; }
+
+    /// <summary>True once the first event (the task) arrived: the stream is open.</summary>
+    public bool Opened => FirstEventTicks != 0;
+
+    /// <summary>True when the server ended the stream (cleanly or not).</summary>
+    public bool Ended => EndTicks != 0;
+
+    public bool Completed => FinalState == "completed" && Error is null;
+
+    /// <summary>Identity of the received sequence: equal for two subscribers that got identical bytes in identical order.</summary>
+    public (int Events, int Hash) Fingerprint => (Events, _hash.ToHashCode());
+
+    public IReadOnlyList<long> LatenciesUs => _latenciesUs ?? [];
+
+    public TaskCompletionSource FirstEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Sends <paramref name="request"/> and reads the SSE response until the server closes it.</summary>
+    public async Task RunAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        StartTicks = Stopwatch.GetTimestamp();
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
+            {
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                var info = EventParser.Parse(body);
+                Error = info.Kind == EventKind.Error && body.Length > 0 && !info.ErrorMessage!.StartsWith("invalid JSON", StringComparison.Ordinal)
+                    ? $"JSON-RPC error {info.ErrorMessage}"
+                    : A2AWire.Describe(response, body);
+                return;
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var parser = SseParser.Create(stream, (_, data) => OnEvent(data));
+            await foreach (var _ in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
+            {
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Error ??= "canceled by the load generator (time limit)";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            Error ??= ex.GetType().Name + ": " + ex.Message;
+        }
+        finally
+        {
+            EndTicks = Stopwatch.GetTimestamp();
+            FirstEvent.TrySetResult();
+        }
+
+        if (Error is null && FinalState is null)
+        {
+            Error = "the stream ended without a terminal or interrupted state";
+        }
+    }
+
+    private bool OnEvent(ReadOnlySpan<byte> data)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var info = EventParser.Parse(data);
+        _hash.AddBytes(data);
+        Events++;
+        if (Events == 1)
+        {
+            FirstEventTicks = now;
+            TaskId = info.TaskId;
+            JoinedLate = info.Kind == EventKind.Task && info.HasArtifacts;
+            FirstEvent.TrySetResult();
+        }
+
+        switch (info.Kind)
+        {
+            case EventKind.Artifact:
+                Chunks++;
+                if (FirstChunkTicks == 0)
+                {
+                    FirstChunkTicks = now;
+                }
+
+                if (_latenciesUs is not null && info.TimestampUs > 0)
+                {
+                    _latenciesUs.Add(Herald.Bench.BenchClock.NowMicroseconds() - info.TimestampUs);
+                }
+
+                break;
+            case EventKind.Error:
+                Error = "in-stream error: " + info.ErrorMessage;
+                break;
+            default:
+                if (info.EndsStream)
+                {
+                    FinalState = info.State;
+                }
+
+                break;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Measures Herald against the physical limit (bench/reference) and the @a2a-js/sdk server
+# (bench/js-server) in one run, and writes docs/performance.md.
+#
+#   bench/run.sh            load scenarios (about 10 minutes), then docs/performance.md
+#   bench/run.sh --micro    also the BenchmarkDotNet suite, short job (about 4 more minutes)
+#   bench/run.sh --quick    small sizes, a smoke test of the whole pipeline; writes only under artifacts/
+#
+# Needs: the .NET SDK of global.json, Node.js >= 20 with npm (bench/js-server is installed with `npm ci`).
+# Every server listens on 127.0.0.1 on a free port and is stopped on exit, whatever happens.
+# Environment overrides: IDLE_C (default "1000 10000"), IDLE_HOLD_SMALL (10), IDLE_HOLD_LARGE (60).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+MICRO=0
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --micro) MICRO=1 ;;
+    --quick) QUICK=1 ;;
+    *) echo "usage: bench/run.sh [--micro] [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$ROOT/artifacts/bench/$STAMP"
+mkdir -p "$OUT/results" "$OUT/logs"
+LOG="$OUT/run.log"
+exec > >(tee -a "$LOG") 2>&1
+
+SERVER_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${SERVER_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${SERVER_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  SERVER_PIDS=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Many idle streams need many file descriptors (one per connection, per process).
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+if [ "$QUICK" = 1 ]; then
+  STREAM_N="1000,5000"; FANOUT_K="50,200"; MANY_T="20"; LATENCY_S=2
+  IDLE_C="${IDLE_C:-200 1000}"; IDLE_HOLD_SMALL="${IDLE_HOLD_SMALL:-3}"; IDLE_HOLD_LARGE="${IDLE_HOLD_LARGE:-5}"
+else
+  STREAM_N="1000,10000"; FANOUT_K="100,1000"; MANY_T="100"; LATENCY_S=3
+  IDLE_C="${IDLE_C:-1000 10000}"; IDLE_HOLD_SMALL="${IDLE_HOLD_SMALL:-10}"; IDLE_HOLD_LARGE="${IDLE_HOLD_LARGE:-60}"
+fi
+
+echo "== build (Release)"
+for project in bench/Herald.BenchServer bench/reference bench/Herald.LoadGen; do
+  dotnet build -c Release --nologo -v quiet "$project" >"$OUT/logs/build-$(basename "$project").log" 2>&1 \
+    || { cat "$OUT/logs/build-$(basename "$project").log"; exit 1; }
+done
+echo "== npm ci (bench/js-server)"
+(cd bench/js-server && npm ci --no-audit --no-fund --loglevel=error >"$OUT/logs/npm.log" 2>&1) || { cat "$OUT/logs/npm.log"; exit 1; }
+
+LOADGEN=(dotnet "$ROOT/bench/Herald.LoadGen/bin/Release/net10.0/Herald.LoadGen.dll")
+declare -A URL PID
+
+# start_server NAME: starts it on a free 127.0.0.1 port and waits (at most 30 s) for its banner.
+start_server() {
+  local name="$1" log="$OUT/logs/server-$1-$STAMP-$RANDOM.log"
+  case "$name" in
+    herald) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
+    reference) dotnet "$ROOT/bench/reference/bin/Release/net10.0/Herald.ReferenceServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
+    js) (cd "$ROOT/bench/js-server" && exec node server.mjs --port 0) >"$log" 2>&1 & ;;
+  esac
+  local pid=$!
+  SERVER_PIDS+=("$pid")
+  for _ in $(seq 1 300); do
+    if grep -q "listening on http://" "$log" 2>/dev/null; then
+      URL[$name]="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1)/"
+      PID[$name]="$pid"
+      echo "   $name: ${URL[$name]} (pid $pid)"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "server $name did not start:"; cat "$log"; exit 1
+}
+
+stop_server() {
+  local name="$1" pid="${PID[$1]}"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  local kept=()
+  for p in "${SERVER_PIDS[@]}"; do [ "$p" != "$pid" ] && kept+=("$p"); done
+  SERVER_PIDS=("${kept[@]}")
+}
+
+INCIDENTS="$OUT/incidents.md"
+
+# check_alive NAME WHEN: a server that exited is recorded in the report and started again.
+check_alive() {
+  local name="$1" when="$2" pid="${PID[$1]}"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    local status=0
+    wait "$pid" 2>/dev/null || status=$?
+    echo "- The $name server process (pid $pid) exited $when, exit status $status; it was started again for the next measurement." | tee -a "$INCIDENTS"
+    start_server "$name"
+  fi
+}
+
+# measure NAME SCENARIO ARGS...: one load generator run; a failed check is recorded, not fatal.
+measure() {
+  local name="$1" scenario="$2"; shift 2
+  check_alive "$name" "before \`$scenario\`"
+  echo "-- $scenario / $name"
+  timeout 900 "${LOADGEN[@]}" --url "${URL[$name]}" --label "$name" --server-pid "${PID[$name]}" \
+    --scenario "$scenario" --json "$OUT/results/$name-$scenario.json" "$@" || echo "   ($scenario / $name: exit code $?)"
+  check_alive "$name" "during \`$scenario\`"
+}
+
+SERVERS=(herald reference js)
+START=$(date +%s)
+
+echo "== servers"
+for s in "${SERVERS[@]}"; do start_server "$s"; done
+
+# Scenario by scenario, the three servers in turn, so that whatever else the machine does
+# affects them alike.
+for s in "${SERVERS[@]}"; do measure "$s" stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400; done
+for s in "${SERVERS[@]}"; do measure "$s" fanout --k "$FANOUT_K" --n 1000 --timeout 300; done
+for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATENCY_S" --timeout 300; done
+for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
+for s in "${SERVERS[@]}"; do stop_server "$s"; done
+
+# Idle memory is read on a fresh process per server and size, so that heap headroom left by
+# the earlier scenarios does not hide (or inflate) what the open streams cost.
+for c in $IDLE_C; do
+  if [ "$c" -ge 5000 ]; then hold="$IDLE_HOLD_LARGE"; else hold="$IDLE_HOLD_SMALL"; fi
+  for s in "${SERVERS[@]}"; do
+    start_server "$s"
+    timeout 900 "${LOADGEN[@]}" --url "${URL[$s]}" --label "$s" --server-pid "${PID[$s]}" --scenario idle \
+      --c "$c" --hold "$hold" --warmup 1 --timeout 300 --json "$OUT/results/$s-idle-$c.json" || echo "   (idle C=$c / $s: exit code $?)"
+    check_alive "$s" "during \`idle\` C=$c"
+    stop_server "$s"
+  done
+done
+echo "== load scenarios done in $(( $(date +%s) - START )) s"
+
+MICRO_ARGS=()
+if [ "$MICRO" = 1 ]; then
+  echo "== BenchmarkDotNet (short job)"
+  dotnet build -c Release --nologo -v quiet bench/Herald.Benchmarks >"$OUT/logs/build-benchmarks.log" 2>&1 \
+    || { cat "$OUT/logs/build-benchmarks.log"; exit 1; }
+  (cd bench/Herald.Benchmarks && timeout 1800 dotnet bin/Release/net10.0/Herald.Benchmarks.dll \
+    --filter '*' --job short --exporters github --artifacts "$OUT/micro") >"$OUT/logs/benchmarks.log" 2>&1 \
+    || { tail -50 "$OUT/logs/benchmarks.log"; exit 1; }
+  MICRO_ARGS=(--micro "$OUT/micro/results")
+elif [ -d "$ROOT/artifacts/bench/micro-latest/results" ]; then
+  MICRO_ARGS=(--micro "$ROOT/artifacts/bench/micro-latest/results")
+fi
+if [ "$MICRO" = 1 ]; then
+  rm -rf "$ROOT/artifacts/bench/micro-latest" && cp -r "$OUT/micro" "$ROOT/artifacts/bench/micro-latest"
+fi
+
+COMMAND="bench/run.sh $*"
+DOC="$ROOT/docs/performance.md"
+[ "$QUICK" = 1 ] && DOC="$OUT/performance.md"
+"${LOADGEN[@]}" report --dir "$OUT/results" --out "$DOC" --command "${COMMAND% }" \
+  --notes "$ROOT/bench/performance-notes.md" --incidents "$INCIDENTS" --node-version "$(node --version)" "${MICRO_ARGS[@]}"
+echo "== done in $(( $(date +%s) - START )) s; results in $OUT"

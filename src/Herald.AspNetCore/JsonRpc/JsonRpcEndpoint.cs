@@ -169,16 +169,11 @@ internal sealed partial class JsonRpcEndpoint(TaskEngine engine, ILogger<JsonRpc
             throw new A2AException(A2AErrorCodes.InvalidRequest, "id is required: A2A methods always answer, so notifications are not accepted.");
         }
 
-        parameters = null;
-        if (root.TryGetProperty("params"u8, out var paramsElement) && paramsElement.ValueKind != JsonValueKind.Null)
-        {
-            if (paramsElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new A2AException(A2AErrorCodes.InvalidParams, "params must be an object.", "params");
-            }
-
-            parameters = paramsElement;
-        }
+        // A params value that is not an object is checked when the method reads it: that is -32602,
+        // answered with this request's id, not an invalid request.
+        parameters = root.TryGetProperty("params"u8, out var paramsElement) && paramsElement.ValueKind != JsonValueKind.Null
+            ? paramsElement
+            : null;
 
         method = methodElement.GetString()!;
         return id;
@@ -281,20 +276,32 @@ internal sealed partial class JsonRpcEndpoint(TaskEngine engine, ILogger<JsonRpc
             return new T();
         }
 
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw A2AException.InvalidParams("params", "params must be an object.");
+        }
+
         try
         {
             return element.Deserialize(typeInfo) ?? new T();
         }
         catch (JsonException ex)
         {
-            var path = ex.Path is { Length: > 1 } p ? "params" + p[1..] : "params";
+            // Field names are relative to params ("message.messageId"), as the engine's own checks name them.
+            var path = ex.Path switch
+            {
+                null or "$" => null,
+                var p when p.StartsWith("$.", StringComparison.Ordinal) => p[2..],
+                var p => p[1..],
+            };
             var missing = MissingRequired().Match(ex.Message);
             if (missing.Success)
             {
-                var field = $"{path}.{missing.Groups[1].Value}";
+                var field = path is null ? missing.Groups[1].Value : $"{path}.{missing.Groups[1].Value}";
                 throw A2AException.InvalidParams(field, $"{field} is required.");
             }
 
+            path ??= "params";
             throw A2AException.InvalidParams(path, $"{path} has an invalid value.");
         }
     }
@@ -343,11 +350,14 @@ internal sealed partial class JsonRpcEndpoint(TaskEngine engine, ILogger<JsonRpc
             if (resumeAfter is { } after)
             {
                 position = after;
-                if (after == snapshot.Sequence && task.Status.State.IsTerminal())
+                if (after == snapshot.Sequence && task.Status.State.EndsStream() && await EndsStreamAtAsync(task.Id, after, ct).ConfigureAwait(false))
                 {
                     await writer.FlushAsync(ct).ConfigureAwait(false);
-                    return; // the client already has everything, including the end
+                    return; // the client already has everything, including the event that ended its stream
                 }
+
+                // Nothing may follow for a while: answer with the headers and retry: now, not with the next event.
+                await writer.FlushAsync(ct).ConfigureAwait(false);
             }
             else
             {
@@ -377,6 +387,16 @@ internal sealed partial class JsonRpcEndpoint(TaskEngine engine, ILogger<JsonRpc
             LogUnhandled(logger, ex);
             await WriteStreamErrorAsync(writer, id, new A2AException(A2AErrorCodes.InternalError, "Internal error")).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// True when the event at <paramref name="sequence"/> ended streams (terminal or interrupted). An
+    /// interrupted task whose last event is a follow-up message has begun a new turn, so it does not.
+    /// </summary>
+    private async ValueTask<bool> EndsStreamAtAsync(string taskId, long sequence, CancellationToken ct)
+    {
+        var events = await engine.Store.ReadAsync(taskId, sequence - 1, 1, ct).ConfigureAwait(false);
+        return events is [{ EndsStream: true }];
     }
 
     /// <summary>Reads the log from <paramref name="position"/> at this stream's own pace until an event ends the stream.</summary>

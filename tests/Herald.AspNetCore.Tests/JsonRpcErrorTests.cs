@@ -1,0 +1,215 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Herald.AspNetCore.Tests.Infrastructure;
+using Herald.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.AspNetCore.Tests;
+
+/// <summary>Every JSON-RPC error the binding produces: code, id, ErrorInfo/BadRequest details, nothing internal.</summary>
+public sealed class JsonRpcErrorTests : IAsyncLifetime
+{
+    private HeraldTestServer _server = null!;
+
+    public async Task InitializeAsync() =>
+        _server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync("done", ct).AsTask()));
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Theory]
+    [InlineData("{\"jsonrpc\":\"2.0\",", "PARSE_ERROR")]
+    [InlineData("not json", "PARSE_ERROR")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",}", "PARSE_ERROR")]
+    public async Task Post_BrokenJson_ParseErrorWithNullId(string body, string reason)
+    {
+        var response = await _server.PostJsonAsync(body);
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.ParseError);
+        Assert.Equal(JsonValueKind.Null, response.GetProperty("id").ValueKind);
+        Assert.Equal(reason, error.GetProperty("data")[0].GetProperty("reason").GetString());
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("42", "object")]
+    [InlineData("\"GetTask\"", "object")]
+    [InlineData("null", "object")]
+    [InlineData("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}]", "Batch")]
+    [InlineData("{\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
+    [InlineData("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
+    [InlineData("{\"jsonrpc\":2.0,\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"params\":{\"id\":\"x\"}}", "method")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "method")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"GetTask\"}", "id")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"GetTask\"}", "id")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"GetTask\"}", "id")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "id")]
+    public async Task Post_NotAValidRequestObject_InvalidRequest(string body, string mentioned)
+    {
+        var response = await _server.PostJsonAsync(body);
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.InvalidRequest);
+        Assert.Equal(JsonValueKind.Null, response.GetProperty("id").ValueKind);
+        Assert.Contains(mentioned, error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("INVALID_REQUEST", error.GetProperty("data")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Post_UnknownMethod_MethodNotFoundEchoingIdAndMethod()
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":"abc","method":"tasks/get","params":{"id":"x"}}""");
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.MethodNotFound);
+        Assert.Equal("abc", response.GetProperty("id").GetString());
+        Assert.Contains("tasks/get", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("GetTask", "[1]", "params")]
+    [InlineData("GetTask", "\"x\"", "params")]
+    [InlineData("ListTasks", "{\"status\":\"TASK_STATE_RUNNING\"}", "status")]
+    [InlineData("ListTasks", "{\"pageSize\":\"many\"}", "pageSize")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_ROBOT\",\"parts\":[{\"text\":\"x\"}]}}", "message.role")]
+    [InlineData("SendMessage", "{}", "message")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"\",\"role\":\"ROLE_USER\",\"parts\":[{\"text\":\"x\"}]}}", "message.messageId")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_USER\",\"parts\":[]}}", "message.parts")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_AGENT\",\"parts\":[{\"text\":\"x\"}]}}", "message.role")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_USER\",\"parts\":[{\"text\":\"x\",\"url\":\"http://a\"}]}}", "message.parts[0]")]
+    [InlineData("SendMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_USER\",\"parts\":[{\"text\":\"x\"}]},\"configuration\":{\"historyLength\":-1}}", "configuration.historyLength")]
+    [InlineData("SendStreamingMessage", "{\"message\":{\"messageId\":\"m\",\"role\":\"ROLE_USER\",\"parts\":[]}}", "message.parts")]
+    public async Task Post_InvalidParams_InvalidParamsNamingTheField(string method, string parameters, string field)
+    {
+        var response = await _server.PostJsonAsync($$"""{"jsonrpc":"2.0","id":9,"method":"{{method}}","params":{{parameters}}}""");
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.InvalidParams);
+        Assert.Equal(9, response.GetProperty("id").GetInt32());
+        Assert.Equal(field, SubscribeToTaskTests.FieldViolation(error));
+        Assert.Contains(field, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SendMessage_MissingMessageId_NamesTheFieldInMessageAndBadRequest()
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":5,"method":"SendMessage","params":{"message":{"role":"ROLE_USER","parts":[{"text":"x"}]}}}""");
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.InvalidParams);
+        Assert.Equal(5, response.GetProperty("id").GetInt32());
+        Assert.Contains("messageId", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var badRequest = error.GetProperty("data").EnumerateArray().Single(d => d.GetProperty("@type").GetString() == "type.googleapis.com/google.rpc.BadRequest");
+        var violation = Assert.Single(badRequest.GetProperty("fieldViolations").EnumerateArray());
+        Assert.Equal("message.messageId", violation.GetProperty("field").GetString());
+        Assert.False(string.IsNullOrEmpty(violation.GetProperty("description").GetString()));
+    }
+
+    [Theory]
+    [InlineData("CreateTaskPushNotificationConfig")]
+    [InlineData("GetTaskPushNotificationConfig")]
+    [InlineData("ListTaskPushNotificationConfigs")]
+    [InlineData("DeleteTaskPushNotificationConfig")]
+    public async Task Post_PushNotificationMethod_PushNotificationNotSupported(string method)
+    {
+        var error = await _server.ErrorAsync(method, new JsonObject { ["taskId"] = "x" }, A2AErrorCodes.PushNotificationNotSupported);
+
+        Assert.Equal("PUSH_NOTIFICATION_NOT_SUPPORTED", error.GetProperty("data")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task GetExtendedAgentCard_NotOffered_UnsupportedOperation()
+    {
+        await _server.ErrorAsync("GetExtendedAgentCard", null, A2AErrorCodes.UnsupportedOperation);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("0.3")]
+    [InlineData("2.0")]
+    [InlineData("")]
+    public async Task Post_MissingOrUnsupportedVersion_VersionNotSupported(string? version)
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"x"}}""", version);
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.VersionNotSupported);
+        Assert.Equal(3, response.GetProperty("id").GetInt32());
+        Assert.Equal("VERSION_NOT_SUPPORTED", error.GetProperty("data")[0].GetProperty("reason").GetString());
+        Assert.Equal("1.0", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("supportedVersions").GetString());
+    }
+
+    [Fact]
+    public async Task Post_UnsupportedVersionOnStreamingMethod_JsonErrorNotStream()
+    {
+        using var response = await _server.PostAsync(HeraldTestServer.Request("SendStreamingMessage", HeraldTestServer.SendParams()), "0.3");
+
+        HeraldTestServer.AssertError(await HeraldTestServer.ReadJsonRpcAsync(response), A2AErrorCodes.VersionNotSupported);
+    }
+
+    [Theory]
+    [InlineData("1.0")]
+    [InlineData("1.0.2")]
+    public async Task Post_SupportedVersionHeader_IsAccepted(string version)
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":"x"}}""", version);
+
+        HeraldTestServer.AssertError(response, A2AErrorCodes.TaskNotFound);
+    }
+
+    [Fact]
+    public async Task Post_VersionAsQueryParameter_IsAccepted()
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":"x"}}""", version: null, path: "/?A2A-Version=1.0");
+
+        HeraldTestServer.AssertError(response, A2AErrorCodes.TaskNotFound);
+    }
+
+    [Fact]
+    public async Task Post_NullParams_TreatedAsEmpty()
+    {
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":1,"method":"ListTasks","params":null}""");
+
+        Assert.Equal(0, response.GetProperty("result").GetProperty("totalSize").GetInt32());
+    }
+}
+
+/// <summary>Failures inside the server: -32603 with a fixed message, details only in the log.</summary>
+public sealed class InternalErrorTests
+{
+    [Fact]
+    public async Task ListTasks_StoreThrows_InternalErrorWithoutDetailsAndLogged()
+    {
+        var store = new InterceptingTaskStore { FailList = () => new InvalidOperationException("SECRET: connection to db-7.internal refused") };
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => Task.CompletedTask), configureServices: s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store));
+
+        using var response = await server.PostAsync(HeraldTestServer.Request("ListTasks", new JsonObject(), id: 12));
+        var text = await response.Content.ReadAsStringAsync();
+        var body = await HeraldTestServer.ReadJsonRpcAsync(response);
+
+        var error = HeraldTestServer.AssertError(body, A2AErrorCodes.InternalError);
+        Assert.Equal(12, body.GetProperty("id").GetInt32());
+        Assert.Equal("Internal error", error.GetProperty("message").GetString());
+        Assert.DoesNotContain("SECRET", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("db-7", text, StringComparison.Ordinal);
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 2001 && e.Exception?.Message.StartsWith("SECRET", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_StoreFailsMidStream_ErrorEventWithoutDetailsThenClose()
+    {
+        var store = new InterceptingTaskStore();
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent, configureServices: s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store));
+        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams(), id: 4);
+        var run = await agent.NextRunAsync();
+        Assert.Equal("task", (await stream.NextAsync()).Kind);
+
+        store.FailRead = () => new InvalidOperationException("SECRET: disk /var/lib/herald is full");
+        await run.WorkingAsync();
+        var rest = await stream.ReadToEndAsync();
+
+        var last = Assert.Single(rest);
+        var error = last.Json.GetProperty("error");
+        Assert.Equal(A2AErrorCodes.InternalError, error.GetProperty("code").GetInt32());
+        Assert.Equal(4, last.Json.GetProperty("id").GetInt32());
+        Assert.DoesNotContain("SECRET", stream.RawText, StringComparison.Ordinal);
+        HeraldTestServer.AssertNoInternals(stream.RawText);
+        store.FailRead = null;
+    }
+}

@@ -93,7 +93,7 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
             listed.Add(task.Id);
         }
 
-        Assert.Equal([first.Id, second.Id], listed.Order());
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
         Assert.Equal(2, listed.Count);
     }
 

@@ -4,16 +4,29 @@ using Herald.Protocol;
 
 namespace Herald.Interop.Tests;
 
-/// <summary>Herald's client and CLI against the official @a2a-js/sdk 1.x server (a real peer, not our own server).</summary>
+/// <summary>
+/// Herald's .NET client (and CLI) against the official @a2a-js/sdk 1.3.0 server (tests/interop/js/server.mjs,
+/// JSON-RPC binding, protocol 1.0): a real peer, not our own server. The agent behaves like Herald's
+/// `chunks` demo agent: "N delay=MS" streams "chunk i of N\n" into the artifact "chunks".
+/// </summary>
 [Collection(JsSdkServerCollection.Name)]
 public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDisposable
 {
+    /// <summary>Upper bound of any one test's calls; generous for a loaded 2-core machine, never waited out on success.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
     private readonly HttpClient _http = new() { Timeout = Bound };
+    private readonly CancellationTokenSource _timeout = new(Bound);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _timeout.Dispose();
+        _http.Dispose();
+    }
 
-    private Task<IA2AClient> ConnectAsync() => A2AClient.ConnectAsync(_http, server.BaseAddress);
+    private CancellationToken Token => _timeout.Token;
+
+    private Task<IA2AClient> ConnectAsync() => A2AClient.ConnectAsync(_http, server.BaseAddress, cancellationToken: Token);
 
     private static SendMessageRequest Send(string text, bool returnImmediately = false) => new()
     {
@@ -23,109 +36,100 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
 
     private static string Chunks(int count) => string.Concat(Enumerable.Range(1, count).Select(i => $"chunk {i} of {count}\n"));
 
+    private static string Text(Artifact artifact) => string.Concat(artifact.Parts.Select(p => p.Text));
+
     [Fact]
-    public async Task ConnectAsync_JsServerCard_SelectsItsJsonRpcInterface()
+    public async Task ConnectAsync_JsServerCard_SelectsItsJsonRpcInterfaceAtTheRealPort()
     {
         var client = await ConnectAsync();
 
-        var endpoint = await client.GetEndpointAsync();
+        var endpoint = await client.GetEndpointAsync(Token);
 
         Assert.Equal("JSONRPC", endpoint.Interface.ProtocolBinding);
         Assert.Equal("1.0", endpoint.ProtocolVersion);
+        Assert.Equal(server.BaseAddress, new Uri(endpoint.Interface.Url));
         Assert.Equal("js-sdk chunks agent", endpoint.Card!.Name);
+        Assert.True(endpoint.Card.Capabilities.Streaming == true);
     }
 
     [Fact]
-    public async Task SendMessage_Blocking_ReturnsCompletedTaskWithAllChunks()
+    public async Task SendMessage_Blocking_ReturnsCompletedTaskWithTheJoinedArtifact()
     {
         var client = await ConnectAsync();
 
-        var response = await client.SendMessageAsync(Send("3 delay=0")).WaitAsync(Bound);
+        var response = await client.SendMessageAsync(Send("3 delay=0"), Token);
 
-        var task = response.Task!;
+        var task = Assert.IsType<AgentTask>(response.Task);
         Assert.Equal(TaskState.Completed, task.Status.State);
-        Assert.Equal(Chunks(3), string.Concat(Assert.Single(task.Artifacts!).Parts.Select(p => p.Text)));
+        var artifact = Assert.Single(task.Artifacts!);
+        Assert.Equal("chunks", artifact.ArtifactId);
+        Assert.Equal(Chunks(3), Text(artifact));
     }
 
     [Fact]
-    public async Task SendStreamingMessage_JsServer_TaskThenChunksInOrderThenCompleted()
+    public async Task SendMessage_NotARequest_Rejected()
     {
         var client = await ConnectAsync();
 
-        var events = new List<StreamResponse>();
-        await foreach (var e in client.SendStreamingMessageAsync(Send("5 delay=5")).WithCancellation(new CancellationTokenSource(Bound).Token))
+        var task = (await client.SendMessageAsync(Send("hello"), Token)).Task!;
+
+        Assert.Equal(TaskState.Rejected, task.Status.State);
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_TaskThenWorkingThenFiveChunksInOrderThenCompleted()
+    {
+        var client = await ConnectAsync();
+
+        var events = new List<StreamEvent>();
+        await foreach (var e in client.SendStreamingMessageEventsAsync(Send("5 delay=5"), Token))
         {
             events.Add(e);
         }
 
+        // task (submitted), working, 5 chunks, completed: 8 events, the stream ends after completed.
+        Assert.Equal(8, events.Count);
+        var task = Assert.IsType<AgentTask>(events[0].Response.Task);
+        Assert.Equal(TaskState.Submitted, task.Status.State);
+        Assert.Equal(TaskState.Working, events[1].Response.StatusUpdate!.Status.State);
+        var chunks = events.Skip(2).Take(5).Select(e => Assert.IsType<TaskArtifactUpdateEvent>(e.Response.ArtifactUpdate)).ToArray();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(task.Id, chunks[i].TaskId);
+            Assert.Equal("chunks", chunks[i].Artifact.ArtifactId);
+            Assert.Equal($"chunk {i + 1} of 5\n", Text(chunks[i].Artifact));
+            Assert.Equal(i > 0, chunks[i].Append ?? false);
+            Assert.Equal(i == 4, chunks[i].LastChunk ?? false);
+        }
+
+        Assert.Equal(TaskState.Completed, events[^1].Response.StatusUpdate!.Status.State);
+
         var fold = new TaskFold();
         events.ForEach(fold.Apply);
-        Assert.NotNull(events[0].Task);
-        Assert.Equal(5, events.Count(e => e.ArtifactUpdate is not null));
-        Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
+        Assert.Equal(TaskState.Completed, fold.State);
+        Assert.True(fold.IsFinished);
         Assert.Equal(Chunks(5), fold.GetArtifactText("chunks"));
         Assert.True(fold.IsArtifactComplete("chunks"));
+
+        // The JS SDK server writes bare `data:` frames without SSE `id:` lines, so no event carries an id and
+        // a dropped stream could only be resumed from a Task snapshot (ResumeInfo.WithLastEventId = false).
+        // Nothing dropped here: no event is marked as resumed.
+        Assert.All(events, e => Assert.Null(e.Id));
+        Assert.All(events, e => Assert.Null(e.Resumed));
     }
 
     [Fact]
     public async Task GetTask_AfterSend_ReturnsTheSameFinishedTask()
     {
         var client = await ConnectAsync();
-        var sent = (await client.SendMessageAsync(Send("2 delay=0"))).Task!;
+        var sent = (await client.SendMessageAsync(Send("2 delay=0"), Token)).Task!;
 
-        var task = await client.GetTaskAsync(new GetTaskRequest { Id = sent.Id });
+        var task = await client.GetTaskAsync(new GetTaskRequest { Id = sent.Id }, Token);
 
         Assert.Equal(sent.Id, task.Id);
+        Assert.Equal(sent.ContextId, task.ContextId);
         Assert.Equal(TaskState.Completed, task.Status.State);
-        Assert.Equal(Chunks(2), string.Concat(task.Artifacts!.Single().Parts.Select(p => p.Text)));
-    }
-
-    [Fact]
-    public async Task ListTasks_JsServer_ListsTheContextsTasks()
-    {
-        var client = await ConnectAsync();
-        var first = (await client.SendMessageAsync(Send("1 delay=0"))).Task!;
-        var second = (await client.SendMessageAsync(new SendMessageRequest { Message = Message.UserText("1 delay=0") with { ContextId = first.ContextId } })).Task!;
-
-        var listed = new List<string>();
-        await foreach (var task in client.ListAllTasksAsync(new ListTasksRequest { ContextId = first.ContextId, PageSize = 1 }))
-        {
-            listed.Add(task.Id);
-        }
-
-        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), listed.Order(StringComparer.Ordinal));
-        Assert.Equal(2, listed.Count);
-    }
-
-    [Fact]
-    public async Task CancelTask_RunningTask_EndsCanceled()
-    {
-        var client = await ConnectAsync();
-        var sent = (await client.SendMessageAsync(Send("200 delay=50", returnImmediately: true))).Task!;
-
-        var canceled = await client.CancelTaskAsync(new CancelTaskRequest { Id = sent.Id });
-
-        Assert.Equal(TaskState.Canceled, canceled.Status.State);
-        Assert.Equal(TaskState.Canceled, (await client.GetTaskAsync(new GetTaskRequest { Id = sent.Id })).Status.State);
-    }
-
-    [Fact]
-    public async Task SubscribeToTask_RunningTask_SnapshotFirstThenTailToCompleted()
-    {
-        var client = await ConnectAsync();
-        var sent = (await client.SendMessageAsync(Send("10 delay=30", returnImmediately: true))).Task!;
-
-        var events = new List<StreamResponse>();
-        await foreach (var e in client.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = sent.Id }).WithCancellation(new CancellationTokenSource(Bound).Token))
-        {
-            events.Add(e);
-        }
-
-        var fold = new TaskFold();
-        events.ForEach(fold.Apply);
-        Assert.Equal(sent.Id, events[0].Task!.Id);
-        Assert.Equal(TaskState.Completed, fold.State);
-        Assert.Equal(Chunks(10), fold.GetArtifactText("chunks"));
+        Assert.Equal(Chunks(2), Text(Assert.Single(task.Artifacts!)));
     }
 
     [Fact]
@@ -133,16 +137,124 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
     {
         var client = await ConnectAsync();
 
-        var error = await Assert.ThrowsAnyAsync<A2AException>(() => client.GetTaskAsync(new GetTaskRequest { Id = "does-not-exist" }));
+        var error = await Assert.ThrowsAnyAsync<A2AException>(() => client.GetTaskAsync(new GetTaskRequest { Id = "does-not-exist" }, Token));
 
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task ListTasks_OneContextPageByPage_ListsBothTasks()
+    {
+        var client = await ConnectAsync();
+        var first = (await client.SendMessageAsync(Send("1 delay=0"), Token)).Task!;
+        var second = (await client.SendMessageAsync(
+            new SendMessageRequest { Message = Message.UserText("1 delay=0") with { ContextId = first.ContextId } }, Token)).Task!;
+        Assert.Equal(first.ContextId, second.ContextId);
+
+        var page = await client.ListTasksAsync(new ListTasksRequest { ContextId = first.ContextId, PageSize = 1 }, Token);
+        var listed = new List<AgentTask>();
+        await foreach (var task in client.ListAllTasksAsync(new ListTasksRequest { ContextId = first.ContextId, PageSize = 1, IncludeArtifacts = true }, Token))
+        {
+            listed.Add(task);
+        }
+
+        Assert.Empty(Assert.Single(page.Tasks).Artifacts ?? []); // the SDK leaves artifacts out unless includeArtifacts
+        Assert.False(string.IsNullOrEmpty(page.NextPageToken));
+        Assert.Equal(2, page.TotalSize);
+        Assert.Equal(new[] { first.Id, second.Id }.Order(StringComparer.Ordinal), listed.Select(t => t.Id).Order(StringComparer.Ordinal));
+        Assert.All(listed, t => Assert.Equal(TaskState.Completed, t.Status.State));
+        Assert.All(listed, t => Assert.Equal(Chunks(1), Text(Assert.Single(t.Artifacts!))));
+    }
+
+    [Fact]
+    public async Task CancelTask_RunningTask_EndsCanceled()
+    {
+        var client = await ConnectAsync();
+        var sent = (await client.SendMessageAsync(Send("1000 delay=50", returnImmediately: true), Token)).Task!;
+        Assert.False(sent.Status.State.IsTerminal());
+
+        var canceled = await client.CancelTaskAsync(new CancelTaskRequest { Id = sent.Id }, Token);
+
+        Assert.Equal(sent.Id, canceled.Id);
+        Assert.Equal(TaskState.Canceled, canceled.Status.State);
+        Assert.Equal(TaskState.Canceled, (await client.GetTaskAsync(new GetTaskRequest { Id = sent.Id }, Token)).Status.State);
+
+        // The JS SDK server treats a second cancel as idempotent: the canceled task again, not TaskNotCancelable.
+        Assert.Equal(TaskState.Canceled, (await client.CancelTaskAsync(new CancelTaskRequest { Id = sent.Id }, Token)).Status.State);
+    }
+
+    [Fact]
+    public async Task CancelTask_CompletedTask_TaskNotCancelable()
+    {
+        var client = await ConnectAsync();
+        var done = (await client.SendMessageAsync(Send("1 delay=0"), Token)).Task!;
+
+        var error = await Assert.ThrowsAnyAsync<A2AException>(() => client.CancelTaskAsync(new CancelTaskRequest { Id = done.Id }, Token));
+
+        Assert.Equal(A2AErrorCodes.TaskNotCancelable, error.Code);
+    }
+
+    [Fact]
+    public async Task SubscribeToTask_RunningTask_SnapshotFirstThenTailToCompleted()
+    {
+        var client = await ConnectAsync();
+        // 20 chunks 100 ms apart: about 2 s in which the single SubscribeToTask call has to arrive.
+        var sent = (await client.SendMessageAsync(Send("20 delay=100", returnImmediately: true), Token)).Task!;
+
+        var events = new List<StreamEvent>();
+        await foreach (var e in client.SubscribeToTaskEventsAsync(new SubscribeToTaskRequest { Id = sent.Id }, cancellationToken: Token))
+        {
+            events.Add(e);
+        }
+
+        var snapshot = Assert.IsType<AgentTask>(events[0].Response.Task);
+        Assert.Equal(sent.Id, snapshot.Id);
+        Assert.False(snapshot.Status.State.IsTerminal());
+        Assert.All(events.Skip(1), e => Assert.Null(e.Response.Task)); // then only updates
+        Assert.Equal(TaskState.Completed, events[^1].Response.StatusUpdate!.Status.State);
+        Assert.All(events, e => Assert.Null(e.Id)); // no SSE ids from this server either
+
+        var fold = new TaskFold();
+        events.ForEach(fold.Apply);
+        Assert.Equal(TaskState.Completed, fold.State);
+        Assert.Equal(Chunks(20), fold.GetArtifactText("chunks"));
+    }
+
+    [Fact]
+    public async Task SubscribeToTask_FinishedTask_UnsupportedOperation()
+    {
+        // What the client's id-less fallback relies on: the JS server refuses SubscribeToTask once the task
+        // is terminal (-32004), instead of replaying or returning the final task.
+        var client = await ConnectAsync();
+        var done = (await client.SendMessageAsync(Send("1 delay=0"), Token)).Task!;
+
+        var error = await Assert.ThrowsAnyAsync<A2AException>(async () =>
+        {
+            await foreach (var _ in client.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = done.Id }, cancellationToken: Token))
+            {
+            }
+        });
+
+        Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
+    }
+
+    [Fact]
+    public async Task GetExtendedAgentCard_CardAdvertisesIt_ReturnsTheExtendedCard()
+    {
+        var client = await ConnectAsync();
+
+        var card = await client.GetExtendedAgentCardAsync(Token);
+
+        Assert.Equal("js-sdk chunks agent (extended)", card.Name);
+        Assert.Equal(["chunks", "chunks-extended"], card.Skills.Select(s => s.Id));
+        Assert.Equal(server.BaseAddress, new Uri(Assert.Single(card.SupportedInterfaces).Url));
     }
 
     [Fact]
     public async Task HeraldSendStreamJson_JsServer_OneLinePerEventAndExitZero()
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(
-            "dotnet", [RepositoryPaths.HeraldDll, "send", server.BaseAddress.ToString(), "5 chunks", "--stream", "--json"],
+            "dotnet", [RepositoryPaths.HeraldDll, "send", server.BaseAddress.ToString(), "5 delay=5", "--stream", "--json"],
             RepositoryPaths.Root, TimeSpan.FromSeconds(60));
 
         Assert.True(code == 0, $"herald send exited {code}: {stderr}");

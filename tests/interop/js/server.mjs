@@ -1,47 +1,74 @@
 #!/usr/bin/env node
-// The official @a2a-js/sdk 1.x server with an agent that behaves like Herald's `chunks` demo agent,
-// so Herald's client and CLI are tested against a real peer. Message text "N [chunks] [delay=MS]":
-// a working status, N chunks "chunk i of N\n" appended to the artifact "chunks", MS apart
-// (default 100), then completed. CancelTask stops it and ends the task canceled.
+// The official @a2a-js/sdk server (JSON-RPC binding, protocol 1.0) with an agent that behaves like
+// Herald's `chunks` demo agent, so Herald's .NET client is tested against a real peer.
 //
-// Usage: node server.mjs [--port 0] [--host 127.0.0.1]
-// Prints "js-sdk listening on http://HOST:PORT" once it accepts connections; exits on SIGINT/SIGTERM.
+// Usage: node server.mjs [PORT] [HOST]      (PORT 0 or missing = a free port; HOST = 127.0.0.1)
+// Prints one line "js-sdk listening on http://HOST:PORT" once it accepts connections. Exits on
+// SIGINT/SIGTERM (and when its stdin closes, if stdin is a pipe: the parent went away).
+//
+// The agent: message text "N", "N chunks" or "N delay=MS" (MS = 100 by default) -> a working status,
+// then N text chunks "chunk i of N\n" appended to one artifact (artifactId "chunks", append from the
+// second chunk on, lastChunk on the last), MS apart, then completed. Anything else is rejected.
+// CancelTask stops the loop at once and the task ends canceled. GetExtendedAgentCard answers the card
+// named "js-sdk chunks agent (extended)" with one more skill. ListTasks, GetTask and SubscribeToTask are
+// the SDK's own (InMemoryTaskStore). No push notifications. SSE frames carry no `id:`.
 
 import express from 'express';
 import { randomUUID } from 'node:crypto';
+import { fstatSync } from 'node:fs';
 import { AGENT_CARD_PATH, Role, TaskState } from '@a2a-js/sdk';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
-const host = option('host', '127.0.0.1');
-const port = Number(option('port', '0'));
-const now = () => new Date().toISOString();
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function parse(text) {
-  let count = 0;
-  let delay = 100;
-  for (const token of text.trim().split(/\s+/)) {
-    if (token.startsWith('delay=')) delay = Number(token.slice(6));
-    else if (/^\d+$/.test(token)) count = Number(token);
-  }
-  return { count, delay };
+const [portArg = '0', host = '127.0.0.1'] = process.argv.slice(2);
+const port = Number(portArg);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`usage: node server.mjs [PORT] [HOST]  (bad port '${portArg}')`);
+  process.exit(2);
 }
 
-const textPart = (value) => ({ content: { $case: 'text', value }, mediaType: '', filename: '', metadata: undefined });
+const MAX_CHUNKS = 100_000;
+const MAX_DELAY_MS = 60_000;
+const USAGE = `Send the number of chunks to stream, optionally with the delay between them in milliseconds: 'N' or 'N delay=MS' (for example '20 delay=100'). N is 1 to ${MAX_CHUNKS}; MS is 0 to ${MAX_DELAY_MS}, 100 by default.`;
+const SYNTAX = /^\s*([0-9]{1,9})(?:\s+chunks?)?(?:\s*[,;]?\s*delay\s*=\s*([0-9]{1,9})\s*(?:ms)?)?\s*$/i;
+
+/** The same grammar as Herald's ChunksAgent.TryParse; null when the text is not a request. */
+function parse(text) {
+  const match = SYNTAX.exec(text);
+  if (!match) return null;
+  const count = Number(match[1]);
+  const delay = match[2] === undefined ? 100 : Number(match[2]);
+  return count >= 1 && count <= MAX_CHUNKS && delay <= MAX_DELAY_MS ? { count, delay } : null;
+}
+
+const now = () => new Date().toISOString();
+const textPart = (value) => ({ content: { $case: 'text', value }, mediaType: 'text/plain', filename: '', metadata: undefined });
+const agentMessage = (taskId, contextId, text) => ({
+  messageId: randomUUID(), role: Role.ROLE_AGENT, taskId, contextId, parts: [textPart(text)],
+  metadata: undefined, extensions: [], referenceTaskIds: [],
+});
+
+/** Resolves after ms, or at once when the signal aborts (never rejects). */
+function pause(ms, signal) {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 class ChunksExecutor {
-  #canceled = new Set();
+  /** taskId -> { contextId, abort: AbortController } of the executions still running. */
+  #running = new Map();
 
   async execute(requestContext, eventBus) {
     const { taskId, contextId, userMessage } = requestContext;
     const text = userMessage.parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join('');
-    const { count, delay } = parse(text);
 
     if (!requestContext.task) {
       eventBus.publish(AgentEvent.task({
@@ -50,68 +77,110 @@ class ChunksExecutor {
       }));
     }
 
-    if (!(count >= 1 && count <= 100000) || !(delay >= 0)) {
+    const request = parse(text);
+    if (!request) {
       eventBus.publish(AgentEvent.statusUpdate({
         taskId, contextId, metadata: undefined,
-        status: {
-          state: TaskState.TASK_STATE_REJECTED, timestamp: now(),
-          message: { messageId: randomUUID(), role: Role.ROLE_AGENT, parts: [textPart('send "N delay=MS", e.g. "5 delay=100"')] },
-        },
+        status: { state: TaskState.TASK_STATE_REJECTED, timestamp: now(), message: agentMessage(taskId, contextId, USAGE) },
       }));
       return;
     }
 
-    eventBus.publish(AgentEvent.statusUpdate({
-      taskId, contextId, metadata: undefined,
-      status: { state: TaskState.TASK_STATE_WORKING, timestamp: now() },
-    }));
-    for (let i = 1; i <= count; i++) {
-      if (delay > 0) await sleep(delay);
-      if (this.#canceled.has(taskId)) return;
-      eventBus.publish(AgentEvent.artifactUpdate({
+    const { count, delay } = request;
+    const abort = new AbortController();
+    this.#running.set(taskId, { contextId, abort });
+    try {
+      eventBus.publish(AgentEvent.statusUpdate({
         taskId, contextId, metadata: undefined,
-        artifact: { artifactId: 'chunks', name: 'chunks', description: '', parts: [textPart(`chunk ${i} of ${count}\n`)], metadata: undefined, extensions: [] },
-        append: i > 1,
-        lastChunk: i === count,
+        status: { state: TaskState.TASK_STATE_WORKING, timestamp: now(), message: agentMessage(taskId, contextId, `streaming ${count} chunks`) },
       }));
-    }
+      for (let i = 1; i <= count; i++) {
+        if (i > 1) await pause(delay, abort.signal);
+        if (abort.signal.aborted) return; // cancelTask published the canceled status
+        eventBus.publish(AgentEvent.artifactUpdate({
+          taskId, contextId, metadata: undefined,
+          artifact: { artifactId: 'chunks', name: 'chunks', description: '', parts: [textPart(`chunk ${i} of ${count}\n`)], metadata: undefined, extensions: [] },
+          append: i > 1,
+          lastChunk: i === count,
+        }));
+      }
 
-    eventBus.publish(AgentEvent.statusUpdate({
-      taskId, contextId, metadata: undefined,
-      status: { state: TaskState.TASK_STATE_COMPLETED, timestamp: now() },
-    }));
+      eventBus.publish(AgentEvent.statusUpdate({
+        taskId, contextId, metadata: undefined,
+        status: { state: TaskState.TASK_STATE_COMPLETED, timestamp: now() },
+      }));
+    } finally {
+      this.#running.delete(taskId);
+    }
   }
 
   async cancelTask(taskId, eventBus) {
-    this.#canceled.add(taskId);
+    const running = this.#running.get(taskId);
+    running?.abort.abort();
     eventBus.publish(AgentEvent.statusUpdate({
-      taskId, contextId: '', metadata: undefined,
-      status: { state: TaskState.TASK_STATE_CANCELED, timestamp: now() },
+      taskId, contextId: running?.contextId ?? '', metadata: undefined,
+      status: { state: TaskState.TASK_STATE_CANCELED, timestamp: now(), message: agentMessage(taskId, running?.contextId ?? '', 'canceled') },
     }));
   }
 }
 
 const agentCard = {
   name: 'js-sdk chunks agent',
-  description: '"N delay=MS": N chunks appended to one artifact, MS apart.',
+  description: 'The @a2a-js/sdk server with an agent like Herald\'s chunks demo agent. ' + USAGE,
   version: '1.0.0',
-  supportedInterfaces: [{ url: 'http://placeholder/', protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-  capabilities: { streaming: true, pushNotifications: false },
+  // The real URL is filled in once the port is known (the client posts JSON-RPC to it).
+  supportedInterfaces: [{ url: 'http://127.0.0.1/', protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
+  capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: true },
   defaultInputModes: ['text/plain'],
   defaultOutputModes: ['text/plain'],
-  skills: [],
+  skills: [{
+    id: 'chunks', name: 'Stream chunks', description: USAGE, tags: ['demo', 'streaming'],
+    examples: ['20 delay=100', '5 chunks'], inputModes: [], outputModes: [], securityRequirements: [],
+  }],
 };
 
-const requestHandler = new DefaultRequestHandler(agentCard, new InMemoryTaskStore(), new ChunksExecutor());
+// GetExtendedAgentCard: the public card with another name and one more skill (no authentication here).
+const extendedAgentCard = () => ({
+  ...agentCard,
+  name: `${agentCard.name} (extended)`,
+  skills: [...agentCard.skills, { ...agentCard.skills[0], id: 'chunks-extended', name: 'Stream chunks (extended card)' }],
+});
+
+const requestHandler = new DefaultRequestHandler(
+  agentCard, new InMemoryTaskStore(), new ChunksExecutor(), undefined, undefined, undefined, extendedAgentCard);
 const app = express();
 app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: requestHandler }));
 app.use('/', jsonRpcHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication }));
 
-const server = app.listen(port, host, () => {
+const server = app.listen(port, host, (error) => {
+  if (error) fail(error);
   const { port: actual } = server.address();
   agentCard.supportedInterfaces[0].url = `http://${host}:${actual}/`;
   console.log(`js-sdk listening on http://${host}:${actual}`);
 });
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => { server.closeAllConnections?.(); process.exit(0); });
+server.on('error', fail);
+
+function fail(error) {
+  console.error(`js-sdk server: ${error?.stack ?? error}`);
+  process.exit(1);
+}
+
+function stop() {
+  // Open SSE streams would keep close() waiting: drop every connection and leave now.
+  server.closeAllConnections?.();
+  server.close();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+// With a piped stdin (as the test fixture starts it), EOF means the parent went away: stop too.
+// An inherited terminal or /dev/null is not watched (/dev/null would read EOF at once).
+let stdinIsPipe = false;
+try {
+  stdinIsPipe = fstatSync(0).isFIFO();
+} catch {
+  // No stdin at all: nothing to watch.
+}
+if (stdinIsPipe) {
+  process.stdin.on('end', stop).on('error', stop).resume();
 }

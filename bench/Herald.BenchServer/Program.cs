@@ -3,16 +3,23 @@ using Herald.Protocol;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-// Herald with the in-memory store and the bench agent. Usage: --urls http://127.0.0.1:0
+// Herald with the in-memory store and the bench agent. Usage: --urls http://127.0.0.1:0 [--keepAliveSeconds 15]
 // Prints "Herald bench server listening on URL (pid P)" once it accepts connections.
 var builder = WebApplication.CreateBuilder(args);
 
 // Per-request Information logs would be measured too; a production server runs at Warning.
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddHerald(options => options.Card = new AgentCard
+
+// Idle streams are held open by SSE comments at this interval (the reference server uses the same 15 s).
+var keepAlive = TimeSpan.FromSeconds(builder.Configuration.GetValue("keepAliveSeconds", 15.0));
+builder.Services.AddHerald(options =>
 {
-    Name = "Herald bench agent",
-    Description = "\"N delay=MS start=MS\": N chunks appended to one artifact, MS apart, after a start delay.",
+    options.KeepAliveInterval = keepAlive;
+    options.Card = new AgentCard
+    {
+        Name = "Herald bench agent",
+        Description = "\"N delay=MS start=MS\": N chunks appended to one artifact, MS apart, after a start delay.",
+    };
 })
 .AddAgent(new ChunksBenchAgent());
 

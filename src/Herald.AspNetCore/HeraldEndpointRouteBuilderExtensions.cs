@@ -1,11 +1,12 @@
 using Herald.AspNetCore;
 using Herald.AspNetCore.JsonRpc;
-using Herald.Server.Engine;
+using Herald.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 // In the ASP.NET Core builder namespace, like MapGet and MapHub, so no extra using is needed.
 #pragma warning disable IDE0130
@@ -25,16 +26,17 @@ public static class HeraldEndpointRouteBuilderExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(pattern);
         var services = endpoints.ServiceProvider;
-        var engine = services.GetService<TaskEngine>()
+        var engine = services.GetService<IHeraldEngine>()
             ?? throw new InvalidOperationException("Herald's services are not registered. Call builder.Services.AddHerald().AddAgent<TAgent>() before app.MapHerald().");
         if (!engine.HasAgent)
         {
             throw new InvalidOperationException("No agent is registered. Call builder.Services.AddHerald().AddAgent<TAgent>() before app.MapHerald().");
         }
 
+        var options = services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<JsonRpcEndpoint>() ?? NullLogger<JsonRpcEndpoint>.Instance;
-        var rpc = new JsonRpcEndpoint(engine, logger);
-        var card = new AgentCardEndpoint(engine.Options, pattern);
+        var rpc = new JsonRpcEndpoint(engine, options, logger);
+        var card = new AgentCardEndpoint(options, pattern);
 
         var group = endpoints.MapGroup(pattern);
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");

@@ -26,6 +26,9 @@ public sealed class HeraldOptions
     /// <summary>Largest accepted request body; larger requests get HTTP 413 with a JSON-RPC error.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Longest accepted JSON-RPC request id, in bytes of its JSON text; a longer one is an invalid request (-32600).</summary>
+    public int MaxRequestIdLength { get; set; } = 256;
+
     /// <summary>Deepest accepted JSON nesting in a request.</summary>
     public int MaxJsonDepth { get; set; } = 64;
 
@@ -35,6 +38,27 @@ public sealed class HeraldOptions
     /// <summary>Largest ListTasks page size a client may ask for.</summary>
     public int MaxPageSize { get; set; } = 100;
 
-    /// <summary>How long shutdown waits for canceled agents to return.</summary>
+    /// <summary>
+    /// How long shutdown waits for canceled agents to return, and then at most for streams that are behind
+    /// to deliver their final events. Keep it below the host's shutdown timeout.
+    /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a runner lease lasts without renewal. A running agent renews it every third of this; when the
+    /// process running an agent dies, its tasks are failed (with a reason) once the lease has expired.
+    /// </summary>
+    public TimeSpan RunnerLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long ended tasks (completed, failed, canceled, rejected) are kept, counted from their final
+    /// status; then they are deleted with their event logs. Null keeps them forever.
+    /// </summary>
+    public TimeSpan? TaskRetention { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often expired tasks are deleted and expired runner leases recovered.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Names this server process in runner leases (for diagnostics); unique per process by default.</summary>
+    public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 }

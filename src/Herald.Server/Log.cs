@@ -15,4 +15,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "Agent for task {TaskId} reported after the task ended")]
     public static partial void ReportAfterEnd(ILogger logger, string taskId);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Renewing the runner lease of task {TaskId} failed; retrying at the next tick")]
+    public static partial void LeaseRenewalFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Releasing the runner lease of task {TaskId} failed; it will expire by itself")]
+    public static partial void LeaseReleaseFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Task {TaskId} failed: its runner lease expired (the process running its agent is gone)")]
+    public static partial void LeaseExpired(ILogger logger, string taskId);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Maintenance (lease recovery, retention) failed; retrying at the next interval")]
+    public static partial void MaintenanceFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Reading the log of task {TaskId} failed; its followers in this process get the error")]
+    public static partial void FeedFailed(ILogger logger, string taskId, Exception exception);
 }

@@ -30,26 +30,26 @@ public sealed class JsonRpcErrorTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("", "empty")]
-    [InlineData("42", "object")]
-    [InlineData("\"GetTask\"", "object")]
-    [InlineData("null", "object")]
-    [InlineData("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}]", "Batch")]
-    [InlineData("{\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
-    [InlineData("{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
-    [InlineData("{\"jsonrpc\":2.0,\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"params\":{\"id\":\"x\"}}", "method")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", "method")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"GetTask\"}", "id")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"GetTask\"}", "id")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"GetTask\"}", "id")]
-    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "id")]
-    public async Task Post_NotAValidRequestObject_InvalidRequest(string body, string mentioned)
+    [InlineData("", "empty", "null")]
+    [InlineData("42", "object", "null")]
+    [InlineData("\"GetTask\"", "object", "null")]
+    [InlineData("null", "object", "null")]
+    [InlineData("[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}]", "Batch", "null")]
+    [InlineData("{\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc", "1")]
+    [InlineData("{\"jsonrpc\":\"1.0\",\"id\":\"a-1\",\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc", "\"a-1\"")]
+    [InlineData("{\"jsonrpc\":2.0,\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "jsonrpc", "1")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":1,\"params\":{\"id\":\"x\"}}", "method", "1")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":7.5,\"method\":7}", "method", "7.5")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"GetTask\"}", "id", "null")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"GetTask\"}", "id", "null")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"GetTask\"}", "id", "null")]
+    [InlineData("{\"jsonrpc\":\"2.0\",\"method\":\"GetTask\",\"params\":{\"id\":\"x\"}}", "id", "null")]
+    public async Task Post_NotAValidRequestObject_InvalidRequestWithTheIdWhenReadable(string body, string mentioned, string id)
     {
         var response = await _server.PostJsonAsync(body);
 
         var error = HeraldTestServer.AssertError(response, A2AErrorCodes.InvalidRequest);
-        Assert.Equal(JsonValueKind.Null, response.GetProperty("id").ValueKind);
+        Assert.Equal(id, response.GetProperty("id").GetRawText());
         Assert.Contains(mentioned, error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal("INVALID_REQUEST", error.GetProperty("data")[0].GetProperty("reason").GetString());
     }

@@ -11,7 +11,7 @@ public sealed class KeepAliveTests
     [Fact]
     public async Task Stream_IdleForKeepAliveInterval_GetsKeepAliveCommentEachInterval()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var agent = new ControlledAgent();
         await using var server = await HeraldTestServer.StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
         await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
@@ -22,7 +22,7 @@ public sealed class KeepAliveTests
         Assert.DoesNotContain("keep-alive", stream.RawText, StringComparison.Ordinal);
         clock.Advance(Interval);
         await stream.WaitForRawAsync(": keep-alive\n\n");
-        await clock.WaitForTimerAsync(Interval);
+        await clock.WaitForTimerAsync(Interval, 2);
         clock.Advance(Interval);
         await stream.WaitForRawAsync(": keep-alive\n\n", occurrences: 2);
         await run.CompleteAsync();
@@ -31,13 +31,13 @@ public sealed class KeepAliveTests
         // The comments sit between events and the parser sees only real events.
         Assert.Equal("TASK_STATE_COMPLETED", Assert.Single(rest).State);
         var raw = stream.RawText;
-        Assert.Matches(@"^retry: 2000\n\nid: 1\ndata: [^\n]+\n\n: keep-alive\n\n: keep-alive\n\nid: 2\ndata: [^\n]+\n\n$", raw);
+        Assert.Matches(@"^retry: 2000\n\ndata: [^\n]+\nid: 1\n\n: keep-alive\n\n: keep-alive\n\ndata: [^\n]+\nid: 2\n\n$", raw);
     }
 
     [Fact]
     public async Task Stream_EventArrivesBeforeInterval_NoKeepAlive()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new TestClock();
         var agent = new ControlledAgent();
         await using var server = await HeraldTestServer.StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
         await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());

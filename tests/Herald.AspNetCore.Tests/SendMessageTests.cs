@@ -1,3 +1,4 @@
+using Herald.Server.Agents;
 using System.Text.Json.Nodes;
 using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
@@ -84,7 +85,7 @@ public sealed class SendMessageTests
     [Fact]
     public async Task SendMessage_AgentRepliesDirectly_ResultIsMessageWithoutTask()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync($"echo: {c.UserText}", ct).AsTask()));
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync($"echo: {c.UserText}", ct).AsTask(), AgentResponseMode.MessageOrTask));
 
         var result = await server.ResultAsync("SendMessage", HeraldTestServer.SendParams("ping", contextId: "ctx-1"));
 
@@ -106,7 +107,7 @@ public sealed class SendMessageTests
         {
             await c.ReplyAsync($"echo: {c.UserText}", ct);
             replied.TrySetResult();
-        }));
+        }, AgentResponseMode.MessageOrTask));
 
         await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams("hi"), id: "s-1");
         var events = await stream.ReadToEndAsync();
@@ -122,13 +123,14 @@ public sealed class SendMessageTests
     [Fact]
     public async Task SendStreamingMessage_DirectReplyWithNamedEvents_EventIsMessage()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync("ok", ct).AsTask()), o => o.NamedSseEvents = true);
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync("ok", ct).AsTask(), AgentResponseMode.MessageOrTask), o => o.NamedSseEvents = true);
 
         await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
         var only = Assert.Single(await stream.ReadToEndAsync());
 
         Assert.Equal("message", only.EventType);
-        Assert.Contains("\nevent: message\ndata: ", stream.RawText, StringComparison.Ordinal);
+        Assert.Contains("\n\ndata: ", stream.RawText, StringComparison.Ordinal);
+        Assert.EndsWith("\nevent: message\n\n", stream.RawText, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class StreamFramingTests
     }
 
     [Fact]
-    public async Task SendStreamingMessage_Default_FramesEachEventAsIdLineThenOneDataLine()
+    public async Task SendStreamingMessage_Default_FramesEachEventAsOneDataLineThenIdLine()
     {
         var agent = new ControlledAgent();
         await using var server = await HeraldTestServer.StartAsync(agent);
@@ -88,8 +88,9 @@ public sealed class StreamFramingTests
         await run.CompleteAsync();
         var events = await stream.ReadToEndAsync();
 
-        // Byte for byte: retry, then per event exactly "id: n\ndata: <json>\n\n"; no event: lines by default.
-        var expected = "retry: 2000\n\n" + string.Concat(events.Select(e => $"id: {e.Id}\ndata: {e.Data}\n\n"));
+        // Byte for byte: retry, then per event exactly "data: <json>\nid: n\n\n" - data first, so that parsers that only read
+        // messages starting with "data: " (as the A2A tutorial taught) see every event; no event: lines by default.
+        var expected = "retry: 2000\n\n" + string.Concat(events.Select(e => $"data: {e.Data}\nid: {e.Id}\n\n"));
         Assert.Equal(expected, stream.RawText);
         Assert.DoesNotContain("event:", stream.RawText, StringComparison.Ordinal);
         Assert.All(events, e => Assert.Equal("message", e.EventType));
@@ -110,7 +111,7 @@ public sealed class StreamFramingTests
 
         Assert.Equal(["task", "artifact-update", "status-update"], events.Select(e => e.EventType));
         var blocks = RawSse.Blocks(stream.RawText).Skip(1).ToList();
-        Assert.All(blocks, b => Assert.Equal(["id", "event", "data"], b.Select(l => l.Field)));
+        Assert.All(blocks, b => Assert.Equal(["data", "id", "event"], b.Select(l => l.Field)));
     }
 
     [Theory]

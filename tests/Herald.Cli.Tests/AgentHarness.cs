@@ -13,7 +13,7 @@ internal sealed class AgentHarness : IAsyncDisposable
 
     private readonly ServiceProvider _services;
 
-    public AgentHarness(IAgent agent, TimeProvider? time = null)
+    public AgentHarness(IAgent agent, TimeProvider? time = null, AgentResponseMode mode = AgentResponseMode.Task)
     {
         var services = new ServiceCollection();
         if (time is not null)
@@ -21,7 +21,7 @@ internal sealed class AgentHarness : IAsyncDisposable
             services.AddSingleton(time);
         }
 
-        services.AddHerald().AddAgent(agent);
+        services.AddHerald().AddAgent(agent, mode);
         _services = services.BuildServiceProvider();
         Engine = _services.GetRequiredService<TaskEngine>();
     }

@@ -36,16 +36,16 @@ public sealed class ChunksAgentTests
     [Fact]
     public async Task ExecuteAsync_CountWithChunksWord_StreamsThatManyChunks()
     {
-        // "5 chunks" uses the default 100 ms delay: the manual clock fires each delay as soon as it is set.
-        var time = new ManualTimeProvider();
+        // "5 chunks" uses the default 100 ms delay: the test clock moves on each delay as soon as the agent waits on it.
+        var time = new TestClock();
+        var delay = TimeSpan.FromMilliseconds(ChunksAgent.DefaultDelayMilliseconds);
         await using var harness = new AgentHarness(new ChunksAgent(time), time);
         var start = await harness.StartStreamAsync("5 chunks");
         var reading = harness.ReadToEndAsync(start);
-        for (var i = 0; i < 4; i++)
+        for (var i = 1; i <= 4; i++)
         {
-            var timer = await time.NextTimerAsync(AgentHarness.Timeout);
-            Assert.Equal(TimeSpan.FromMilliseconds(ChunksAgent.DefaultDelayMilliseconds), timer.DueTime);
-            timer.Fire();
+            await time.WaitForTimerAsync(delay, i);
+            time.Advance(delay);
         }
 
         var events = await reading;
@@ -58,20 +58,20 @@ public sealed class ChunksAgentTests
     [Fact]
     public async Task ExecuteAsync_Delay_WaitsOnTheInjectedTimeProviderBetweenChunks()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
+        var delay = TimeSpan.FromMilliseconds(250);
         await using var harness = new AgentHarness(new ChunksAgent(time), time);
         var start = await harness.StartStreamAsync("3 delay=250");
         var reading = harness.ReadToEndAsync(start);
 
-        var first = await time.NextTimerAsync(AgentHarness.Timeout);
-        Assert.Equal(TimeSpan.FromMilliseconds(250), first.DueTime);
+        await time.WaitForTimerAsync(delay, 1);
 
-        // The agent is waiting on the clock: exactly one chunk so far, and nothing more until the timer fires.
+        // The agent is waiting on the clock: exactly one chunk so far, and nothing more until the time passes.
         Assert.Equal("chunk 1 of 3\n", await ArtifactTextAsync(harness, start.Task.Id));
-        first.Fire();
-        var second = await time.NextTimerAsync(AgentHarness.Timeout);
+        time.Advance(delay);
+        await time.WaitForTimerAsync(delay, 2);
         Assert.Equal("chunk 1 of 3\nchunk 2 of 3\n", await ArtifactTextAsync(harness, start.Task.Id));
-        second.Fire();
+        time.Advance(delay);
 
         var events = await reading;
         Assert.Equal(3, events.Count(e => e.ArtifactUpdate is not null));
@@ -81,14 +81,14 @@ public sealed class ChunksAgentTests
     [Fact]
     public async Task ExecuteAsync_CanceledDuringDelay_ReturnsAndTaskIsCanceled()
     {
-        var time = new ManualTimeProvider();
+        var time = new TestClock();
         var agent = new ObservedAgent(new ChunksAgent(time));
         await using var harness = new AgentHarness(agent, time);
         var start = await harness.StartStreamAsync("10 delay=60000");
         var reading = harness.ReadToEndAsync(start);
-        await time.NextTimerAsync(AgentHarness.Timeout);
+        await time.WaitForTimerAsync(TimeSpan.FromMinutes(1));
 
-        await harness.Engine.CancelAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
+        await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
 
         // The timer never fires: only honouring the token lets the agent return.
         await agent.Finished.WaitAsync(AgentHarness.Timeout);

@@ -43,7 +43,7 @@ public sealed class CliTestServer : IAsyncLifetime
         {
             o.Card = new AgentCard { Name = "CLI test agent", Description = "Scripted for the herald CLI tests.", Capabilities = new AgentCapabilities { Streaming = true } };
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
-        }).AddAgent(new ScriptedAgent());
+        }).AddAgent(new ScriptedAgent(), Herald.Server.Agents.AgentResponseMode.MessageOrTask);
         _app = builder.Build();
         if (_requireHeader)
         {

@@ -9,7 +9,7 @@ public sealed class EchoAgentTests
     [Fact]
     public async Task ExecuteAsync_Text_RepliesWithSameTextAndCreatesNoTask()
     {
-        await using var harness = new AgentHarness(new EchoAgent());
+        await using var harness = new AgentHarness(new EchoAgent(), mode: Herald.Server.Agents.AgentResponseMode.MessageOrTask);
         var request = AgentHarness.Request("hello, herald");
 
         var start = await harness.Engine.SendAsync(request, SendMode.Blocking, CancellationToken.None).WaitAsync(AgentHarness.Timeout);
@@ -20,7 +20,7 @@ public sealed class EchoAgentTests
         Assert.Equal("hello, herald", reply.GetText());
         Assert.Null(reply.TaskId);
         Assert.Null(await harness.Engine.GetTaskAsync(request.Message!.TaskId ?? ""));
-        var list = await harness.Engine.ListAsync(new ListTasksRequest(), CancellationToken.None);
+        var list = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None);
         Assert.Empty(list.Tasks);
     }
 }

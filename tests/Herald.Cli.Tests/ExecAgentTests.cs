@@ -75,7 +75,7 @@ public sealed class ExecAgentTests
         await using var stream = harness.Engine.SubscribeAsync(start.Task.Id, start.Sequence, cancellationToken: timeout.Token).GetAsyncEnumerator();
         var pid = await ReadPidAsync(stream);
 
-        await harness.Engine.CancelAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
+        await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
 
         // Far less than the 30 s the process would otherwise run.
         await agent.Finished.WaitAsync(TimeSpan.FromSeconds(10));
@@ -109,7 +109,7 @@ public sealed class ExecAgentTests
             var eof = reader.ReadAsync(new byte[1], timeout.Token).AsTask();
             Assert.False(eof.IsCompleted);
 
-            await harness.Engine.CancelAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
+            await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = start.Task.Id }, CancellationToken.None);
 
             Assert.Equal(0, await eof.WaitAsync(TimeSpan.FromSeconds(10)));
             await agent.Finished.WaitAsync(TimeSpan.FromSeconds(10));

@@ -52,28 +52,4 @@ internal static class JsonRpcErrorWriter
         writer.WriteEndArray();
         writer.WriteEndObject();
     }
-
-    /// <summary>A complete response <c>{"jsonrpc":"2.0","id":..,"error":{..}}</c>.</summary>
-    public static void WriteResponse(Utf8JsonWriter writer, JsonElement? id, A2AException error)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("jsonrpc", "2.0");
-        WriteId(writer, id);
-        writer.WritePropertyName("error");
-        WriteError(writer, error);
-        writer.WriteEndObject();
-    }
-
-    public static void WriteId(Utf8JsonWriter writer, JsonElement? id)
-    {
-        writer.WritePropertyName("id");
-        if (id is { } value)
-        {
-            value.WriteTo(writer);
-        }
-        else
-        {
-            writer.WriteNullValue();
-        }
-    }
 }

@@ -31,17 +31,30 @@ internal static class SseWriter
 
     public static void WriteKeepAlive(PipeWriter writer) => writer.Write(KeepAliveComment);
 
-    /// <summary>Writes one event: optional <c>id:</c> and <c>event:</c> lines, then <c>data: prefix+payload+suffix</c>.</summary>
-    /// <remarks>The JSON parts never contain a line break (JSON escapes them), so one data line suffices.</remarks>
+    /// <summary>Writes one event: <c>data: prefix+payload+suffix</c>, then the optional <c>id:</c> and <c>event:</c> lines.</summary>
+    /// <remarks>
+    /// <c>data:</c> comes first because clients written like the A2A tutorial split on blank lines and only
+    /// read messages that start with <c>data: </c>; field order means nothing to a conforming parser.
+    /// The JSON parts never contain a line break (JSON escapes them), so one data line suffices.
+    /// </remarks>
     public static void WriteEvent(PipeWriter writer, long? id, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> suffix)
     {
         var size = 64 + eventName.Length + prefix.Length + payload.Length + suffix.Length;
         var span = writer.GetSpan(size);
-        var length = 0;
+        DataField.CopyTo(span);
+        var length = DataField.Length;
+        prefix.CopyTo(span[length..]);
+        length += prefix.Length;
+        payload.CopyTo(span[length..]);
+        length += payload.Length;
+        suffix.CopyTo(span[length..]);
+        length += suffix.Length;
+        span[length++] = (byte)'\n';
+
         if (id is { } sequence)
         {
-            IdField.CopyTo(span);
-            length = IdField.Length;
+            IdField.CopyTo(span[length..]);
+            length += IdField.Length;
             Utf8Formatter.TryFormat(sequence, span[length..], out var written);
             length += written;
             span[length++] = (byte)'\n';
@@ -56,15 +69,6 @@ internal static class SseWriter
             span[length++] = (byte)'\n';
         }
 
-        DataField.CopyTo(span[length..]);
-        length += DataField.Length;
-        prefix.CopyTo(span[length..]);
-        length += prefix.Length;
-        payload.CopyTo(span[length..]);
-        length += payload.Length;
-        suffix.CopyTo(span[length..]);
-        length += suffix.Length;
-        span[length++] = (byte)'\n';
         span[length++] = (byte)'\n';
         writer.Advance(length);
     }

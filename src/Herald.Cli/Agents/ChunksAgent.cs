@@ -51,6 +51,8 @@ internal sealed partial class ChunksAgent(TimeProvider time) : IAgent
             cancellationToken.ThrowIfCancellationRequested();
             if (i > 1 && delay > TimeSpan.Zero)
             {
+                // Paced output: the chunk before the pause is out (durable and streamed) while the agent waits.
+                await context.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await Task.Delay(delay, time, cancellationToken).ConfigureAwait(false);
             }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Herald.Cli.Agents;
 using Herald.Protocol;
+using Herald.Server.Agents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -159,7 +160,7 @@ internal static class ServeCommand
         switch (settings.Agent)
         {
             case DemoAgent.Echo:
-                herald.AddAgent<EchoAgent>();
+                herald.AddAgent<EchoAgent>(AgentResponseMode.MessageOrTask);
                 break;
             case DemoAgent.Chunks:
                 herald.AddAgent<ChunksAgent>();

@@ -7,7 +7,10 @@ namespace Herald.Server.Agents;
 
 /// <summary>
 /// What an agent sees of the message it handles and how it reports back. Every report is an event
-/// appended to the task's log; the task itself is created by the first report, so an agent that
+/// appended to the task's log, in the order made; reports are written in the background, several per
+/// durable write, and a report that ends or pauses the task waits until everything before it is written.
+/// With <see cref="AgentResponseMode.Task"/> (the default) the task exists before the agent runs; with
+/// <see cref="AgentResponseMode.MessageOrTask"/> it is created by the first report, so an agent that
 /// answers with <see cref="ReplyAsync(Message, CancellationToken)"/> creates no task at all.
 /// </summary>
 public sealed class AgentContext
@@ -58,15 +61,9 @@ public sealed class AgentContext
     /// <summary>Reports a status, with an optional message from the agent.</summary>
     public async ValueTask UpdateStatusAsync(TaskState state, Message? message = null, CancellationToken cancellationToken = default)
     {
-        if (state == TaskState.Unspecified)
-        {
-            throw new ArgumentOutOfRangeException(nameof(state), "A status update needs a state.");
-        }
-
+        var draft = StatusDraft(state, message);
         await EnsureTaskAsync(cancellationToken).ConfigureAwait(false);
-        message = message is null ? null : message with { TaskId = TaskId, ContextId = ContextId, Role = Role.Agent };
-        await _engine.AppendStatusAsync(TaskId, ContextId, state, message, cancellationToken).ConfigureAwait(false);
-        _run.MarkReported(state);
+        await _run.Writer.ReportAsync(draft, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reports a status with a text message from the agent.</summary>
@@ -79,10 +76,9 @@ public sealed class AgentContext
     /// </summary>
     public async ValueTask AddArtifactAsync(Artifact artifact, bool append = false, bool lastChunk = false, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(artifact);
+        var draft = ArtifactDraft(artifact, append, lastChunk);
         await EnsureTaskAsync(cancellationToken).ConfigureAwait(false);
-        _startedArtifacts.Add(artifact.ArtifactId);
-        await _engine.AppendArtifactAsync(TaskId, ContextId, artifact, append, lastChunk, cancellationToken).ConfigureAwait(false);
+        await _run.Writer.ReportAsync(draft, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -122,6 +118,13 @@ public sealed class AgentContext
     public ValueTask ReplyAsync(Message message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
+        if (_engine.ResponseMode != AgentResponseMode.MessageOrTask)
+        {
+            throw new InvalidOperationException(
+                "This agent was registered with AgentResponseMode.Task, so every message already has a task; report a status message instead, " +
+                "or register the agent with AddAgent<T>(AgentResponseMode.MessageOrTask) to answer with direct messages.");
+        }
+
         if (_run.TaskExists)
         {
             throw new InvalidOperationException("A direct reply is only possible before the task exists; report a status message instead.");
@@ -135,7 +138,46 @@ public sealed class AgentContext
     public ValueTask ReplyAsync(string text, CancellationToken cancellationToken = default) =>
         ReplyAsync(Protocol.Message.AgentText(text), cancellationToken);
 
+    /// <summary>
+    /// Starts a batch: reports added to it are written to the task's log together, in one durable write,
+    /// when it is sent (an agent handing over several chunks at once).
+    /// </summary>
+    public AgentReportBatch CreateBatch() => new(this);
+
+    /// <summary>
+    /// Waits until everything reported so far is durably in the task's log. Reports are ordered and written
+    /// in the background (several at a time), so an agent need not wait for each one; a report that ends or
+    /// pauses the task waits by itself. Throws if the store refused a report (the task was ended from outside).
+    /// </summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _run.Writer.FlushAsync(cancellationToken);
+
     /// <summary>Creates the task now if no report has yet (the engine also does this when needed).</summary>
     public ValueTask EnsureTaskAsync(CancellationToken cancellationToken = default) =>
         _run.TaskExists ? ValueTask.CompletedTask : _engine.CreateTaskForRunAsync(_run, cancellationToken);
+
+    internal TaskEvent StatusDraft(TaskState state, Message? message)
+    {
+        if (state == TaskState.Unspecified)
+        {
+            throw new ArgumentOutOfRangeException(nameof(state), "A status update needs a state.");
+        }
+
+        message = message is null ? null : message with { TaskId = TaskId, ContextId = ContextId, Role = Role.Agent };
+        return _engine.StatusDraft(TaskId, ContextId, state, message);
+    }
+
+    internal TaskEvent ArtifactDraft(Artifact artifact, bool append, bool lastChunk)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        _startedArtifacts.Add(artifact.ArtifactId);
+        return _engine.ArtifactDraft(TaskId, ContextId, artifact, append, lastChunk);
+    }
+
+    internal bool HasStartedArtifact(string artifactId) => _startedArtifacts.Contains(artifactId);
+
+    internal async ValueTask SendBatchAsync(IReadOnlyList<TaskEvent> drafts, CancellationToken cancellationToken)
+    {
+        await EnsureTaskAsync(cancellationToken).ConfigureAwait(false);
+        await _run.Writer.ReportAsync(drafts, cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -19,42 +19,46 @@ internal enum SendMode
     /// <summary>Answer as soon as the task exists (return_immediately).</summary>
     Immediate,
 
-    /// <summary>Answer with the task as of creation; the caller streams the events after it.</summary>
+    /// <summary>Answer with the task as of acceptance; the caller streams the events after it.</summary>
     Streaming,
 }
 
 /// <summary>
 /// Applies A2A semantics on top of the store: creates and continues tasks, runs agents in the
-/// background, cancels, lists. Every change goes through the task's log.
+/// background under a store-held lease, cancels, lists, and opens streams. Every change goes through
+/// the task's log; who runs what is decided by the store, not by this process's memory. The only
+/// in-memory table is of this process's own runs, so that shutdown can stop them.
 /// </summary>
-internal sealed class TaskEngine : IHeraldTasks, IDisposable
+internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 {
-    private const int ReadBatch = 256;
-
     private readonly TaskStore _store;
     private readonly IServiceScopeFactory _scopes;
-    private readonly AgentFactory? _agentFactory;
+    private readonly AgentRegistration? _agent;
     private readonly TimeProvider _time;
     private readonly HeraldOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, (AgentRun Run, Task Execution)> _runs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<AgentRun, byte> _runs = new();
     private readonly CancellationTokenSource _streamsClosing = new();
+    private readonly CancellationTokenSource _streamsDeadline;
     private volatile bool _stopping;
+    private Task? _shutdown;
 
     public TaskEngine(
         TaskStore store,
         IServiceScopeFactory scopes,
         IOptions<HeraldOptions> options,
-        AgentFactory? agentFactory = null,
+        AgentRegistration? agent = null,
         TimeProvider? time = null,
         ILogger<TaskEngine>? logger = null)
     {
         _store = store;
         _scopes = scopes;
-        _agentFactory = agentFactory;
+        _agent = agent;
         _options = options.Value;
         _time = time ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _streamsDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        Feeds = new TaskFeeds(store, _logger);
     }
 
     public TaskStore Store => _store;
@@ -63,135 +67,57 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
 
     public TimeProvider Time => _time;
 
-    /// <summary>True when an agent is registered to handle messages.</summary>
-    public bool HasAgent => _agentFactory is not null;
+    public ILogger Logger => _logger;
 
-    /// <summary>
-    /// Canceled at the end of shutdown, after running tasks were marked canceled: open streams first
-    /// deliver those events, then close.
-    /// </summary>
+    public TaskFeeds Feeds { get; }
+
+    public bool HasAgent => _agent is not null;
+
+    /// <summary>How the registered agent answers (a task for every message unless it declared otherwise).</summary>
+    public AgentResponseMode ResponseMode => _agent?.Mode ?? AgentResponseMode.Task;
+
+    /// <summary>Canceled when shutdown has stopped the runs: streams deliver what is there, then end.</summary>
     public CancellationToken StreamsClosing => _streamsClosing.Token;
 
-    /// <summary>Number of agent executions in flight.</summary>
+    /// <summary>Canceled when shutdown runs out of time: every stream ends at its next event boundary.</summary>
+    public CancellationToken StreamsDeadline => _streamsDeadline.Token;
+
+    /// <summary>Number of agent executions in flight in this process.</summary>
     public int RunningCount => _runs.Count;
 
-    public async Task<RunStart> SendAsync(SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    // ---- IHeraldEngine: what bindings call ----
+
+    public async ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
     {
-        var message = RequestValidator.ValidateSend(request);
-        if (_stopping)
-        {
-            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "The server is shutting down and accepts no new messages.");
-        }
-
-        AgentRun run;
-        if (message.TaskId is { Length: > 0 } taskId)
-        {
-            while (true)
-            {
-                var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
-                    ?? throw A2AException.TaskNotFound(taskId);
-                var state = existing.Task.Status.State;
-                if (state.IsTerminal())
-                {
-                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
-                        $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
-                }
-
-                var contextId = existing.Task.ContextId ?? "";
-                if (message.ContextId is { Length: > 0 } given && given != contextId)
-                {
-                    throw A2AException.InvalidParams("message.contextId", $"message.contextId '{given}' does not match task '{taskId}' (context '{contextId}').");
-                }
-
-                message = message with { TaskId = taskId, ContextId = contextId };
-                run = new AgentRun(taskId, contextId, message, request, existing.Task);
-                if (TryRegister(run))
-                {
-                    break;
-                }
-
-                run.Dispose();
-                if (_runs.TryGetValue(taskId, out var previous))
-                {
-                    if (!state.IsInterrupted())
-                    {
-                        throw new A2AException(A2AErrorCodes.UnsupportedOperation,
-                            $"Task '{taskId}' is still being worked on; send the next message once it asks for input.");
-                    }
-
-                    // The previous turn asked for input and is still returning: a client that answers at once
-                    // waits for it to leave instead of being refused, then everything is checked again.
-                    await previous.Run.Finished.WaitAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            try
-            {
-                await _store.AppendAsync(taskId, TaskEvent.ForMessage(0, message, Now()), cancellationToken).ConfigureAwait(false);
-                var snapshot = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-                // The snapshot's own sequence: it was read after the append, so it includes the message, and if
-                // anything else was appended meanwhile it includes that too (a stream from it must not repeat it).
-                run.MarkTaskCreated(snapshot!);
-            }
-            catch (Exception ex)
-            {
-                // The agent never starts: release the registration (and anyone waiting for it) here.
-                Unregister(run);
-                run.MarkFinished();
-                run.Dispose();
-                if (ex is TaskAlreadyTerminalException terminal)
-                {
-                    // Ended (e.g. canceled) between the check above and the append.
-                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
-                        $"Task '{taskId}' is {terminal.State.ToWireName()} and accepts no further messages.", ex);
-                }
-
-                throw;
-            }
-        }
-        else
-        {
-            var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
-            var newTaskId = Guid.NewGuid().ToString();
-            message = message with { TaskId = newTaskId, ContextId = contextId };
-            run = new AgentRun(newTaskId, contextId, message, request, null);
-            TryRegister(run);
-        }
-
-        var execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
-
-        // Only if the run is still registered: a fast agent may already have finished and left.
-        _runs.TryUpdate(run.TaskId, (run, execution), (run, Task.CompletedTask));
-
-        var start = await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (start.Reply is not null || mode == SendMode.Streaming)
-        {
-            return start;
-        }
-
-        var historyLength = request.Configuration?.HistoryLength;
-        if (mode == SendMode.Blocking)
-        {
-            await foreach (var _ in SubscribeAsync(run.TaskId, start.Task!.Sequence, stopAtInterrupt: true, cancellationToken).ConfigureAwait(false))
-            {
-            }
-        }
-
-        var current = await _store.GetAsync(run.TaskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new RunStart(null, current);
+        var mode = request?.Configuration?.ReturnImmediately == true ? SendMode.Immediate : SendMode.Blocking;
+        return await SendAsync(request!, mode, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<AgentTask> GetAsync(GetTaskRequest request, CancellationToken cancellationToken)
+    public async ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
     {
+        var start = await SendAsync(request, SendMode.Streaming, cancellationToken).ConfigureAwait(false);
+        if (start.Reply is { } reply)
+        {
+            return TaskStream.ForReply(reply);
+        }
+
+        var snapshot = start.Task!;
+        return new TaskStream(this, snapshot, snapshot.Task.Id, snapshot.Sequence, stopAtInterrupt: true, keepAlives: true,
+            completed: snapshot.Task.Status.State.IsTerminal());
+    }
+
+    public async ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
         var historyLength = RequestValidator.HistoryLength(request.HistoryLength);
         var snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
         return snapshot?.Task ?? throw A2AException.TaskNotFound(id);
     }
 
-    public async ValueTask<ListTasksResponse> ListAsync(ListTasksRequest request, CancellationToken cancellationToken)
+    public async ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var pageSize = request.PageSize ?? _options.DefaultPageSize;
         if (pageSize < 1 || pageSize > _options.MaxPageSize)
         {
@@ -223,10 +149,11 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         };
     }
 
-    public async ValueTask<AgentTask> CancelAsync(CancelTaskRequest request, CancellationToken cancellationToken)
+    public async ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
-        var snapshot = await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false)
+        var snapshot = await _store.GetAsync(id, 0, false, cancellationToken).ConfigureAwait(false)
             ?? throw A2AException.TaskNotFound(id);
         if (snapshot.Task.Status.State.IsTerminal())
         {
@@ -235,48 +162,226 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
 
         try
         {
-            await AppendStatusAsync(id, snapshot.Task.ContextId ?? "", TaskState.Canceled, null, cancellationToken).ConfigureAwait(false);
+            // The canceled event is all it takes: the runner (in this process or another) watches the log and
+            // stops its agent, and whatever the agent reports next is refused by the store.
+            await AppendStatusAsync(id, snapshot.Task.ContextId ?? "", TaskState.Canceled, null, default, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskAlreadyTerminalException ex)
         {
             throw NotCancelable(id, ex.State);
         }
 
-        // The canceled event is in the log first, so whatever the agent does next is refused.
-        if (_runs.TryGetValue(id, out var entry))
-        {
-            await entry.Run.CancelAsync().ConfigureAwait(false);
-        }
-
         Log.TaskCanceled(_logger, id);
         var after = await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return after!.Task;
+        return after?.Task ?? throw A2AException.TaskNotFound(id);
     }
 
-    /// <summary>Checks a SubscribeToTask request and returns where the stream starts.</summary>
-    public async ValueTask<TaskSnapshot> PrepareSubscribeAsync(SubscribeToTaskRequest request, long? lastEventId, CancellationToken cancellationToken)
+    public async ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
-        var snapshot = await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false)
-            ?? throw A2AException.TaskNotFound(id);
         if (lastEventId is { } after)
         {
-            if (after < 0 || after > snapshot.Sequence)
-            {
-                throw A2AException.InvalidParams("Last-Event-ID",
-                    $"Last-Event-ID {after} is beyond the end of task '{id}' (its last event is {snapshot.Sequence}).");
-            }
-
-            return snapshot;
+            return await OpenStreamAfterAsync(id, after, stopAtInterrupt: true, keepAlives: true, validate: true, cancellationToken).ConfigureAwait(false);
         }
 
+        var snapshot = await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ?? throw A2AException.TaskNotFound(id);
         if (snapshot.Task.Status.State.IsTerminal())
         {
             throw new A2AException(A2AErrorCodes.UnsupportedOperation,
                 $"Task '{id}' is {snapshot.Task.Status.State.ToWireName()}; subscribe with Last-Event-ID to replay its events.");
         }
 
-        return snapshot;
+        return new TaskStream(this, snapshot, id, snapshot.Sequence, stopAtInterrupt: true, keepAlives: true, completed: false);
+    }
+
+    // ---- sending ----
+
+    public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    {
+        var message = RequestValidator.ValidateSend(request);
+        if (_stopping)
+        {
+            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "The server is shutting down and accepts no new messages.");
+        }
+
+        var agent = _agent ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>().");
+        var now = Now();
+        var lease = new RunnerLease(NewLeaseOwner(), now + _options.RunnerLeaseDuration);
+        AgentRun run;
+        SendResult? accepted = null;
+        if (message.TaskId is { Length: > 0 } taskId)
+        {
+            // The task as the message finds it (what the agent sees as ExistingTask); the decision comes below.
+            var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw A2AException.TaskNotFound(taskId);
+            var contextId = existing.Task.ContextId ?? "";
+            if (existing.Task.Status.State.IsTerminal())
+            {
+                throw AcceptsNoMessages(taskId, existing.Task.Status.State);
+            }
+
+            if (message.ContextId is { Length: > 0 } given && given != contextId)
+            {
+                throw A2AException.InvalidParams("message.contextId", $"message.contextId '{given}' does not match task '{taskId}' (context '{contextId}').");
+            }
+
+            message = message with { TaskId = taskId, ContextId = contextId };
+
+            // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
+            // message is appended and the lease taken in the same write. No check-then-act here.
+            var outcome = await _store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, now, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Outcome)
+            {
+                case ContinueOutcome.NotFound:
+                    throw A2AException.TaskNotFound(taskId);
+                case ContinueOutcome.Terminal:
+                    throw AcceptsNoMessages(taskId, outcome.State);
+                case ContinueOutcome.Leased:
+                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
+                        $"Task '{taskId}' is still being worked on ({outcome.State.ToWireName()}); send the next message once it asks for input.");
+            }
+
+            var snapshot = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw A2AException.TaskNotFound(taskId);
+            run = new AgentRun(this, taskId, contextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true);
+
+            // The snapshot was read after the append: it includes the message (and anything appended since,
+            // which a stream from it must not repeat).
+            accepted = new SendResult(null, snapshot);
+        }
+        else
+        {
+            var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
+            var newTaskId = Guid.NewGuid().ToString();
+            message = message with { TaskId = newTaskId, ContextId = contextId };
+            if (agent.Mode == AgentResponseMode.Task)
+            {
+                // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
+                var task = NewTask(newTaskId, contextId, message, now);
+                var created = await _store.CreateAsync(task, lease, cancellationToken).ConfigureAwait(false);
+                run = new AgentRun(this, newTaskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true);
+                accepted = new SendResult(null, new TaskSnapshot(task, created.Sequence));
+            }
+            else
+            {
+                // The agent may answer with a direct message: the task is created by its first report, if any.
+                run = new AgentRun(this, newTaskId, contextId, message, request, null, lease.Owner, 0, taskExists: false);
+            }
+        }
+
+        StartRun(run);
+        var start = accepted ?? await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (start.Reply is not null || mode == SendMode.Streaming)
+        {
+            return start;
+        }
+
+        var historyLength = request.Configuration?.HistoryLength;
+        if (mode == SendMode.Blocking)
+        {
+            await using var stream = new TaskStream(this, null, run.TaskId, start.Task!.Sequence, stopAtInterrupt: true, keepAlives: false,
+                completed: start.Task.Task.Status.State.IsTerminal());
+            var sink = new List<TaskEvent>();
+            while (await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false) != TaskStreamRead.End)
+            {
+                sink.Clear();
+            }
+        }
+
+        var current = await _store.GetAsync(run.TaskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new SendResult(null, current ?? throw A2AException.TaskNotFound(run.TaskId));
+    }
+
+    private void StartRun(AgentRun run)
+    {
+        _runs.TryAdd(run, 0);
+        run.BeginWatching();
+        run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
+    }
+
+    private async Task ExecuteAsync(AgentRun run)
+    {
+        var token = run.Cancellation.Token;
+        var scope = _scopes.CreateAsyncScope();
+        try
+        {
+            var context = new AgentContext(this, run);
+            try
+            {
+                var agent = _agent!.Factory(scope.ServiceProvider);
+                await agent.ExecuteAsync(context, token).ConfigureAwait(false);
+                if (!run.Replied)
+                {
+                    await run.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    await FinishTurnAsync(run, TaskState.Completed, null).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException)
+            {
+                // Ended from outside (canceled, or failed by lease recovery) while the agent was still reporting.
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Log.AgentFailed(_logger, run.TaskId, ex);
+                if (!run.Replied)
+                {
+                    await FinishTurnAsync(run, TaskState.Failed, Message.AgentText("The agent failed with an internal error.")).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Creating the task itself failed: the sender gets the error instead of waiting.
+            run.Fail(ex);
+        }
+        finally
+        {
+            try
+            {
+                if (run.TaskExists)
+                {
+                    await _store.ReleaseLeaseAsync(run.TaskId, run.LeaseOwner, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.LeaseReleaseFailed(_logger, run.TaskId, ex); // it expires by itself
+            }
+
+            _runs.TryRemove(run, out _);
+            run.MarkFinished();
+            await scope.DisposeAsync().ConfigureAwait(false);
+            run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));
+            await run.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends the turn the agent left open: completed when it returned, failed when it threw. A turn that
+    /// paused the task, or a task that someone else ended, is left as it is; the lease decides.
+    /// </summary>
+    private async Task FinishTurnAsync(AgentRun run, TaskState state, Message? message)
+    {
+        try
+        {
+            await CreateTaskForRunAsync(run, CancellationToken.None).ConfigureAwait(false);
+            if (run.Writer.Closed)
+            {
+                return;
+            }
+
+            await run.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            var update = StatusDraft(run.TaskId, run.ContextId, state, message);
+            await run.Writer.ReportAsync(update, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or InvalidOperationException)
+        {
+        }
     }
 
     // ---- IHeraldTasks ----
@@ -288,8 +393,8 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
     {
         var id = Guid.NewGuid().ToString();
         contextId ??= Guid.NewGuid().ToString();
-        var task = NewTask(id, contextId, message is null ? null : message with { TaskId = id, ContextId = contextId });
-        await _store.CreateAsync(task, cancellationToken).ConfigureAwait(false);
+        var task = NewTask(id, contextId, message is null ? null : message with { TaskId = id, ContextId = contextId }, Now());
+        await _store.CreateAsync(task, null, cancellationToken).ConfigureAwait(false);
         return task;
     }
 
@@ -305,58 +410,69 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
 
         // Stamped like the agent's own status messages and CreateTaskAsync's message: history entries carry their task.
         message = message is null ? null : message with { TaskId = taskId, ContextId = contextId };
-        return await AppendStatusAsync(taskId, contextId, state, message, cancellationToken).ConfigureAwait(false);
+        return await AppendStatusAsync(taskId, contextId, state, message, default, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<TaskEvent> AddArtifactAsync(string taskId, Artifact artifact, bool append = false, bool lastChunk = false, CancellationToken cancellationToken = default)
     {
         var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
-        return await AppendArtifactAsync(taskId, snapshot.Task.ContextId ?? "", artifact, append, lastChunk, cancellationToken).ConfigureAwait(false);
+        return await _store.AppendAsync(taskId, ArtifactDraft(taskId, snapshot.Task.ContextId ?? "", artifact, append, lastChunk), default, cancellationToken).ConfigureAwait(false);
     }
 
     public async IAsyncEnumerable<TaskEvent> SubscribeAsync(string taskId, long afterSequence = 0, bool stopAtInterrupt = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var position = afterSequence;
-        var endChecked = false;
+        await using var stream = await OpenStreamAfterAsync(taskId, Math.Max(0, afterSequence), stopAtInterrupt, keepAlives: false, validate: false, cancellationToken).ConfigureAwait(false);
+        stream.IncludeHistoryEvents = true;
+        var events = new List<TaskEvent>();
         while (true)
         {
-            var batch = await _store.ReadAsync(taskId, position, ReadBatch, cancellationToken).ConfigureAwait(false);
-            if (batch.Count == 0)
+            events.Clear();
+            var read = await stream.ReadAsync(events, cancellationToken).ConfigureAwait(false);
+            if (read == TaskStreamRead.End)
             {
-                // Starting at or after the terminal event (a client resuming with the terminal event's id):
-                // nothing will ever follow, so end instead of waiting forever. Once events have been yielded,
-                // the terminal one is seen in a batch, so this check is needed only before the first.
-                if (!endChecked)
-                {
-                    endChecked = true;
-                    var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false);
-                    if (snapshot is not null && snapshot.Sequence <= position && snapshot.Task.Status.State.IsTerminal())
-                    {
-                        yield break;
-                    }
-                }
-
-                await _store.WaitForEventsAsync(taskId, position, cancellationToken).ConfigureAwait(false);
-                continue;
+                yield break;
             }
 
-            endChecked = true;
-
-            foreach (var e in batch)
+            foreach (var e in events)
             {
-                position = e.Sequence;
                 yield return e;
-                if (e.StatusUpdate is { } update && (update.Status.State.IsTerminal() || (stopAtInterrupt && update.Status.State.IsInterrupted())))
-                {
-                    yield break;
-                }
             }
         }
     }
 
+    /// <summary>
+    /// A stream of the events after <paramref name="after"/>: a resumed stream. It is over at once when the
+    /// client already has the event that ended its stream (the terminal one, or the pause it stopped at).
+    /// </summary>
+    private async ValueTask<TaskStream> OpenStreamAfterAsync(string taskId, long after, bool stopAtInterrupt, bool keepAlives, bool validate, CancellationToken cancellationToken)
+    {
+        var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false)
+            ?? throw A2AException.TaskNotFound(taskId);
+        if (validate && (after < 0 || after > snapshot.Sequence))
+        {
+            throw A2AException.InvalidParams("Last-Event-ID",
+                $"Last-Event-ID {after} is beyond the end of task '{taskId}' (its last event is {snapshot.Sequence}).");
+        }
+
+        var state = snapshot.Task.Status.State;
+        var completed = after >= snapshot.Sequence && state.IsTerminal();
+        if (!completed && stopAtInterrupt && after == snapshot.Sequence && state.IsInterrupted() && after > 0)
+        {
+            // An interrupted task whose last event is a follow-up message has begun a new turn: only a pause that is
+            // the last event ended the client's stream.
+            var last = await _store.ReadAsync(taskId, after - 1, 1, cancellationToken).ConfigureAwait(false);
+            completed = last is [{ EndsStream: true }];
+        }
+
+        return new TaskStream(this, null, taskId, after, stopAtInterrupt, keepAlives, completed);
+    }
+
     // ---- used by AgentContext ----
 
-    internal ValueTask<TaskEvent> AppendStatusAsync(string taskId, string contextId, TaskState state, Message? message, CancellationToken cancellationToken)
+    internal ValueTask<TaskEvent> AppendStatusAsync(string taskId, string contextId, TaskState state, Message? message, AppendOptions options, CancellationToken cancellationToken) =>
+        _store.AppendAsync(taskId, StatusDraft(taskId, contextId, state, message), options, cancellationToken);
+
+    internal TaskEvent StatusDraft(string taskId, string contextId, TaskState state, Message? message)
     {
         var update = new TaskStatusUpdateEvent
         {
@@ -364,10 +480,10 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
             ContextId = contextId,
             Status = new AgentTaskStatus { State = state, Message = message, Timestamp = Now() },
         };
-        return _store.AppendAsync(taskId, TaskEvent.ForStatus(0, update, update.Status.Timestamp!.Value), cancellationToken);
+        return TaskEvent.ForStatus(0, update, update.Status.Timestamp!.Value);
     }
 
-    internal ValueTask<TaskEvent> AppendArtifactAsync(string taskId, string contextId, Artifact artifact, bool append, bool lastChunk, CancellationToken cancellationToken)
+    internal TaskEvent ArtifactDraft(string taskId, string contextId, Artifact artifact, bool append, bool lastChunk)
     {
         var update = new TaskArtifactUpdateEvent
         {
@@ -377,11 +493,16 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
             Append = append ? true : null,
             LastChunk = lastChunk ? true : null,
         };
-        return _store.AppendAsync(taskId, TaskEvent.ForArtifact(0, update, Now()), cancellationToken);
+        return TaskEvent.ForArtifact(0, update, Now());
     }
 
     internal async ValueTask CreateTaskForRunAsync(AgentRun run, CancellationToken cancellationToken)
     {
+        if (run.TaskExists)
+        {
+            return;
+        }
+
         await run.CreateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -395,9 +516,11 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
                 throw new InvalidOperationException("The agent already answered with a direct message; it cannot also report on a task.");
             }
 
-            var task = NewTask(run.TaskId, run.ContextId, run.Message);
-            var created = await _store.CreateAsync(task, cancellationToken).ConfigureAwait(false);
+            var now = Now();
+            var task = NewTask(run.TaskId, run.ContextId, run.Message, now);
+            var created = await _store.CreateAsync(task, new RunnerLease(run.LeaseOwner, now + _options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
             run.MarkTaskCreated(new TaskSnapshot(task, created.Sequence));
+            run.BeginWatching();
         }
         finally
         {
@@ -405,15 +528,84 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         }
     }
 
-    /// <summary>Cancels every running agent and marks its task canceled; waits a bounded time for agents to return.</summary>
-    public async Task ShutdownAsync(CancellationToken cancellationToken)
+    // ---- maintenance ----
+
+    /// <summary>Fails the tasks whose runner lease expired (their runner is gone); returns how many.</summary>
+    public async Task<int> RecoverExpiredLeasesAsync(CancellationToken cancellationToken = default)
     {
-        if (_stopping)
+        var failed = 0;
+        while (true)
         {
-            return;
+            var now = _time.GetUtcNow();
+            var expired = await _store.FindExpiredLeasesAsync(now, 100, cancellationToken).ConfigureAwait(false);
+            var progressed = false;
+            foreach (var taskId in expired)
+            {
+                var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false);
+                if (snapshot is null)
+                {
+                    continue;
+                }
+
+                var reason = Message.AgentText("The agent running this task stopped before finishing it (the server running it stopped or lost contact with the store).")
+                    with { TaskId = taskId, ContextId = snapshot.Task.ContextId };
+                var draft = StatusDraft(taskId, snapshot.Task.ContextId ?? "", TaskState.Failed, reason);
+                if (await _store.AppendIfLeaseExpiredAsync(taskId, draft, now, cancellationToken).ConfigureAwait(false) is not null)
+                {
+                    failed++;
+                    progressed = true;
+                    Log.LeaseExpired(_logger, taskId);
+                }
+            }
+
+            if (expired.Count < 100 || !progressed)
+            {
+                return failed;
+            }
+        }
+    }
+
+    /// <summary>Deletes terminal tasks older than the retention; returns how many.</summary>
+    public async Task<int> DeleteExpiredTasksAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.TaskRetention is not { } retention || retention == Timeout.InfiniteTimeSpan)
+        {
+            return 0;
         }
 
+        var cutoff = _time.GetUtcNow() - retention;
+        var deleted = 0;
+        while (true)
+        {
+            var count = await _store.DeleteEndedAsync(cutoff, 1000, cancellationToken).ConfigureAwait(false);
+            deleted += count;
+            if (count < 1000)
+            {
+                return deleted;
+            }
+        }
+    }
+
+    // ---- shutdown ----
+
+    /// <summary>
+    /// Stops accepting messages, cancels this process's running agents (their tasks end canceled, so
+    /// every stream gets a final event), waits a bounded time for them, then lets streams drain: each ends
+    /// once it has delivered what is there, and all end by the shutdown timeout, between events.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        lock (_runs)
+        {
+            _shutdown ??= RunShutdownAsync(cancellationToken);
+            return _shutdown;
+        }
+    }
+
+    private async Task RunShutdownAsync(CancellationToken cancellationToken)
+    {
         _stopping = true;
+        _streamsDeadline.CancelAfter(_options.ShutdownTimeout);
         try
         {
             await CancelRunsAsync(cancellationToken).ConfigureAwait(false);
@@ -426,23 +618,24 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
 
     private async Task CancelRunsAsync(CancellationToken cancellationToken)
     {
-        var running = _runs.Values.ToArray();
+        var running = _runs.Keys.ToArray();
         if (running.Length == 0)
         {
             return;
         }
 
         Log.ShuttingDown(_logger, running.Length);
-        foreach (var (run, _) in running)
+        foreach (var run in running)
         {
             if (run.TaskExists)
             {
                 try
                 {
                     await AppendStatusAsync(run.TaskId, run.ContextId, TaskState.Canceled,
-                        Message.AgentText("The server shut down while this task was running."), CancellationToken.None).ConfigureAwait(false);
+                        Message.AgentText("The server shut down while this task was running.") with { TaskId = run.TaskId, ContextId = run.ContextId },
+                        default, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (TaskAlreadyTerminalException)
+                catch (Exception ex) when (ex is TaskAlreadyTerminalException or A2AException)
                 {
                 }
             }
@@ -459,96 +652,19 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         }
     }
 
-    private async Task ExecuteAsync(AgentRun run)
+    public void Dispose()
     {
-        var token = run.Cancellation.Token;
-        var scope = _scopes.CreateAsyncScope();
-        try
-        {
-            var context = new AgentContext(this, run);
-            try
-            {
-                var agent = (_agentFactory ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>()."))(scope.ServiceProvider);
-                await agent.ExecuteAsync(context, token).ConfigureAwait(false);
-                if (!run.Replied)
-                {
-                    await CompleteIfOpenAsync(run).ConfigureAwait(false);
-                }
-            }
-            catch (TaskAlreadyTerminalException)
-            {
-                // Canceled (or ended from outside) while the agent was still reporting.
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-            }
-            catch (Exception ex)
-            {
-                Log.AgentFailed(_logger, run.TaskId, ex);
-                if (!run.Replied)
-                {
-                    await FailSafelyAsync(run).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            // Creating the task itself failed: the sender gets the error instead of waiting.
-            run.Fail(ex);
-        }
-        finally
-        {
-            Unregister(run);
-            run.MarkFinished();
-            await scope.DisposeAsync().ConfigureAwait(false);
-            run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));
-            run.Dispose();
-        }
+        _streamsClosing.Dispose();
+        _streamsDeadline.Dispose();
     }
 
-    private async Task CompleteIfOpenAsync(AgentRun run)
-    {
-        await CreateTaskForRunAsync(run, CancellationToken.None).ConfigureAwait(false);
-        var snapshot = await _store.GetAsync(run.TaskId, 0, false).ConfigureAwait(false);
-        // On a follow-up turn the task is still interrupted from the previous turn: only an interrupt this
-        // run reported keeps it open, otherwise a turn that just returns would leave it (and a blocking sender) hanging.
-        var state = snapshot?.Task.Status.State ?? TaskState.Unspecified;
-        if (snapshot is not null && !state.IsTerminal() && !(state.IsInterrupted() && run.ReachedInterrupt))
-        {
-            await AppendStatusAsync(run.TaskId, run.ContextId, TaskState.Completed, null, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
+    private string NewLeaseOwner() => _options.InstanceId + "/" + Guid.NewGuid().ToString("N");
 
-    private async Task FailSafelyAsync(AgentRun run)
-    {
-        try
-        {
-            await CreateTaskForRunAsync(run, CancellationToken.None).ConfigureAwait(false);
-            await AppendStatusAsync(run.TaskId, run.ContextId, TaskState.Failed,
-                Message.AgentText("The agent failed with an internal error."), CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (TaskAlreadyTerminalException)
-        {
-        }
-    }
-
-    public void Dispose() => _streamsClosing.Dispose();
-
-    private bool TryRegister(AgentRun run) => _runs.TryAdd(run.TaskId, (run, Task.CompletedTask));
-
-    private void Unregister(AgentRun run)
-    {
-        if (_runs.TryGetValue(run.TaskId, out var entry) && ReferenceEquals(entry.Run, run))
-        {
-            _runs.TryRemove(new KeyValuePair<string, (AgentRun, Task)>(run.TaskId, entry));
-        }
-    }
-
-    private AgentTask NewTask(string id, string contextId, Message? message) => new()
+    private static AgentTask NewTask(string id, string contextId, Message? message, DateTimeOffset now) => new()
     {
         Id = id,
         ContextId = contextId,
-        Status = new AgentTaskStatus { State = TaskState.Submitted, Timestamp = Now() },
+        Status = new AgentTaskStatus { State = TaskState.Submitted, Timestamp = now },
         History = message is null ? null : [message],
     };
 
@@ -559,9 +675,9 @@ internal sealed class TaskEngine : IHeraldTasks, IDisposable
         return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
+    private static A2AException AcceptsNoMessages(string taskId, TaskState state) =>
+        new(A2AErrorCodes.UnsupportedOperation, $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
+
     private static A2AException NotCancelable(string id, TaskState state) =>
         new(A2AErrorCodes.TaskNotCancelable, $"Task '{id}' is {state.ToWireName()} and cannot be canceled.");
 }
-
-/// <summary>Creates the agent for one execution, from that execution's service scope.</summary>
-internal delegate IAgent AgentFactory(IServiceProvider services);

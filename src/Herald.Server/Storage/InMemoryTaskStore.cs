@@ -5,26 +5,104 @@ namespace Herald.Server.Storage;
 
 /// <summary>
 /// Tasks in process memory: for tests and embedding. Each task has its own lock, list of events and
-/// projection; readers are woken by a per-task signal and never block the appender.
+/// projection; readers are woken by a per-task signal and never block the appender. ListTasks reads
+/// sorted indexes instead of sorting every task, and ended tasks are found for retention by a queue.
 /// </summary>
 internal sealed class InMemoryTaskStore : TaskStore
 {
     private readonly ConcurrentDictionary<string, TaskLog> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskLog> _leased = new(StringComparer.Ordinal);
+    private readonly TaskListIndex _index = new();
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(task);
         var created = TaskEvent.Created(1, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow);
-        var log = new TaskLog(new TaskProjection(task), created);
-        if (!_tasks.TryAdd(task.Id, log))
+        var log = new TaskLog(this, new TaskProjection(task), created, lease);
+
+        // Indexed under the task's lock, before anyone can append to it: the index never misses a status change.
+        lock (log.Gate)
         {
-            throw new InvalidOperationException($"Task '{task.Id}' already exists.");
+            if (!_tasks.TryAdd(task.Id, log))
+            {
+                throw new InvalidOperationException($"Task '{task.Id}' already exists.");
+            }
+
+            _index.Add(log.Entry);
+            if (lease is not null)
+            {
+                _leased[task.Id] = log;
+            }
         }
 
         return ValueTask.FromResult(created);
     }
 
-    public override ValueTask<TaskEvent> AppendAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(Find(taskId).Append(draft));
+    public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
+    {
+        ValidateBatch(drafts);
+        return ValueTask.FromResult<IReadOnlyList<TaskEvent>>(Find(taskId).Append(drafts, options));
+    }
+
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log)
+            ? log.Continue(message, lease, now)
+            : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null));
+    }
+
+    public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.Renew(owner, expiresAt));
+
+    public override ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default)
+    {
+        if (_tasks.TryGetValue(taskId, out var log))
+        {
+            log.Release(owner);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var expired = new List<string>();
+        foreach (var (id, log) in _leased)
+        {
+            if (expired.Count >= maxCount)
+            {
+                break;
+            }
+
+            if (log.LeaseExpiredAt(now))
+            {
+                expired.Add(id);
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<string>>(expired);
+    }
+
+    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.AppendIfLeaseExpired(draft, now) : null);
+    }
+
+    public override ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var removed = _index.RemoveEnded(endedBefore, maxCount);
+        foreach (var entry in removed)
+        {
+            if (_tasks.TryRemove(entry.TaskId, out var log))
+            {
+                log.MarkDeleted();
+            }
+        }
+
+        return ValueTask.FromResult(removed.Count);
+    }
 
     public override ValueTask<TaskSnapshot?> GetAsync(string taskId, int? historyLength = null, bool includeArtifacts = true, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.Snapshot(historyLength, includeArtifacts) : null);
@@ -34,71 +112,30 @@ internal sealed class InMemoryTaskStore : TaskStore
 
     public override ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default)
     {
-        var wait = Find(taskId).WaitAfter(afterSequence);
+        if (!_tasks.TryGetValue(taskId, out var log))
+        {
+            return ValueTask.CompletedTask; // gone: the caller's next read says so
+        }
+
+        var wait = log.WaitAfter(afterSequence);
         return wait.IsCompleted ? ValueTask.CompletedTask : new ValueTask(wait.WaitAsync(cancellationToken));
     }
 
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
-        // Each log is summarised under its own lock; the page is then cut from a consistent sort.
-        var matches = new List<(DateTimeOffset Timestamp, string Id, TaskLog Log)>();
-        foreach (var log in _tasks.Values)
+        ArgumentNullException.ThrowIfNull(query);
+        var (entries, next, total) = _index.Page(query);
+        var tasks = new List<AgentTask>(entries.Count);
+        foreach (var entry in entries)
         {
-            var (id, contextId, state, timestamp) = log.Summary();
-            if (query.ContextId is not null && query.ContextId != contextId)
+            // A task deleted by retention between the index read and here is simply left out.
+            if (_tasks.TryGetValue(entry.TaskId, out var log))
             {
-                continue;
-            }
-
-            if (query.State is { } wanted && wanted != state)
-            {
-                continue;
-            }
-
-            if (query.StatusTimestampAfter is { } after && timestamp <= after)
-            {
-                continue;
-            }
-
-            matches.Add((timestamp, id, log));
-        }
-
-        matches.Sort(static (a, b) =>
-        {
-            var byTime = b.Timestamp.CompareTo(a.Timestamp);
-            return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, b.Id);
-        });
-
-        var start = 0;
-        if (query.After is { } cursor)
-        {
-            while (start < matches.Count && !IsAfter(matches[start], cursor))
-            {
-                start++;
+                tasks.Add(log.Snapshot(query.HistoryLength, query.IncludeArtifacts).Task);
             }
         }
 
-        var count = Math.Min(query.PageSize, matches.Count - start);
-        var tasks = new AgentTask[count];
-        for (var i = 0; i < count; i++)
-        {
-            tasks[i] = matches[start + i].Log.Snapshot(query.HistoryLength, query.IncludeArtifacts).Task;
-        }
-
-        TaskCursor? next = null;
-        if (start + count < matches.Count && count > 0)
-        {
-            var last = matches[start + count - 1];
-            next = new TaskCursor(last.Timestamp, last.Id);
-        }
-
-        return ValueTask.FromResult(new TaskPage(tasks, next, matches.Count));
-    }
-
-    private static bool IsAfter((DateTimeOffset Timestamp, string Id, TaskLog Log) item, TaskCursor cursor)
-    {
-        var byTime = item.Timestamp.CompareTo(cursor.StatusTimestamp);
-        return byTime < 0 || (byTime == 0 && string.CompareOrdinal(item.Id, cursor.TaskId) > 0);
+        return ValueTask.FromResult(new TaskPage(tasks, next, total));
     }
 
     private TaskLog Find(string taskId) =>
@@ -106,45 +143,174 @@ internal sealed class InMemoryTaskStore : TaskStore
 
     private sealed class TaskLog
     {
-        private readonly Lock _gate = new();
+        private readonly InMemoryTaskStore _store;
         private readonly List<TaskEvent> _events = [];
         private readonly TaskProjection _projection;
+        private string? _leaseOwner;
+        private DateTimeOffset _leaseExpires;
+        private bool _deleted;
 
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
 
-        public TaskLog(TaskProjection projection, TaskEvent created)
+        public TaskLog(InMemoryTaskStore store, TaskProjection projection, TaskEvent created, RunnerLease? lease)
         {
+            _store = store;
             _projection = projection;
             _events.Add(created);
+            if (lease is { } l)
+            {
+                _leaseOwner = l.Owner;
+                _leaseExpires = l.ExpiresAt;
+            }
+
+            Entry = new TaskListEntry(projection.Id, projection.ContextId, projection.Status.State, projection.StatusTimestamp.UtcTicks);
         }
 
-        public TaskEvent Append(TaskEvent draft)
+        public Lock Gate { get; } = new();
+
+        /// <summary>This task's position in the list indexes; replaced (under both locks) when its status changes.</summary>
+        public TaskListEntry Entry { get; private set; }
+
+        public TaskEvent[] Append(IReadOnlyList<TaskEvent> drafts, AppendOptions options)
         {
             TaskCompletionSource toRelease;
-            TaskEvent appended;
-            lock (_gate)
+            TaskEvent[] appended;
+            lock (Gate)
             {
+                ThrowIfDeleted();
                 if (_projection.Status.State.IsTerminal())
                 {
                     throw new TaskAlreadyTerminalException(_projection.Id, _projection.Status.State);
                 }
 
-                appended = draft.WithSequence(_events.Count + 1);
-                _projection.Apply(appended);
-                _events.Add(appended);
-                toRelease = _signal;
-                _signal = NewSignal();
+                if (options.LeaseOwner is { } owner && !string.Equals(owner, _leaseOwner, StringComparison.Ordinal))
+                {
+                    throw new LeaseLostException(_projection.Id, owner);
+                }
+
+                appended = new TaskEvent[drafts.Count];
+                for (var i = 0; i < appended.Length; i++)
+                {
+                    appended[i] = AppendLocked(drafts[i]);
+                }
+
+                if (options.ReleaseLease)
+                {
+                    ClearLeaseLocked();
+                }
+
+                toRelease = SwapSignalLocked();
             }
 
             toRelease.TrySetResult();
             return appended;
         }
 
+        public ContinueResult Continue(TaskEvent message, RunnerLease lease, DateTimeOffset now)
+        {
+            TaskCompletionSource toRelease;
+            TaskEvent appended;
+            TaskState state;
+            lock (Gate)
+            {
+                state = _projection.Status.State;
+                if (_deleted)
+                {
+                    return new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
+                }
+
+                if (state.IsTerminal())
+                {
+                    return new ContinueResult(ContinueOutcome.Terminal, state, null);
+                }
+
+                if (_leaseOwner is not null && _leaseExpires > now)
+                {
+                    return new ContinueResult(ContinueOutcome.Leased, state, null);
+                }
+
+                SetLeaseLocked(lease);
+                appended = AppendLocked(message);
+                toRelease = SwapSignalLocked();
+            }
+
+            toRelease.TrySetResult();
+            return new ContinueResult(ContinueOutcome.Continued, state, appended);
+        }
+
+        public bool Renew(string owner, DateTimeOffset expiresAt)
+        {
+            lock (Gate)
+            {
+                if (_deleted || !string.Equals(owner, _leaseOwner, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+
+                _leaseExpires = expiresAt;
+                return true;
+            }
+        }
+
+        public void Release(string owner)
+        {
+            lock (Gate)
+            {
+                if (string.Equals(owner, _leaseOwner, StringComparison.Ordinal))
+                {
+                    ClearLeaseLocked();
+                }
+            }
+        }
+
+        public bool LeaseExpiredAt(DateTimeOffset now)
+        {
+            lock (Gate)
+            {
+                return !_deleted && _leaseOwner is not null && _leaseExpires <= now && !_projection.Status.State.IsTerminal();
+            }
+        }
+
+        public TaskEvent? AppendIfLeaseExpired(TaskEvent draft, DateTimeOffset now)
+        {
+            TaskCompletionSource toRelease;
+            TaskEvent appended;
+            lock (Gate)
+            {
+                if (_deleted || _leaseOwner is null || _leaseExpires > now || _projection.Status.State.IsTerminal())
+                {
+                    return null;
+                }
+
+                appended = AppendLocked(draft);
+                ClearLeaseLocked();
+                toRelease = SwapSignalLocked();
+            }
+
+            toRelease.TrySetResult();
+            return appended;
+        }
+
+        public void MarkDeleted()
+        {
+            TaskCompletionSource toRelease;
+            lock (Gate)
+            {
+                _deleted = true;
+                ClearLeaseLocked();
+                toRelease = SwapSignalLocked();
+            }
+
+            toRelease.TrySetResult(); // anyone still waiting wakes up and finds the task gone
+        }
+
         public List<TaskEvent> Read(long afterSequence, int maxCount)
         {
-            lock (_gate)
+            lock (Gate)
             {
+                ThrowIfDeleted();
+
                 // Positions past the end (a client's Last-Event-ID may be anything) read nothing; no int overflow.
                 if (afterSequence >= _events.Count)
                 {
@@ -159,25 +325,68 @@ internal sealed class InMemoryTaskStore : TaskStore
 
         public Task WaitAfter(long afterSequence)
         {
-            lock (_gate)
+            lock (Gate)
             {
-                return _events.Count > afterSequence ? Task.CompletedTask : _signal.Task;
+                return _deleted || _events.Count > afterSequence ? Task.CompletedTask : _signal.Task;
             }
         }
 
         public TaskSnapshot Snapshot(int? historyLength, bool includeArtifacts)
         {
-            lock (_gate)
+            lock (Gate)
             {
                 return new TaskSnapshot(_projection.ToTask(historyLength, includeArtifacts), _projection.Sequence);
             }
         }
 
-        public (string Id, string ContextId, TaskState State, DateTimeOffset Timestamp) Summary()
+        private TaskEvent AppendLocked(TaskEvent draft)
         {
-            lock (_gate)
+            var appended = draft.WithSequence(_events.Count + 1);
+            var before = _projection.Status;
+            _projection.Apply(appended);
+            _events.Add(appended);
+            if (!ReferenceEquals(before, _projection.Status))
             {
-                return (_projection.Id, _projection.ContextId, _projection.Status.State, _projection.StatusTimestamp);
+                var entry = new TaskListEntry(_projection.Id, _projection.ContextId, _projection.Status.State, _projection.StatusTimestamp.UtcTicks);
+                _store._index.Update(Entry, entry);
+                Entry = entry;
+                if (entry.State.IsTerminal())
+                {
+                    ClearLeaseLocked();
+                }
+            }
+
+            return appended;
+        }
+
+        private void SetLeaseLocked(RunnerLease lease)
+        {
+            _leaseOwner = lease.Owner;
+            _leaseExpires = lease.ExpiresAt;
+            _store._leased[_projection.Id] = this;
+        }
+
+        private void ClearLeaseLocked()
+        {
+            if (_leaseOwner is not null)
+            {
+                _leaseOwner = null;
+                _store._leased.TryRemove(_projection.Id, out _);
+            }
+        }
+
+        private TaskCompletionSource SwapSignalLocked()
+        {
+            var current = _signal;
+            _signal = NewSignal();
+            return current;
+        }
+
+        private void ThrowIfDeleted()
+        {
+            if (_deleted)
+            {
+                throw A2AException.TaskNotFound(_projection.Id);
             }
         }
 

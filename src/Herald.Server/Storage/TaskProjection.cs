@@ -8,7 +8,7 @@ namespace Herald.Server.Storage;
 /// in the size of the task: appending a chunk adds parts to a list, it never copies the artifact.
 /// Not thread-safe; stores guard it with the same lock as the log.
 /// </summary>
-public sealed class TaskProjection
+internal sealed class TaskProjection
 {
     private readonly List<Message> _history = [];
     private readonly List<ArtifactState> _artifacts = [];

@@ -29,7 +29,7 @@ public sealed class HeraldServer : IAsyncLifetime
             o.Card = new AgentCard { Name = "Test agent", Description = "Driven by the client tests." };
             o.KeepAliveInterval = TimeSpan.FromSeconds(5);
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
-        }).AddAgent(new TestAgent());
+        }).AddAgent(new TestAgent(), Herald.Server.Agents.AgentResponseMode.MessageOrTask);
         _app = builder.Build();
         _app.MapHerald("/a2a");
         await _app.StartAsync();

@@ -6,12 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Herald.Server.Tests.Engine;
 
-/// <summary>A task engine built the way an application builds it, with a manual clock.</summary>
+/// <summary>A task engine built the way an application builds it, on a chosen store, with a test clock.</summary>
 internal sealed class EngineHarness : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
 
-    private EngineHarness(ServiceProvider services, ManualClock clock)
+    private EngineHarness(ServiceProvider services, TestClock clock)
     {
         _services = services;
         Clock = clock;
@@ -20,15 +20,19 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public TaskEngine Engine { get; }
 
-    public ManualClock Clock { get; }
+    public TestClock Clock { get; }
 
     public TaskStore Store => Engine.Store;
 
     public IHeraldTasks Tasks => _services.GetRequiredService<IHeraldTasks>();
 
-    public static EngineHarness Create(Func<AgentContext, CancellationToken, Task>? agent = null, Action<HeraldOptions>? configure = null)
+    public static EngineHarness Create(
+        Func<AgentContext, CancellationToken, Task>? agent = null,
+        Action<HeraldOptions>? configure = null,
+        AgentResponseMode mode = AgentResponseMode.Task,
+        Func<TaskStore>? store = null)
     {
-        var clock = new ManualClock();
+        var clock = new TestClock();
         var services = new ServiceCollection();
         services.AddLogging();
         var builder = services.AddHerald(o =>
@@ -38,7 +42,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         });
         if (agent is not null)
         {
-            builder.AddAgent(agent);
+            builder.AddAgent(agent, mode);
+        }
+
+        if (store is not null)
+        {
+            builder.UseStore(_ => store());
         }
 
         services.AddSingleton<TimeProvider>(clock);
@@ -51,7 +60,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         Configuration = historyLength is null ? null : new SendMessageConfiguration { HistoryLength = historyLength },
     };
 
-    public Task<RunStart> SendAsync(SendMessageRequest request, SendMode mode = SendMode.Blocking) =>
+    public Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode = SendMode.Blocking) =>
         Engine.SendAsync(request, mode, CancellationToken.None).Within();
 
     public async Task<AgentTask> SendForTaskAsync(SendMessageRequest request, SendMode mode = SendMode.Blocking)
@@ -62,10 +71,36 @@ internal sealed class EngineHarness : IAsyncDisposable
         return start.Task.Task;
     }
 
+    /// <summary>Reads a stream to its end (bounded) and returns the events it delivered.</summary>
+    public static async Task<List<TaskEvent>> DrainAsync(TaskStream stream)
+    {
+        using var cts = new CancellationTokenSource(Bounded.Timeout);
+        var all = new List<TaskEvent>();
+        var batch = new List<TaskEvent>();
+        while (true)
+        {
+            batch.Clear();
+            var read = await stream.ReadAsync(batch, cts.Token);
+            if (read == TaskStreamRead.End)
+            {
+                return all;
+            }
+
+            all.AddRange(batch);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        // Agents still blocked at the end of a test are canceled, so nothing outlives the test.
-        await Engine.ShutdownAsync(CancellationToken.None);
+        // Agents still blocked at the end of a test are canceled, so nothing outlives the test. An agent that ignores
+        // its token would keep shutdown waiting on the test clock: move it past the shutdown timeout.
+        var shutdown = Engine.ShutdownAsync(CancellationToken.None);
+        if (await Task.WhenAny(shutdown, Task.Delay(TimeSpan.FromSeconds(2))) != shutdown)
+        {
+            Clock.Advance(Engine.Options.ShutdownTimeout);
+        }
+
+        await shutdown.Within();
         await _services.DisposeAsync();
     }
 }

@@ -103,11 +103,12 @@ public sealed class SubscriptionTests
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working);
         var last = await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
-        var from = await harness.Engine.PrepareSubscribeAsync(new SubscribeToTaskRequest { Id = task.Id }, last.Sequence, CancellationToken.None);
+        await using var stream = await harness.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, last.Sequence, CancellationToken.None);
 
         var events = await harness.Engine.SubscribeAsync(task.Id, last.Sequence).CollectWithin();
 
-        Assert.Equal(last.Sequence, from.Sequence);
+        Assert.Null(stream.Snapshot);
+        Assert.Empty(await EngineHarness.DrainAsync(stream));
         Assert.Empty(events);
     }
 
@@ -184,7 +185,7 @@ public sealed class SubscriptionTests
         }
 
         Assert.Equal(chunks + 3, expected);
-        var task = await harness.Engine.GetAsync(new GetTaskRequest { Id = id }, CancellationToken.None);
+        var task = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = id }, CancellationToken.None);
         Assert.Equal(chunks, task.Artifacts!.Single().Parts.Count);
     }
 
@@ -214,44 +215,45 @@ public sealed class SubscriptionTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    // ---- PrepareSubscribeAsync ----
+    // ---- SubscribeToTaskAsync ----
 
     [Fact]
-    public async Task PrepareSubscribeAsync_LastEventIdBeyondEnd_ThrowsInvalidParams()
+    public async Task SubscribeToTaskAsync_LastEventIdBeyondEnd_ThrowsInvalidParams()
     {
         await using var harness = EngineHarness.Create();
         var task = await harness.Tasks.CreateTaskAsync();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.PrepareSubscribeAsync(new SubscribeToTaskRequest { Id = task.Id }, 2, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, 2, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
     }
 
     [Fact]
-    public async Task PrepareSubscribeAsync_TerminalTaskWithoutLastEventId_ThrowsUnsupportedOperation()
+    public async Task SubscribeToTaskAsync_TerminalTaskWithoutLastEventId_ThrowsUnsupportedOperation()
     {
         await using var harness = EngineHarness.Create();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.PrepareSubscribeAsync(new SubscribeToTaskRequest { Id = task.Id }, null, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, null, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
     }
 
     [Fact]
-    public async Task PrepareSubscribeAsync_TerminalTaskWithLastEventId_ReplaysMissedEvents()
+    public async Task SubscribeToTaskAsync_TerminalTaskWithLastEventId_ReplaysMissedEvents()
     {
         await using var harness = EngineHarness.Create();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working);
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
 
-        var from = await harness.Engine.PrepareSubscribeAsync(new SubscribeToTaskRequest { Id = task.Id }, 1, CancellationToken.None);
-        var events = await harness.Engine.SubscribeAsync(task.Id, 1).CollectWithin();
+        await using var stream = await harness.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, 1, CancellationToken.None);
+        var events = await EngineHarness.DrainAsync(stream);
 
-        Assert.Equal(3, from.Sequence);
+        Assert.Null(stream.Snapshot);
         Assert.Equal([2L, 3], events.Select(e => e.Sequence));
+        Assert.Equal(3, stream.Position);
     }
 
     private static Artifact Text(string id, string text) => new() { ArtifactId = id, Parts = [Part.FromText(text)] };

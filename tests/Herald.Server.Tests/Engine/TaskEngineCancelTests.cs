@@ -35,7 +35,7 @@ public sealed class TaskEngineCancelTests
         });
         var task = await harness.SendForTaskAsync(EngineHarness.Request(), SendMode.Immediate);
 
-        var canceled = await harness.Engine.CancelAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
+        var canceled = await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
 
         Assert.Equal(TaskState.Canceled, canceled.Status.State);
         await tokenFired.Task.Within();
@@ -59,7 +59,7 @@ public sealed class TaskEngineCancelTests
         var send = harness.Engine.SendAsync(EngineHarness.Request(), SendMode.Blocking, CancellationToken.None);
         var taskId = await working.Task.Within();
 
-        await harness.Engine.CancelAsync(new CancelTaskRequest { Id = taskId }, CancellationToken.None).Within();
+        await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = taskId }, CancellationToken.None).Within();
 
         var start = await send.Within();
         Assert.Equal(TaskState.Canceled, start.Task!.Task.Status.State);
@@ -71,7 +71,7 @@ public sealed class TaskEngineCancelTests
         await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
-        var canceled = await harness.Engine.CancelAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
+        var canceled = await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
 
         Assert.Equal(TaskState.Canceled, canceled.Status.State);
     }
@@ -81,9 +81,9 @@ public sealed class TaskEngineCancelTests
     {
         await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
-        await harness.Engine.CancelAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
+        await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.TaskNotCancelable, error.Code);
         var events = await harness.Store.ReadAsync(task.Id, 0, 100);
@@ -96,7 +96,7 @@ public sealed class TaskEngineCancelTests
         await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.TaskNotCancelable, error.Code);
         Assert.Equal(TaskState.Completed, (await harness.Store.GetAsync(task.Id))!.Task.Status.State);
@@ -107,7 +107,7 @@ public sealed class TaskEngineCancelTests
     {
         await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelAsync(new CancelTaskRequest { Id = "nope" }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = "nope" }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
@@ -117,7 +117,7 @@ public sealed class TaskEngineCancelTests
     {
         await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelAsync(new CancelTaskRequest(), CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest(), CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("id", error.Field);

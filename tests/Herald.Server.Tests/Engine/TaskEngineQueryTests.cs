@@ -16,7 +16,7 @@ public sealed class TaskEngineQueryTests
     {
         await using var harness = EngineHarness.Create();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListAsync(new ListTasksRequest { PageSize = pageSize }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = pageSize }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("pageSize", error.Field);
@@ -28,8 +28,8 @@ public sealed class TaskEngineQueryTests
         await using var harness = EngineHarness.Create();
         await CreateTasksAsync(harness, 2);
 
-        var one = await harness.Engine.ListAsync(new ListTasksRequest { PageSize = 1 }, CancellationToken.None).Within();
-        var hundred = await harness.Engine.ListAsync(new ListTasksRequest { PageSize = 100 }, CancellationToken.None).Within();
+        var one = await harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = 1 }, CancellationToken.None).Within();
+        var hundred = await harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = 100 }, CancellationToken.None).Within();
 
         Assert.Single(one.Tasks);
         Assert.Equal(2, hundred.Tasks.Count);
@@ -41,7 +41,7 @@ public sealed class TaskEngineQueryTests
         await using var harness = EngineHarness.Create();
         await CreateTasksAsync(harness, 55);
 
-        var page = await harness.Engine.ListAsync(new ListTasksRequest(), CancellationToken.None).Within();
+        var page = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None).Within();
 
         Assert.Equal(50, page.Tasks.Count);
         Assert.Equal(50, page.PageSize);
@@ -59,7 +59,7 @@ public sealed class TaskEngineQueryTests
         await using var harness = EngineHarness.Create();
         await CreateTasksAsync(harness, 1);
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListAsync(new ListTasksRequest { PageToken = token }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { PageToken = token }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("pageToken", error.Field);
@@ -76,7 +76,7 @@ public sealed class TaskEngineQueryTests
         string? token = null;
         do
         {
-            var page = await harness.Engine.ListAsync(new ListTasksRequest { PageSize = 3, PageToken = token }, CancellationToken.None).Within();
+            var page = await harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = 3, PageToken = token }, CancellationToken.None).Within();
             Assert.Equal(7, page.TotalSize);
             Assert.Equal(3, page.PageSize);
             seen.AddRange(page.Tasks);
@@ -107,10 +107,10 @@ public sealed class TaskEngineQueryTests
         await tasks.UpdateStatusAsync(a1.Id, TaskState.Working);
         var a1WorkingAt = harness.Clock.GetUtcNow();
 
-        var byContext = await harness.Engine.ListAsync(new ListTasksRequest { ContextId = "ctx-a" }, CancellationToken.None).Within();
-        var byState = await harness.Engine.ListAsync(new ListTasksRequest { Status = TaskState.Submitted }, CancellationToken.None).Within();
-        var unspecifiedState = await harness.Engine.ListAsync(new ListTasksRequest { Status = TaskState.Unspecified }, CancellationToken.None).Within();
-        var recent = await harness.Engine.ListAsync(new ListTasksRequest { StatusTimestampAfter = a1WorkingAt.AddMilliseconds(-1) }, CancellationToken.None).Within();
+        var byContext = await harness.Engine.ListTasksAsync(new ListTasksRequest { ContextId = "ctx-a" }, CancellationToken.None).Within();
+        var byState = await harness.Engine.ListTasksAsync(new ListTasksRequest { Status = TaskState.Submitted }, CancellationToken.None).Within();
+        var unspecifiedState = await harness.Engine.ListTasksAsync(new ListTasksRequest { Status = TaskState.Unspecified }, CancellationToken.None).Within();
+        var recent = await harness.Engine.ListTasksAsync(new ListTasksRequest { StatusTimestampAfter = a1WorkingAt.AddMilliseconds(-1) }, CancellationToken.None).Within();
 
         Assert.Equal([a1.Id, a2.Id], byContext.Tasks.Select(t => t.Id));
         Assert.Equal([b1.Id, a2.Id], byState.Tasks.Select(t => t.Id));
@@ -125,8 +125,8 @@ public sealed class TaskEngineQueryTests
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "a", Parts = [Part.FromText("x")] });
 
-        var without = await harness.Engine.ListAsync(new ListTasksRequest(), CancellationToken.None).Within();
-        var with = await harness.Engine.ListAsync(new ListTasksRequest { IncludeArtifacts = true }, CancellationToken.None).Within();
+        var without = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None).Within();
+        var with = await harness.Engine.ListTasksAsync(new ListTasksRequest { IncludeArtifacts = true }, CancellationToken.None).Within();
 
         Assert.Null(without.Tasks.Single().Artifacts);
         Assert.Single(with.Tasks.Single().Artifacts!);
@@ -137,7 +137,7 @@ public sealed class TaskEngineQueryTests
     {
         await using var harness = EngineHarness.Create();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListAsync(new ListTasksRequest { HistoryLength = -1 }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { HistoryLength = -1 }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("historyLength", error.Field);
@@ -148,7 +148,7 @@ public sealed class TaskEngineQueryTests
     {
         await using var harness = EngineHarness.Create();
 
-        var page = await harness.Engine.ListAsync(new ListTasksRequest(), CancellationToken.None).Within();
+        var page = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None).Within();
 
         Assert.Empty(page.Tasks);
         Assert.Equal("", page.NextPageToken);
@@ -188,10 +188,10 @@ public sealed class TaskEngineQueryTests
         });
         var task = await harness.SendForTaskAsync(EngineHarness.Request("zero"));
 
-        var all = await harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id }, CancellationToken.None);
-        var none = await harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 0 }, CancellationToken.None);
-        var last = await harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 1 }, CancellationToken.None);
-        var many = await harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 10 }, CancellationToken.None);
+        var all = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id }, CancellationToken.None);
+        var none = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 0 }, CancellationToken.None);
+        var last = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 1 }, CancellationToken.None);
+        var many = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id, HistoryLength = 10 }, CancellationToken.None);
 
         Assert.Equal(["zero", "one", "two", "three"], all.History!.Select(m => m.GetText()));
         Assert.Empty(none.History ?? []);
@@ -206,7 +206,7 @@ public sealed class TaskEngineQueryTests
         await using var harness = EngineHarness.Create();
         var task = await harness.Tasks.CreateTaskAsync();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id, HistoryLength = -1 }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id, HistoryLength = -1 }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("historyLength", error.Field);
@@ -217,7 +217,7 @@ public sealed class TaskEngineQueryTests
     {
         await using var harness = EngineHarness.Create();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetAsync(new GetTaskRequest { Id = "missing" }, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest { Id = "missing" }, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
@@ -227,7 +227,7 @@ public sealed class TaskEngineQueryTests
     {
         await using var harness = EngineHarness.Create();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetAsync(new GetTaskRequest(), CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest(), CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("id", error.Field);
@@ -239,7 +239,7 @@ public sealed class TaskEngineQueryTests
         await using var harness = EngineHarness.Create((ctx, ct) => ctx.AppendTextAsync("a", "x", cancellationToken: ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
-        var got = await harness.Engine.GetAsync(new GetTaskRequest { Id = task.Id }, CancellationToken.None);
+        var got = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id }, CancellationToken.None);
 
         Assert.Equal("x", got.Artifacts!.Single().Parts.Single().Text);
     }

@@ -312,26 +312,47 @@ public sealed class TaskEngineSendTests
     }
 
     [Fact]
-    public async Task SendAsync_FollowUpWaitingForPreviousTurn_EndsWhenCallerCancels()
+    public async Task SendAsync_FollowUpWhilePreviousTurnStillRuns_PreviousTurnCanReportNothingMore()
     {
-        var firstTurnMayReturn = Bounded.NewSignal();
+        // The first turn's lease went with its input-required report: a follow-up is accepted at once, and the
+        // first turn, still running, is fenced off - its late reports are refused, not mixed into the new turn.
+        var firstTurnMayGoOn = Bounded.NewSignal();
+        var secondTurnMayEnd = Bounded.NewSignal();
+        var lateReport = Bounded.NewSignal<Exception?>();
         await using var harness = EngineHarness.Create(async (ctx, ct) =>
         {
+            if (ctx.IsContinuation)
+            {
+                await secondTurnMayEnd.Task.WaitAsync(ct);
+                await ctx.CompleteAsync("thanks", ct);
+                return;
+            }
+
             await ctx.RequireInputAsync("more?", ct);
-            await firstTurnMayReturn.Task.WaitAsync(ct);
+            await firstTurnMayGoOn.Task.WaitAsync(ct);
+            try
+            {
+                await ctx.AppendTextAsync("late", "from the old turn", cancellationToken: ct);
+                await ctx.FlushAsync(ct);
+                lateReport.TrySetResult(null);
+            }
+            catch (InvalidOperationException ex)
+            {
+                lateReport.TrySetResult(ex);
+            }
         });
         var first = await harness.SendForTaskAsync(EngineHarness.Request());
-        using var cts = new CancellationTokenSource();
 
-        var followUp = harness.Engine.SendAsync(EngineHarness.Request("answer", taskId: first.Id), SendMode.Blocking, cts.Token);
-        Assert.False(followUp.IsCompleted);
-        await cts.CancelAsync();
+        var followUp = await harness.SendAsync(EngineHarness.Request("answer", taskId: first.Id), SendMode.Streaming);
+        firstTurnMayGoOn.TrySetResult();
+        Assert.NotNull(await lateReport.Task.Within());
+        secondTurnMayEnd.TrySetResult();
+        var rest = await harness.Engine.SubscribeAsync(first.Id, followUp.Task!.Sequence).CollectWithin();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => followUp.Within());
+        Assert.Equal(TaskState.Completed, rest[^1].StatusUpdate!.Status.State);
         var after = await harness.Store.GetAsync(first.Id);
-        Assert.Equal(TaskState.InputRequired, after!.Task.Status.State);
-        Assert.DoesNotContain(after.Task.History!, m => m.GetText() == "answer");
-        firstTurnMayReturn.TrySetResult();
+        Assert.Empty(after!.Task.Artifacts!);
+        Assert.Equal(["hello", "more?", "answer", "thanks"], after.Task.History!.Select(m => m.GetText()));
     }
 
     [Fact]
@@ -512,7 +533,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentReplies_ReturnsMessageAndCreatesNoTask()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync($"echo: {ctx.UserText}", ct).AsTask());
+        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync($"echo: {ctx.UserText}", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
 
         var start = await harness.SendAsync(EngineHarness.Request("ping", contextId: "c-1"));
 
@@ -529,7 +550,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentRepliesInStreamingMode_ReturnsMessage()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync("direct", ct).AsTask());
+        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync("direct", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
 
         var start = await harness.SendAsync(EngineHarness.Request(), SendMode.Streaming);
 
@@ -555,12 +576,58 @@ public sealed class TaskEngineSendTests
             }
 
             await ctx.CompleteAsync(cancellationToken: ct);
-        });
+        }, mode: AgentResponseMode.MessageOrTask);
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
         Assert.NotNull(await refusal.Task.Within());
         Assert.Equal(TaskState.Completed, task.Status.State);
+    }
+
+    [Fact]
+    public async Task AgentContext_ReplyFromTaskModeAgent_IsRefusedWithAdvice()
+    {
+        var refusal = Bounded.NewSignal<Exception?>();
+        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        {
+            try
+            {
+                await ctx.ReplyAsync("direct", ct);
+                refusal.TrySetResult(null);
+            }
+            catch (InvalidOperationException ex)
+            {
+                refusal.TrySetResult(ex);
+            }
+        });
+
+        var task = await harness.SendForTaskAsync(EngineHarness.Request());
+
+        var error = await refusal.Task.Within();
+        Assert.NotNull(error);
+        Assert.Contains("MessageOrTask", error.Message, StringComparison.Ordinal);
+        Assert.Equal(TaskState.Completed, task.Status.State);
+    }
+
+    [Fact]
+    public async Task SendAsync_TaskModeAgent_TaskIsListedBeforeAgentCodeRuns()
+    {
+        var agentMayRun = Bounded.NewSignal();
+        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        {
+            await agentMayRun.Task.WaitAsync(ct);
+            await ctx.CompleteAsync(cancellationToken: ct);
+        });
+
+        var streaming = await harness.SendAsync(EngineHarness.Request("s"), SendMode.Streaming);
+        var immediate = await harness.SendForTaskAsync(EngineHarness.Request("i"), SendMode.Immediate);
+
+        // Neither send waited for the agent (it is still blocked); both tasks exist and are listed.
+        var page = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None);
+        Assert.Equal(TaskState.Submitted, streaming.Task!.Task.Status.State);
+        Assert.Equal(TaskState.Submitted, immediate.Status.State);
+        Assert.Equal(new[] { streaming.Task.Task.Id, immediate.Id }.Order(), page.Tasks.Select(t => t.Id).Order());
+        agentMayRun.TrySetResult();
     }
 
     [Fact]
@@ -579,7 +646,7 @@ public sealed class TaskEngineSendTests
             {
                 refusal.TrySetResult(ex);
             }
-        });
+        }, mode: AgentResponseMode.MessageOrTask);
 
         var start = await harness.SendAsync(EngineHarness.Request());
 
@@ -627,7 +694,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_StatusTimestamps_ComeFromTheInjectedClock()
     {
-        var clock = Bounded.NewSignal<ManualClock>();
+        var clock = Bounded.NewSignal<TestClock>();
         await using var harness = EngineHarness.Create(async (ctx, ct) =>
         {
             await ctx.EnsureTaskAsync(ct);

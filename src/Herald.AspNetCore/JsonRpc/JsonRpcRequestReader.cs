@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Herald.Protocol;
+using Herald.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Herald.AspNetCore.JsonRpc;
+
+/// <summary>Reads a request body under the size limit and checks the JSON-RPC 2.0 envelope.</summary>
+internal static class JsonRpcRequestReader
+{
+    /// <summary>The raw JSON of a null id, for answers to requests whose id could not be read.</summary>
+    public static readonly byte[] NullId = "null"u8.ToArray();
+
+    /// <summary>
+    /// The body parsed as JSON, or null when it was too large (413 already answered). The document is
+    /// parsed from a copy of the body: JsonDocument reads the memory it was parsed from for its whole
+    /// lifetime, and the pipe's buffers go back to other requests as soon as they are released.
+    /// </summary>
+    public static async Task<JsonDocument?> ReadAsync(HttpContext context, HeraldOptions options)
+    {
+        var limit = options.MaxRequestBodyBytes;
+        if (context.Request.ContentLength > limit)
+        {
+            await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
+            return null;
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        var reader = context.Request.BodyReader;
+        ReadResult result;
+        try
+        {
+            while (true)
+            {
+                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
+                if (result.Buffer.Length > limit)
+                {
+                    reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                    await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
+                    return null;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break;
+                }
+
+                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
+            return null;
+        }
+
+        try
+        {
+            if (result.Buffer.IsEmpty)
+            {
+                throw new A2AException(A2AErrorCodes.InvalidRequest, "The request body is empty; expected a JSON-RPC 2.0 request object.");
+            }
+
+            return JsonDocument.Parse(result.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
+        }
+        catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, $"The request nests JSON deeper than the limit of {options.MaxJsonDepth} levels.");
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
+            throw new A2AException(A2AErrorCodes.ParseError, $"Invalid JSON payload{where}.");
+        }
+        finally
+        {
+            reader.AdvanceTo(result.Buffer.End);
+        }
+    }
+
+    /// <summary>
+    /// Checks the envelope. <paramref name="idJson"/> is set as soon as the id has been read, so that even an
+    /// invalid request is answered with its id when it had a usable one.
+    /// </summary>
+    public static JsonRpcRequest Validate(JsonElement root, int maxIdLength, out byte[] idJson)
+    {
+        idJson = NullId;
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, "Batch requests are not supported; send one JSON-RPC request per HTTP request.");
+        }
+
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, "The request must be a JSON-RPC 2.0 request object.");
+        }
+
+        var hasId = root.TryGetProperty("id"u8, out var idElement);
+        if (hasId)
+        {
+            if (idElement.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            {
+                throw new A2AException(A2AErrorCodes.InvalidRequest, "id must be a string, a number or null.");
+            }
+
+            var raw = System.Text.Encoding.UTF8.GetBytes(idElement.GetRawText());
+            if (raw.Length > maxIdLength)
+            {
+                throw new A2AException(A2AErrorCodes.InvalidRequest, $"id is longer than the limit of {maxIdLength} bytes.");
+            }
+
+            idJson = raw;
+        }
+
+        if (!root.TryGetProperty("jsonrpc"u8, out var version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, "jsonrpc must be \"2.0\".");
+        }
+
+        if (!root.TryGetProperty("method"u8, out var methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, "method is required and must be a string.");
+        }
+
+        if (!hasId)
+        {
+            throw new A2AException(A2AErrorCodes.InvalidRequest, "id is required: A2A methods always answer, so notifications are not accepted.");
+        }
+
+        // A params value that is not an object is checked when the method reads it: that is -32602,
+        // answered with this request's id, not an invalid request.
+        JsonElement? parameters = root.TryGetProperty("params"u8, out var paramsElement) && paramsElement.ValueKind != JsonValueKind.Null
+            ? paramsElement
+            : null;
+
+        return new JsonRpcRequest(idJson, methodElement.GetString()!, parameters);
+    }
+}

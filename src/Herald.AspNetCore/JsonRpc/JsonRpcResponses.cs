@@ -1,0 +1,89 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Http;
+
+namespace Herald.AspNetCore.JsonRpc;
+
+/// <summary>
+/// Writes JSON-RPC responses. A response is serialized whole before its first byte is sent, so it is
+/// either complete or replaced by a proper error, never cut in the middle; it then leaves in slices with
+/// back-pressure, so a client that does not read is cut off by the server's minimum data rate instead of
+/// holding the response in memory.
+/// </summary>
+internal static class JsonRpcResponses
+{
+    private const int SliceBytes = 64 * 1024;
+
+    public static async Task WriteResultAsync<T>(HttpContext context, byte[] idJson, T value, JsonTypeInfo<T> typeInfo)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("jsonrpc", "2.0");
+            json.WritePropertyName("id");
+            json.WriteRawValue(idJson, skipInputValidation: true);
+            json.WritePropertyName("result");
+            JsonSerializer.Serialize(json, value, typeInfo);
+            json.WriteEndObject();
+        }
+
+        await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, int status = StatusCodes.Status200OK)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        await SendAsync(context, status, ErrorBytes(idJson, error)).ConfigureAwait(false);
+    }
+
+    /// <summary>A complete error response <c>{"jsonrpc":"2.0","id":..,"error":{..}}</c> as bytes.</summary>
+    public static byte[] ErrorBytes(byte[] idJson, A2AException error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, JsonRpcErrorWriter.WriterOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("jsonrpc", "2.0");
+            json.WritePropertyName("id");
+            json.WriteRawValue(idJson, skipInputValidation: true);
+            json.WritePropertyName("error");
+            JsonRpcErrorWriter.WriteError(json, error);
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static Task WriteTooLargeAsync(HttpContext context, long limit) =>
+        WriteErrorAsync(context, JsonRpcRequestReader.NullId,
+            new A2AException(A2AErrorCodes.InvalidRequest, $"The request body exceeds the limit of {limit} bytes."),
+            StatusCodes.Status413PayloadTooLarge);
+
+    private static async Task SendAsync(HttpContext context, int status, ReadOnlyMemory<byte> body)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        var writer = response.BodyWriter;
+        var aborted = context.RequestAborted;
+        while (!body.IsEmpty)
+        {
+            var slice = body.Length > SliceBytes ? body[..SliceBytes] : body;
+            var flush = await writer.WriteAsync(slice, aborted).ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled)
+            {
+                return;
+            }
+
+            body = body[slice.Length..];
+        }
+    }
+}

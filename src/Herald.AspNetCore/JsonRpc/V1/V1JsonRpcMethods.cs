@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Text.Json;
+using Herald.AspNetCore.Sse;
+using Herald.Protocol;
+using Herald.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.AspNetCore.JsonRpc.V1;
+
+/// <summary>The A2A v1.0 JSON-RPC methods: params in, engine call, v1.0 result or stream out.</summary>
+internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions options, ILogger logger)
+{
+    /// <summary>v1.0 stream items: the event's shared <c>StreamResponse</c> bytes.</summary>
+    public static readonly SseStreamFormat StreamFormat = new()
+    {
+        Event = static e => e.GetV1Json(),
+        Snapshot = static task => JsonSerializer.SerializeToUtf8Bytes(new StreamResponse { Task = task }, A2AJsonContext.Default.StreamResponse),
+        Reply = static message => JsonSerializer.SerializeToUtf8Bytes(new StreamResponse { Message = message }, A2AJsonContext.Default.StreamResponse),
+    };
+
+    public JsonRpcCall Prepare(JsonRpcRequest request)
+    {
+        var id = request.IdJson;
+        switch (request.Method)
+        {
+            case "SendMessage":
+            {
+                var send = ParamsReader.Read<SendMessageRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
+                    var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
+                    await JsonRpcResponses.WriteResultAsync(context, id, response, A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
+                });
+            }
+
+            case "SendStreamingMessage":
+            {
+                var send = ParamsReader.Read<SendMessageRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
+                    await StreamAsync(context, id, stream).ConfigureAwait(false);
+                });
+            }
+
+            case "GetTask":
+            {
+                var get = ParamsReader.Read<GetTaskRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+                });
+            }
+
+            case "ListTasks":
+            {
+                var list = ParamsReader.Read<ListTasksRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var page = await engine.ListTasksAsync(list, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, page, A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
+                });
+            }
+
+            case "CancelTask":
+            {
+                var cancel = ParamsReader.Read<CancelTaskRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+                });
+            }
+
+            case "SubscribeToTask":
+            {
+                var subscribe = ParamsReader.Read<SubscribeToTaskRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
+                    await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
+                    await StreamAsync(context, id, stream).ConfigureAwait(false);
+                });
+            }
+
+            case "GetExtendedAgentCard":
+                throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
+
+            case "CreateTaskPushNotificationConfig":
+            case "GetTaskPushNotificationConfig":
+            case "ListTaskPushNotificationConfigs":
+            case "DeleteTaskPushNotificationConfig":
+                throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+
+            default:
+                throw new A2AException(A2AErrorCodes.MethodNotFound, $"Method '{JsonRpcEndpoint.Truncate(request.Method)}' was not found.");
+        }
+    }
+
+    private Task StreamAsync(HttpContext context, byte[] id, TaskStream stream) =>
+        SseStreamer.WriteAsync(context, stream, StreamFormat, EnvelopePrefix(id), "}"u8.ToArray(),
+            error => JsonRpcResponses.ErrorBytes(id, error), options, logger);
+
+    /// <summary><c>{"jsonrpc":"2.0","id":&lt;id&gt;,"result":</c>: each event's bytes and <c>}</c> follow.</summary>
+    private static byte[] EnvelopePrefix(byte[] idJson)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 + idJson.Length);
+        buffer.Write("{\"jsonrpc\":\"2.0\",\"id\":"u8);
+        buffer.Write(idJson);
+        buffer.Write(",\"result\":"u8);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,22 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+
+namespace Herald.AspNetCore.Sse;
+
+/// <summary>
+/// How one wire dialect puts stream items into SSE <c>data:</c>: the bytes of a log event (shared by
+/// every stream of that dialect), of the first item (the task snapshot, or a direct reply), and of an
+/// error that ends a stream. The per-stream envelope (a JSON-RPC response with that request's id, or
+/// nothing for REST) is written around them by <see cref="SseStreamer"/>.
+/// </summary>
+internal sealed class SseStreamFormat
+{
+    /// <summary>An event's payload; must return shared, cached bytes (see <see cref="TaskEvent.GetEncoded"/>).</summary>
+    public required Func<TaskEvent, ReadOnlyMemory<byte>> Event { get; init; }
+
+    /// <summary>The snapshot sent first on a stream that does not resume.</summary>
+    public required Func<AgentTask, byte[]> Snapshot { get; init; }
+
+    /// <summary>A direct reply: a streamed send's only item when the agent answered without a task.</summary>
+    public required Func<Message, byte[]> Reply { get; init; }
+}

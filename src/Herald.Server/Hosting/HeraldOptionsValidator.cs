@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Options;
+
+namespace Herald.Server.Hosting;
+
+/// <summary>Refuses settings that would spin, stall or never take effect, with the setting's name in the message.</summary>
+internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HeraldOptions options)
+    {
+        var failures = new List<string>();
+        Positive(failures, nameof(options.KeepAliveInterval), options.KeepAliveInterval);
+        Positive(failures, nameof(options.SseRetry), options.SseRetry);
+        Positive(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
+        Positive(failures, nameof(options.RunnerLeaseDuration), options.RunnerLeaseDuration);
+        Positive(failures, nameof(options.MaintenanceInterval), options.MaintenanceInterval);
+        if (options.TaskRetention is { } retention && retention != Timeout.InfiniteTimeSpan && retention < TimeSpan.Zero)
+        {
+            failures.Add($"{nameof(options.TaskRetention)} must not be negative (null keeps tasks forever); it is {retention}.");
+        }
+
+        if (options.MaxRequestBodyBytes < 1)
+        {
+            failures.Add($"{nameof(options.MaxRequestBodyBytes)} must be at least 1; it is {options.MaxRequestBodyBytes}.");
+        }
+
+        if (options.MaxRequestIdLength < 4)
+        {
+            failures.Add($"{nameof(options.MaxRequestIdLength)} must be at least 4; it is {options.MaxRequestIdLength}.");
+        }
+
+        if (options.MaxJsonDepth is < 1 or > 1000)
+        {
+            failures.Add($"{nameof(options.MaxJsonDepth)} must be between 1 and 1000; it is {options.MaxJsonDepth}.");
+        }
+
+        if (options.MaxPageSize < 1)
+        {
+            failures.Add($"{nameof(options.MaxPageSize)} must be at least 1; it is {options.MaxPageSize}.");
+        }
+
+        if (options.DefaultPageSize < 1 || options.DefaultPageSize > options.MaxPageSize)
+        {
+            failures.Add($"{nameof(options.DefaultPageSize)} must be between 1 and {nameof(options.MaxPageSize)} ({options.MaxPageSize}); it is {options.DefaultPageSize}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.InstanceId))
+        {
+            failures.Add($"{nameof(options.InstanceId)} must not be empty.");
+        }
+
+        if (options.Card is null)
+        {
+            failures.Add($"{nameof(options.Card)} must be set.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Positive(List<string> failures, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{name} must be greater than zero; it is {value}.");
+        }
+    }
+}

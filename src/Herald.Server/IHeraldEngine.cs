@@ -1,0 +1,47 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+
+namespace Herald.Server;
+
+/// <summary>
+/// The engine as protocol bindings see it: the A2A operations in terms of the v1.0 model, whatever the
+/// wire (JSON-RPC, HTTP+JSON, gRPC; any protocol version). Bindings translate requests into these calls,
+/// and results, streams and <see cref="A2AException"/> codes back onto their wire; they never reach the
+/// store. Resolve it from DI after <c>services.AddHerald()</c>.
+/// </summary>
+public interface IHeraldEngine
+{
+    /// <summary>True when an agent is registered to handle messages.</summary>
+    bool HasAgent { get; }
+
+    /// <summary>
+    /// SendMessage: a direct reply, or the task: by default once it reached a terminal or interrupted
+    /// state, at once when the request's configuration says <c>returnImmediately</c>.
+    /// </summary>
+    /// <exception cref="A2AException">Invalid params (-32602), unknown task (-32001), a task that accepts no messages (-32004).</exception>
+    ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>SendStreamingMessage: a stream that starts with the task as accepted (or holds only a direct reply).</summary>
+    ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>GetTask.</summary>
+    ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>ListTasks: one page.</summary>
+    ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>CancelTask: the task in its canceled state. The agent running it, in any process, is stopped.</summary>
+    ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// SubscribeToTask. Without <paramref name="lastEventId"/>: a stream that starts with the task snapshot
+    /// (refused with -32004 for a terminal task). With it: the events after that sequence, then the live
+    /// tail, also for a task that has finished since (the resumable-streams extension).
+    /// </summary>
+    ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The answer to a sent message: a direct reply from the agent, or the task.</summary>
+/// <param name="Reply">The agent's direct reply (no task was created).</param>
+/// <param name="Task">The task and the log position it reflects.</param>
+public sealed record SendResult(Message? Reply, TaskSnapshot? Task);

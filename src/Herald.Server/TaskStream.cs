@@ -1,0 +1,194 @@
+using Herald.Protocol;
+using Herald.Server.Engine;
+using Herald.Server.Storage;
+
+namespace Herald.Server;
+
+/// <summary>What <see cref="TaskStream.ReadAsync"/> produced.</summary>
+public enum TaskStreamRead
+{
+    /// <summary>Events to deliver were added to the caller's list.</summary>
+    Events = 0,
+
+    /// <summary>Nothing happened for the keep-alive interval: send the binding's keep-alive.</summary>
+    KeepAlive = 1,
+
+    /// <summary>The stream is over: the last delivered event ended it, the server is shutting down, or there was never anything to stream.</summary>
+    End = 2,
+}
+
+/// <summary>
+/// One subscriber's view of a task's log, from a position: the single stream implementation behind every
+/// binding (JSON-RPC, REST, gRPC, any protocol version) and <see cref="IHeraldTasks.SubscribeAsync"/>.
+/// It owns the rules: where a stream starts (a snapshot, or the events after a client's last event id),
+/// that events come in log order exactly once, that a terminal event (and an interrupted one, unless
+/// asked otherwise) ends the stream after it is delivered, when to send a keep-alive, and how streams end
+/// at shutdown (between events, after the final event when there is one, within the shutdown timeout).
+/// Bindings only frame what it returns.
+/// </summary>
+public sealed class TaskStream : IAsyncDisposable
+{
+    private const int ReadBatch = 256;
+
+    private readonly TaskEngine? _engine;
+    private readonly FeedReader? _feed;
+    private readonly bool _stopAtInterrupt;
+    private readonly TimeSpan _keepAlive;
+    private long _position;
+    private bool _completed;
+
+    internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
+    {
+        _engine = engine;
+        TaskId = taskId;
+        Snapshot = snapshot;
+        _position = position;
+        _stopAtInterrupt = stopAtInterrupt;
+        _keepAlive = keepAlives ? engine.Options.KeepAliveInterval : Timeout.InfiniteTimeSpan;
+        _completed = completed;
+        if (!completed)
+        {
+            _feed = engine.Feeds.Open(taskId, position);
+        }
+    }
+
+    private TaskStream(Message reply)
+    {
+        Reply = reply;
+        _completed = true;
+    }
+
+    /// <summary>The task followed; null for a <see cref="Reply"/>.</summary>
+    public string? TaskId { get; }
+
+    /// <summary>
+    /// A streamed send that the agent answered with a direct message instead of a task: the stream's only
+    /// item. <see cref="ReadAsync"/> then ends at once.
+    /// </summary>
+    public Message? Reply { get; }
+
+    /// <summary>
+    /// The task to send first (its event id is <see cref="TaskSnapshot.Sequence"/>); null when resuming
+    /// after a client's last event id, where only the events after it are sent.
+    /// </summary>
+    public TaskSnapshot? Snapshot { get; }
+
+    /// <summary>Also deliver the events that are not streamed on the wire (created, history messages), for in-process readers.</summary>
+    internal bool IncludeHistoryEvents { get; set; }
+
+    /// <summary>The sequence of the last event read (or of the snapshot): the resume position.</summary>
+    public long Position => _position;
+
+    internal static TaskStream ForReply(Message reply) => new(reply);
+
+    /// <summary>
+    /// Waits for the next events and adds those to deliver (status and artifact updates, in order) to
+    /// <paramref name="events"/>. Returns <see cref="TaskStreamRead.Events"/> with at least one event,
+    /// <see cref="TaskStreamRead.KeepAlive"/> when the keep-alive interval passed without any, or
+    /// <see cref="TaskStreamRead.End"/> once the stream is over (after the event that ended it was returned).
+    /// </summary>
+    /// <exception cref="A2AException">The task no longer exists (-32001), e.g. deleted by retention while a reader was far behind.</exception>
+    public async ValueTask<TaskStreamRead> ReadAsync(List<TaskEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (_completed || _engine is null || _feed is null)
+        {
+            return TaskStreamRead.End;
+        }
+
+        var feed = _feed.Feed;
+        var engine = _engine;
+        var waitedSince = engine.Time.GetTimestamp();
+        while (true)
+        {
+            if (engine.StreamsDeadline.IsCancellationRequested)
+            {
+                return Complete(); // shutdown has run out of time: end here, between events
+            }
+
+            var batch = await feed.ReadAsync(_position, ReadBatch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count > 0)
+            {
+                var added = false;
+                foreach (var e in batch)
+                {
+                    if (e.Sequence <= _position)
+                    {
+                        continue;
+                    }
+
+                    _position = e.Sequence;
+                    if (!e.IsStreamed && !IncludeHistoryEvents)
+                    {
+                        continue;
+                    }
+
+                    events.Add(e);
+                    added = true;
+                    if (e.IsTerminal || (_stopAtInterrupt && e.EndsStream))
+                    {
+                        _completed = true;
+                        break;
+                    }
+                }
+
+                if (added)
+                {
+                    return TaskStreamRead.Events;
+                }
+
+                continue; // only history messages: not streamed
+            }
+
+            if (feed.Ended && _position >= feed.End)
+            {
+                return Complete(); // after the terminal event: nothing will ever follow
+            }
+
+            if (engine.StreamsClosing.IsCancellationRequested)
+            {
+                return Complete(); // shutting down and caught up: the final event, if any, was delivered
+            }
+
+            // Caught up: wait for the pump, a keep-alive tick, shutdown, or the caller.
+            var wait = feed.WaitAsync(_position);
+            if (!wait.IsCompleted)
+            {
+                var remaining = _keepAlive == Timeout.InfiniteTimeSpan
+                    ? Timeout.InfiniteTimeSpan
+                    : _keepAlive - engine.Time.GetElapsedTime(waitedSince);
+                if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
+                {
+                    return TaskStreamRead.KeepAlive;
+                }
+
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, engine.StreamsClosing);
+                try
+                {
+                    await wait.WaitAsync(remaining, engine.Time, linked.Token).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    return TaskStreamRead.KeepAlive;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // Shutdown began: loop once more to deliver what is there, then end.
+                }
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _completed = true;
+        _feed?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private TaskStreamRead Complete()
+    {
+        _completed = true;
+        return TaskStreamRead.End;
+    }
+}

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Herald.Server.Tests;
 
 /// <summary>The in-process API for code outside the agent, resolved from DI as an application would.</summary>
-public sealed class HeraldTasksTests
+public abstract class HeraldTasksTests : EngineTests
 {
     [Fact]
     public async Task AddHerald_WithoutAgent_ResolvesHeraldTasks()
@@ -26,7 +26,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task UpdatesById_AreObservedBySubscribersAndGetTask()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var tasks = harness.Tasks;
         var created = await tasks.CreateTaskAsync("orders", Message.UserText("ship order 7"));
         var subscriber = Task.Run(() => tasks.SubscribeAsync(created.Id).CollectWithin());
@@ -56,7 +56,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task CreateTaskAsync_Defaults_SubmittedWithNewIdsAndMessageStamped()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var bare = await harness.Tasks.CreateTaskAsync();
         var withMessage = await harness.Tasks.CreateTaskAsync(message: Message.UserText("hi"));
@@ -75,7 +75,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task UpdateStatusAsync_WithMessage_StampsItWithTaskAndContext()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync("ctx-9");
 
         var e = await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working, Message.AgentText("busy"));
@@ -90,7 +90,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task UpdateStatusAsync_UnspecifiedState_ThrowsAndAppendsNothing()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Unspecified).Within());
@@ -102,7 +102,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task UpdateStatusAsync_UnknownTask_ThrowsTaskNotFound()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var status = await Assert.ThrowsAsync<A2AException>(() => harness.Tasks.UpdateStatusAsync("missing", TaskState.Working).Within());
         var artifact = await Assert.ThrowsAsync<A2AException>(() => harness.Tasks.AddArtifactAsync("missing", new Artifact { ArtifactId = "a" }).Within());
@@ -115,7 +115,7 @@ public sealed class HeraldTasksTests
     [Fact]
     public async Task UpdateStatusAsync_TerminalTask_ThrowsTaskAlreadyTerminal()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Failed);
 
@@ -129,7 +129,7 @@ public sealed class HeraldTasksTests
     public async Task UpdateStatusAsync_OnTaskAnAgentIsRunning_ReachesTheAgentsSubscribers()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             await gate.Task.WaitAsync(ct);

@@ -4,12 +4,12 @@ using Herald.Server.Storage;
 
 namespace Herald.Server.Tests.Engine;
 
-public sealed class SubscriptionTests
+public abstract class SubscriptionTests : EngineTests
 {
     [Fact]
     public async Task SubscribeAsync_FromPositionN_YieldsLaterEventsInOrderAndEndsAtTerminal()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var tasks = harness.Tasks;
         var task = await tasks.CreateTaskAsync();
         await tasks.UpdateStatusAsync(task.Id, TaskState.Working);
@@ -30,7 +30,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeAsync_FromStart_YieldsCreatedEventFirst()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
 
@@ -44,7 +44,7 @@ public sealed class SubscriptionTests
     public async Task SubscribeAsync_LiveTail_ReceivesEventsAppendedAfterSubscribing()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.EnsureTaskAsync(ct);
             await gate.Task.WaitAsync(ct);
@@ -69,7 +69,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeAsync_StopAtInterrupt_EndsAtInputRequired()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working);
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.InputRequired);
@@ -86,7 +86,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeAsync_AuthRequiredWithStopAtInterrupt_Ends()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.AuthRequired);
 
@@ -99,7 +99,7 @@ public sealed class SubscriptionTests
     public async Task SubscribeAsync_AfterTheTerminalEvent_EndsWithoutEvents()
     {
         // A client that already saw the terminal event reconnects with Last-Event-ID = its sequence.
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working);
         var last = await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
@@ -116,7 +116,7 @@ public sealed class SubscriptionTests
     public async Task SubscribeAsync_TwoConcurrentSubscribers_GetIdenticalSequences()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.EnsureTaskAsync(ct);
             await gate.Task.WaitAsync(ct);
@@ -148,7 +148,7 @@ public sealed class SubscriptionTests
         const int chunks = 10_000;
         var gate = Bounded.NewSignal();
         var agentDone = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.EnsureTaskAsync(ct);
             await gate.Task.WaitAsync(ct);
@@ -192,7 +192,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeAsync_Canceled_StopsWaiting()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         using var cts = new CancellationTokenSource();
         var enumerator = harness.Engine.SubscribeAsync(task.Id, 1, cancellationToken: cts.Token).GetAsyncEnumerator();
@@ -208,7 +208,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeAsync_UnknownTask_ThrowsTaskNotFound()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SubscribeAsync("missing").CollectWithin());
 
@@ -220,7 +220,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeToTaskAsync_LastEventIdBeyondEnd_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, 2, CancellationToken.None).Within());
@@ -231,7 +231,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeToTaskAsync_TerminalTaskWithoutLastEventId_ThrowsUnsupportedOperation()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
 
@@ -243,7 +243,7 @@ public sealed class SubscriptionTests
     [Fact]
     public async Task SubscribeToTaskAsync_TerminalTaskWithLastEventId_ReplaysMissedEvents()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Working);
         await harness.Tasks.UpdateStatusAsync(task.Id, TaskState.Completed);

@@ -4,14 +4,14 @@ using Herald.Server.Storage;
 
 namespace Herald.Server.Tests.Engine;
 
-public sealed class TaskEngineCancelTests
+public abstract class TaskEngineCancelTests : EngineTests
 {
     [Fact]
     public async Task CancelAsync_RunningTask_CancelsTaskAndFiresAgentToken()
     {
         var tokenFired = Bounded.NewSignal();
         var agentReturned = Bounded.NewSignal<Exception?>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             using var registration = ct.Register(tokenFired.SetResult);
@@ -50,7 +50,7 @@ public sealed class TaskEngineCancelTests
     public async Task CancelAsync_BlockingSenderWaiting_SenderGetsCanceledTask()
     {
         var working = Bounded.NewSignal<string>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             working.TrySetResult(ctx.TaskId);
@@ -68,7 +68,7 @@ public sealed class TaskEngineCancelTests
     [Fact]
     public async Task CancelAsync_InputRequiredTask_CancelsIt()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
         var canceled = await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
@@ -79,7 +79,7 @@ public sealed class TaskEngineCancelTests
     [Fact]
     public async Task CancelAsync_SecondTime_ThrowsTaskNotCancelable()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
         await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within();
 
@@ -93,7 +93,7 @@ public sealed class TaskEngineCancelTests
     [Fact]
     public async Task CancelAsync_CompletedTask_ThrowsTaskNotCancelable()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = task.Id }, CancellationToken.None).Within());
@@ -105,7 +105,7 @@ public sealed class TaskEngineCancelTests
     [Fact]
     public async Task CancelAsync_UnknownTask_ThrowsTaskNotFound()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = "nope" }, CancellationToken.None).Within());
 
@@ -115,7 +115,7 @@ public sealed class TaskEngineCancelTests
     [Fact]
     public async Task CancelAsync_MissingId_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.CancelTaskAsync(new CancelTaskRequest(), CancellationToken.None).Within());
 
@@ -127,7 +127,7 @@ public sealed class TaskEngineCancelTests
     public async Task ShutdownAsync_RunningAgent_CancelsTaskAndRefusesNewMessages()
     {
         var tokenFired = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             using var registration = ct.Register(tokenFired.SetResult);

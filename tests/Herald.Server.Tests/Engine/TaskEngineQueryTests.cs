@@ -4,7 +4,7 @@ using Herald.Server.Storage;
 
 namespace Herald.Server.Tests.Engine;
 
-public sealed class TaskEngineQueryTests
+public abstract class TaskEngineQueryTests : EngineTests
 {
     // ---- list ----
 
@@ -14,7 +14,7 @@ public sealed class TaskEngineQueryTests
     [InlineData(101)]
     public async Task ListAsync_PageSizeOutOfRange_ThrowsInvalidParams(int pageSize)
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = pageSize }, CancellationToken.None).Within());
 
@@ -25,7 +25,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_PageSizeAtBounds_IsAccepted()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         await CreateTasksAsync(harness, 2);
 
         var one = await harness.Engine.ListTasksAsync(new ListTasksRequest { PageSize = 1 }, CancellationToken.None).Within();
@@ -38,7 +38,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_NoPageSize_UsesFifty()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         await CreateTasksAsync(harness, 55);
 
         var page = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None).Within();
@@ -56,7 +56,7 @@ public sealed class TaskEngineQueryTests
     [InlineData("LTV8YWJj")]
     public async Task ListAsync_BadPageToken_ThrowsInvalidParams(string token)
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         await CreateTasksAsync(harness, 1);
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { PageToken = token }, CancellationToken.None).Within());
@@ -68,7 +68,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_PagingThroughAll_LastPageHasEmptyTokenAndNoDuplicates()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var created = await CreateTasksAsync(harness, 7);
 
         var seen = new List<AgentTask>();
@@ -96,7 +96,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_Filters_ByContextStatusAndTimestamp()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var tasks = harness.Tasks;
         var a1 = await tasks.CreateTaskAsync("ctx-a");
         harness.Clock.Advance(TimeSpan.FromSeconds(1));
@@ -121,7 +121,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_IncludeArtifacts_DefaultsToOmittingThem()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
         await harness.Tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "a", Parts = [Part.FromText("x")] });
 
@@ -135,7 +135,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_NegativeHistoryLength_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.ListTasksAsync(new ListTasksRequest { HistoryLength = -1 }, CancellationToken.None).Within());
 
@@ -146,7 +146,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task ListAsync_NoTasks_ReturnsEmptyPageWithEmptyToken()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var page = await harness.Engine.ListTasksAsync(new ListTasksRequest(), CancellationToken.None).Within();
 
@@ -180,7 +180,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task GetAsync_HistoryLength_NullAllZeroNoneNRecent()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync("one", ct);
             await ctx.UpdateStatusAsync(TaskState.Working, "two", ct);
@@ -203,7 +203,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task GetAsync_NegativeHistoryLength_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
         var task = await harness.Tasks.CreateTaskAsync();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id, HistoryLength = -1 }, CancellationToken.None).Within());
@@ -215,7 +215,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task GetAsync_UnknownTask_ThrowsTaskNotFound()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest { Id = "missing" }, CancellationToken.None).Within());
 
@@ -225,7 +225,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task GetAsync_MissingId_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create();
+        await using var harness = Harness();
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.GetTaskAsync(new GetTaskRequest(), CancellationToken.None).Within());
 
@@ -236,7 +236,7 @@ public sealed class TaskEngineQueryTests
     [Fact]
     public async Task GetAsync_IncludesArtifacts()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.AppendTextAsync("a", "x", cancellationToken: ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.AppendTextAsync("a", "x", cancellationToken: ct).AsTask());
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
         var got = await harness.Engine.GetTaskAsync(new GetTaskRequest { Id = task.Id }, CancellationToken.None);

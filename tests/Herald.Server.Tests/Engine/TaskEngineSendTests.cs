@@ -5,13 +5,13 @@ using Herald.Server.Storage;
 
 namespace Herald.Server.Tests.Engine;
 
-public sealed class TaskEngineSendTests
+public abstract class TaskEngineSendTests : EngineTests
 {
     [Fact]
     public async Task SendAsync_NewMessage_GeneratesTaskIdAndContextId()
     {
         var seen = Bounded.NewSignal<(string TaskId, string ContextId, bool Continuation)>();
-        await using var harness = EngineHarness.Create((ctx, _) =>
+        await using var harness = Harness((ctx, _) =>
         {
             seen.TrySetResult((ctx.TaskId, ctx.ContextId, ctx.IsContinuation));
             return Task.CompletedTask;
@@ -35,7 +35,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_TwoNewMessages_GetDifferentIds()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
 
         var first = await harness.SendForTaskAsync(EngineHarness.Request());
         var second = await harness.SendForTaskAsync(EngineHarness.Request());
@@ -47,7 +47,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_MessageWithContextId_ReusesContextId()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.CompleteAsync("ok", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.CompleteAsync("ok", ct).AsTask());
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request(contextId: "my-conversation"));
 
@@ -60,7 +60,7 @@ public sealed class TaskEngineSendTests
     {
         var working = Bounded.NewSignal<string>();
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync("thinking", ct);
             working.TrySetResult(ctx.TaskId);
@@ -93,7 +93,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_BlockingAgentRequiresInput_ReturnsInputRequired()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("Which city?", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("Which city?", ct).AsTask());
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request("weather"));
 
@@ -107,7 +107,7 @@ public sealed class TaskEngineSendTests
     {
         var gate = Bounded.NewSignal();
         var finished = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             await gate.Task.WaitAsync(ct);
@@ -130,7 +130,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_Streaming_ReturnsSnapshotAtCreation()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             await gate.Task.WaitAsync(ct);
@@ -151,7 +151,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_BlockingWithHistoryLength_TrimsReturnedHistory()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync("one", ct);
             await ctx.UpdateStatusAsync(TaskState.Working, "two", ct);
@@ -169,7 +169,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_FollowUpToInputRequiredTask_ResumesWithContinuationAndHistory()
     {
         var secondTurn = Bounded.NewSignal<(bool Continuation, AgentTask? Existing, string Text, string TaskId)>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (!ctx.IsContinuation)
             {
@@ -201,7 +201,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_FollowUpWithMatchingContextId_IsAccepted()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (ctx.IsContinuation)
             {
@@ -222,7 +222,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_FollowUpWhoseAgentReturnsWithoutReporting_CompletesTask()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (!ctx.IsContinuation)
             {
@@ -243,7 +243,7 @@ public sealed class TaskEngineSendTests
     {
         // The first turn asks for input, then takes a moment before returning (logging, cleanup...).
         var firstTurnMayReturn = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (ctx.IsContinuation)
             {
@@ -268,7 +268,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_FollowUpWhoseAgentAsksAgain_StaysInputRequired()
     {
         var turns = 0;
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             var turn = Interlocked.Increment(ref turns);
             await ctx.RequireInputAsync($"question {turn}", ct);
@@ -287,7 +287,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_FollowUpInStreamingMode_SnapshotIncludesTheNewMessage()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (!ctx.IsContinuation)
             {
@@ -319,7 +319,7 @@ public sealed class TaskEngineSendTests
         var firstTurnMayGoOn = Bounded.NewSignal();
         var secondTurnMayEnd = Bounded.NewSignal();
         var lateReport = Bounded.NewSignal<Exception?>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             if (ctx.IsContinuation)
             {
@@ -358,7 +358,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_TaskIdOfCompletedTask_ThrowsUnsupportedOperation()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
         var done = await harness.SendForTaskAsync(EngineHarness.Request());
         Assert.Equal(TaskState.Completed, done.Status.State);
 
@@ -372,7 +372,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_UnknownTaskId_ThrowsTaskNotFound()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.SendAsync(EngineHarness.Request(taskId: "no-such-task")));
 
@@ -382,7 +382,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_TaskIdWithOtherContextId_ThrowsInvalidParams()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
         var first = await harness.SendForTaskAsync(EngineHarness.Request());
 
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.SendAsync(EngineHarness.Request(taskId: first.Id, contextId: "another-context")));
@@ -398,7 +398,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_TaskIdOfTaskStillWorking_ThrowsUnsupportedOperation()
     {
         var gate = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             await gate.Task.WaitAsync(ct);
@@ -426,7 +426,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_InvalidRequest_ThrowsInvalidParamsNamingTheFieldAndRunsNothing(string scenario, string field)
     {
         var agentRan = false;
-        await using var harness = EngineHarness.Create((_, _) =>
+        await using var harness = Harness((_, _) =>
         {
             agentRan = true;
             return Task.CompletedTask;
@@ -462,7 +462,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentThrows_TaskFailsWithSafeMessage()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.AppendTextAsync("partial", "half", cancellationToken: ct);
             throw new InvalidOperationException("database password is hunter2");
@@ -481,7 +481,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentThrowsBeforeReporting_TaskIsCreatedAndFailed()
     {
-        await using var harness = EngineHarness.Create((_, _) => throw new InvalidOperationException("secret detail"));
+        await using var harness = Harness((_, _) => throw new InvalidOperationException("secret detail"));
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
@@ -493,7 +493,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentReturnsWithoutTerminalState_CompletesTask()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             await ctx.AppendTextAsync("out", "result", cancellationToken: ct);
@@ -508,7 +508,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentDoesNothing_CreatesAndCompletesTask()
     {
-        await using var harness = EngineHarness.Create((_, _) => Task.CompletedTask);
+        await using var harness = Harness((_, _) => Task.CompletedTask);
 
         var start = await harness.SendAsync(EngineHarness.Request());
 
@@ -522,7 +522,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentRejects_ReturnsRejected()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.RejectAsync("not my job", ct).AsTask());
+        await using var harness = Harness((ctx, ct) => ctx.RejectAsync("not my job", ct).AsTask());
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
@@ -533,7 +533,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentReplies_ReturnsMessageAndCreatesNoTask()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync($"echo: {ctx.UserText}", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
+        await using var harness = Harness((ctx, ct) => ctx.ReplyAsync($"echo: {ctx.UserText}", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
 
         var start = await harness.SendAsync(EngineHarness.Request("ping", contextId: "c-1"));
 
@@ -550,7 +550,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task SendAsync_AgentRepliesInStreamingMode_ReturnsMessage()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.ReplyAsync("direct", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
+        await using var harness = Harness((ctx, ct) => ctx.ReplyAsync("direct", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
 
         var start = await harness.SendAsync(EngineHarness.Request(), SendMode.Streaming);
 
@@ -562,7 +562,7 @@ public sealed class TaskEngineSendTests
     public async Task AgentContext_ReplyAfterReporting_IsRefused()
     {
         var refusal = Bounded.NewSignal<Exception?>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             try
@@ -588,7 +588,7 @@ public sealed class TaskEngineSendTests
     public async Task AgentContext_ReplyFromTaskModeAgent_IsRefusedWithAdvice()
     {
         var refusal = Bounded.NewSignal<Exception?>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             try
             {
@@ -613,7 +613,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_TaskModeAgent_TaskIsListedBeforeAgentCodeRuns()
     {
         var agentMayRun = Bounded.NewSignal();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await agentMayRun.Task.WaitAsync(ct);
             await ctx.CompleteAsync(cancellationToken: ct);
@@ -634,7 +634,7 @@ public sealed class TaskEngineSendTests
     public async Task AgentContext_ReportAfterReply_IsRefusedAndNoTaskIsCreated()
     {
         var refusal = Bounded.NewSignal<Exception?>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.ReplyAsync("hi", ct);
             try
@@ -659,7 +659,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task AgentContext_AppendTextTwice_CreatesThenAppends()
     {
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.AppendTextAsync("story", "Once", name: "Story", cancellationToken: ct);
             await ctx.AppendTextAsync("story", " upon", cancellationToken: ct);
@@ -680,7 +680,7 @@ public sealed class TaskEngineSendTests
     [Fact]
     public async Task AgentContext_StatusMessage_IsStampedWithTaskContextAndAgentRole()
     {
-        await using var harness = EngineHarness.Create((ctx, ct) =>
+        await using var harness = Harness((ctx, ct) =>
             ctx.UpdateStatusAsync(TaskState.Completed, new Message { MessageId = "x", Role = Role.User, Parts = [Part.FromText("bye")] }, ct).AsTask());
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
@@ -695,7 +695,7 @@ public sealed class TaskEngineSendTests
     public async Task SendAsync_StatusTimestamps_ComeFromTheInjectedClock()
     {
         var clock = Bounded.NewSignal<TestClock>();
-        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.EnsureTaskAsync(ct);
             (await clock.Task).Advance(TimeSpan.FromMinutes(5));

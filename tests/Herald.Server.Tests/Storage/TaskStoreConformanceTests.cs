@@ -8,7 +8,7 @@ namespace Herald.Server.Tests.Storage;
 /// one. Only the public store API is used, and every test works on its own task ids and context ids,
 /// so a durable store may share one database between tests.
 /// </summary>
-public abstract class TaskStoreConformanceTests : IAsyncLifetime
+public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 {
     protected static readonly DateTimeOffset T0 = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -640,9 +640,11 @@ public abstract class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- helpers ----
 
-    protected TaskStore Store()
+    protected TaskStore Store() => Track(CreateStore());
+
+    /// <summary>Disposes <paramref name="store"/> (when disposable) after the test.</summary>
+    protected TaskStore Track(TaskStore store)
     {
-        var store = CreateStore();
         _stores.Add(store);
         return store;
     }

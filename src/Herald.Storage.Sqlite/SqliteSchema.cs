@@ -1,0 +1,137 @@
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The schema, created and migrated by version. The log is <c>events</c> (one row per event, holding its
+/// v1.0 wire bytes); the fold is relational: <c>tasks</c> (one row per task: status, counters, lease),
+/// <c>history</c>, <c>artifacts</c> and <c>artifact_parts</c>, so appending a chunk inserts rows and never
+/// rewrites the task or the artifact. <c>task_counts</c> keeps ListTasks' total without counting rows.
+/// </summary>
+internal static class SqliteSchema
+{
+    public const int CurrentVersion = 1;
+
+    private static readonly string[] Version1 =
+    [
+        """
+        CREATE TABLE tasks (
+            task_id          TEXT    NOT NULL PRIMARY KEY,
+            context_id       TEXT    NOT NULL,
+            state            INTEGER NOT NULL,
+            status_ms        INTEGER NOT NULL,
+            status_json      BLOB    NOT NULL,
+            metadata_json    BLOB,
+            last_seq         INTEGER NOT NULL,
+            history_count    INTEGER NOT NULL,
+            artifact_count   INTEGER NOT NULL,
+            ended_ms         INTEGER,
+            lease_owner      TEXT,
+            lease_expires_ms INTEGER
+        ) WITHOUT ROWID
+        """,
+        "CREATE INDEX tasks_by_status ON tasks (status_ms DESC, task_id)",
+        "CREATE INDEX tasks_by_context ON tasks (context_id, status_ms DESC, task_id)",
+        "CREATE INDEX tasks_by_state ON tasks (state, status_ms DESC, task_id)",
+        "CREATE INDEX tasks_by_end ON tasks (ended_ms) WHERE ended_ms IS NOT NULL",
+        "CREATE INDEX tasks_by_lease ON tasks (lease_expires_ms) WHERE lease_owner IS NOT NULL",
+        """
+        CREATE TABLE events (
+            task_id TEXT    NOT NULL,
+            seq     INTEGER NOT NULL,
+            kind    INTEGER NOT NULL,
+            state   INTEGER NOT NULL,
+            ts_ms   INTEGER NOT NULL,
+            body    BLOB    NOT NULL,
+            PRIMARY KEY (task_id, seq)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE history (
+            task_id      TEXT    NOT NULL,
+            idx          INTEGER NOT NULL,
+            message_json BLOB    NOT NULL,
+            PRIMARY KEY (task_id, idx)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE artifacts (
+            task_id     TEXT    NOT NULL,
+            idx         INTEGER NOT NULL,
+            artifact_id TEXT    NOT NULL,
+            header_json BLOB    NOT NULL,
+            part_count  INTEGER NOT NULL,
+            PRIMARY KEY (task_id, idx)
+        ) WITHOUT ROWID
+        """,
+        "CREATE UNIQUE INDEX artifacts_by_id ON artifacts (task_id, artifact_id)",
+        """
+        CREATE TABLE artifact_parts (
+            task_id      TEXT    NOT NULL,
+            artifact_idx INTEGER NOT NULL,
+            part_idx     INTEGER NOT NULL,
+            part_json    BLOB    NOT NULL,
+            PRIMARY KEY (task_id, artifact_idx, part_idx)
+        ) WITHOUT ROWID
+        """,
+        "CREATE TABLE task_counts (state INTEGER NOT NULL PRIMARY KEY, count INTEGER NOT NULL)",
+    ];
+
+    /// <summary>Creates the schema in an empty database, or checks (and in later versions, migrates) an existing one.</summary>
+    public static void Ensure(SqliteConnection connection, string path)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = ReadVersion(connection, transaction);
+        if (version > CurrentVersion)
+        {
+            throw new InvalidOperationException(
+                $"The database '{path}' has schema version {version}, newer than this Herald's ({CurrentVersion}). Use a newer Herald, or another database file.");
+        }
+
+        if (version == 0)
+        {
+            foreach (var statement in Version1)
+            {
+                Execute(connection, transaction, statement);
+            }
+
+            Execute(connection, transaction, "CREATE TABLE herald_schema (version INTEGER NOT NULL)");
+            Execute(connection, transaction, $"INSERT INTO herald_schema (version) VALUES ({CurrentVersion})");
+        }
+
+        // Later versions: "if (version < 2) { ... UPDATE herald_schema SET version = 2 }", in order.
+        transaction.Commit();
+    }
+
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var exists = connection.CreateCommand();
+        exists.Transaction = transaction;
+        exists.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'herald_schema'";
+        if (Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            using var any = connection.CreateCommand();
+            any.Transaction = transaction;
+            any.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+            if (Convert.ToInt64(any.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+            {
+                throw new InvalidOperationException("The database holds tables but no Herald schema: it is not a Herald database. Use another file.");
+            }
+
+            return 0;
+        }
+
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = "SELECT version FROM herald_schema";
+        return Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using Herald.Protocol;
+using Herald.Server.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The embedded durable store: one SQLite database file in WAL mode. Writes go through one
+/// group-committing writer; reads use a small pool of read connections; wake-ups are signaled in process
+/// after each commit. One process uses a database at a time (a lock file says so); when a process opens
+/// a database, the leases left in it by a process that died are marked expired, so the engine fails those
+/// tasks with a reason at start-up instead of leaving their subscribers waiting.
+/// </summary>
+internal sealed class SqliteStore : TaskStore, IAsyncDisposable
+{
+    private const int MaxReaders = 8;
+
+    private readonly SqliteDatabase _database;
+    private readonly SqliteWriter _writer;
+    private readonly string _connectionString;
+    private readonly ConcurrentBag<SqliteReader> _idle = [];
+    private readonly SemaphoreSlim _readers = new(MaxReaders, MaxReaders);
+    private int _disposed;
+
+    private SqliteStore(SqliteDatabase database, SqliteWriter writer, string connectionString)
+    {
+        _database = database;
+        _writer = writer;
+        _connectionString = connectionString;
+    }
+
+    public static SqliteStore Open(SqliteStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        {
+            throw new ArgumentException("SqliteStoreOptions.DatabasePath must name a file.", nameof(options));
+        }
+
+        if (options.MaxGroupCommit < 1)
+        {
+            throw new ArgumentException($"SqliteStoreOptions.MaxGroupCommit must be at least 1; it is {options.MaxGroupCommit}.", nameof(options));
+        }
+
+        var path = Path.GetFullPath(options.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds),
+        }.ToString();
+
+        var database = SqliteDatabase.Acquire(path, out var first);
+        SqliteConnection? connection = null;
+        try
+        {
+            connection = new SqliteConnection(connectionString);
+            connection.Open();
+            Pragma(connection, "journal_mode = WAL");
+            Pragma(connection, options.Durability == SqliteDurability.Full ? "synchronous = FULL" : "synchronous = NORMAL");
+            Pragma(connection, $"busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
+            SqliteSchema.Ensure(connection, path);
+            if (first)
+            {
+                // No other process can have been using the file since we got its lock: every lease in it is a dead runner's.
+                using var recovery = new SqliteWriteContext(connection);
+                recovery.ExpireAllLeases();
+            }
+
+            var writer = new SqliteWriter(connection, database, options.MaxGroupCommit);
+            return new SqliteStore(database, writer, connectionString);
+        }
+        catch
+        {
+            connection?.Dispose();
+            database.Release();
+            throw;
+        }
+    }
+
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return await _writer.Run(c => c.Create(task, lease)).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
+    {
+        ValidateBatch(drafts);
+
+        // Not canceled once queued: the outcome of a write that may already be committed must not be lost.
+        return await _writer.Run(c => c.Append(taskId, drafts, options)).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return await _writer.Run(c => c.Continue(taskId, message, lease, now)).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.Renew(taskId, owner, expiresAt)).ConfigureAwait(false);
+
+    public override async ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c =>
+        {
+            c.Release(taskId, owner);
+            return true;
+        }).ConfigureAwait(false);
+
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) =>
+        ReadAsync(r => r.ExpiredLeases(now, maxCount), cancellationToken);
+
+    public override async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return await _writer.Run(c => c.AppendIfLeaseExpired(taskId, draft, now)).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.DeleteEnded(endedBefore, maxCount)).ConfigureAwait(false);
+
+    public override ValueTask<TaskSnapshot?> GetAsync(string taskId, int? historyLength = null, bool includeArtifacts = true, CancellationToken cancellationToken = default) =>
+        ReadAsync(r => r.Snapshot(taskId, historyLength, includeArtifacts), cancellationToken);
+
+    public override ValueTask<IReadOnlyList<TaskEvent>> ReadAsync(string taskId, long afterSequence, int maxCount, CancellationToken cancellationToken = default) =>
+        ReadAsync(r => r.ReadEvents(taskId, Math.Max(0, afterSequence), maxCount), cancellationToken);
+
+    public override async ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default)
+    {
+        // The signal is taken before the check: a commit after the check completes it, so no wake-up is missed.
+        var signal = _database.WaitSignal(taskId);
+        var last = await ReadAsync(r => r.LastSequence(taskId), cancellationToken).ConfigureAwait(false);
+        if (last is null || last > afterSequence)
+        {
+            return; // gone (the caller's next read says so), or already there
+        }
+
+        await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync(r => r.List(query), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        for (var i = 0; i < MaxReaders; i++)
+        {
+            await _readers.WaitAsync().ConfigureAwait(false);
+        }
+
+        while (_idle.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        _readers.Dispose();
+        _database.Release();
+    }
+
+    private async ValueTask<T> ReadAsync<T>(Func<SqliteReader, T> read, CancellationToken cancellationToken)
+    {
+        await _readers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_idle.TryTake(out var reader))
+        {
+            var connection = new SqliteConnection(_connectionString);
+            try
+            {
+                connection.Open();
+                Pragma(connection, "query_only = true");
+                reader = new SqliteReader(connection);
+            }
+            catch
+            {
+                connection.Dispose();
+                _readers.Release();
+                throw;
+            }
+        }
+
+        try
+        {
+            return read(reader);
+        }
+        catch (SqliteException)
+        {
+            // A connection in an unknown state is not put back.
+            reader.Dispose();
+            reader = null;
+            throw;
+        }
+        finally
+        {
+            if (reader is not null)
+            {
+                _idle.Add(reader);
+            }
+
+            _readers.Release();
+        }
+    }
+
+    private static void Pragma(SqliteConnection connection, string pragma)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + pragma;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,400 @@
+using System.Text.Json;
+using Herald.Protocol;
+using Herald.Server.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Herald.Storage.Sqlite;
+
+/// <summary>
+/// The store's writes, on the writer connection, inside the group-commit transaction: every operation
+/// reads the task's row once, applies its events to the relational fold (inserting history, artifact and
+/// part rows; never rewriting an artifact or the task's history) and writes the row back once.
+/// </summary>
+internal sealed class SqliteWriteContext : IDisposable
+{
+    private readonly Statement _loadTask;
+    private readonly Statement _insertTask;
+    private readonly Statement _saveTask;
+    private readonly Statement _insertEvent;
+    private readonly Statement _insertHistory;
+    private readonly Statement _loadArtifact;
+    private readonly Statement _insertArtifact;
+    private readonly Statement _saveArtifact;
+    private readonly Statement _insertPart;
+    private readonly Statement _deleteParts;
+    private readonly Statement _adjustCount;
+    private readonly Statement _renew;
+    private readonly Statement _release;
+    private readonly Statement _findEnded;
+    private readonly Statement[] _deleteTask;
+    private readonly Statement _expireLeases;
+    private readonly Statement[] _all;
+
+    public SqliteWriteContext(SqliteConnection connection)
+    {
+        _loadTask = new(connection,
+            "SELECT context_id, state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms FROM tasks WHERE task_id = $1");
+        _insertTask = new(connection,
+            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+        _saveTask = new(connection,
+            "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
+            "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9 WHERE task_id = $10");
+        _insertEvent = new(connection, "INSERT INTO events (task_id, seq, kind, state, ts_ms, body) VALUES ($1, $2, $3, $4, $5, $6)");
+        _insertHistory = new(connection, "INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)");
+        _loadArtifact = new(connection, "SELECT idx, header_json, part_count FROM artifacts WHERE task_id = $1 AND artifact_id = $2");
+        _insertArtifact = new(connection, "INSERT INTO artifacts (task_id, idx, artifact_id, header_json, part_count) VALUES ($1, $2, $3, $4, $5)");
+        _saveArtifact = new(connection, "UPDATE artifacts SET header_json = $1, part_count = $2 WHERE task_id = $3 AND idx = $4");
+        _insertPart = new(connection, "INSERT INTO artifact_parts (task_id, artifact_idx, part_idx, part_json) VALUES ($1, $2, $3, $4)");
+        _deleteParts = new(connection, "DELETE FROM artifact_parts WHERE task_id = $1 AND artifact_idx = $2");
+        _adjustCount = new(connection, "INSERT INTO task_counts (state, count) VALUES ($1, $2) ON CONFLICT (state) DO UPDATE SET count = count + excluded.count");
+        _renew = new(connection, "UPDATE tasks SET lease_expires_ms = $1 WHERE task_id = $2 AND lease_owner = $3 AND ended_ms IS NULL");
+        _release = new(connection, "UPDATE tasks SET lease_owner = NULL, lease_expires_ms = NULL WHERE task_id = $1 AND lease_owner = $2");
+        _findEnded = new(connection, "SELECT task_id, state FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2");
+        _deleteTask =
+        [
+            new(connection, "DELETE FROM events WHERE task_id = $1"),
+            new(connection, "DELETE FROM history WHERE task_id = $1"),
+            new(connection, "DELETE FROM artifact_parts WHERE task_id = $1"),
+            new(connection, "DELETE FROM artifacts WHERE task_id = $1"),
+            new(connection, "DELETE FROM tasks WHERE task_id = $1"),
+        ];
+        _expireLeases = new(connection, "UPDATE tasks SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL AND ended_ms IS NULL");
+        _all =
+        [
+            _loadTask, _insertTask, _saveTask, _insertEvent, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
+            _insertPart, _deleteParts, _adjustCount, _renew, _release, _findEnded, _expireLeases, .. _deleteTask,
+        ];
+    }
+
+    /// <summary>Tasks whose logs grew in the current transaction: their waiters are woken after the commit.</summary>
+    public HashSet<string> Touched { get; } = new(StringComparer.Ordinal);
+
+    public SqliteTransaction? Transaction
+    {
+        set
+        {
+            foreach (var statement in _all)
+            {
+                statement.Transaction = value;
+            }
+        }
+    }
+
+    public TaskEvent Create(AgentTask task, RunnerLease? lease)
+    {
+        if (_loadTask.Scalar(task.Id) is not null)
+        {
+            throw new InvalidOperationException($"Task '{task.Id}' already exists.");
+        }
+
+        var status = task.Status;
+        var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
+        var created = TaskEvent.Created(1, task, timestamp);
+        var ended = status.State.IsTerminal() ? SqliteCodec.ToMs(timestamp) : (long?)null;
+        _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, SqliteCodec.ToMs(timestamp),
+            SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
+            task.Metadata is null ? null : SqliteCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
+            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(l.ExpiresAt) : null);
+        _insertEvent.Execute(task.Id, 1L, (long)TaskEventKind.Created, (long)status.State, SqliteCodec.ToMs(created.Timestamp), created.GetV1Json().ToArray());
+        _adjustCount.Execute((long)status.State, 1L);
+
+        var row = LoadRow(task.Id)!;
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        foreach (var message in task.History ?? [])
+        {
+            _insertHistory.Execute(task.Id, (long)row.HistoryCount++, SqliteCodec.Encode(message, A2AJsonContext.Default.Message));
+        }
+
+        foreach (var artifact in task.Artifacts ?? [])
+        {
+            ApplyArtifact(row, artifacts, artifact, append: false);
+        }
+
+        SaveRow(row, artifacts);
+        Touched.Add(task.Id);
+        return created;
+    }
+
+    public TaskEvent[] Append(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options)
+    {
+        var row = LoadRow(taskId) ?? throw A2AException.TaskNotFound(taskId);
+        if (row.State.IsTerminal())
+        {
+            throw new TaskAlreadyTerminalException(taskId, row.State);
+        }
+
+        if (options.LeaseOwner is { } owner && !string.Equals(owner, row.LeaseOwner, StringComparison.Ordinal))
+        {
+            throw new LeaseLostException(taskId, owner);
+        }
+
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = new TaskEvent[drafts.Count];
+        for (var i = 0; i < appended.Length; i++)
+        {
+            appended[i] = Apply(row, artifacts, drafts[i]);
+        }
+
+        if (options.ReleaseLease)
+        {
+            row.LeaseOwner = null;
+            row.LeaseExpiresMs = null;
+        }
+
+        SaveRow(row, artifacts);
+        return appended;
+    }
+
+    public ContinueResult Continue(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now)
+    {
+        var row = LoadRow(taskId);
+        if (row is null)
+        {
+            return new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
+        }
+
+        var state = row.State;
+        if (state.IsTerminal())
+        {
+            return new ContinueResult(ContinueOutcome.Terminal, state, null);
+        }
+
+        if (row.LeaseOwner is not null && row.LeaseExpiresMs > SqliteCodec.ToMs(now))
+        {
+            return new ContinueResult(ContinueOutcome.Leased, state, null);
+        }
+
+        row.LeaseOwner = lease.Owner;
+        row.LeaseExpiresMs = SqliteCodec.ToMs(lease.ExpiresAt);
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = Apply(row, artifacts, message);
+        SaveRow(row, artifacts);
+        return new ContinueResult(ContinueOutcome.Continued, state, appended);
+    }
+
+    public bool Renew(string taskId, string owner, DateTimeOffset expiresAt) =>
+        _renew.Execute(SqliteCodec.ToMs(expiresAt), taskId, owner) == 1;
+
+    public void Release(string taskId, string owner) => _release.Execute(taskId, owner);
+
+    public TaskEvent? AppendIfLeaseExpired(string taskId, TaskEvent draft, DateTimeOffset now)
+    {
+        var row = LoadRow(taskId);
+        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > SqliteCodec.ToMs(now))
+        {
+            return null;
+        }
+
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = Apply(row, artifacts, draft);
+        row.LeaseOwner = null;
+        row.LeaseExpiresMs = null;
+        SaveRow(row, artifacts);
+        return appended;
+    }
+
+    public int DeleteEnded(DateTimeOffset endedBefore, int maxCount)
+    {
+        var doomed = new List<(string TaskId, long State)>();
+        using (var reader = _findEnded.Query(SqliteCodec.ToMs(endedBefore), (long)maxCount))
+        {
+            while (reader.Read())
+            {
+                doomed.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+
+        foreach (var (taskId, state) in doomed)
+        {
+            foreach (var delete in _deleteTask)
+            {
+                delete.Execute(taskId);
+            }
+
+            _adjustCount.Execute(state, -1L);
+            Touched.Add(taskId); // anyone still waiting on it wakes and finds it gone
+        }
+
+        return doomed.Count;
+    }
+
+    /// <summary>Marks every live lease expired: called when this process opens a database no other process holds.</summary>
+    public int ExpireAllLeases() => _expireLeases.Execute();
+
+    public void Dispose()
+    {
+        foreach (var statement in _all)
+        {
+            statement.Dispose();
+        }
+    }
+
+    private TaskEvent Apply(TaskRow row, Dictionary<string, ArtifactRow> artifacts, TaskEvent draft)
+    {
+        var appended = draft.WithSequence(row.LastSeq + 1);
+        switch (appended.Kind)
+        {
+            case TaskEventKind.Message:
+                _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(appended.Message!, A2AJsonContext.Default.Message));
+                break;
+            case TaskEventKind.Status:
+                var status = appended.StatusUpdate!.Status;
+                if (status.State != row.State)
+                {
+                    _adjustCount.Execute((long)row.State, -1L);
+                    _adjustCount.Execute((long)status.State, 1L);
+                }
+
+                row.State = status.State;
+                row.StatusMs = SqliteCodec.ToMs(status.Timestamp ?? appended.Timestamp);
+                row.StatusJson = SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
+                if (status.State.IsTerminal())
+                {
+                    row.EndedMs = row.StatusMs;
+                    row.LeaseOwner = null;
+                    row.LeaseExpiresMs = null;
+                }
+
+                if (status.Message is { } agentMessage)
+                {
+                    _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(agentMessage, A2AJsonContext.Default.Message));
+                }
+
+                break;
+            case TaskEventKind.Artifact:
+                var update = appended.ArtifactUpdate!;
+                ApplyArtifact(row, artifacts, update.Artifact, update.Append == true);
+                break;
+            default:
+                throw new ArgumentException($"A '{appended.Kind}' event cannot be appended.", nameof(draft));
+        }
+
+        _insertEvent.Execute(row.TaskId, appended.Sequence, (long)appended.Kind, (long)appended.State,
+            SqliteCodec.ToMs(appended.Timestamp), appended.GetV1Json().ToArray());
+        row.LastSeq = appended.Sequence;
+        Touched.Add(row.TaskId);
+        return appended;
+    }
+
+    private void ApplyArtifact(TaskRow row, Dictionary<string, ArtifactRow> artifacts, Artifact artifact, bool append)
+    {
+        if (!artifacts.TryGetValue(artifact.ArtifactId, out var stored))
+        {
+            stored = LoadArtifact(row.TaskId, artifact.ArtifactId);
+            if (stored is not null)
+            {
+                artifacts[artifact.ArtifactId] = stored;
+            }
+        }
+
+        if (stored is null)
+        {
+            // New artifact (appending to one never seen starts it too: no chunk is dropped).
+            stored = new ArtifactRow(row.ArtifactCount++, SqliteCodec.EncodeHeader(artifact), 0) { Dirty = true };
+            _insertArtifact.Execute(row.TaskId, (long)stored.Index, artifact.ArtifactId, stored.Header, 0L);
+            artifacts[artifact.ArtifactId] = stored;
+        }
+        else if (!append)
+        {
+            _deleteParts.Execute(row.TaskId, (long)stored.Index);
+            stored.Header = SqliteCodec.EncodeHeader(artifact);
+            stored.PartCount = 0;
+            stored.Dirty = true;
+        }
+        else if (artifact.Name is not null || artifact.Description is not null || artifact.Metadata is not null || artifact.Extensions is not null)
+        {
+            var header = SqliteCodec.Decode(stored.Header, A2AJsonContext.Default.Artifact);
+            stored.Header = SqliteCodec.EncodeHeader(header with
+            {
+                Name = artifact.Name ?? header.Name,
+                Description = artifact.Description ?? header.Description,
+                Metadata = artifact.Metadata ?? header.Metadata,
+                Extensions = artifact.Extensions ?? header.Extensions,
+            });
+            stored.Dirty = true;
+        }
+
+        foreach (var part in artifact.Parts)
+        {
+            _insertPart.Execute(row.TaskId, (long)stored.Index, (long)stored.PartCount++, SqliteCodec.Encode(part, A2AJsonContext.Default.Part));
+            stored.Dirty = true;
+        }
+    }
+
+    private TaskRow? LoadRow(string taskId)
+    {
+        using var reader = _loadTask.Query(taskId);
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return new TaskRow(taskId)
+        {
+            State = (TaskState)reader.GetInt64(1),
+            StatusMs = reader.GetInt64(2),
+            LastSeq = reader.GetInt64(3),
+            HistoryCount = (int)reader.GetInt64(4),
+            ArtifactCount = (int)reader.GetInt64(5),
+            EndedMs = reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            LeaseOwner = reader.IsDBNull(7) ? null : reader.GetString(7),
+            LeaseExpiresMs = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+        };
+    }
+
+    private ArtifactRow? LoadArtifact(string taskId, string artifactId)
+    {
+        using var reader = _loadArtifact.Query(taskId, artifactId);
+        return reader.Read() ? new ArtifactRow((int)reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), (int)reader.GetInt64(2)) : null;
+    }
+
+    private void SaveRow(TaskRow row, Dictionary<string, ArtifactRow> artifacts)
+    {
+        _saveTask.Execute((long)row.State, row.StatusMs, row.StatusJson, row.LastSeq, (long)row.HistoryCount, (long)row.ArtifactCount,
+            row.EndedMs, row.LeaseOwner, row.LeaseExpiresMs, row.TaskId);
+        foreach (var stored in artifacts.Values)
+        {
+            if (stored.Dirty)
+            {
+                _saveArtifact.Execute(stored.Header, (long)stored.PartCount, row.TaskId, (long)stored.Index);
+                stored.Dirty = false;
+            }
+        }
+    }
+
+    private sealed class TaskRow(string taskId)
+    {
+        public string TaskId { get; } = taskId;
+
+        public TaskState State { get; set; }
+
+        public long StatusMs { get; set; }
+
+        /// <summary>The new status, when it changed; null keeps the stored one.</summary>
+        public byte[]? StatusJson { get; set; }
+
+        public long LastSeq { get; set; }
+
+        public int HistoryCount { get; set; }
+
+        public int ArtifactCount { get; set; }
+
+        public long? EndedMs { get; set; }
+
+        public string? LeaseOwner { get; set; }
+
+        public long? LeaseExpiresMs { get; set; }
+    }
+
+    private sealed class ArtifactRow(int index, byte[] header, int partCount)
+    {
+        public int Index { get; } = index;
+
+        public byte[] Header { get; set; } = header;
+
+        public int PartCount { get; set; } = partCount;
+
+        public bool Dirty { get; set; }
+    }
+}

@@ -1,0 +1,53 @@
+namespace Herald.Server.Tests.Engine;
+
+#pragma warning disable SA1402 // One line per class: the variants are declarations only.
+
+public sealed class TaskEngineSendTestsInMemory : TaskEngineSendTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class TaskEngineSendTestsSqlite : TaskEngineSendTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class TaskEngineQueryTestsInMemory : TaskEngineQueryTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class TaskEngineQueryTestsSqlite : TaskEngineQueryTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class SubscriptionTestsInMemory : SubscriptionTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class SubscriptionTestsSqlite : SubscriptionTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class TaskEngineCancelTestsInMemory : TaskEngineCancelTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class TaskEngineCancelTestsSqlite : TaskEngineCancelTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class HeraldTasksTestsInMemory : Herald.Server.Tests.HeraldTasksTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class HeraldTasksTestsSqlite : Herald.Server.Tests.HeraldTasksTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}

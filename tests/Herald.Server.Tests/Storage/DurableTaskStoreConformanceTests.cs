@@ -1,0 +1,126 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+
+namespace Herald.Server.Tests.Storage;
+
+/// <summary>
+/// What durable stores add to the rules: data that outlives the store instance (and the process), and
+/// several instances on the same data that see each other's writes, wake-ups and leases.
+/// </summary>
+public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTests
+{
+    /// <summary>A new instance on the same data as <paramref name="existing"/>, which stays open.</summary>
+    protected abstract TaskStore OpenSecond(TaskStore existing);
+
+    /// <summary>Closes <paramref name="existing"/> (as a process that ends) and opens the same data again.</summary>
+    protected abstract Task<TaskStore> ReopenAsync(TaskStore existing);
+
+    [Fact]
+    public async Task Reopen_AfterAppends_EverythingAcknowledgedIsThere()
+    {
+        var store = Store();
+        var context = NewContextId();
+        var task = await CreateAsync(store, context, message: Message.UserText("first") with { MessageId = "m-1" });
+        await store.AppendAsync(task.Id, [Status(task, TaskState.Working, T0.AddSeconds(1), Message.AgentText("busy")), Chunk(task, "out", "a", append: false, name: "result")]);
+        for (var i = 0; i < 50; i++)
+        {
+            await store.AppendAsync(task.Id, Chunk(task, "out", $"c{i}", append: true));
+        }
+
+        await store.AppendAsync(task.Id, Status(task, TaskState.Completed, T0.AddSeconds(2)));
+        var before = await store.GetAsync(task.Id);
+        var eventsBefore = await store.ReadAsync(task.Id, 0, 1000);
+
+        var reopened = await ReopenAsync(store);
+
+        var after = await reopened.GetAsync(task.Id);
+        var eventsAfter = await reopened.ReadAsync(task.Id, 0, 1000);
+        Assert.Equal(before!.Sequence, after!.Sequence);
+        Assert.Equal(54, after.Sequence);
+        Assert.Equal(
+            System.Text.Json.JsonSerializer.Serialize(before.Task, A2AJsonContext.Default.AgentTask),
+            System.Text.Json.JsonSerializer.Serialize(after.Task, A2AJsonContext.Default.AgentTask));
+        Assert.Equal(eventsBefore.Select(e => Convert.ToHexString(e.GetV1Json().Span)), eventsAfter.Select(e => Convert.ToHexString(e.GetV1Json().Span)));
+        var page = await reopened.ListAsync(new TaskQuery { ContextId = context, PageSize = 10 });
+        Assert.Equal(task.Id, Assert.Single(page.Tasks).Id);
+    }
+
+    [Fact]
+    public async Task Reopen_LeasesOfTheClosedProcess_AreExpired()
+    {
+        // A process that dies leaves its leases behind; the next process to open the data must not wait for them.
+        var store = Store();
+        var task = NewTask();
+        var farFuture = T0.AddDays(1);
+        await store.CreateAsync(task, new RunnerLease("dead-runner", farFuture));
+
+        var reopened = await ReopenAsync(store);
+
+        Assert.Contains(task.Id, await reopened.FindExpiredLeasesAsync(T0, 100));
+        Assert.NotNull(await reopened.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(1)), T0));
+    }
+
+    [Fact]
+    public async Task SecondInstance_AppendThroughOne_WakesWaiterOnTheOther()
+    {
+        var first = Store();
+        var second = OpenSecond(first);
+        var task = await CreateAsync(first);
+        var waiting = second.WaitForEventsAsync(task.Id, 1).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        await first.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+
+        await waiting.Within();
+        Assert.Equal([2L], (await second.ReadAsync(task.Id, 1, 10)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task SecondInstance_ConcurrentCreatesOfOneId_ExactlyOneWins()
+    {
+        var first = Store();
+        var second = OpenSecond(first);
+        var task = NewTask();
+
+        var results = await Task.WhenAll(
+            Try(() => first.CreateAsync(task with { ContextId = "from-first" }).AsTask()),
+            Try(() => second.CreateAsync(task with { ContextId = "from-second" }).AsTask())).Within();
+
+        Assert.Single(results, ok => ok);
+        var snapshot = await first.GetAsync(task.Id);
+        Assert.Equal(1, snapshot!.Sequence);
+        Assert.True(snapshot.Task.ContextId is "from-first" or "from-second", snapshot.Task.ContextId);
+
+        static async Task<bool> Try(Func<Task> create)
+        {
+            try
+            {
+                await create();
+                return true;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task SecondInstance_LeaseHeldThroughOne_IsRespectedByTheOther()
+    {
+        var first = Store();
+        var second = OpenSecond(first);
+        var task = NewTask();
+        await first.CreateAsync(task, new RunnerLease("runner-a", T0.AddMinutes(1)));
+        await first.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
+
+        var refused = await second.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("runner-b", T0.AddMinutes(2)), T0);
+        await first.ReleaseLeaseAsync(task.Id, "runner-a");
+        var accepted = await second.ContinueAsync(task.Id, UserMessage(task, "y"), new RunnerLease("runner-b", T0.AddMinutes(2)), T0);
+
+        Assert.Equal(ContinueOutcome.Leased, refused.Outcome);
+        Assert.Equal(ContinueOutcome.Continued, accepted.Outcome);
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            first.AppendAsync(task.Id, Chunk(task, "a", "x", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
+    }
+}

@@ -1,0 +1,83 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+
+namespace Herald.Server.Tests.Storage;
+
+/// <summary>Batches: several events, one atomic write.</summary>
+public abstract partial class TaskStoreConformanceTests
+{
+    [Fact]
+    public async Task AppendAsync_Batch_AssignsConsecutiveSequencesAndFoldsInOrder()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        TaskEvent[] batch =
+        [
+            Status(task, TaskState.Working, T0.AddSeconds(1)),
+            Chunk(task, "out", "a", append: false, name: "output"),
+            Chunk(task, "out", "b", append: true),
+            Chunk(task, "out", "c", append: true, lastChunk: true),
+        ];
+
+        var appended = await store.AppendAsync(task.Id, batch);
+
+        Assert.Equal([2L, 3, 4, 5], appended.Select(e => e.Sequence));
+        var snapshot = await store.GetAsync(task.Id);
+        Assert.Equal(5, snapshot!.Sequence);
+        var artifact = Assert.Single(snapshot.Task.Artifacts!);
+        Assert.Equal(["a", "b", "c"], artifact.Parts.Select(p => p.Text));
+        Assert.Equal("output", artifact.Name);
+        Assert.Equal([2L, 3, 4, 5], (await store.ReadAsync(task.Id, 1, 100)).Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task AppendAsync_BatchEndingTerminal_IsAcceptedAndEndsTheTask()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+
+        await store.AppendAsync(task.Id, [Chunk(task, "out", "last", append: false), Status(task, TaskState.Completed, T0.AddSeconds(1))]);
+
+        Assert.Equal(TaskState.Completed, (await store.GetAsync(task.Id))!.Task.Status.State);
+    }
+
+    [Fact]
+    public async Task AppendAsync_BatchWithEventsAfterTerminal_IsRefusedWhole()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(task.Id,
+            [Status(task, TaskState.Completed, T0.AddSeconds(1)), Chunk(task, "out", "after", append: false)]).AsTask());
+        await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(task.Id, Array.Empty<TaskEvent>()).AsTask());
+
+        Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
+    }
+
+    [Fact]
+    public async Task AppendAsync_BatchToTerminalTask_AppendsNothing()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.AppendAsync(task.Id, Status(task, TaskState.Canceled, T0.AddSeconds(1)));
+
+        await Assert.ThrowsAsync<TaskAlreadyTerminalException>(() => store.AppendAsync(task.Id,
+            [Chunk(task, "out", "a", append: false), Chunk(task, "out", "b", append: true)]).AsTask());
+
+        Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
+    }
+
+    [Fact]
+    public async Task ReadAsync_EventFromStore_KeepsItsExactWireBytes()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        var draft = Chunk(task, "out", "h\u00e9llo \"quoted\" \u2603", append: false);
+        var appended = await store.AppendAsync(task.Id, draft);
+
+        var read = (await store.ReadAsync(task.Id, 1, 1)).Single();
+
+        Assert.Equal(appended.GetV1Json().ToArray(), read.GetV1Json().ToArray());
+        Assert.Equal("h\u00e9llo \"quoted\" \u2603", read.ArtifactUpdate!.Artifact.Parts[0].Text);
+    }
+}

@@ -1,0 +1,222 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+
+namespace Herald.Server.Tests.Storage;
+
+/// <summary>Runner leases: who may run a task's agent, decided by the store alone.</summary>
+public abstract partial class TaskStoreConformanceTests
+{
+    private static readonly DateTimeOffset Now = T0.AddMinutes(10);
+
+    [Fact]
+    public async Task AppendAsync_LeaseOwnerHoldsLease_IsAccepted()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+
+        var appended = await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
+
+        Assert.Equal(2, appended.Sequence);
+    }
+
+    [Fact]
+    public async Task AppendAsync_OtherLeaseOwner_ThrowsLeaseLostAndAppendsNothing()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+
+        var error = await Assert.ThrowsAsync<LeaseLostException>(() =>
+            store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-b" }).AsTask());
+
+        Assert.Equal(task.Id, error.TaskId);
+        Assert.Equal("runner-b", error.Owner);
+        Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
+    }
+
+    [Fact]
+    public async Task AppendAsync_WithoutLeaseOwner_IsAcceptedWhateverTheLease()
+    {
+        // Updates from outside the run (CancelTask, IHeraldTasks) name no lease.
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+
+        var canceled = await store.AppendAsync(task.Id, Status(task, TaskState.Canceled, T0.AddSeconds(1)));
+
+        Assert.Equal(2, canceled.Sequence);
+        await Assert.ThrowsAsync<TaskAlreadyTerminalException>(() =>
+            store.AppendAsync(task.Id, Chunk(task, "a", "late", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
+    }
+
+    [Fact]
+    public async Task AppendAsync_ReleaseLease_LetsAFollowUpContinueAtOnce()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
+
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "answer"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+
+        Assert.Equal(ContinueOutcome.Continued, result.Outcome);
+        Assert.Equal(TaskState.InputRequired, result.State);
+        Assert.Equal(3, result.Message!.Sequence);
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            store.AppendAsync(task.Id, Chunk(task, "a", "old turn", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
+        var accepted = await store.AppendAsync(task.Id, Chunk(task, "a", "new turn", append: false), new AppendOptions { LeaseOwner = "runner-b" });
+        Assert.Equal(4, accepted.Sequence);
+    }
+
+    [Fact]
+    public async Task ContinueAsync_LiveLease_RefusesAndChangesNothing()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
+
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "too soon"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+
+        Assert.Equal(ContinueOutcome.Leased, result.Outcome);
+        Assert.Null(result.Message);
+        var snapshot = await store.GetAsync(task.Id);
+        Assert.Equal(2, snapshot!.Sequence);
+        Assert.DoesNotContain(snapshot.Task.History ?? [], m => m.GetText() == "too soon");
+        await store.AppendAsync(task.Id, Chunk(task, "a", "still mine", append: false), new AppendOptions { LeaseOwner = "runner-a" });
+    }
+
+    [Fact]
+    public async Task ContinueAsync_ExpiredLease_TakesOver()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
+
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "hello?"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+
+        Assert.Equal(ContinueOutcome.Continued, result.Outcome);
+        await Assert.ThrowsAsync<LeaseLostException>(() =>
+            store.AppendAsync(task.Id, Chunk(task, "a", "x", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
+    }
+
+    [Fact]
+    public async Task ContinueAsync_TerminalOrUnknownTask_RefusesWithTheReason()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.AppendAsync(task.Id, Status(task, TaskState.Completed, T0.AddSeconds(1)));
+
+        var terminal = await store.ContinueAsync(task.Id, UserMessage(task, "more"), new RunnerLease("r", Now.AddSeconds(30)), Now);
+        var unknown = await store.ContinueAsync("no-such-task", UserMessage(task, "more"), new RunnerLease("r", Now.AddSeconds(30)), Now);
+
+        Assert.Equal(ContinueOutcome.Terminal, terminal.Outcome);
+        Assert.Equal(TaskState.Completed, terminal.State);
+        Assert.Equal(ContinueOutcome.NotFound, unknown.Outcome);
+        Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
+    }
+
+    [Fact]
+    public async Task ContinueAsync_ConcurrentFollowUps_ExactlyOneTakesTheTask()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)));
+
+        var attempts = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
+            await store.ContinueAsync(task.Id, UserMessage(task, $"answer {i}"), new RunnerLease($"runner-{i}", Now.AddSeconds(30)), Now))).ToList();
+        var results = await Task.WhenAll(attempts).Within();
+
+        Assert.Single(results, r => r.Outcome == ContinueOutcome.Continued);
+        Assert.Equal(7, results.Count(r => r.Outcome == ContinueOutcome.Leased));
+        var snapshot = await store.GetAsync(task.Id);
+        Assert.Equal(3, snapshot!.Sequence);
+    }
+
+    [Fact]
+    public async Task RenewLeaseAsync_OnlyTheHolder_Extends()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(5)));
+
+        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", Now.AddSeconds(60)));
+        Assert.False(await store.RenewLeaseAsync(task.Id, "runner-b", Now.AddSeconds(60)));
+        Assert.False(await store.RenewLeaseAsync("no-such-task", "runner-a", Now.AddSeconds(60)));
+
+        // Renewed: not expired at a time past the original expiry.
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(Now.AddSeconds(30), 1000));
+        Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(Now.AddSeconds(61), 1000));
+    }
+
+    [Fact]
+    public async Task ReleaseLeaseAsync_OtherOwner_DoesNothing()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)));
+
+        await store.ReleaseLeaseAsync(task.Id, "runner-b");
+        Assert.Equal(ContinueOutcome.Leased, (await store.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("c", Now.AddSeconds(30)), Now)).Outcome);
+
+        await store.ReleaseLeaseAsync(task.Id, "runner-a");
+        Assert.Equal(ContinueOutcome.Continued, (await store.ContinueAsync(task.Id, UserMessage(task, "y"), new RunnerLease("c", Now.AddSeconds(30)), Now)).Outcome);
+    }
+
+    [Fact]
+    public async Task FindExpiredLeasesAsync_ListsOnlyNonTerminalTasksWithExpiredLeases()
+    {
+        var store = Store();
+        var expired = NewTask();
+        var live = NewTask();
+        var ended = NewTask();
+        var unleased = NewTask();
+        await store.CreateAsync(expired, new RunnerLease("a", Now.AddSeconds(-1)));
+        await store.CreateAsync(live, new RunnerLease("b", Now.AddSeconds(30)));
+        await store.CreateAsync(ended, new RunnerLease("c", Now.AddSeconds(-1)));
+        await store.AppendAsync(ended.Id, Status(ended, TaskState.Failed, T0.AddSeconds(1)));
+        await store.CreateAsync(unleased);
+
+        var found = await store.FindExpiredLeasesAsync(Now, 1000);
+
+        Assert.Contains(expired.Id, found);
+        Assert.DoesNotContain(live.Id, found);
+        Assert.DoesNotContain(ended.Id, found);
+        Assert.DoesNotContain(unleased.Id, found);
+    }
+
+    [Fact]
+    public async Task AppendIfLeaseExpiredAsync_ExpiredLease_AppendsAndFencesTheOldRunner()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
+
+        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)), Now);
+
+        Assert.Equal(2, failed!.Sequence);
+        Assert.Equal(TaskState.Failed, (await store.GetAsync(task.Id))!.Task.Status.State);
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(Now, 1000));
+        await Assert.ThrowsAsync<TaskAlreadyTerminalException>(() =>
+            store.AppendAsync(task.Id, Chunk(task, "a", "late", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
+    }
+
+    [Fact]
+    public async Task AppendIfLeaseExpiredAsync_LeaseRenewedMeanwhile_DoesNothing()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
+        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", Now.AddSeconds(30)));
+
+        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)), Now);
+
+        Assert.Null(failed);
+        Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
+    }
+
+    protected static TaskEvent UserMessage(AgentTask task, string text) =>
+        TaskEvent.ForMessage(0, Message.UserText(text) with { TaskId = task.Id, ContextId = task.ContextId }, T0.AddSeconds(3));
+}

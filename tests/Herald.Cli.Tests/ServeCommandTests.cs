@@ -19,7 +19,7 @@ public sealed partial class ServeCommandTests
         var output = new LineWriter();
         var error = new StringWriter();
         using var stop = new CancellationTokenSource();
-        var run = HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks"], output, error, stop.Token);
+        var run = HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks", "--store", "memory"], output, error, stop.Token);
 
         var line = await output.ReadLineAsync(Timeout);
         var address = ParseStartupLine(line, "chunks");
@@ -93,7 +93,8 @@ public sealed partial class ServeCommandTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { herald, "serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks" })
+        using var directory = new TempDirectory();
+        foreach (var arg in new[] { herald, "serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks", "--store", Path.Combine(directory.Path, "herald.db") })
         {
             startInfo.ArgumentList.Add(arg);
         }
@@ -185,6 +186,6 @@ public sealed partial class ServeCommandTests
         Assert.Equal(0, kill.ExitCode);
     }
 
-    [GeneratedRegex(@"^Herald listening on (?<url>http://[^ ,]+)(?:, [^ ]+)* \(agent: (?<agent>[a-z]+)\)$")]
+    [GeneratedRegex(@"^Herald listening on (?<url>http://[^ ,]+)(?:, [^ ]+)* \(agent: (?<agent>[a-z]+), store: (?<store>[^)]+)\)$")]
     private static partial Regex StartupLine();
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Herald.Cli.Agents;
 using Herald.Protocol;
+using Herald.Server.Storage;
+using Herald.Storage.Sqlite;
 using Herald.Server.Agents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,15 +22,43 @@ internal enum DemoAgent
 }
 
 /// <summary>What <c>herald serve</c> was asked to do.</summary>
-internal sealed record ServeSettings(string Urls, DemoAgent Agent, ExecCommand? Command = null, bool Verbose = false)
+/// <param name="Urls">Where to listen.</param>
+/// <param name="Agent">The demo agent.</param>
+/// <param name="Command">The exec agent's command.</param>
+/// <param name="Verbose">Log at information level.</param>
+/// <param name="Store">"memory", or the SQLite database file.</param>
+/// <param name="Retention">How long ended tasks are kept; null keeps them forever.</param>
+internal sealed record ServeSettings(
+    string Urls,
+    DemoAgent Agent,
+    ExecCommand? Command = null,
+    bool Verbose = false,
+    string Store = ServeCommand.DefaultStore,
+    TimeSpan? Retention = null)
 {
     public string AgentName => Agent.ToString().ToLowerInvariant();
+
+    public bool InMemory => string.Equals(Store, ServeCommand.MemoryStore, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How the startup line names the store: "memory" or the database's full path.</summary>
+    public string StoreDescription => InMemory ? ServeCommand.MemoryStore : Path.GetFullPath(Store);
 }
+
+/// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
+internal sealed class ServeSetupException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary><c>herald serve</c>: hosts a demo agent over A2A on Kestrel.</summary>
 internal static class ServeCommand
 {
     public const string DefaultUrls = "http://127.0.0.1:5077";
+
+    /// <summary>The SQLite database in the working directory: tasks survive restarts unless asked otherwise.</summary>
+    public const string DefaultStore = "herald.db";
+
+    public const string MemoryStore = "memory";
+
+    /// <summary>Ended tasks are kept a day unless <c>--retention</c> says otherwise.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromDays(1);
 
     /// <summary>How long shutdown waits for agents to end and requests to drain.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
@@ -48,6 +78,20 @@ internal static class ServeCommand
             HelpName = "echo|chunks|exec",
         };
         agent.AcceptOnlyFromAmong("echo", "chunks", "exec");
+        var store = new Option<string>("--store")
+        {
+            Description = "Where tasks are kept: a SQLite database file (created when missing; tasks and resumable streams survive restarts) " +
+                $"or '{MemoryStore}' (lost on exit) [default: {DefaultStore} in the working directory]",
+            HelpName = "PATH|memory",
+            DefaultValueFactory = _ => DefaultStore,
+        };
+        var retention = new Option<string>("--retention")
+        {
+            Description = "How long ended (completed, failed, canceled, rejected) tasks are kept before they are deleted with their event logs: " +
+                $"{DurationParser.Usage}, or 'off' to keep them forever [default: {DurationParser.Format(DefaultRetention)}]",
+            HelpName = "DURATION|off",
+            DefaultValueFactory = _ => DurationParser.Format(DefaultRetention),
+        };
         var verbose = new Option<bool>("--verbose")
         {
             Description = "Log at information level (default: warnings only). Logs go to stderr.",
@@ -65,6 +109,8 @@ internal static class ServeCommand
         {
             urls,
             agent,
+            store,
+            retention,
             verbose,
             commandLine,
         };
@@ -82,6 +128,18 @@ internal static class ServeCommand
             {
                 result.AddError($"A command after -- is only used by --agent exec, not by --agent {chosen}.");
             }
+
+            var retentionText = result.GetResult(retention)?.Tokens is { Count: > 0 } given ? given[^1].Value : null;
+            if (retentionText is not null && !IsOff(retentionText) && !DurationParser.TryParse(retentionText, out _))
+            {
+                result.AddError($"--retention '{retentionText}' is not a duration: use {DurationParser.Usage}, or 'off'.");
+            }
+
+            var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
+            if (storeText is not null && string.IsNullOrWhiteSpace(storeText))
+            {
+                result.AddError($"--store needs a database file path or '{MemoryStore}'.");
+            }
         });
 
         serve.SetAction((parseResult, cancellationToken) =>
@@ -94,11 +152,14 @@ internal static class ServeCommand
                 "exec" => DemoAgent.Exec,
                 _ => command.Length > 0 ? DemoAgent.Exec : DemoAgent.Echo,
             };
+            var retentionText = parseResult.GetValue(retention) ?? "";
             var settings = new ServeSettings(
                 parseResult.GetValue(urls) ?? DefaultUrls,
                 kind,
                 command.Length > 0 ? new ExecCommand(command[0], command[1..]) : null,
-                parseResult.GetValue(verbose));
+                parseResult.GetValue(verbose),
+                parseResult.GetValue(store) ?? DefaultStore,
+                IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention);
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
         });
@@ -111,7 +172,18 @@ internal static class ServeCommand
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        await using var app = BuildApp(settings);
+        WebApplication app;
+        try
+        {
+            app = BuildApp(settings);
+        }
+        catch (ServeSetupException ex)
+        {
+            await error.WriteLineAsync($"herald serve: {ex.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        await using var _ = app;
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -122,13 +194,14 @@ internal static class ServeCommand
             await error.WriteLineAsync($"herald serve: cannot listen on {settings.Urls}: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
+
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return 0;
         }
 
         // The addresses Kestrel actually bound (with port 0, the port it picked), for people and scripts.
-        await output.WriteLineAsync($"Herald listening on {string.Join(", ", app.Urls)} (agent: {settings.AgentName})").ConfigureAwait(false);
+        await output.WriteLineAsync($"Herald listening on {string.Join(", ", app.Urls)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // Stops on the token (System.CommandLine's Ctrl+C handling, or a test) or on the host's own
@@ -156,7 +229,28 @@ internal static class ServeCommand
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
-        var herald = builder.Services.AddHerald(o => o.Card = CardFor(settings));
+        var herald = builder.Services.AddHerald(o =>
+        {
+            o.Card = CardFor(settings);
+            o.TaskRetention = settings.Retention;
+        });
+        if (!settings.InMemory)
+        {
+            // Opened now, not on first use: a database that cannot be opened (held by another herald serve, not a
+            // Herald database, unwritable) is reported before anything listens.
+            TaskStore store;
+            try
+            {
+                store = SqliteTaskStore.Open(settings.Store);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                throw new ServeSetupException($"cannot open the store {settings.StoreDescription}: {ex.Message}", ex);
+            }
+
+            herald.UseStore(_ => store);
+        }
+
         switch (settings.Agent)
         {
             case DemoAgent.Echo:
@@ -178,6 +272,8 @@ internal static class ServeCommand
         app.MapHerald("/");
         return app;
     }
+
+    private static bool IsOff(string text) => string.Equals(text.Trim(), "off", StringComparison.OrdinalIgnoreCase);
 
     internal static AgentCard CardFor(ServeSettings settings) => settings.Agent switch
     {

@@ -270,10 +270,11 @@ internal sealed class HeraldTestServer : IAsyncDisposable
     }
 }
 
-/// <summary>Keeps log entries in memory so tests can check what the server logged.</summary>
+/// <summary>Keeps log entries in memory so tests can check, and wait for, what the server logged.</summary>
 internal sealed class TestLoggerProvider : ILoggerProvider
 {
     private readonly List<(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception)> _entries = [];
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IReadOnlyList<(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception)> Entries
     {
@@ -288,6 +289,34 @@ internal sealed class TestLoggerProvider : ILoggerProvider
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>True once an entry matching <paramref name="match"/> has been logged; false if none was within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForAsync(Func<(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception), bool> match, TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task added;
+            lock (_entries)
+            {
+                if (_entries.Any(match))
+                {
+                    return true;
+                }
+
+                added = _added.Task;
+            }
+
+            try
+            {
+                await added.WaitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
     public void Dispose()
     {
     }
@@ -297,7 +326,9 @@ internal sealed class TestLoggerProvider : ILoggerProvider
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        // Kestrel reports connection-level decisions (slow clients cut off, limits) at debug level.
+        public bool IsEnabled(LogLevel logLevel) =>
+            logLevel >= LogLevel.Information || (logLevel == LogLevel.Debug && category.StartsWith("Microsoft.AspNetCore.Server.Kestrel", StringComparison.Ordinal));
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -306,10 +337,15 @@ internal sealed class TestLoggerProvider : ILoggerProvider
                 return;
             }
 
+            TaskCompletionSource added;
             lock (owner._entries)
             {
                 owner._entries.Add((category, logLevel, eventId, formatter(state, exception), exception));
+                added = owner._added;
+                owner._added = new(TaskCreationOptions.RunContinuationsAsynchronously);
             }
+
+            added.TrySetResult();
         }
     }
 }

@@ -1,15 +1,42 @@
 using Herald.Protocol;
 using Herald.Server.Storage;
 
-namespace Herald.AspNetCore.Tests.Infrastructure;
+namespace Herald.Testing;
 
 /// <summary>
-/// The in-memory store with hooks: tests see when the server reads a task, and make reads fail the
-/// way a broken database would.
+/// A store (in memory unless given another) with hooks and counters: tests see when the server reads a
+/// task, count the store calls an operation costs, and make reads fail the way a broken database would.
 /// </summary>
-internal sealed class InterceptingTaskStore : TaskStore
+internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
 {
-    private readonly TaskStore _inner = CreateInMemory();
+    private readonly TaskStore _inner = inner ?? CreateInMemory();
+    private int _reads;
+    private int _appends;
+
+    private readonly List<(DateTimeOffset ExpiresAt, TaskCompletionSource Done)> _renewalWaiters = [];
+    private DateTimeOffset _latestRenewal = DateTimeOffset.MinValue;
+
+    /// <summary>Completes once a lease renewal that extended a lease to at least <paramref name="expiresAt"/> has succeeded.</summary>
+    public Task WaitForRenewalAsync(DateTimeOffset expiresAt)
+    {
+        lock (_renewalWaiters)
+        {
+            if (_latestRenewal >= expiresAt)
+            {
+                return Task.CompletedTask;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _renewalWaiters.Add((expiresAt, done));
+            return done.Task;
+        }
+    }
+
+    /// <summary>How many times <see cref="ReadAsync"/> was called.</summary>
+    public int Reads => Volatile.Read(ref _reads);
+
+    /// <summary>How many times the batch <see cref="AppendAsync(string, IReadOnlyList{TaskEvent}, AppendOptions, CancellationToken)"/> was called (one durable write each).</summary>
+    public int Appends => Volatile.Read(ref _appends);
 
     /// <summary>Runs before every <see cref="GetAsync"/>, with the task id.</summary>
     public Action<string>? OnGet { get; set; }
@@ -26,14 +53,41 @@ internal sealed class InterceptingTaskStore : TaskStore
     public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default) =>
         _inner.CreateAsync(task, lease, cancellationToken);
 
-    public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default) =>
-        _inner.AppendAsync(taskId, drafts, options, cancellationToken);
+    public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _appends);
+        return _inner.AppendAsync(taskId, drafts, options, cancellationToken);
+    }
 
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         _inner.ContinueAsync(taskId, message, lease, now, cancellationToken);
 
-    public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
-        _inner.RenewLeaseAsync(taskId, owner, expiresAt, cancellationToken);
+    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    {
+        var renewed = await _inner.RenewLeaseAsync(taskId, owner, expiresAt, cancellationToken);
+        if (renewed)
+        {
+            List<TaskCompletionSource> release = [];
+            lock (_renewalWaiters)
+            {
+                _latestRenewal = expiresAt > _latestRenewal ? expiresAt : _latestRenewal;
+                _renewalWaiters.RemoveAll(w =>
+                {
+                    if (w.ExpiresAt > _latestRenewal)
+                    {
+                        return false;
+                    }
+
+                    release.Add(w.Done);
+                    return true;
+                });
+            }
+
+            release.ForEach(done => done.TrySetResult());
+        }
+
+        return renewed;
+    }
 
     public override ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
         _inner.ReleaseLeaseAsync(taskId, owner, cancellationToken);
@@ -55,6 +109,7 @@ internal sealed class InterceptingTaskStore : TaskStore
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> ReadAsync(string taskId, long afterSequence, int maxCount, CancellationToken cancellationToken = default)
     {
+        Interlocked.Increment(ref _reads);
         if (BeforeRead is { } before)
         {
             await before();

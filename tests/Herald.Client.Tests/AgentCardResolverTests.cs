@@ -1,3 +1,4 @@
+using Herald.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json;

@@ -146,6 +146,20 @@ public sealed class AgentCardResolverTests
     }
 
     [Fact]
+    public void Parse_CardWithBothGenerationsAndV1Schemes_KeepsV1ModelAndTheV03Fields()
+    {
+        var (card, v03) = AgentCardResolver.ParseBoth(Encoding.UTF8.GetBytes("""
+            {"name":"Herald","description":"d","url":"https://a/rpc","preferredTransport":"JSONRPC","protocolVersion":"0.3.0",
+             "supportedInterfaces":[{"url":"https://a/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"}],
+             "securitySchemes":{"key":{"apiKeySecurityScheme":{"location":"header","name":"X-Key"}}}}
+            """));
+
+        Assert.Equal("X-Key", card.SecuritySchemes!["key"].ApiKeySecurityScheme!.Name);
+        Assert.Equal(["1.0", "0.3.0"], card.SupportedInterfaces.Select(i => i.ProtocolVersion));
+        Assert.Equal("https://a/rpc", v03!.Url);
+    }
+
+    [Fact]
     public void Parse_V03Card_MapsSecuritySchemesAndKeepsTheV03Form()
     {
         var (card, v03) = AgentCardResolver.ParseBoth(Encoding.UTF8.GetBytes(V03Card));

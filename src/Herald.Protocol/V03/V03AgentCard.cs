@@ -96,7 +96,8 @@ public sealed record V03AgentSkill
 /// </summary>
 public sealed record V03SecurityScheme
 {
-    public required string Type { get; init; }
+    /// <summary>Empty when a card carries a scheme in another shape (e.g. a v1.0 scheme in a card with both generations' fields).</summary>
+    public string Type { get; init => field = value ?? ""; } = "";
 
     public string? Description { get; init; }
 

@@ -9,9 +9,10 @@ public sealed class A2AClientOptions
     private const int MiB = 1024 * 1024;
 
     /// <summary>
-    /// The A2A protocol version to use (<c>1.0</c>, <c>0.3</c>). Null picks the newest version that both
-    /// the agent card and this client offer. When set and the card does not offer it, the client throws
-    /// <see cref="A2AVersionNotSupportedException"/> instead of falling back (spec 3.6.3).
+    /// The A2A protocol version to use (<c>1.0</c>, <c>0.3</c>). Null takes the first interface of the agent
+    /// card (the agent's preference) that this client implements. When set and the card does not offer it
+    /// over a binding this client implements, the client throws <see cref="A2AVersionNotSupportedException"/>
+    /// instead of falling back (spec 3.6.3).
     /// </summary>
     public string? ProtocolVersion { get; set; }
 

@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Protocol.V03;
 
 namespace Herald.Client;
 
@@ -9,4 +10,10 @@ public sealed record A2AEndpoint(AgentInterface Interface, AgentCard? Card)
 {
     /// <summary>The protocol version in use, <c>Major.Minor</c> (e.g. <c>1.0</c>).</summary>
     public string ProtocolVersion => ProtocolVersions.Normalize(Interface.ProtocolVersion);
+
+    /// <summary>
+    /// The card as a v0.3 card (top-level <c>url</c>, <c>preferredTransport</c>, <c>additionalInterfaces</c>,
+    /// <c>protocolVersion</c>) when the agent published those fields; null for a v1.0-only card.
+    /// </summary>
+    public V03AgentCard? V03Card { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Herald.Client.Bindings;
 using Herald.Protocol;
+using Herald.Protocol.V03;
 
 namespace Herald.Client;
 
@@ -55,7 +56,11 @@ public sealed class AgentCardResolver
     /// </summary>
     /// <exception cref="A2ANotAnAgentException">No card there, or not a valid agent card.</exception>
     /// <exception cref="HttpRequestException">The server could not be reached.</exception>
-    public async Task<AgentCard> ResolveAsync(Uri agentUrl, CancellationToken cancellationToken = default)
+    public async Task<AgentCard> ResolveAsync(Uri agentUrl, CancellationToken cancellationToken = default) =>
+        (await ResolveBothAsync(agentUrl, cancellationToken).ConfigureAwait(false)).Card;
+
+    /// <summary>As <see cref="ResolveAsync"/>, with the card's v0.3 form when it has one.</summary>
+    internal async Task<ResolvedCard> ResolveBothAsync(Uri agentUrl, CancellationToken cancellationToken)
     {
         var cardUri = GetCardUri(agentUrl);
         using var request = new HttpRequestMessage(HttpMethod.Get, cardUri);
@@ -71,7 +76,7 @@ public sealed class AgentCardResolver
         ReadOnlyMemory<byte> body;
         try
         {
-            body = await JsonRpcV1Binding.ReadBodyAsync(response, _options.MaxResponseSize, cancellationToken).ConfigureAwait(false);
+            body = await JsonRpcTransport.ReadBodyAsync(response, _options.MaxResponseSize, cancellationToken).ConfigureAwait(false);
         }
         catch (A2AResponseTooLargeException ex)
         {
@@ -80,14 +85,14 @@ public sealed class AgentCardResolver
 
         try
         {
-            var card = Parse(body.Span);
-            return card with { SupportedInterfaces = [.. card.SupportedInterfaces.Select(i => MakeAbsolute(i, cardUri))] };
+            var (card, v03) = ParseBoth(body.Span);
+            return new ResolvedCard(card with { SupportedInterfaces = [.. card.SupportedInterfaces.Select(i => MakeAbsolute(i, cardUri))] }, v03);
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
             var type = response.Content.Headers.ContentType?.MediaType ?? "no content type";
             throw new A2ANotAnAgentException(cardUri,
-                $"{cardUri} is not an A2A agent card ({type}): {ex.Message} {JsonRpcV1Binding.Excerpt(body.Span)}", null, ex);
+                $"{cardUri} is not an A2A agent card ({type}): {ex.Message} {JsonRpcTransport.Excerpt(body.Span)}", null, ex);
         }
     }
 
@@ -97,11 +102,35 @@ public sealed class AgentCardResolver
     /// card's <c>protocolVersion</c> (0.3 when absent). A card with both keeps the v1.0 entries first.
     /// </summary>
     /// <exception cref="JsonException">Not JSON, not an agent card, or a card without any interface.</exception>
-    public static AgentCard Parse(ReadOnlySpan<byte> utf8Json)
+    public static AgentCard Parse(ReadOnlySpan<byte> utf8Json) => ParseBoth(utf8Json).Card;
+
+    /// <summary>
+    /// The card in the v1.0 model, and in the v0.3 model when it has the v0.3 fields (a top-level <c>url</c>)
+    /// and reads as a v0.3 card. A card that is v0.3 only is mapped with <see cref="V03Mapping.ToV1(V03AgentCard)"/>,
+    /// so that its security schemes and extended-card flag keep their meaning.
+    /// </summary>
+    internal static (AgentCard Card, V03AgentCard? V03) ParseBoth(ReadOnlySpan<byte> utf8Json)
     {
         var card = JsonSerializer.Deserialize(utf8Json, A2AJsonContext.Default.AgentCard)
             ?? throw new JsonException("The card is null.");
         var legacy = JsonSerializer.Deserialize(utf8Json, ClientJsonContext.Default.V03CardFields);
+        V03AgentCard? v03 = null;
+        if (legacy is { Url.Length: > 0 })
+        {
+            try
+            {
+                v03 = JsonSerializer.Deserialize(utf8Json, V03JsonContext.Default.V03AgentCard);
+            }
+            catch (JsonException)
+            {
+                // A card mixing v1.0-shaped members (e.g. securitySchemes) with the v0.3 top-level fields: the fields below suffice.
+            }
+
+            if (v03 is not null && (card.SupportedInterfaces is null || card.SupportedInterfaces.Count == 0))
+            {
+                return (V03Mapping.ToV1(v03), v03);
+            }
+        }
 
         // The source generator leaves absent init-only members null despite their initializers: restore the defaults.
         card = card with
@@ -131,39 +160,26 @@ public sealed class AgentCardResolver
             throw new JsonException("The card declares no interface (neither supportedInterfaces nor url).");
         }
 
-        return card with { SupportedInterfaces = interfaces };
+        return (card with { SupportedInterfaces = interfaces }, v03);
     }
 
     /// <summary>
-    /// Chooses the interface to use. With <paramref name="protocolVersion"/>, only interfaces of that
-    /// version (<c>Major.Minor</c>) qualify; without, the newest version this client implements wins.
-    /// Among equals, the card's order (its preference, spec 8.3.1) decides.
+    /// Chooses the interface to use: the first one in the card's order (the agent's preference, spec 8.3.2;
+    /// for a v0.3 card <c>url</c>/<c>preferredTransport</c> first, v0.3 spec 5.6.3) that this client implements.
+    /// With <paramref name="protocolVersion"/>, only interfaces of that version (<c>Major.Minor</c>) qualify.
     /// </summary>
     /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
     public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null)
     {
         ArgumentNullException.ThrowIfNull(card);
         var pin = protocolVersion is null ? null : ProtocolVersions.Normalize(protocolVersion);
-        AgentInterface? best = null;
-        string? bestVersion = null;
         foreach (var candidate in card.SupportedInterfaces)
         {
             var version = ProtocolVersions.Normalize(candidate.ProtocolVersion);
-            if ((pin is not null && version != pin) || !ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
+            if ((pin is null || version == pin) && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
             {
-                continue;
+                return candidate;
             }
-
-            if (best is null || ProtocolVersions.Compare(version, bestVersion!) > 0)
-            {
-                best = candidate;
-                bestVersion = version;
-            }
-        }
-
-        if (best is not null)
-        {
-            return best;
         }
 
         var offered = card.SupportedInterfaces.Select(i => $"{i.ProtocolBinding} {i.ProtocolVersion} at {i.Url}").ToArray();
@@ -207,3 +223,6 @@ public sealed class AgentCardResolver
         return Uri.TryCreate(cardUri, agentInterface.Url, out var absolute) ? agentInterface with { Url = absolute.ToString() } : agentInterface;
     }
 }
+
+/// <summary>A fetched card: the v1.0 model, and the v0.3 model when the card has the v0.3 fields.</summary>
+internal sealed record ResolvedCard(AgentCard Card, V03AgentCard? V03);

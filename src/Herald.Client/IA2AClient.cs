@@ -51,4 +51,16 @@ public interface IA2AClient
 
     /// <summary>GetExtendedAgentCard (authenticate with a <see cref="DelegatingHandler"/>).</summary>
     Task<AgentCard> GetExtendedAgentCardAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Registers a webhook for a task (v1.0 CreateTaskPushNotificationConfig, v0.3 <c>tasks/pushNotificationConfig/set</c>).</summary>
+    Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken = default);
+
+    /// <summary>One webhook of a task (<see cref="TaskPushNotificationConfigRequest.TaskId"/> and, optionally, its <see cref="TaskPushNotificationConfigRequest.Id"/>).</summary>
+    Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The webhooks of a task (over v0.3: one page with every config).</summary>
+    Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a webhook of a task.</summary>
+    Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default);
 }

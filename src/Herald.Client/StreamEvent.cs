@@ -16,4 +16,13 @@ public sealed record StreamEvent(StreamResponse Response, long? Id)
     /// the events missed while disconnected.
     /// </summary>
     public ResumeInfo? Resumed { get; init; }
+
+    /// <summary>
+    /// Set when the server answered a resumption (after a dropped connection, or a caller's
+    /// <c>afterEventId</c>) with an error instead of the events - what servers without an event log do,
+    /// e.g. -32004 for a finished task - and the client fell back to GetTask. This item is then either
+    /// the task from GetTask (when it had ended: the last item), or the first item of a fresh
+    /// subscription without <c>Last-Event-ID</c> (a Task snapshot). Events in between are not available.
+    /// </summary>
+    public A2AException? FallbackCause { get; init; }
 }

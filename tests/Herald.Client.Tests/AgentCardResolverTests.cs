@@ -1,3 +1,4 @@
+using Herald.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -84,7 +85,7 @@ public sealed class AgentCardResolverTests
         Assert.ThrowsAny<JsonException>(() => Parse(json));
 
     [Fact]
-    public void SelectInterface_Unpinned_PrefersNewestImplementedVersionOverCardOrder()
+    public void SelectInterface_Unpinned_FirstImplementedInTheCardsOrder()
     {
         var card = Parse("""
             {"name":"A","description":"d","supportedInterfaces":[
@@ -94,7 +95,10 @@ public sealed class AgentCardResolverTests
               {"url":"https://a/new2","protocolBinding":"JSONRPC","protocolVersion":"1.0"}]}
             """);
 
-        Assert.Equal("https://a/new", AgentCardResolver.SelectInterface(card).Url);
+        // The card's order is the agent's preference (spec 8.3.2): its first entry is one this client speaks.
+        Assert.Equal("https://a/old", AgentCardResolver.SelectInterface(card).Url);
+        Assert.Equal("https://a/new", AgentCardResolver.SelectInterface(card, "1.0").Url); // GRPC skipped
+        Assert.Equal("https://a/old", AgentCardResolver.SelectInterface(card, "0.3").Url);
     }
 
     [Fact]
@@ -111,13 +115,59 @@ public sealed class AgentCardResolverTests
     }
 
     [Fact]
-    public void SelectInterface_V03OnlyCardUnpinned_ThrowsNamingWhatTheClientImplements()
+    public void SelectInterface_V03OnlyCardUnpinned_ChoosesItsMainJsonRpcUrl()
     {
-        var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(Parse(V03Card)));
+        var selected = AgentCardResolver.SelectInterface(Parse(V03Card));
+
+        Assert.Equal(("https://old.example/a2a", "JSONRPC", "0.3.0"), (selected.Url, selected.ProtocolBinding, selected.ProtocolVersion));
+    }
+
+    [Fact]
+    public void SelectInterface_V03CardPreferringGrpc_FallsBackToItsJsonRpcInterface()
+    {
+        var card = Parse("""
+            {"name":"A","description":"d","protocolVersion":"0.3.0","url":"https://a/grpc","preferredTransport":"GRPC",
+             "additionalInterfaces":[{"url":"https://a/grpc","transport":"GRPC"},{"url":"https://a/json","transport":"HTTP+JSON"},{"url":"https://a/rpc","transport":"JSONRPC"}]}
+            """);
+
+        Assert.Equal("https://a/rpc", AgentCardResolver.SelectInterface(card).Url);
+    }
+
+    [Fact]
+    public void SelectInterface_OnlyUnimplementedBindings_ThrowsNamingWhatTheClientImplements()
+    {
+        var card = Parse("""{"name":"A","description":"d","url":"https://a/g","preferredTransport":"GRPC","protocolVersion":"0.3.0"}""");
+
+        var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(card));
 
         Assert.Null(error.RequestedVersion);
-        Assert.Contains("JSONRPC 1.0", error.Message, StringComparison.Ordinal);
-        Assert.Contains("0.3.0", error.Message, StringComparison.Ordinal);
+        Assert.Contains("JSONRPC 1.0, JSONRPC 0.3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("GRPC 0.3.0 at https://a/g", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_CardWithBothGenerationsAndV1Schemes_KeepsV1ModelAndTheV03Fields()
+    {
+        var (card, v03) = AgentCardResolver.ParseBoth(Encoding.UTF8.GetBytes("""
+            {"name":"Herald","description":"d","url":"https://a/rpc","preferredTransport":"JSONRPC","protocolVersion":"0.3.0",
+             "supportedInterfaces":[{"url":"https://a/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"}],
+             "securitySchemes":{"key":{"apiKeySecurityScheme":{"location":"header","name":"X-Key"}}}}
+            """));
+
+        Assert.Equal("X-Key", card.SecuritySchemes!["key"].ApiKeySecurityScheme!.Name);
+        Assert.Equal(["1.0", "0.3.0"], card.SupportedInterfaces.Select(i => i.ProtocolVersion));
+        Assert.Equal("https://a/rpc", v03!.Url);
+    }
+
+    [Fact]
+    public void Parse_V03Card_MapsSecuritySchemesAndKeepsTheV03Form()
+    {
+        var (card, v03) = AgentCardResolver.ParseBoth(Encoding.UTF8.GetBytes(V03Card));
+
+        Assert.Equal("bearer", card.SecuritySchemes!["bearer"].HttpAuthSecurityScheme!.Scheme);
+        Assert.Equal("https://old.example/a2a", v03!.Url);
+        Assert.Equal("0.3.0", v03.ProtocolVersion);
+        Assert.True(v03.Capabilities.StateTransitionHistory);
     }
 
     [Fact]
@@ -182,16 +232,17 @@ public sealed class AgentCardResolverTests
     }
 
     [Fact]
-    public async Task Client_V03OnlyAgentWithPinnedV03_ThrowsVersionNotSupportedAtFirstCall()
+    public async Task Client_V03OnlyAgentWithPinnedV10_ThrowsVersionNotSupportedAtFirstCallWithoutFallback()
     {
         await using var server = await FakeAgentServer.StartAsync((_, _) => Task.CompletedTask);
         server.CardJson = V03Card;
         using var http = new HttpClient();
-        var client = A2AClient.Create(http, server.BaseUrl, new A2AClientOptions { ProtocolVersion = "0.3" });
+        var client = A2AClient.Create(http, server.BaseUrl, new A2AClientOptions { ProtocolVersion = "1.0" });
 
         var error = await Assert.ThrowsAsync<A2AVersionNotSupportedException>(() => client.GetTaskAsync("t")).Within();
 
-        Assert.Equal("0.3", error.RequestedVersion);
+        Assert.Equal("1.0", error.RequestedVersion);
+        Assert.Contains("no fallback", error.Message, StringComparison.Ordinal);
         Assert.Empty(server.Calls);
     }
 

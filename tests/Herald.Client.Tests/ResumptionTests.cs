@@ -335,4 +335,116 @@ public sealed class ResumptionFallbackTests : IAsyncLifetime, IDisposable
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
         Assert.Equal(2, _server!.Calls.Count);
     }
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_ResumedStreamCarriesError_FallsBackToGetTaskAndEndsWithItsState()
+    {
+        // A server without an event log: the stream has ids, but a resubscription with Last-Event-ID to a
+        // task that has ended answers with a JSON-RPC error inside the SSE stream (-32004).
+        _handler = async (c, call) =>
+        {
+            switch (call.Method)
+            {
+                case "SendStreamingMessage":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Task("t1")), 1));
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Status("t1", "TASK_STATE_WORKING")), 2));
+                    break; // drops
+                case "SubscribeToTask":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Error(call, A2AErrorCodes.UnsupportedOperation, "Task t1 is in a terminal state")));
+                    break;
+                case "GetTask":
+                    await Wire.JsonAsync(c, Wire.Result(call, Wire.Task("t1", "TASK_STATE_COMPLETED", "[{\"artifactId\":\"out\",\"parts\":[{\"text\":\"all\"}]}]")[8..^1]));
+                    break;
+            }
+        };
+
+        var events = await Client().SendStreamingMessageEventsAsync(Hello).CollectWithin();
+
+        Assert.Equal(3, events.Count);
+        var final = events[2];
+        Assert.Equal(TaskState.Completed, final.Response.Task!.Status.State);
+        Assert.Equal(A2AErrorCodes.UnsupportedOperation, final.FallbackCause!.Code);
+        Assert.True(final.Resumed!.WithLastEventId);
+        Assert.Equal(["SendStreamingMessage", "SubscribeToTask", "GetTask"], _server!.Calls.Select(c => c.Method));
+        Assert.Equal("2", _server.Calls.ElementAt(1).LastEventId);
+        var fold = new TaskFold();
+        events.ForEach(fold.Apply);
+        Assert.Equal("all", fold.GetArtifactText("out"));
+    }
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_LastEventIdRefusedWhileTaskRuns_FollowsItFromASnapshot()
+    {
+        _handler = async (c, call) =>
+        {
+            switch (call.Method, call.LastEventId)
+            {
+                case ("SendStreamingMessage", _):
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Task("t1")), 1));
+                    break; // drops
+                case ("SubscribeToTask", "1"):
+                    await Wire.JsonAsync(c, Wire.Error(call, A2AErrorCodes.InvalidParams, "Last-Event-ID is not supported"));
+                    break;
+                case ("SubscribeToTask", null):
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Task("t1", "TASK_STATE_WORKING"))));
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Status("t1", "TASK_STATE_COMPLETED"))));
+                    break;
+                case ("GetTask", _):
+                    await Wire.JsonAsync(c, Wire.Result(call, Wire.Task("t1", "TASK_STATE_WORKING")[8..^1]));
+                    break;
+            }
+        };
+
+        var events = await Client().SendStreamingMessageEventsAsync(Hello).CollectWithin();
+
+        Assert.Equal(3, events.Count);
+        Assert.Equal(A2AErrorCodes.InvalidParams, events[1].FallbackCause!.Code);
+        Assert.False(events[1].Resumed!.WithLastEventId);
+        Assert.Equal(TaskState.Working, events[1].Response.Task!.Status.State);
+        Assert.Equal(TaskState.Completed, events[2].Response.StatusUpdate!.Status.State);
+        Assert.Equal(["SendStreamingMessage", "SubscribeToTask", "GetTask", "SubscribeToTask"], _server!.Calls.Select(c => c.Method));
+        Assert.Null(_server.Calls.Last().LastEventId);
+    }
+
+    [Fact]
+    public async Task SubscribeToTaskEventsAsync_AfterEventIdOnServerWithoutLog_ReportsTheFinishedTaskFromGetTask()
+    {
+        _handler = async (c, call) =>
+        {
+            if (call.Method == "SubscribeToTask")
+            {
+                await Wire.StartStreamAsync(c);
+                await Wire.WriteAsync(c, Wire.Event(Wire.Error(call, A2AErrorCodes.UnsupportedOperation, "cannot resubscribe to a terminal task")));
+                return;
+            }
+
+            await Wire.JsonAsync(c, Wire.Result(call, Wire.Task("t1", "TASK_STATE_FAILED")[8..^1]));
+        };
+
+        var events = await Client().SubscribeToTaskEventsAsync(new SubscribeToTaskRequest { Id = "t1" }, afterEventId: 7).CollectWithin();
+
+        var only = Assert.Single(events);
+        Assert.Equal(TaskState.Failed, only.Response.Task!.Status.State);
+        Assert.Equal(A2AErrorCodes.UnsupportedOperation, only.FallbackCause!.Code);
+        Assert.Equal("7", _server!.Calls.First().LastEventId);
+    }
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_FirstStreamCarriesError_ThrowsItWithoutFallback()
+    {
+        _handler = async (c, call) =>
+        {
+            await Wire.StartStreamAsync(c);
+            await Wire.WriteAsync(c, Wire.Event(Wire.Error(call, A2AErrorCodes.UnsupportedOperation, "no")));
+        };
+
+        var error = await Assert.ThrowsAsync<A2AStreamErrorException>(() => Client().SendStreamingMessageEventsAsync(Hello).CollectWithin()).Within();
+
+        Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
+        Assert.Single(_server!.Calls);
+    }
 }

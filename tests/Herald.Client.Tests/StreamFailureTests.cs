@@ -1,3 +1,4 @@
+using Herald.Testing;
 using System.Net;
 using Herald.Client.Tests.Infrastructure;
 using Herald.Protocol;

@@ -1,14 +1,25 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Herald.Interop.Tests;
 
 /// <summary>
-/// The official @a2a-js/sdk server (tests/interop/js/server.mjs, `node server.mjs 0`) on a free loopback
+/// The official @a2a-js/sdk 1.x server (tests/interop/js/server.mjs, `node server.mjs 0`) on a free loopback
 /// port, shared by the tests of <see cref="JsSdkServerCollection"/>; its process tree is killed on dispose.
 /// </summary>
-public sealed partial class JsSdkServerFixture : IAsyncLifetime
+public sealed class JsSdkServerFixture() : NodeServerFixture("server.mjs", "js-sdk");
+
+/// <summary>
+/// The official @a2a-js/sdk 0.3.x server (tests/interop/js/server-v03.mjs) on a free loopback port, shared by
+/// the tests of <see cref="JsSdk03ServerCollection"/>. It also serves a no-event-log variant under <c>/no-log/</c>.
+/// </summary>
+public sealed class JsSdk03ServerFixture() : NodeServerFixture("server-v03.mjs", "js-sdk-03");
+
+/// <summary>
+/// A node script of tests/interop/js started as `node SCRIPT 0`, which prints "NAME listening on URL" once
+/// it accepts connections; its process tree is killed on dispose.
+/// </summary>
+public abstract class NodeServerFixture(string script, string name) : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private readonly StringBuilder _stderr = new();
@@ -40,10 +51,10 @@ public sealed partial class JsSdkServerFixture : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("server.mjs");
+        start.ArgumentList.Add(script);
         start.ArgumentList.Add("0");
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node server.mjs.");
+        _process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start node {script}.");
         _process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
@@ -61,12 +72,12 @@ public sealed partial class JsSdkServerFixture : IAsyncLifetime
         {
             while (await _process.StandardOutput.ReadLineAsync(limit.Token) is { } line)
             {
-                var match = ListeningLine().Match(line);
-                if (match.Success)
+                var prefix = $"{name} listening on ";
+                if (line.StartsWith(prefix, StringComparison.Ordinal) && Uri.TryCreate(line[prefix.Length..].Trim(), UriKind.Absolute, out var url))
                 {
                     // Keep draining stdout so the server never blocks on a full pipe.
                     _ = _process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                    BaseAddress = new Uri(match.Groups[1].Value.TrimEnd('/') + "/");
+                    BaseAddress = new Uri(url.ToString().TrimEnd('/') + "/");
                     return;
                 }
             }
@@ -74,11 +85,11 @@ public sealed partial class JsSdkServerFixture : IAsyncLifetime
         catch (OperationCanceledException)
         {
             await DisposeAsync();
-            throw new TimeoutException($"node server.mjs did not report its address within {StartTimeout}. stderr: {StdErr}");
+            throw new TimeoutException($"node {script} did not report its address within {StartTimeout}. stderr: {StdErr}");
         }
 
         await DisposeAsync();
-        throw new InvalidOperationException($"node server.mjs exited before reporting its address. stderr: {StdErr}");
+        throw new InvalidOperationException($"node {script} exited before reporting its address. stderr: {StdErr}");
     }
 
     public async Task DisposeAsync()
@@ -97,13 +108,16 @@ public sealed partial class JsSdkServerFixture : IAsyncLifetime
         _process.Dispose();
         _process = null;
     }
-
-    [GeneratedRegex(@"^js-sdk listening on (http://\S+)$")]
-    private static partial Regex ListeningLine();
 }
 
 [CollectionDefinition(Name)]
 public sealed class JsSdkServerCollection : ICollectionFixture<JsSdkServerFixture>
 {
     public const string Name = "js-sdk-server";
+}
+
+[CollectionDefinition(Name)]
+public sealed class JsSdk03ServerCollection : ICollectionFixture<JsSdk03ServerFixture>
+{
+    public const string Name = "js-sdk-03-server";
 }

@@ -11,7 +11,8 @@ internal static class NpmPackages
         try
         {
             var modules = Path.Combine(RepositoryPaths.InteropJs, "node_modules");
-            if (Directory.Exists(Path.Combine(modules, "@a2a-js", "sdk")) && Directory.Exists(Path.Combine(modules, "express")))
+            if (Directory.Exists(Path.Combine(modules, "@a2a-js", "sdk")) && Directory.Exists(Path.Combine(modules, "a2a-js-sdk-03"))
+                && Directory.Exists(Path.Combine(modules, "express")))
             {
                 return;
             }

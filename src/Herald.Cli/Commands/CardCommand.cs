@@ -4,7 +4,10 @@ using Herald.Protocol;
 
 namespace Herald.Cli.Commands;
 
-/// <summary><c>herald card URL</c>: prints the agent card and the interface the client would use.</summary>
+/// <summary>
+/// <c>herald card URL</c>: prints the agent card and the interface the client would use. A card with the
+/// v0.3 fields (top-level <c>url</c>, <c>preferredTransport</c>, ...) is shown in both generations.
+/// </summary>
 internal static class CardCommand
 {
     public static Command Create()
@@ -17,7 +20,7 @@ internal static class CardCommand
             if (run.Settings.Json)
             {
                 var line = endpoint.Card is { } card
-                    ? JsonLines.Value(card, A2AJsonContext.Default.AgentCard)
+                    ? JsonLines.Card(card, endpoint.V03Card)
                     : JsonLines.Value(new AgentCard { Name = "", Description = "", SupportedInterfaces = [endpoint.Interface] }, A2AJsonContext.Default.AgentCard);
                 await run.Output.WriteLineAsync(line).ConfigureAwait(false);
                 await run.Output.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal sealed class ClientOptions
 
     public Option<string?> ProtocolVersion { get; } = new("--a2a-version")
     {
-        Description = "Pin the A2A protocol version (e.g. 1.0); fails instead of falling back when the agent does not offer it.",
+        Description = "Pin the A2A protocol version (1.0 or 0.3); fails instead of falling back when the agent does not offer it over a binding herald speaks.",
         HelpName = "VERSION",
     };
 

@@ -35,6 +35,7 @@ internal static class SubscribeCommand
             var id = parseResult.GetValue(taskId)!;
             run.TaskId = id;
             var afterId = parseResult.GetValue(after);
+            run.LastEventId = afterId; // where a resumption hint (or a fallback notice) starts from
             TaskFold fold;
             try
             {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Client;
 using Herald.Protocol;
+using Herald.Protocol.V03;
 
 namespace Herald.Cli.Output;
 
@@ -58,6 +59,30 @@ internal static class JsonLines
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The card as parsed: its v1.0 form (with the interfaces derived from v0.3 fields), plus, when the
+    /// agent published them, the v0.3 top-level members (<c>url</c>, <c>preferredTransport</c>,
+    /// <c>additionalInterfaces</c>, <c>protocolVersion</c>, <c>supportsAuthenticatedExtendedCard</c>) as
+    /// the agent wrote them: one object both generations of tools read.
+    /// </summary>
+    public static string Card(AgentCard card, V03AgentCard? v03)
+    {
+        var json = JsonSerializer.SerializeToNode(card, A2AJsonContext.Default.AgentCard)!.AsObject();
+        if (v03 is not null)
+        {
+            var old = JsonSerializer.SerializeToNode(v03, V03JsonContext.Default.V03AgentCard)!.AsObject();
+            foreach (var name in (ReadOnlySpan<string>)["url", "preferredTransport", "additionalInterfaces", "protocolVersion", "supportsAuthenticatedExtendedCard"])
+            {
+                if (old[name] is { } value && !json.ContainsKey(name))
+                {
+                    json[name] = value.DeepClone();
+                }
+            }
+        }
+
+        return json.ToJsonString();
     }
 
     /// <summary>A protocol object on one line.</summary>

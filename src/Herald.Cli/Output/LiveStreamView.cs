@@ -76,6 +76,11 @@ internal sealed class LiveStreamView(ClientRun run) : StreamView(run)
                     break;
                 }
 
+                if (enumerator.Current.FallbackCause is { } refusal)
+                {
+                    await ReportFallbackAsync(enumerator.Current, refusal).ConfigureAwait(false);
+                }
+
                 Apply(enumerator.Current);
                 await OnEventAsync(enumerator.Current).ConfigureAwait(false);
                 next = enumerator.MoveNextAsync().AsTask();

@@ -1,5 +1,6 @@
 using Herald.Cli.Commands;
 using Herald.Client;
+using Herald.Protocol;
 
 namespace Herald.Cli.Output;
 
@@ -43,12 +44,34 @@ internal abstract class StreamView
     {
         await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            if (e.FallbackCause is { } refusal)
+            {
+                await ReportFallbackAsync(e, refusal).ConfigureAwait(false);
+            }
+
             Apply(e);
             await OnEventAsync(e).ConfigureAwait(false);
         }
 
         await OnEndAsync().ConfigureAwait(false);
         return Fold;
+    }
+
+    /// <summary>
+    /// Says on stderr that the agent could not resume the stream and that what follows comes from GetTask
+    /// (or a fresh subscription): events in between were not replayed.
+    /// </summary>
+    protected async Task ReportFallbackAsync(StreamEvent streamEvent, A2AException refusal)
+    {
+        var after = streamEvent.Resumed?.LastEventId ?? (Run.LastEventId is { } last ? last.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
+        var what = streamEvent.Response.Task is { } task && task.Status.State.EndsStream()
+            ? $"showing the task's {Display.State(task.Status.State)} state from GetTask instead"
+            : "following the task from its current state instead (events in between are not shown)";
+        var where = after is null ? "" : $" after event {after}";
+        await Run.Error.WriteLineAsync(
+            $"herald {Run.Verb}: the agent could not resume the stream{where} (A2A error {refusal.Code} {A2AErrorCodes.Reason(refusal.Code)}: {Display.OneLine(refusal.Message, 200)}); {what}.")
+            .ConfigureAwait(false);
+        await Run.Error.FlushAsync().ConfigureAwait(false);
     }
 
     /// <summary>Folds the event in and remembers where the stream is (for the hint when it is interrupted).</summary>

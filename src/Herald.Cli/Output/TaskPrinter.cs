@@ -72,6 +72,17 @@ internal static class TaskPrinter
                 await output.WriteLineAsync($"  interface: {candidate.ProtocolBinding} {candidate.ProtocolVersion} at {candidate.Url}{used}").ConfigureAwait(false);
             }
 
+            if (endpoint.V03Card is { } v03)
+            {
+                var preferred = string.IsNullOrEmpty(v03.PreferredTransport) ? "JSONRPC (not declared)" : v03.PreferredTransport;
+                await output.WriteLineAsync($"  v0.3 card: protocolVersion {Display.OneLine(v03.ProtocolVersion is { Length: > 0 } v ? v : "(not declared)", 40)}, url {v03.Url}, preferredTransport {preferred}")
+                    .ConfigureAwait(false);
+                foreach (var additional in v03.AdditionalInterfaces ?? [])
+                {
+                    await output.WriteLineAsync($"    additional interface: {additional.Transport} at {additional.Url}").ConfigureAwait(false);
+                }
+            }
+
             var capabilities = card.Capabilities;
             await output.WriteLineAsync(
                 $"  streaming: {YesNo(capabilities.Streaming)}, push notifications: {YesNo(capabilities.PushNotifications)}, extended card: {YesNo(capabilities.ExtendedAgentCard)}")

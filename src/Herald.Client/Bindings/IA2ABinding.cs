@@ -4,8 +4,7 @@ using Herald.Client.Sse;
 namespace Herald.Client.Bindings;
 
 /// <summary>
-/// One wire dialect (binding + protocol version): v1.0 JSON-RPC today; v0.3 JSON-RPC and HTTP+JSON
-/// plug in here. Resumption, paging and folding live above it and work for every binding.
+/// One wire dialect (binding + protocol version): v1.0 and v0.3 JSON-RPC today; HTTP+JSON plugs in here. Resumption, paging and folding live above it and work for every binding.
 /// </summary>
 internal interface IA2ABinding
 {
@@ -23,4 +22,12 @@ internal interface IA2ABinding
     Task<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken);
 
     Task<AgentCard> GetExtendedAgentCardAsync(GetExtendedAgentCardRequest request, CancellationToken cancellationToken);
+
+    Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken);
+
+    Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken);
+
+    Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken);
+
+    Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken);
 }

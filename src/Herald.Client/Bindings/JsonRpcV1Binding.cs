@@ -1,8 +1,3 @@
-using System.Buffers;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Herald.Client.Sse;
 using Herald.Protocol;
 
@@ -14,18 +9,12 @@ namespace Herald.Client.Bindings;
 /// </summary>
 internal sealed class JsonRpcV1Binding(HttpClient httpClient, Uri endpoint, string? tenant, A2AClientOptions options) : IA2ABinding
 {
-    private const int ErrorBodyLimit = 64 * 1024;
-    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new("application/json");
-    private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
-
+    private readonly JsonRpcTransport _rpc = new(httpClient, endpoint, ProtocolVersions.V1, options);
     private readonly string? _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
-    private readonly string? _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
-    private long _lastId;
 
     public async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)
     {
-        var response = await CallAsync("SendMessage", WithTenant(request), A2AJsonContext.Default.SendMessageRequest,
+        var response = await _rpc.CallAsync("SendMessage", WithTenant(request), A2AJsonContext.Default.SendMessageRequest,
             A2AJsonContext.Default.SendMessageResponse, cancellationToken).ConfigureAwait(false);
         if ((response.Task is null) == (response.Message is null))
         {
@@ -36,78 +25,46 @@ internal sealed class JsonRpcV1Binding(HttpClient httpClient, Uri endpoint, stri
     }
 
     public Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
-        OpenStreamAsync("SendStreamingMessage", WithTenant(request), A2AJsonContext.Default.SendMessageRequest, null, cancellationToken);
+        _rpc.OpenStreamAsync("SendStreamingMessage", WithTenant(request), A2AJsonContext.Default.SendMessageRequest, null, ParseEvent, cancellationToken);
 
     public Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
-        OpenStreamAsync("SubscribeToTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
-            A2AJsonContext.Default.SubscribeToTaskRequest, lastEventId, cancellationToken);
+        _rpc.OpenStreamAsync("SubscribeToTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+            A2AJsonContext.Default.SubscribeToTaskRequest, lastEventId, ParseEvent, cancellationToken);
 
     public Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken) =>
-        CallAsync("GetTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+        _rpc.CallAsync("GetTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
             A2AJsonContext.Default.GetTaskRequest, A2AJsonContext.Default.AgentTask, cancellationToken);
 
     public Task<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken) =>
-        CallAsync("ListTasks", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+        _rpc.CallAsync("ListTasks", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
             A2AJsonContext.Default.ListTasksRequest, A2AJsonContext.Default.ListTasksResponse, cancellationToken);
 
     public Task<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken) =>
-        CallAsync("CancelTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+        _rpc.CallAsync("CancelTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
             A2AJsonContext.Default.CancelTaskRequest, A2AJsonContext.Default.AgentTask, cancellationToken);
 
     public Task<AgentCard> GetExtendedAgentCardAsync(GetExtendedAgentCardRequest request, CancellationToken cancellationToken) =>
-        CallAsync("GetExtendedAgentCard", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+        _rpc.CallAsync("GetExtendedAgentCard", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
             A2AJsonContext.Default.GetExtendedAgentCardRequest, A2AJsonContext.Default.AgentCard, cancellationToken);
+
+    public Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken) =>
+        _rpc.CallAsync("CreateTaskPushNotificationConfig", _tenant is not null && config.Tenant is null ? config with { Tenant = _tenant } : config,
+            A2AJsonContext.Default.TaskPushNotificationConfig, A2AJsonContext.Default.TaskPushNotificationConfig, cancellationToken);
+
+    public Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
+        _rpc.CallAsync("GetTaskPushNotificationConfig", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+            A2AJsonContext.Default.TaskPushNotificationConfigRequest, A2AJsonContext.Default.TaskPushNotificationConfig, cancellationToken);
+
+    public Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken) =>
+        _rpc.CallAsync("ListTaskPushNotificationConfigs", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+            A2AJsonContext.Default.ListTaskPushNotificationConfigsRequest, A2AJsonContext.Default.ListTaskPushNotificationConfigsResponse, cancellationToken);
+
+    public Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
+        _rpc.CallAsync("DeleteTaskPushNotificationConfig", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
+            A2AJsonContext.Default.TaskPushNotificationConfigRequest, A2AJsonContext.Default.JsonElement, cancellationToken);
 
     private SendMessageRequest WithTenant(SendMessageRequest request) =>
         _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request;
-
-    private async Task<TResult> CallAsync<TParams, TResult>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken cancellationToken)
-    {
-        var id = Interlocked.Increment(ref _lastId);
-        using var request = CreateRequest(method, id, parameters, paramsInfo, streaming: false, lastEventId: null);
-        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await ReadHttpErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        }
-
-        var body = await ReadBodyAsync(response, options.MaxResponseSize, cancellationToken).ConfigureAwait(false);
-        return JsonRpcEnvelope.ReadResult(body.Span, id, resultInfo, inStream: false);
-    }
-
-    private async Task<SseConnection> OpenStreamAsync<TParams>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, string? lastEventId, CancellationToken cancellationToken)
-    {
-        var id = Interlocked.Increment(ref _lastId);
-
-        // Not disposed here: the response (which references it) outlives this method.
-        var request = CreateRequest(method, id, parameters, paramsInfo, streaming: true, lastEventId);
-        var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                throw await ReadHttpErrorAsync(response, cancellationToken).ConfigureAwait(false);
-            }
-
-            var mediaType = response.Content.Headers.ContentType?.MediaType;
-            if (!string.Equals(mediaType, "text/event-stream", StringComparison.OrdinalIgnoreCase))
-            {
-                // A pre-stream error comes back as a plain JSON-RPC error response (spec 9, and what other SDKs do).
-                var body = await ReadBodyAsync(response, options.MaxResponseSize, cancellationToken).ConfigureAwait(false);
-                throw JsonRpcEnvelope.TryReadError(body.Span, inStream: false)
-                    ?? new A2AInvalidResponseException(
-                        $"{method} expected an event stream (text/event-stream) but the agent answered '{mediaType ?? "no content type"}': {Excerpt(body.Span)}");
-            }
-
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return new SseConnection(response, stream, (_, data) => ParseEvent(data, id), options.MaxEventSize, cancellationToken);
-        }
-        catch
-        {
-            response.Dispose();
-            throw;
-        }
-    }
 
     private static StreamResponse ParseEvent(ReadOnlySpan<byte> data, long id)
     {
@@ -116,101 +73,5 @@ internal sealed class JsonRpcV1Binding(HttpClient httpClient, Uri endpoint, stri
         return count == 1
             ? item
             : throw new A2AInvalidResponseException($"A stream event must hold exactly one of task, message, statusUpdate and artifactUpdate; it holds {count}.");
-    }
-
-    private HttpRequestMessage CreateRequest<TParams>(string method, long id, TParams parameters, JsonTypeInfo<TParams> paramsInfo, bool streaming, string? lastEventId)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("jsonrpc"u8, "2.0"u8);
-            json.WriteNumber("id"u8, id);
-            json.WriteString("method"u8, method);
-            json.WritePropertyName("params"u8);
-            JsonSerializer.Serialize(json, parameters, paramsInfo);
-            json.WriteEndObject();
-        }
-
-        var content = new ReadOnlyMemoryContent(buffer.WrittenMemory);
-        content.Headers.ContentType = JsonContentType;
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
-        request.Headers.Accept.Add(streaming ? AcceptEventStream : AcceptJson);
-        request.Headers.TryAddWithoutValidation("A2A-Version", ProtocolVersions.V1);
-        if (_extensions is not null)
-        {
-            request.Headers.TryAddWithoutValidation("A2A-Extensions", _extensions);
-        }
-
-        if (lastEventId is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
-        }
-
-        if (streaming)
-        {
-            request.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
-        }
-
-        return request;
-    }
-
-    /// <summary>A JSON-RPC error body keeps its code whatever the status; anything else is an HTTP error.</summary>
-    private static async Task<A2AException> ReadHttpErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        ReadOnlyMemory<byte> body;
-        try
-        {
-            body = await ReadBodyAsync(response, ErrorBodyLimit, cancellationToken).ConfigureAwait(false);
-        }
-        catch (A2AResponseTooLargeException)
-        {
-            body = default;
-        }
-
-        var code = (int)response.StatusCode;
-        return JsonRpcEnvelope.TryReadError(body.Span, inStream: false)
-            ?? new A2AHttpException(response.StatusCode, $"The agent answered HTTP {code} {response.ReasonPhrase}{(body.IsEmpty ? "." : ": " + Excerpt(body.Span))}");
-    }
-
-    internal static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpResponseMessage response, long limit, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength > limit)
-        {
-            throw new A2AResponseTooLargeException(limit, "a response body");
-        }
-
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-            try
-            {
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (buffer.Length + read > limit)
-                    {
-                        throw new A2AResponseTooLargeException(limit, "a response body");
-                    }
-
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-            }
-
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        }
-    }
-
-    internal static string Excerpt(ReadOnlySpan<byte> body)
-    {
-        const int Max = 500;
-        var text = Encoding.UTF8.GetString(body.Length > Max * 4 ? body[..(Max * 4)] : body).Trim();
-        return text.Length <= Max ? text : text[..Max] + "...";
     }
 }

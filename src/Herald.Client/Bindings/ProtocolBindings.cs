@@ -8,10 +8,14 @@ internal static class ProtocolBindings
     public const string JsonRpc = "JSONRPC";
 
     /// <summary>(binding, Major.Minor) pairs, for messages.</summary>
-    public static readonly IReadOnlyList<string> Implemented = [$"{JsonRpc} {ProtocolVersions.V1}"];
+    public static readonly IReadOnlyList<string> Implemented = [$"{JsonRpc} {ProtocolVersions.V1}", $"{JsonRpc} {ProtocolVersions.V03}"];
 
+    /// <summary>JSON-RPC 1.0, and JSON-RPC 0.3 (which also serves cards declaring the wire-identical 0.2.x).</summary>
     public static bool IsImplemented(string binding, string normalizedVersion) =>
-        string.Equals(binding, JsonRpc, StringComparison.OrdinalIgnoreCase) && normalizedVersion == ProtocolVersions.V1;
+        string.Equals(binding, JsonRpc, StringComparison.OrdinalIgnoreCase)
+        && (normalizedVersion == ProtocolVersions.V1 || IsV03(normalizedVersion));
+
+    public static bool IsV03(string normalizedVersion) => normalizedVersion is ProtocolVersions.V03 or "0.2";
 
     public static IA2ABinding Create(HttpClient httpClient, AgentInterface agentInterface, A2AClientOptions options)
     {
@@ -28,6 +32,8 @@ internal static class ProtocolBindings
             throw new ArgumentException($"The interface URL '{agentInterface.Url}' is not an absolute http(s) URL.", nameof(agentInterface));
         }
 
-        return new JsonRpcV1Binding(httpClient, url, agentInterface.Tenant, options);
+        return IsV03(version)
+            ? new JsonRpcV03Binding(httpClient, url, options)
+            : new JsonRpcV1Binding(httpClient, url, agentInterface.Tenant, options);
     }
 }

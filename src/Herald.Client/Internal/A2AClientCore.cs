@@ -103,6 +103,34 @@ internal sealed class A2AClientCore : IA2AClient
         return await connection.Binding.GetExtendedAgentCardAsync(new GetExtendedAgentCardRequest(), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.Binding.CreateTaskPushNotificationConfigAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.Binding.GetTaskPushNotificationConfigAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.Binding.ListTaskPushNotificationConfigsAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await connection.Binding.DeleteTaskPushNotificationConfigAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Resolves once; concurrent first calls share one resolution, and a failed one is retried by the next call.</summary>
     internal Task<Connection> ConnectAsync(CancellationToken cancellationToken)
     {
@@ -128,9 +156,9 @@ internal sealed class A2AClientCore : IA2AClient
 
     private async Task<Connection> ResolveAsync()
     {
-        var card = await new AgentCardResolver(_httpClient, _options).ResolveAsync(_agentUrl!, CancellationToken.None).ConfigureAwait(false);
+        var (card, v03) = await new AgentCardResolver(_httpClient, _options).ResolveBothAsync(_agentUrl!, CancellationToken.None).ConfigureAwait(false);
         var selected = AgentCardResolver.SelectInterface(card, _options.ProtocolVersion);
-        var connection = new Connection(new A2AEndpoint(selected, card), ProtocolBindings.Create(_httpClient, selected, _options));
+        var connection = new Connection(new A2AEndpoint(selected, card) { V03Card = v03 }, ProtocolBindings.Create(_httpClient, selected, _options));
         _connection = connection;
         return connection;
     }
@@ -174,6 +202,9 @@ internal sealed class A2AClientCore : IA2AClient
     /// <c>Last-Event-ID</c> (or, against servers without ids, without it - a Task snapshot), exponential
     /// back-off with jitter from the server's <c>retry:</c>, a bounded number of attempts in a row.
     /// Events with an id at or below the last one delivered are skipped, so each is seen once, in order.
+    /// A server that answers a resumption with a JSON-RPC error (servers without an event log refuse
+    /// <c>Last-Event-ID</c> or a finished task, e.g. with -32004) is asked for the task instead: a task that
+    /// has ended is delivered as the last item, one still running is followed without <c>Last-Event-ID</c>.
     /// </summary>
     private async IAsyncEnumerable<StreamEvent> StreamAsync(
         Func<IA2ABinding, CancellationToken, Task<SseConnection>> open,
@@ -184,87 +215,138 @@ internal sealed class A2AClientCore : IA2AClient
         var binding = (await ConnectAsync(cancellationToken).ConfigureAwait(false)).Binding;
         var lastNumericId = ParseId(lastEventId);
         var sentLastEventId = lastEventId is not null;
+        var replayRefused = false; // the server refused Last-Event-ID once: resume from snapshots from then on
         var attempts = 0; // reconnection attempts in a row without an event
         var resumeCount = 0;
         TimeSpan? retry = null;
         ResumeInfo? resumed = null;
-        var connection = await open(binding, cancellationToken).ConfigureAwait(false);
+        A2AException? refusal = null; // a resumption the server answered with an error, to fall back from
+        A2AException? fallbackCause = null; // set on the next item delivered after such a fallback
+        SseConnection? connection = null;
         try
         {
+            try
+            {
+                connection = await open(binding, cancellationToken).ConfigureAwait(false);
+            }
+            catch (A2AException ex) when (sentLastEventId && taskId is not null && IsRefusal(ex))
+            {
+                refusal = ex; // the caller's afterEventId was refused
+            }
+
             while (true)
             {
-                var reading = connection!; // set by open or by the reconnection below
                 var eventsOnConnection = 0;
                 Exception? failure = null;
-                while (true)
+                if (connection is { } reading)
                 {
-                    bool more;
-                    try
+                    var isResumption = resumeCount > 0 || sentLastEventId;
+                    while (true)
                     {
-                        more = await reading.MoveNextAsync().ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
-                    {
-                        failure = ex;
-                        break;
+                        bool more;
+                        try
+                        {
+                            more = await reading.MoveNextAsync().ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
+                        {
+                            failure = ex;
+                            break;
+                        }
+                        catch (A2AStreamErrorException ex) when (isResumption && taskId is not null && IsRefusal(ex))
+                        {
+                            refusal = ex;
+                            break;
+                        }
+
+                        retry = reading.Retry ?? retry;
+                        if (!more)
+                        {
+                            break;
+                        }
+
+                        var item = reading.Current;
+                        var id = ParseId(item.EventId);
+                        if (id is { } n && lastNumericId is { } last && n <= last)
+                        {
+                            continue; // already delivered before the reconnection
+                        }
+
+                        eventsOnConnection++;
+                        attempts = 0;
+                        if (!string.IsNullOrEmpty(item.EventId) && !replayRefused)
+                        {
+                            lastEventId = item.EventId;
+                            lastNumericId = id ?? lastNumericId;
+                        }
+
+                        var response = item.Data;
+                        taskId ??= TaskIdOf(response);
+                        var ends = EndsStream(response)
+                            || (resumed is { WithLastEventId: false } && response.Task is { } snapshot && snapshot.Status.State.EndsStream());
+                        var e = new StreamEvent(response, id) { Resumed = resumed, FallbackCause = fallbackCause };
+                        resumed = null;
+                        fallbackCause = null;
+                        yield return e;
+                        if (ends)
+                        {
+                            yield break;
+                        }
                     }
 
                     retry = reading.Retry ?? retry;
-                    if (!more)
-                    {
-                        break;
-                    }
-
-                    var item = reading.Current;
-                    var id = ParseId(item.EventId);
-                    if (id is { } n && lastNumericId is { } last && n <= last)
-                    {
-                        continue; // already delivered before the reconnection
-                    }
-
-                    eventsOnConnection++;
-                    attempts = 0;
-                    if (!string.IsNullOrEmpty(item.EventId))
-                    {
-                        lastEventId = item.EventId;
-                        lastNumericId = id ?? lastNumericId;
-                    }
-
-                    var response = item.Data;
-                    taskId ??= TaskIdOf(response);
-                    var ends = EndsStream(response)
-                        || (resumed is { WithLastEventId: false } && response.Task is { } snapshot && snapshot.Status.State.EndsStream());
-                    var e = new StreamEvent(response, id) { Resumed = resumed };
-                    resumed = null;
-                    yield return e;
-                    if (ends)
-                    {
-                        yield break;
-                    }
+                    connection = null;
+                    await reading.DisposeAsync().ConfigureAwait(false);
                 }
 
-                retry = reading.Retry ?? retry;
-                connection = null;
-                await reading.DisposeAsync().ConfigureAwait(false);
-
-                // A caller's afterEventId at the very end of a finished task: Herald just closes the stream.
-                // (Not after a reconnection: this client stops at the end, so it never resumes from there.)
-                if (failure is null && eventsOnConnection == 0 && sentLastEventId && resumeCount == 0 && taskId is not null)
+                if (refusal is not null)
                 {
-                    var current = await binding.GetTaskAsync(new GetTaskRequest { Id = taskId, HistoryLength = 0 }, cancellationToken).ConfigureAwait(false);
-                    if (current.Status.State.IsTerminal())
+                    // The server cannot resume this stream (no event log, or the task ended): ask for the task.
+                    var current = await binding.GetTaskAsync(new GetTaskRequest { Id = taskId }, cancellationToken).ConfigureAwait(false);
+                    if (_options.Logger is { } fallbackLog)
                     {
+                        Log.ResumeRefused(fallbackLog, taskId!, refusal.Code, refusal.Message, current.Status.State);
+                    }
+
+                    if (current.Status.State.EndsStream())
+                    {
+                        yield return new StreamEvent(new StreamResponse { Task = current }, null) { Resumed = resumed, FallbackCause = refusal };
                         yield break;
                     }
-                }
 
-                if (!_options.AutoResume || taskId is null)
+                    if (replayRefused || !sentLastEventId)
+                    {
+                        // Refused without Last-Event-ID too: nothing else to try.
+                        ExceptionDispatchInfo.Throw(refusal);
+                    }
+
+                    // Still running: follow it from a snapshot (SubscribeToTask without Last-Event-ID).
+                    replayRefused = true;
+                    lastEventId = null;
+                    fallbackCause = refusal;
+                    failure = refusal;
+                    refusal = null;
+                }
+                else
                 {
-                    throw new A2AStreamEndedException(EndedMessage(failure, taskId), taskId, lastNumericId, 0, failure);
+                    // A caller's afterEventId at the very end of a finished task: Herald just closes the stream.
+                    // (Not after a reconnection: this client stops at the end, so it never resumes from there.)
+                    if (failure is null && eventsOnConnection == 0 && sentLastEventId && resumeCount == 0 && taskId is not null)
+                    {
+                        var current = await binding.GetTaskAsync(new GetTaskRequest { Id = taskId, HistoryLength = 0 }, cancellationToken).ConfigureAwait(false);
+                        if (current.Status.State.IsTerminal())
+                        {
+                            yield break;
+                        }
+                    }
+
+                    if (!_options.AutoResume || taskId is null)
+                    {
+                        throw new A2AStreamEndedException(EndedMessage(failure, taskId), taskId, lastNumericId, 0, failure);
+                    }
                 }
 
                 // Reconnect.
-                A2AException? terminalOnServer = null;
                 while (true)
                 {
                     attempts++;
@@ -272,7 +354,7 @@ internal sealed class A2AClientCore : IA2AClient
                     {
                         if (_options.Logger is { } logger)
                         {
-                            Log.GaveUp(logger, taskId, attempts - 1, failure);
+                            Log.GaveUp(logger, taskId!, attempts - 1, failure);
                         }
 
                         throw new A2AStreamEndedException(
@@ -280,13 +362,17 @@ internal sealed class A2AClientCore : IA2AClient
                             taskId, lastNumericId, attempts - 1, failure);
                     }
 
-                    var delay = Backoff(attempts, retry);
+                    var delay = fallbackCause is null ? Backoff(attempts, retry) : TimeSpan.Zero; // a refusal is an answer, not an outage
                     if (_options.Logger is { } log)
                     {
-                        Log.Reconnecting(log, taskId, failure?.Message ?? "closed before the end", delay, attempts);
+                        Log.Reconnecting(log, taskId!, failure?.Message ?? "closed before the end", delay, attempts);
                     }
 
-                    await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    if (delay > TimeSpan.Zero)
+                    {
+                        await Task.Delay(delay, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+
                     sentLastEventId = lastEventId is not null;
                     try
                     {
@@ -297,10 +383,10 @@ internal sealed class A2AClientCore : IA2AClient
                     {
                         failure = ex;
                     }
-                    catch (A2AException ex) when (ex.Code == A2AErrorCodes.UnsupportedOperation && !sentLastEventId)
+                    catch (A2AException ex) when (IsRefusal(ex))
                     {
-                        // Servers without event ids refuse SubscribeToTask once the task is terminal: the end happened while away.
-                        terminalOnServer = ex;
+                        // E.g. servers without event ids refuse SubscribeToTask once the task is terminal: the end happened while away.
+                        refusal = ex;
                         break;
                     }
                 }
@@ -308,7 +394,7 @@ internal sealed class A2AClientCore : IA2AClient
                 resumeCount++;
                 resumed = new ResumeInfo
                 {
-                    TaskId = taskId,
+                    TaskId = taskId!,
                     WithLastEventId = sentLastEventId,
                     LastEventId = sentLastEventId ? lastEventId : null,
                     Attempt = attempts,
@@ -317,21 +403,10 @@ internal sealed class A2AClientCore : IA2AClient
                 };
                 if (_options.Logger is { } resumeLog)
                 {
-                    Log.Resumed(resumeLog, taskId, resumed.LastEventId, resumed.WithLastEventId);
+                    Log.Resumed(resumeLog, taskId!, resumed.LastEventId, resumed.WithLastEventId);
                 }
 
                 _options.OnResumed?.Invoke(resumed);
-                if (terminalOnServer is not null)
-                {
-                    var final = await binding.GetTaskAsync(new GetTaskRequest { Id = taskId }, cancellationToken).ConfigureAwait(false);
-                    if (!final.Status.State.EndsStream())
-                    {
-                        ExceptionDispatchInfo.Throw(terminalOnServer);
-                    }
-
-                    yield return new StreamEvent(new StreamResponse { Task = final }, null) { Resumed = resumed };
-                    yield break;
-                }
             }
         }
         finally
@@ -342,6 +417,14 @@ internal sealed class A2AClientCore : IA2AClient
             }
         }
     }
+
+    /// <summary>
+    /// A JSON-RPC error answering a resumption: worth falling back to GetTask. Not an unknown task (GetTask
+    /// would say the same) and not an HTTP failure without a JSON-RPC body.
+    /// </summary>
+    private static bool IsRefusal(A2AException exception) =>
+        exception is not (A2AHttpException or A2AInvalidResponseException or A2AResponseTooLargeException or A2AStreamEndedException)
+        && exception.Code != A2AErrorCodes.TaskNotFound;
 
     /// <summary>Exponential from the server's <c>retry:</c> (or the configured base), capped, plus up to 50% jitter - never sooner than the server asked.</summary>
     private TimeSpan Backoff(int attempt, TimeSpan? serverRetry)

@@ -7,4 +7,11 @@ namespace Herald.Client;
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
 [JsonSerializable(typeof(V03CardFields))]
+[JsonSerializable(typeof(EmptyParams))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
+
+/// <summary><c>{}</c>: the params of a method that takes none (JSON-RPC servers differ on a missing <c>params</c>).</summary>
+internal sealed record EmptyParams
+{
+    public static readonly EmptyParams Instance = new();
+}

@@ -36,17 +36,4 @@ internal static class ProtocolVersions
 
         return string.Create(CultureInfo.InvariantCulture, $"{major}.{minor}");
     }
-
-    /// <summary>Orders normalized versions numerically; unparseable ones sort first.</summary>
-    public static int Compare(string a, string b) => ToNumber(a).CompareTo(ToNumber(b));
-
-    private static long ToNumber(string version)
-    {
-        var parts = version.Split('.');
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var major)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var minor)
-                ? ((long)major << 32) | (uint)minor
-                : -1;
-    }
 }

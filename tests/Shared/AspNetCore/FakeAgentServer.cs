@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Herald.Client.Tests.Infrastructure;
+namespace Herald.Testing;
 
 /// <summary>
 /// A tiny Kestrel app that misbehaves on demand: serves a card at <c>/.well-known/agent-card.json</c>

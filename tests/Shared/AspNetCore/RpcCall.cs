@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Herald.Client.Tests.Infrastructure;
+namespace Herald.Testing;
 
 /// <summary>One JSON-RPC request as the fake server saw it.</summary>
 public sealed record RpcCall(string Method, JsonElement Id, JsonElement Params, IReadOnlyDictionary<string, string> Headers, int Index)

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Herald.Client.Tests.Infrastructure;
+namespace Herald.Testing;
 
 /// <summary>Builders for raw wire text, so fakes can send exactly what a test needs (including garbage).</summary>
 internal static class Wire

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Testing;
 
 namespace Herald.Interop.Tests;
 
@@ -16,7 +17,7 @@ public sealed class JsSdkFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await NpmPackages.EnsureInstalledAsync();
-        _server = await HeraldServeProcess.StartAsync("chunks", TimeSpan.FromSeconds(60));
+        _server = await HeraldServeProcess.StartAsync(RepositoryPaths.HeraldDll, ["--agent", "chunks"], TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()

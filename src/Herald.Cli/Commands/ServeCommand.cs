@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Herald.Cli.Agents;
+using Herald.Cli.Hosting;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -22,6 +23,9 @@ internal enum DemoAgent
 internal sealed record ServeSettings(string Urls, DemoAgent Agent, ExecCommand? Command = null, bool Verbose = false)
 {
     public string AgentName => Agent.ToString().ToLowerInvariant();
+
+    /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
+    public ServeLimits Limits { get; init; } = new();
 }
 
 /// <summary><c>herald serve</c>: hosts a demo agent over A2A on Kestrel.</summary>
@@ -67,6 +71,8 @@ internal static class ServeCommand
             verbose,
             commandLine,
         };
+        var limitOptions = new ServeLimitOptions();
+        limitOptions.AddTo(serve);
 
         serve.Validators.Add(result =>
         {
@@ -97,7 +103,10 @@ internal static class ServeCommand
                 parseResult.GetValue(urls) ?? DefaultUrls,
                 kind,
                 command.Length > 0 ? new ExecCommand(command[0], command[1..]) : null,
-                parseResult.GetValue(verbose));
+                parseResult.GetValue(verbose))
+            {
+                Limits = limitOptions.Read(parseResult),
+            };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
         });
@@ -148,6 +157,7 @@ internal static class ServeCommand
         });
         builder.WebHost.UseUrls(settings.Urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        ServeHardening.Configure(builder, settings.Limits);
 
         // stdout carries the startup line only (scripts read it); logs go to stderr.
         builder.Logging.ClearProviders();
@@ -174,6 +184,7 @@ internal static class ServeCommand
         }
 
         var app = builder.Build();
+        ServeHardening.Use(app);
         app.MapHerald("/");
         return app;
     }

@@ -42,11 +42,18 @@ internal sealed class ExecProcess : IDisposable
     /// <summary>The command's pid, which is also its session and process-group id when tracked.</summary>
     private readonly int _leader;
 
+    /// <summary>
+    /// When the command started (clock ticks after boot), or 0 if unknown: nothing started earlier can be one of
+    /// its descendants, which spares reading the environment of every older process on the machine.
+    /// </summary>
+    private readonly ulong _startTime;
+
     private ExecProcess(Process process, string? marker)
     {
         Process = process;
         _marker = marker;
         _leader = process.Id;
+        _startTime = marker is not null && ProcessTable.TryRead(_leader, out var entry) ? entry.StartTime : 0;
     }
 
     public Process Process { get; }
@@ -160,7 +167,7 @@ internal sealed class ExecProcess : IDisposable
         var members = new Dictionary<int, ProcessTable.Entry>();
         foreach (var entry in all)
         {
-            if (entry.Pid == self)
+            if (entry.Pid == self || entry.StartTime < _startTime)
             {
                 continue;
             }
@@ -178,7 +185,7 @@ internal sealed class ExecProcess : IDisposable
             added = false;
             foreach (var entry in all)
             {
-                if (entry.Pid != self && !members.ContainsKey(entry.Pid) && members.ContainsKey(entry.ParentPid))
+                if (entry.Pid != self && entry.StartTime >= _startTime && !members.ContainsKey(entry.Pid) && members.ContainsKey(entry.ParentPid))
                 {
                     members[entry.Pid] = entry;
                     added = true;

@@ -77,7 +77,9 @@ public sealed partial class ConnectionLimitTests
         Assert.Equal(300, budget.MaxConnections);
         Assert.Equal(300, services.GetRequiredService<ConnectionGovernor>().Limit);
         Assert.Equal(budget.KestrelMaxConnections, limits.MaxConcurrentConnections);
-        Assert.True(limits.MaxConcurrentConnections > 300);
+        Assert.True(budget.AcceptLimit > 300);
+        Assert.True(limits.MaxConcurrentConnections > budget.AcceptLimit);
+        Assert.IsType<GatedListenerFactory>(services.GetServices<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>().Last());
         Assert.Equal(budget.KestrelMaxConnections, limits.MaxConcurrentUpgradedConnections);
         Assert.Equal(TimeSpan.FromSeconds(10), limits.RequestHeadersTimeout);
         Assert.Equal(TimeSpan.FromSeconds(130), limits.KeepAliveTimeout);
@@ -92,17 +94,18 @@ public sealed partial class ConnectionLimitTests
     [InlineData(512UL, 160, 210, 224)]
     [InlineData(20_000UL, 160, 13_950, 14_880)]
     [InlineData(200UL, 160, 1, 9)]
-    public void FromLimit_OpenFilesLimit_KeepsAQuarterOrAtLeast128DescriptorsFree(ulong openFiles, int openNow, int expectedMax, int expectedKestrel)
+    public void FromLimit_OpenFilesLimit_KeepsAQuarterOrAtLeast128DescriptorsFree(ulong openFiles, int openNow, int expectedMax, int expectedAccept)
     {
         var budget = ConnectionBudget.FromLimit(openFiles, openNow, requested: null);
 
         Assert.Equal(expectedMax, budget.MaxConnections);
-        Assert.Equal(expectedKestrel, budget.KestrelMaxConnections);
+        Assert.Equal(expectedAccept, budget.AcceptLimit);
         Assert.Equal(expectedMax, budget.SafeMaxConnections);
+        Assert.True(budget.KestrelMaxConnections > budget.AcceptLimit);
         if (openFiles > 200)
         {
-            // Even with Kestrel's hard limit reached, 128 descriptors (or a quarter) stay free.
-            Assert.True((ulong)(openNow + budget.KestrelMaxConnections + 128) <= openFiles);
+            // Even with every accept slot taken, 128 descriptors (or a quarter) stay free.
+            Assert.True((ulong)(openNow + budget.AcceptLimit + 128) <= openFiles);
         }
     }
 
@@ -111,7 +114,8 @@ public sealed partial class ConnectionLimitTests
     {
         var requested = ConnectionBudget.FromLimit(1024, 160, requested: 5000);
         Assert.Equal(5000, requested.MaxConnections);
-        Assert.True(requested.KestrelMaxConnections > 5000);
+        Assert.True(requested.AcceptLimit > 5000);
+        Assert.True(requested.KestrelMaxConnections > requested.AcceptLimit);
         Assert.Equal(608, requested.SafeMaxConnections);
 
         var unknown = ConnectionBudget.FromLimit(null, 0, requested: null);

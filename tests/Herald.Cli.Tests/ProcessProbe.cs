@@ -30,7 +30,20 @@ internal static class ProcessProbe
 
     /// <summary>The pids among <paramref name="pids"/> that still run, for assertion messages.</summary>
     public static string Describe(IEnumerable<int> pids) =>
-        string.Join(", ", pids.Where(IsRunning).Select(p => $"{p} ({ReadCommandLine(p)})"));
+        string.Join(", ", pids.Where(IsRunning).Select(p => $"{p} ({ReadCommandLine(p)}; stat: {ReadStat(p)})"));
+
+    private static string ReadStat(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return string.Join(' ', stat[(stat.LastIndexOf(')') + 2)..].Split(' ').Take(4));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
 
     private static string ReadCommandLine(int pid)
     {

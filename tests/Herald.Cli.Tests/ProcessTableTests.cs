@@ -43,4 +43,30 @@ public sealed class ProcessTableTests
             await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
         }
     }
+
+    [Fact]
+    public async Task HasEnvironmentVariable_EmptyEnvironment_CannotTellYet()
+    {
+        // What a process shows for a moment while it execs; here for good, started with env -i.
+        var start = new ProcessStartInfo("/usr/bin/env") { ArgumentList = { "-i", "/bin/sh", "-c", "read line" }, RedirectStandardInput = true, UseShellExecute = false };
+        using var child = Process.Start(start)!;
+        try
+        {
+            // env execs sh in the same process: wait until it has (its command line says so), then ask.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (!File.ReadAllText($"/proc/{child.Id}/cmdline").StartsWith("/bin/sh", StringComparison.Ordinal))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "env did not exec sh");
+                await Task.Yield();
+            }
+
+            Assert.Null(ProcessTable.HasEnvironmentVariable(child.Id, "HERALD_TEST_MARK=abc"));
+        }
+        finally
+        {
+            await child.StandardInput.WriteLineAsync();
+            child.StandardInput.Close();
+            await child.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+    }
 }

@@ -72,12 +72,14 @@ internal sealed class ExecAgent(ExecCommand command, ExecAgentOptions? options =
             // can fill a pipe and deadlock the process and us. All three stop when cut: a background child of the
             // command may hold the pipes open long after the command itself exited.
             using var cut = new CancellationTokenSource();
-            var stdout = StreamOutputAsync(process.StandardOutput.BaseStream, context, cut.Token, cancellationToken);
             var stderr = ReadTailAsync(process.StandardError, cut.Token);
             var stdin = WriteAndCloseAsync(process.StandardInput, context.UserText, cut.Token);
+            var stdout = Task.FromResult(false);
             try
             {
+                // Working first, then the output: stdout is read only once the status is out.
                 await context.StartWorkAsync($"running {command.Display}", cancellationToken).ConfigureAwait(false);
+                stdout = StreamOutputAsync(process.StandardOutput.BaseStream, context, cut.Token, cancellationToken);
                 var exited = process.WaitForExitAsync(cancellationToken);
 
                 // A failure to report output (the task ended meanwhile, the store refused) ends the run at once.

@@ -31,6 +31,12 @@ internal sealed class ExecProcess : IDisposable
     /// <summary>Set in the command's environment to a value unique to the run; descendants inherit it.</summary>
     public const string MarkerVariable = "HERALD_EXEC_RUN";
 
+    /// <summary>
+    /// How many scans wait for processes that cannot be told yet (mid-exec) before they are taken as not ours: a
+    /// process of someone else started with an empty environment must not hold up every task's end.
+    /// </summary>
+    private const int MaxUnsureScans = 10;
+
     /// <summary>How long the last SIGKILL rounds go on finding processes (new children forked before the kill landed).</summary>
     private static readonly TimeSpan KillRoundsLimit = TimeSpan.FromSeconds(2);
 
@@ -120,12 +126,21 @@ internal sealed class ExecProcess : IDisposable
             return;
         }
 
-        // A process's environment marker is read once per pid (and start time, against pid reuse).
+        // A process's environment marker is read once per pid (and start time, against pid reuse) once known.
         var marked = new Dictionary<(int Pid, ulong StartTime), bool>();
         var signaled = new HashSet<int>();
-        var left = FindLeftovers(marked);
+        var unsureScans = 0;
+        var left = FindLeftovers(marked, out var unsure);
+        while (left.Count == 0 && unsure && unsureScans++ < MaxUnsureScans)
+        {
+            // A process in the middle of exec cannot be told apart yet: it may be one of ours that just left the session.
+            await Task.Delay(TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
+            left = FindLeftovers(marked, out unsure);
+        }
+
         if (left.Count == 0)
         {
+            await WaitForExitAsync(TimeSpan.Zero).ConfigureAwait(false);
             return;
         }
 
@@ -139,9 +154,10 @@ internal sealed class ExecProcess : IDisposable
         {
             await Task.Delay(interval).ConfigureAwait(false);
             interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, TimeSpan.FromMilliseconds(100).Ticks));
-            left = FindLeftovers(marked);
-            if (left.Count == 0)
+            left = FindLeftovers(marked, out unsure);
+            if (left.Count == 0 && !(unsure && unsureScans++ < MaxUnsureScans))
             {
+                await WaitForExitAsync(TimeSpan.Zero).ConfigureAwait(false);
                 return;
             }
 
@@ -154,13 +170,19 @@ internal sealed class ExecProcess : IDisposable
         {
             Signal(left, LibC.SIGKILL, signaled: null, group: true);
             await Task.Delay(TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
-            left = FindLeftovers(marked);
+            left = FindLeftovers(marked, out _);
         }
+
+        await WaitForExitAsync(TimeSpan.Zero).ConfigureAwait(false);
     }
 
-    /// <summary>The live processes of this run: the command itself and whatever it started, by session, group, marker or parent.</summary>
-    internal List<ProcessTable.Entry> FindLeftovers(Dictionary<(int Pid, ulong StartTime), bool> marked)
+    /// <summary>
+    /// The live processes of this run: the command itself and whatever it started, by session, group, marker or
+    /// parent. <paramref name="unsure"/> tells that some process started since the command could not be told yet.
+    /// </summary>
+    internal List<ProcessTable.Entry> FindLeftovers(Dictionary<(int Pid, ulong StartTime), bool> marked, out bool unsure)
     {
+        unsure = false;
         var leader = _leader;
         var self = Environment.ProcessId;
         var all = ProcessTable.ReadAll();
@@ -172,7 +194,15 @@ internal sealed class ExecProcess : IDisposable
                 continue;
             }
 
-            if (entry.Session == leader || entry.ProcessGroup == leader || IsMarked(entry, marked))
+            if (entry.Session == leader || entry.ProcessGroup == leader)
+            {
+                members[entry.Pid] = entry;
+            }
+            else if (IsMarked(entry, marked) is not { } isMarked)
+            {
+                unsure = true;
+            }
+            else if (isMarked)
             {
                 members[entry.Pid] = entry;
             }
@@ -230,12 +260,18 @@ internal sealed class ExecProcess : IDisposable
             && (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
     }
 
-    private bool IsMarked(ProcessTable.Entry entry, Dictionary<(int Pid, ulong StartTime), bool> marked)
+    private bool? IsMarked(ProcessTable.Entry entry, Dictionary<(int Pid, ulong StartTime), bool> marked)
     {
-        if (!marked.TryGetValue((entry.Pid, entry.StartTime), out var isMarked))
+        if (marked.TryGetValue((entry.Pid, entry.StartTime), out var known))
         {
-            isMarked = ProcessTable.HasEnvironmentVariable(entry.Pid, _marker!);
-            marked[(entry.Pid, entry.StartTime)] = isMarked;
+            return known;
+        }
+
+        var isMarked = ProcessTable.HasEnvironmentVariable(entry.Pid, _marker!);
+        if (isMarked is { } answer)
+        {
+            // Only answers are kept: an environment read empty (mid-exec) is asked again on the next scan.
+            marked[(entry.Pid, entry.StartTime)] = answer;
         }
 
         return isMarked;
@@ -269,6 +305,10 @@ internal sealed class ExecProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (bounded: <paramref name="limit"/> plus a second) until the runtime has reaped the command: a dead
+    /// child stays a zombie, with its /proc entry, until then.
+    /// </summary>
     private async Task WaitForExitAsync(TimeSpan limit)
     {
         try

@@ -70,18 +70,31 @@ internal static class ProcessTable
         return true;
     }
 
-    /// <summary>Whether the environment the process was started with holds <paramref name="variable"/> (<c>NAME=value</c>).</summary>
-    public static bool HasEnvironmentVariable(int pid, string variable)
+    /// <summary>
+    /// Whether the environment the process was started with holds <paramref name="variable"/> (<c>NAME=value</c>):
+    /// null when it cannot be told yet, because the environment reads empty (as it does for a moment while the
+    /// process execs a new program).
+    /// </summary>
+    public static bool? HasEnvironmentVariable(int pid, string variable)
     {
         byte[] environment;
         try
         {
             environment = File.ReadAllBytes($"/proc/{pid}/environ");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             // Gone, or another user's process: not one a command of ours started.
             return false;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+
+        if (environment.Length == 0)
+        {
+            return null;
         }
 
         // Entries are NUL-terminated: match whole entries only.

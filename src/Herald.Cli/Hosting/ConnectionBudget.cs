@@ -8,12 +8,15 @@ namespace Herald.Cli.Hosting;
 /// <param name="OpenFilesLimit">The soft open-files limit in force (after raising it), or null where unknown.</param>
 /// <param name="OpenAtStart">Descriptors open when the budget was made.</param>
 /// <param name="MaxConnections">Connections held at once; past it the connection idle the longest is closed, or the new one refused.</param>
+/// <param name="AcceptLimit">
+/// Sockets open at once, a little above <see cref="MaxConnections"/>: connections just closed to make room or
+/// refused still hold their descriptor for a moment. Past it Herald stops accepting until one is closed.
+/// </param>
 /// <param name="KestrelMaxConnections">
-/// Kestrel's own hard limit, a little above <see cref="MaxConnections"/>: connections just closed to make room
-/// still count until Kestrel has released them, and under a flood new ones arrive meanwhile.
+/// Kestrel's own limit, a backstop above <see cref="AcceptLimit"/> that the accept gate keeps from being reached.
 /// </param>
 /// <param name="SafeMaxConnections">The most connections the open-files limit allows with the headroom kept; null where unknown.</param>
-internal sealed record ConnectionBudget(ulong? OpenFilesLimit, int OpenAtStart, int MaxConnections, int KestrelMaxConnections, int? SafeMaxConnections)
+internal sealed record ConnectionBudget(ulong? OpenFilesLimit, int OpenAtStart, int MaxConnections, int AcceptLimit, int KestrelMaxConnections, int? SafeMaxConnections)
 {
     /// <summary>Used where the open-files limit cannot be read (not Linux).</summary>
     public const int FallbackMaxConnections = 10_000;
@@ -34,7 +37,7 @@ internal sealed record ConnectionBudget(ulong? OpenFilesLimit, int OpenAtStart, 
 
     /// <summary>
     /// Of the descriptors not yet open, a quarter (at least <see cref="MinimumReserve"/>) stays free for everything
-    /// but connections; Kestrel's hard limit is the rest, and the held connections a sixteenth (at least 8) below it.
+    /// but connections; the rest is the accept limit, and the held connections a sixteenth (at least 8) below it.
     /// </summary>
     internal static ConnectionBudget FromLimit(ulong? openFilesLimit, int openNow, int? requested)
     {
@@ -49,7 +52,8 @@ internal sealed record ConnectionBudget(ulong? OpenFilesLimit, int OpenAtStart, 
         }
 
         var max = requested ?? safe ?? FallbackMaxConnections;
-        return new ConnectionBudget(openFilesLimit, openNow, max, Math.Max(hard, max + Slack(max)), safe);
+        var accept = Math.Max(hard, max + Slack(max));
+        return new ConnectionBudget(openFilesLimit, openNow, max, accept, accept + Slack(accept), safe);
     }
 
     private static int Slack(int connections) => Math.Max(8, connections / 16);

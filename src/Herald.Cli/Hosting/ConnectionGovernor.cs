@@ -11,8 +11,15 @@ namespace Herald.Cli.Hosting;
 /// request) is closed to make room, as nginx does with keep-alive connections when it runs out; only when every
 /// connection is in the middle of a request (a stream, say) is the new one refused.
 /// </summary>
-internal sealed class ConnectionGovernor(int limit, ILogger<ConnectionGovernor>? logger, TimeProvider time)
+/// <remarks>
+/// Accepting is gated separately (<see cref="GatedListenerFactory"/>): at most <c>acceptLimit</c> sockets, a little
+/// more than <see cref="Limit"/>, are open at once, counting those just closed to make room or refused.
+/// </remarks>
+internal sealed class ConnectionGovernor(int limit, int acceptLimit, ILogger<ConnectionGovernor>? logger, TimeProvider time) : IDisposable
 {
+    /// <summary>The connection item that says the connection took an accept slot, released when it ends.</summary>
+    private static readonly object AcceptSlotKey = new();
+
     /// <summary>Full-capacity warnings are logged at most this often: under a flood there would be one per connection.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
 
@@ -26,6 +33,8 @@ internal sealed class ConnectionGovernor(int limit, ILogger<ConnectionGovernor>?
     private long _closedIdle;
     private long _refused;
     private long _lastWarning = long.MinValue;
+
+    private readonly SemaphoreSlim _acceptSlots = new(Math.Max(acceptLimit, limit), Math.Max(acceptLimit, limit));
 
     public int Limit { get; } = limit > 0 ? limit : throw new ArgumentOutOfRangeException(nameof(limit), limit, "The connection limit must be positive.");
 
@@ -47,11 +56,43 @@ internal sealed class ConnectionGovernor(int limit, ILogger<ConnectionGovernor>?
     /// <summary>New connections refused so far because every held one was busy.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
+    /// <summary>Sockets accepted and not yet closed.</summary>
+    public int Accepted => Math.Max(acceptLimit, limit) - _acceptSlots.CurrentCount;
+
+    /// <summary>Waits until fewer than the accept limit of sockets are open.</summary>
+    public Task WaitForAcceptSlotAsync(CancellationToken cancellationToken) => _acceptSlots.WaitAsync(cancellationToken);
+
+    /// <summary>Gives back a slot taken for an accept that produced no connection.</summary>
+    public void ReleaseAcceptSlot() => _acceptSlots.Release();
+
+    /// <summary>Records that <paramref name="connection"/> holds an accept slot, for <see cref="OnConnectionAsync"/> to give back.</summary>
+    public static void MarkHoldsAcceptSlot(ConnectionContext connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        connection.Items[AcceptSlotKey] = AcceptSlotKey;
+    }
+
     /// <summary>Connection middleware (<c>ListenOptions.Use</c>): admits, makes room, or refuses.</summary>
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(next);
+        try
+        {
+            await AdmitAsync(connection, next).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The socket is about to be closed by Kestrel: room for the next accept.
+            if (connection.Items.Remove(AcceptSlotKey))
+            {
+                _acceptSlots.Release();
+            }
+        }
+    }
+
+    private async Task AdmitAsync(ConnectionContext connection, ConnectionDelegate next)
+    {
         var tracked = new Tracked(connection);
         Tracked? victim = null;
         bool admitted;
@@ -103,6 +144,9 @@ internal sealed class ConnectionGovernor(int limit, ILogger<ConnectionGovernor>?
             }
         }
     }
+
+    /// <summary>Disposed with the host's services, after Kestrel stopped accepting.</summary>
+    public void Dispose() => _acceptSlots.Dispose();
 
     /// <summary>Request middleware: a connection is busy from the start of a request until its response is complete.</summary>
     public Task OnRequestAsync(HttpContext context, RequestDelegate next)

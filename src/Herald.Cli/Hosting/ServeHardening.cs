@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Cli.Hosting;
 
@@ -23,7 +26,12 @@ internal static class ServeHardening
         // summary instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.Connections", LogLevel.Error);
         builder.Services.AddSingleton(sp => new ConnectionGovernor(
-            budget.MaxConnections, sp.GetService<ILogger<ConnectionGovernor>>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            budget.MaxConnections, budget.AcceptLimit, sp.GetService<ILogger<ConnectionGovernor>>(), sp.GetService<TimeProvider>() ?? TimeProvider.System));
+
+        // Registered after Kestrel's own transport, so Kestrel (which prefers the last registered) binds with it.
+        builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new GatedListenerFactory(
+            new SocketTransportFactory(sp.GetRequiredService<IOptions<SocketTransportOptions>>(), sp.GetRequiredService<ILoggerFactory>()),
+            sp.GetRequiredService<ConnectionGovernor>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var k = kestrel.Limits;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.Testing;
 
 namespace Herald.Interop.Tests;
 

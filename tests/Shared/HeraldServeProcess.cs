@@ -1,40 +1,51 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace Herald.Testing;
 
 /// <summary>
-/// `herald serve` started as a separate process on a free loopback port, as a user runs it. Unless the
-/// arguments name a store, it gets a SQLite database in a fresh temporary folder (the default store, but
-/// never a file shared with another test). Killed on dispose; <see cref="Kill"/> is SIGKILL, as a crash.
+/// `herald serve` started as a separate process on a free loopback port, as a user runs it (optionally
+/// through a launcher such as `prlimit --nofile=512:512 --`, which execs it in the same process). Unless
+/// the arguments name a store, it gets a SQLite database in a fresh temporary folder (the default store,
+/// but never a file shared with another test). Killed on dispose if still running; <see cref="KillAsync"/>
+/// is SIGKILL, as in a crash.
 /// </summary>
 internal sealed partial class HeraldServeProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly TempDirectory? _directory;
-    private readonly Task<string> _stderr;
+    private const int KeptErrorLines = 200;
 
-    private HeraldServeProcess(Process process, Uri baseAddress, string startupLine, TempDirectory? directory, Task<string> stderr)
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _errorLines;
+    private readonly TempDirectory? _directory;
+
+    private HeraldServeProcess(Process process, Uri baseAddress, string startupLine, ConcurrentQueue<string> errorLines, TempDirectory? directory)
     {
         _process = process;
         BaseAddress = baseAddress;
         StartupLine = startupLine;
+        _errorLines = errorLines;
         _directory = directory;
-        _stderr = stderr;
     }
 
     public Uri BaseAddress { get; }
 
     public string StartupLine { get; }
 
-    public int ProcessId => _process.Id;
+    public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet <paramref name="heraldDll"/> serve --urls http://127.0.0.1:0 ARGS</c> and waits for its startup line.</summary>
-    public static async Task<HeraldServeProcess> StartAsync(string heraldDll, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>The last lines the server wrote to stderr (its logs), for assertion messages.</summary>
+    public string StandardErrorTail => string.Join('\n', _errorLines);
+
+    /// <param name="heraldDll">The built herald.dll to run.</param>
+    /// <param name="serveArguments">Arguments after <c>serve --urls http://127.0.0.1:0</c>.</param>
+    /// <param name="timeout">How long to wait for the startup line.</param>
+    /// <param name="launcher">A command line the dotnet host is started through, or null.</param>
+    public static async Task<HeraldServeProcess> StartAsync(string heraldDll, IEnumerable<string> serveArguments, TimeSpan timeout, IEnumerable<string>? launcher = null)
     {
-        var args = arguments.ToList();
+        var args = serveArguments.ToList();
         TempDirectory? directory = null;
         if (!args.Contains("--store"))
         {
@@ -42,19 +53,31 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
             args.AddRange(["--store", Path.Combine(directory.Path, "herald.db")]);
         }
 
-        var start = new ProcessStartInfo(DotnetHost())
+        var command = (launcher ?? []).Concat([DotnetHost(), heraldDll, "serve", "--urls", "http://127.0.0.1:0"]).Concat(args).ToList();
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { heraldDll, "serve", "--urls", "http://127.0.0.1:0" }.Concat(args))
+        foreach (var argument in command.Skip(1))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start herald serve.");
-        var stderr = process.StandardError.ReadToEndAsync();
+        var errorLines = new ConcurrentQueue<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                errorLines.Enqueue(line);
+                while (errorLines.Count > KeptErrorLines && errorLines.TryDequeue(out string? _))
+                {
+                }
+            }
+        };
+        process.BeginErrorReadLine();
         using var limit = new CancellationTokenSource(timeout);
         try
         {
@@ -65,7 +88,7 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
                 {
                     // Keep draining stdout so the server never blocks on a full pipe.
                     _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                    return new HeraldServeProcess(process, new Uri(match.Groups[1].Value.TrimEnd('/', ',') + "/"), line, directory, stderr);
+                    return new HeraldServeProcess(process, new Uri(match.Groups[1].Value.TrimEnd('/', ',') + "/"), line, errorLines, directory);
                 }
             }
         }
@@ -74,10 +97,9 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
         }
 
         process.Kill(entireProcessTree: true);
-        var errors = await stderr.WaitAsync(TimeSpan.FromSeconds(10));
         process.Dispose();
         directory?.Dispose();
-        throw new InvalidOperationException($"herald serve did not report its address in time. stderr: {errors}");
+        throw new InvalidOperationException($"herald serve did not report its address in time. stderr:\n{string.Join('\n', errorLines)}");
     }
 
     /// <summary>SIGKILL: the process ends at once, as in a crash; nothing of its graceful shutdown runs.</summary>
@@ -87,8 +109,24 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>What the process wrote to stderr (complete once it has exited).</summary>
-    public Task<string> StandardError => _stderr;
+    /// <summary>Sends a signal by name (TERM, INT, ...), as a service manager or Ctrl+C would.</summary>
+    public async Task SignalAsync(string signal, TimeSpan timeout)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } })
+            ?? throw new InvalidOperationException("Could not run kill.");
+        await kill.WaitForExitAsync().WaitAsync(timeout);
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited with {kill.ExitCode}.");
+        }
+    }
+
+    /// <summary>Waits for the server to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
 
     public async ValueTask DisposeAsync()
     {

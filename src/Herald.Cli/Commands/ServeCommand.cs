@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Herald.Cli.Agents;
+using Herald.Cli.Hosting;
 using Herald.Protocol;
 using Herald.Server.Storage;
 using Herald.Storage.Sqlite;
@@ -42,6 +43,9 @@ internal sealed record ServeSettings(
 
     /// <summary>How the startup line names the store: "memory" or the database's full path.</summary>
     public string StoreDescription => InMemory ? ServeCommand.MemoryStore : Path.GetFullPath(Store);
+
+    /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
+    public ServeLimits Limits { get; init; } = new();
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -114,6 +118,8 @@ internal static class ServeCommand
             verbose,
             commandLine,
         };
+        var limitOptions = new ServeLimitOptions();
+        limitOptions.AddTo(serve);
 
         serve.Validators.Add(result =>
         {
@@ -159,7 +165,10 @@ internal static class ServeCommand
                 command.Length > 0 ? new ExecCommand(command[0], command[1..]) : null,
                 parseResult.GetValue(verbose),
                 parseResult.GetValue(store) ?? DefaultStore,
-                IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention);
+                IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention)
+            {
+                Limits = limitOptions.Read(parseResult),
+            };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
         });
@@ -222,6 +231,7 @@ internal static class ServeCommand
         });
         builder.WebHost.UseUrls(settings.Urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        ServeHardening.Configure(builder, settings.Limits);
 
         // stdout carries the startup line only (scripts read it); logs go to stderr.
         builder.Logging.ClearProviders();
@@ -269,6 +279,7 @@ internal static class ServeCommand
         }
 
         var app = builder.Build();
+        ServeHardening.Use(app);
         app.MapHerald("/");
         return app;
     }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Herald.Cli.Agents;
+using Herald.Cli.Hosting;
+
+namespace Herald.Cli.Commands;
+
+/// <summary>The <c>herald serve</c> options that set limits (kept apart from the other serve options).</summary>
+internal sealed class ServeLimitOptions
+{
+    /// <summary>Above this, shutdown (which waits 5 s for agents) would end before the SIGKILL.</summary>
+    internal const double MaxKillGraceSeconds = 4;
+
+    private readonly Option<int?> _maxConnections = new("--max-connections")
+    {
+        Description = "Most connections held at once. When full, the connection idle the longest is closed to make room; when all are busy, " +
+            "new ones are refused. [default: derived from the open-files limit, which herald serve raises to its hard limit; --verbose logs it]",
+        HelpName = "N",
+    };
+
+    private readonly Option<int> _execMaxLine = new("--exec-max-line")
+    {
+        Description = "For --agent exec: longest piece of a stdout line sent as one artifact chunk, in bytes; longer lines are split.",
+        HelpName = "BYTES",
+        DefaultValueFactory = _ => ExecAgentOptions.DefaultMaxLineBytes,
+    };
+
+    private readonly Option<double> _execOutputGrace = new("--exec-output-grace")
+    {
+        Description = "For --agent exec: seconds stdout and stderr are still read after the command exits " +
+            "(a background child may hold them open); then the task ends.",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => ExecAgentOptions.DefaultOutputGracePeriod.TotalSeconds,
+    };
+
+    private readonly Option<double> _execKillGrace = new("--exec-kill-grace")
+    {
+        Description = $"For --agent exec: seconds between SIGTERM and SIGKILL for what the command left running when its task ends (at most {MaxKillGraceSeconds}).",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => ExecAgentOptions.DefaultKillGracePeriod.TotalSeconds,
+    };
+
+    public void AddTo(Command serve)
+    {
+        ArgumentNullException.ThrowIfNull(serve);
+        serve.Options.Add(_maxConnections);
+        serve.Options.Add(_execMaxLine);
+        serve.Options.Add(_execOutputGrace);
+        serve.Options.Add(_execKillGrace);
+        _maxConnections.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1)
+            {
+                r.AddError("--max-connections must be at least 1.");
+            }
+        });
+        _execMaxLine.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 16)
+            {
+                r.AddError("--exec-max-line must be at least 16 bytes.");
+            }
+        });
+        _execOutputGrace.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > 3600 or double.NaN)
+            {
+                r.AddError("--exec-output-grace must be between 0 and 3600 seconds.");
+            }
+        });
+        _execKillGrace.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double>() is < 0 or > MaxKillGraceSeconds or double.NaN)
+            {
+                r.AddError($"--exec-kill-grace must be between 0 and {MaxKillGraceSeconds} seconds.");
+            }
+        });
+    }
+
+    public ServeLimits Read(ParseResult parseResult)
+    {
+        ArgumentNullException.ThrowIfNull(parseResult);
+        return new ServeLimits
+        {
+            MaxConnections = parseResult.GetValue(_maxConnections),
+            Exec = new ExecAgentOptions
+            {
+                MaxLineBytes = parseResult.GetValue(_execMaxLine),
+                OutputGracePeriod = TimeSpan.FromSeconds(parseResult.GetValue(_execOutputGrace)),
+                KillGracePeriod = TimeSpan.FromSeconds(parseResult.GetValue(_execKillGrace)),
+            },
+        };
+    }
+}

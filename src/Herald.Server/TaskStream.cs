@@ -31,6 +31,7 @@ public sealed class TaskStream : IAsyncDisposable
     private const int ReadBatch = 256;
 
     private readonly TaskEngine? _engine;
+    private readonly string _taskId = "";
     private readonly FeedReader? _feed;
     private readonly bool _stopAtInterrupt;
     private readonly TimeSpan _keepAlive;
@@ -40,6 +41,7 @@ public sealed class TaskStream : IAsyncDisposable
     internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
     {
         _engine = engine;
+        _taskId = taskId;
         TaskId = taskId;
         Snapshot = snapshot;
         _position = position;
@@ -106,7 +108,15 @@ public sealed class TaskStream : IAsyncDisposable
                 return Complete(); // shutdown has run out of time: end here, between events
             }
 
+            var closing = engine.StreamsClosing.IsCancellationRequested;
             var batch = await feed.ReadAsync(_position, ReadBatch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0 && closing)
+            {
+                // Shutting down: the final event (the cancellation shutdown just appended) may be in the store before
+                // the feed's pump has read it. Look at the store itself before deciding there is nothing more.
+                batch = await engine.Store.ReadAsync(_taskId, _position, ReadBatch, cancellationToken).ConfigureAwait(false);
+            }
+
             if (batch.Count > 0)
             {
                 var added = false;
@@ -145,9 +155,9 @@ public sealed class TaskStream : IAsyncDisposable
                 return Complete(); // after the terminal event: nothing will ever follow
             }
 
-            if (engine.StreamsClosing.IsCancellationRequested)
+            if (closing)
             {
-                return Complete(); // shutting down and caught up: the final event, if any, was delivered
+                return Complete(); // shutting down and caught up with the store: the final event, if any, was delivered
             }
 
             // Caught up: wait for the pump, a keep-alive tick, shutdown, or the caller.

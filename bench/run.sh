@@ -51,10 +51,10 @@ trap 'exit 130' INT TERM
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [ "$QUICK" = 1 ]; then
-  STREAM_N="1000,5000"; FANOUT_K="50,200"; MANY_T="20"; LATENCY_S=2
+  STREAM_N="1000,5000"; FANOUT_K="50,200"; MANY_T="20"; LATENCY_S=2; CHURN_TASKS=5000
   IDLE_C="${IDLE_C:-200 1000}"; IDLE_HOLD_SMALL="${IDLE_HOLD_SMALL:-3}"; IDLE_HOLD_LARGE="${IDLE_HOLD_LARGE:-5}"
 else
-  STREAM_N="1000,10000"; FANOUT_K="100,1000"; MANY_T="100"; LATENCY_S=3
+  STREAM_N="1000,10000"; FANOUT_K="100,1000"; MANY_T="100"; LATENCY_S=3; CHURN_TASKS=50000
   IDLE_C="${IDLE_C:-1000 5000}"; IDLE_HOLD_SMALL="${IDLE_HOLD_SMALL:-10}"; IDLE_HOLD_LARGE="${IDLE_HOLD_LARGE:-30}"
 fi
 # The command as the report shows it, with any environment override that changed what was measured.
@@ -74,11 +74,21 @@ echo "== npm ci (bench/js-server)"
 LOADGEN=(dotnet "$ROOT/bench/Herald.LoadGen/bin/Release/net10.0/Herald.LoadGen.dll")
 declare -A URL PID
 
+# The SQLite bench server's database: a fresh file per start, removed with the run's other temporary files.
+DBDIR="$(mktemp -d)"
+trap 'cleanup; rm -rf "$DBDIR"' EXIT
+# Retention for the churn scenario: ended tasks are deleted 10 s after they end, checked every second.
+CHURN_RETENTION=(--retentionSeconds 10 --maintenanceSeconds 1)
+
 # start_server NAME: starts it on a free 127.0.0.1 port and waits (at most 30 s) for its banner.
+# EXTRA: more arguments for the Herald bench servers (empty unless a scenario needs a setting).
+EXTRA=()
 start_server() {
   local name="$1" log="$OUT/logs/server-$1-$STAMP-$RANDOM.log"
   case "$name" in
-    herald) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
+    herald) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 "${EXTRA[@]}" >"$log" 2>&1 & ;;
+    herald-sqlite) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 \
+      --store "$DBDIR/herald-$RANDOM$RANDOM.db" "${EXTRA[@]}" >"$log" 2>&1 & ;;
     reference) dotnet "$ROOT/bench/reference/bin/Release/net10.0/Herald.ReferenceServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
     js) (cd "$ROOT/bench/js-server" && exec node server.mjs --port 0) >"$log" 2>&1 & ;;
   esac
@@ -130,7 +140,7 @@ measure() {
   check_alive "$name" "during \`$scenario\`"
 }
 
-SERVERS=(herald reference js)
+SERVERS=(herald herald-sqlite reference js)
 START=$(date +%s)
 
 echo "== servers"
@@ -144,11 +154,25 @@ for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATEN
 for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
 for s in "${SERVERS[@]}"; do stop_server "$s"; done
 
+# Memory over time: 50,000 short tasks on fresh Herald servers with retention on (it must level off), and once
+# without retention for contrast. Herald only: the other servers have no retention to compare.
+EXTRA=("${CHURN_RETENTION[@]}")
+for s in herald herald-sqlite; do
+  start_server "$s"
+  measure "$s" churn --tasks "$CHURN_TASKS" --concurrency 16 --timeout 600
+  stop_server "$s"
+done
+EXTRA=()
+start_server herald
+timeout 900 "${LOADGEN[@]}" --url "${URL[herald]}" --label herald --server-pid "${PID[herald]}" --scenario churn --variant "retention off" \
+  --tasks "$CHURN_TASKS" --concurrency 16 --timeout 600 --json "$OUT/results/herald-churn-kept.json" || echo "   (churn retention off: exit code $?)"
+stop_server herald
+
 # Idle memory is read on a fresh process per server and size, so that heap headroom left by
 # the earlier scenarios does not hide (or inflate) what the open streams cost.
 for c in $IDLE_C; do
   if [ "$c" -ge 5000 ]; then hold="$IDLE_HOLD_LARGE"; else hold="$IDLE_HOLD_SMALL"; fi
-  for s in "${SERVERS[@]}"; do
+  for s in herald reference js; do
     start_server "$s"
     timeout 900 "${LOADGEN[@]}" --url "${URL[$s]}" --label "$s" --server-pid "${PID[$s]}" --scenario idle \
       --c "$c" --hold "$hold" --warmup 1 --timeout 300 --json "$OUT/results/$s-idle-$c.json" || echo "   (idle C=$c / $s: exit code $?)"
@@ -175,7 +199,10 @@ if [ "$MICRO" = 1 ]; then
 fi
 
 DOC="$ROOT/docs/performance.md"
-[ "$QUICK" = 1 ] && DOC="$OUT/performance.md"
-"${LOADGEN[@]}" report --dir "$OUT/results" --out "$DOC" --command "${COMMAND% }" \
+README_ARGS=(--readme "$ROOT/README.md")
+if [ "$QUICK" = 1 ]; then DOC="$OUT/performance.md"; README_ARGS=(); fi
+COMMIT="$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)"
+DIRTY="$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -vc '^?? artifacts/' || true)"
+"${LOADGEN[@]}" report --dir "$OUT/results" --out "$DOC" --command "${COMMAND% }" --commit "$COMMIT" --dirty "$DIRTY" "${README_ARGS[@]}" \
   --notes "$ROOT/bench/performance-notes.md" --incidents "$INCIDENTS" --node-version "$(node --version)" "${MICRO_ARGS[@]}"
 echo "== done in $(( $(date +%s) - START )) s; results in $OUT"

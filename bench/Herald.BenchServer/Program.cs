@@ -1,9 +1,13 @@
 using Herald.Bench;
 using Herald.Protocol;
+using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-// Herald with the in-memory store and the bench agent. Usage: --urls http://127.0.0.1:0 [--keepAliveSeconds 15]
+// Herald hosting the bench agent. Usage: --urls http://127.0.0.1:0 [--keepAliveSeconds 15]
+//   [--store memory|PATH] (default memory; a path is a SQLite database, created when missing)
+//   [--retentionSeconds S] (default: keep ended tasks) [--maintenanceSeconds S] (default 10)
+//   [--sqliteDurability full|normal] (default full, as herald serve)
 // Prints "Herald bench server listening on URL (pid P)" once it accepts connections.
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,9 +16,14 @@ builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Idle streams are held open by SSE comments at this interval (the reference server uses the same 15 s).
 var keepAlive = TimeSpan.FromSeconds(builder.Configuration.GetValue("keepAliveSeconds", 15.0));
-builder.Services.AddHerald(options =>
+var store = builder.Configuration.GetValue("store", "memory")!;
+var retention = builder.Configuration.GetValue<double?>("retentionSeconds", null);
+var maintenance = TimeSpan.FromSeconds(builder.Configuration.GetValue("maintenanceSeconds", 10.0));
+var herald = builder.Services.AddHerald(options =>
 {
     options.KeepAliveInterval = keepAlive;
+    options.TaskRetention = retention is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
+    options.MaintenanceInterval = maintenance;
     options.Card = new AgentCard
     {
         Name = "Herald bench agent",
@@ -22,6 +31,11 @@ builder.Services.AddHerald(options =>
     };
 })
 .AddAgent(new ChunksBenchAgent());
+if (store != "memory")
+{
+    var durability = builder.Configuration.GetValue("sqliteDurability", "full") == "normal" ? SqliteDurability.Normal : SqliteDurability.Full;
+    herald.UseSqlite(store, o => o.Durability = durability);
+}
 
 var app = builder.Build();
 app.MapHerald("/");

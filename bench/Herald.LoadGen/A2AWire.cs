@@ -45,6 +45,10 @@ internal sealed class A2AWire(string version)
             json.WriteEndObject();
         }, stream: false);
 
+    /// <summary>ListTasks with a page size of one: only <c>totalSize</c> is of interest (v1.0 only; v0.3 has no ListTasks).</summary>
+    public HttpRequestMessage CountTasks(Uri url, int requestId = 1) =>
+        Request(url, "ListTasks", requestId, json => json.WriteNumber("pageSize", 1), stream: false);
+
     public HttpRequestMessage Subscribe(Uri url, string taskId, int requestId = 1) =>
         Request(url, IsV1 ? "SubscribeToTask" : "tasks/resubscribe", requestId, json => json.WriteString("id", taskId), stream: true);
 

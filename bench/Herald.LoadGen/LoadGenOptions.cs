@@ -17,6 +17,7 @@ internal sealed class LoadGenOptions
           --json FILE            also write the results as JSON
           --server-pid PID       read the server's VmRSS and CPU time from /proc/PID
           --timeout S            time limit of each measurement in seconds (default 180)
+          --variant TEXT         appended to measurement names as " (TEXT)", e.g. a server setting
           --warmup S             unmeasured 200-chunk streams first: 40, or as many as fit in S seconds (default 3)
 
           stream      --n 1000,10000   chunks on one task, one client          [--repeat 5] [--budget S]
@@ -24,6 +25,8 @@ internal sealed class LoadGenOptions
           idle        --c 1000,10000   open streams held for    --hold S (default 60)
           latency     --rate 1000      chunks/s for             --duration S (default 5)
           many-tasks  --t 100          concurrent tasks, one client each, --n 1000 chunks each
+          churn       --tasks 50000    short tasks, --concurrency 16 at a time; server RSS sampled every second
+                                       (memory over time: with retention on it must plateau)
 
         The agent must understand the message text "N delay=MS start=MS" (Herald's bench agent,
         bench/reference, bench/js-server) and put its send time in artifact.metadata.benchTsUs.
@@ -70,6 +73,13 @@ internal sealed class LoadGenOptions
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Appended to measurement names, " (VARIANT)": the same scenario on a differently configured server.</summary>
+    public string? Variant { get; init; }
+
+    public int Tasks { get; init; } = 50_000;
+
+    public int Concurrency { get; init; } = 16;
+
     public static LoadGenOptions Parse(IReadOnlyDictionary<string, string> values)
     {
         var url = Get(values, "url") ?? throw new ArgumentException("--url is required.");
@@ -101,6 +111,9 @@ internal sealed class LoadGenOptions
             WarmUp = Seconds(values, "warmup") ?? TimeSpan.FromSeconds(3),
             Rate = Get(values, "rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : 1000,
             Duration = Seconds(values, "duration") ?? TimeSpan.FromSeconds(5),
+            Tasks = Ints(values, "tasks")?[0] ?? 50_000,
+            Variant = Get(values, "variant"),
+            Concurrency = Ints(values, "concurrency")?[0] ?? 16,
         };
     }
 

@@ -9,15 +9,24 @@ namespace Herald.LoadGen;
 /// Combines the JSON results of one run (every scenario against every server) into
 /// docs/performance.md: the table, the ratios, the targets, the machine and the command.
 /// </summary>
-internal static class Report
+internal static partial class Report
 {
     private const string HeraldLabel = "herald";
+    private const string SqliteLabel = "herald-sqlite";
     private const string ReferenceLabel = "reference";
     private const string JsLabel = "js";
 
+    /// <summary>The servers' columns, in order: label in the result files, caption in the tables.</summary>
+    private static readonly (string Label, string Caption)[] Servers =
+        [(HeraldLabel, "Herald"), (SqliteLabel, "Herald SQLite"), (ReferenceLabel, "reference"), (JsLabel, "JS SDK")];
+
+    /// <summary>The ratio columns: numerator label, denominator label, caption.</summary>
+    private static readonly (string Of, string To, string Caption)[] Ratios =
+        [(HeraldLabel, ReferenceLabel, "Herald ÷ reference"), (HeraldLabel, JsLabel, "Herald ÷ JS SDK"), (SqliteLabel, HeraldLabel, "SQLite ÷ Herald in memory")];
+
     private static readonly string[] IdleNames = ["idle C=10000", "idle C=5000", "idle C=2000", "idle C=1000"];
 
-    private static readonly string[] ScenarioOrder = ["stream", "fanout", "latency", "many-tasks", "idle"];
+    private static readonly string[] ScenarioOrder = ["stream", "fanout", "latency", "many-tasks", "churn", "idle"];
 
     /// <summary>The figures shown per scenario: metric, caption, whether higher is better.</summary>
     private static readonly Dictionary<string, (string Metric, string Caption, bool HigherIsBetter)[]> Shown = new(StringComparer.Ordinal)
@@ -26,6 +35,7 @@ internal static class Report
         ["fanout"] = [("deliveries_per_s", "deliveries/s", true)],
         ["latency"] = [("p50_ms", "median ms", false), ("p99_ms", "p99 ms", false), ("max_ms", "max ms", false)],
         ["many-tasks"] = [("events_per_s", "events/s", true), ("server_cpu_us_per_event", "server CPU µs/event", false)],
+        ["churn"] = [("tasks_per_s", "tasks/s", true), ("rss_50_mib", "RSS at half-way MiB", false), ("rss_end_mib", "RSS at the end MiB", false), ("rss_kib_per_task_second_half", "RSS growth KiB/task, 2nd half", false)],
         ["idle"] = [("kib_per_stream", "server KiB/stream", false)],
     };
 
@@ -40,6 +50,12 @@ internal static class Report
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         File.WriteAllText(output, markdown);
         Console.WriteLine($"Wrote {output} from {reports.Count} result files.");
+        if (args.GetValueOrDefault("readme") is { } readme)
+        {
+            UpdateReadme(readme, reports, args);
+            Console.WriteLine($"Updated the performance section of {readme}.");
+        }
+
         return 0;
     }
 
@@ -75,10 +91,14 @@ internal static class Report
         md.AppendLine(args.GetValueOrDefault("command") ?? "bench/run.sh");
         md.AppendLine("```");
         md.AppendLine();
-        md.AppendLine("Three servers, measured in the same run by the same load generator (`bench/Herald.LoadGen`: raw");
-        md.AppendLine("`HttpClient` + `SseParser`, A2A v1.0 JSON-RPC, one scenario after the other, the three servers in turn):");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Commit measured: `{args.GetValueOrDefault("commit") ?? "unknown"}`{(args.GetValueOrDefault("dirty") is { Length: > 0 } dirty && dirty != "0" ? $" **with uncommitted changes** ({dirty} file(s))" : ", clean tree (no uncommitted changes)")}.");
+        md.AppendLine();
+        md.AppendLine("The servers, measured in the same run by the same load generator (`bench/Herald.LoadGen`: raw");
+        md.AppendLine("`HttpClient` + `SseParser`, A2A v1.0 JSON-RPC, one scenario after the other, the servers in turn):");
         md.AppendLine();
         md.AppendLine("- **Herald**: `bench/Herald.BenchServer`, Herald with the in-memory store and the bench agent.");
+        md.AppendLine("- **Herald SQLite**: the same bench server on the SQLite store (`--store FILE`: WAL, `synchronous=FULL`, a sync to");
+        md.AppendLine("  disk per commit, commits grouped), as `herald serve` runs by default.");
         md.AppendLine("- **reference**: `bench/reference`, a minimal Kestrel endpoint that writes pre-serialized SSE events of the");
         md.AppendLine("  same size as Herald's, one flush per event: no engine, no log, no serialization. The physical limit.");
         md.AppendLine("- **JS SDK**: `bench/js-server`, the `@a2a-js/sdk` 1.3.0 server (express 5, its `InMemoryTaskStore`).");
@@ -90,8 +110,10 @@ internal static class Report
 
         md.AppendLine("## Results");
         md.AppendLine();
-        md.AppendLine("| Scenario | Figure | Herald | reference | JS SDK | Herald ÷ reference | Herald ÷ JS SDK |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        var present = Servers.Where(server => reports.Any(r => r.Label == server.Label)).ToArray();
+        var ratios = Ratios.Where(ratio => present.Any(p => p.Label == ratio.Of) && present.Any(p => p.Label == ratio.To)).ToArray();
+        md.AppendLine("| Scenario | Figure | " + string.Join(" | ", present.Select(p => p.Caption)) + " | " + string.Join(" | ", ratios.Select(r => r.Caption)) + " |");
+        md.AppendLine("|---|---|" + string.Concat(Enumerable.Repeat("---:|", present.Length + ratios.Length)));
         var problems = new List<string>();
         foreach (var (scenario, name) in order)
         {
@@ -102,12 +124,10 @@ internal static class Report
 
             foreach (var (metric, caption, higher) in figures)
             {
-                var h = Get(HeraldLabel, name);
-                var r = Get(ReferenceLabel, name);
-                var j = Get(JsLabel, name);
-                var hv = Coarse(h, metric) ? double.NaN : Value(h, metric);
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {Pretty(name)} | {caption} | {Cell(h, metric, problems, "Herald", name)} | {Cell(r, metric, problems, "reference", name)} | {Cell(j, metric, problems, "JS SDK", name)} | {Ratio(hv, Coarse(r, metric) ? double.NaN : Value(r, metric))} | {Ratio(hv, Coarse(j, metric) ? double.NaN : Value(j, metric))} |");
+                double Of(string label) => Get(label, name) is var m && !Coarse(m, metric) ? Value(m, metric) : double.NaN;
+                var cells = present.Select(p => Cell(Get(p.Label, name), metric, problems, p.Caption, name));
+                var ratioCells = ratios.Select(r => Ratio(Of(r.Of), Of(r.To)));
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {Pretty(name)} | {caption} | {string.Join(" | ", cells)} | {string.Join(" | ", ratioCells)} |");
             }
         }
 
@@ -139,17 +159,18 @@ internal static class Report
 
         md.AppendLine("### Checks behind the figures");
         md.AppendLine();
-        md.AppendLine("| Scenario | Herald | reference | JS SDK |");
-        md.AppendLine("|---|---|---|---|");
+        md.AppendLine("| Scenario | " + string.Join(" | ", present.Select(p => p.Caption)) + " |");
+        md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", present.Length)));
         foreach (var (scenario, name) in order)
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {Pretty(name)} | {Checks(scenario, Get(HeraldLabel, name))} | {Checks(scenario, Get(ReferenceLabel, name))} | {Checks(scenario, Get(JsLabel, name))} |");
+                $"| {Pretty(name)} | {string.Join(" | ", present.Select(p => Checks(scenario, Get(p.Label, name))))} |");
         }
 
         md.AppendLine();
         AppendHeraldGc(md, order, n => Get(HeraldLabel, n));
         AppendTargets(md, Get);
+        AppendStoreTargets(md, Get);
         AppendMachine(md, args);
         AppendScenarios(md, reports);
         AppendFile(md, args.GetValueOrDefault("notes"));
@@ -159,7 +180,7 @@ internal static class Report
 
     private static void AppendTargets(StringBuilder md, Func<string, string, Measurement?> get)
     {
-        md.AppendLine("## Targets (issue #4)");
+        md.AppendLine("## Targets (issue #4: streaming)");
         md.AppendLine();
         md.AppendLine("| Target | Measured | Verdict |");
         md.AppendLine("|---|---|---|");
@@ -259,6 +280,10 @@ internal static class Report
         md.AppendLine("- **latency**: one stream at a fixed rate (the agent paces on a schedule); latency = receipt time − the");
         md.AppendLine("  agent's `benchTsUs` just before the append, both on the machine's monotonic clock.");
         md.AppendLine("- **many-tasks**: T clients, each its own `N delay=0` task, all at once; total events/s.");
+        md.AppendLine("- **churn**: 50,000 short tasks (`1 delay=0`, streamed to the end) from 16 clients, the server's VmRSS sampled every");
+        md.AppendLine("  second; the run's quarter marks are when 25%, 50%, 75% of the tasks had completed. With retention, ended tasks are");
+        md.AppendLine("  deleted as new ones arrive, so memory levels off; \"RSS growth KiB/task, 2nd half\" is what each task of the second");
+        md.AppendLine("  half still added.");
         md.AppendLine("- **idle**: C streams of `1 delay=HOLD` opened (64 at a time); the server's VmRSS before opening and 3 s after");
         md.AppendLine("  the last opened, divided by the streams open at that moment; then every stream must stay open for the whole");
         md.AppendLine("  hold (Herald and the reference send `: keep-alive` every 15 s; the JS SDK sends nothing) and complete.");
@@ -411,6 +436,7 @@ internal static class Report
             "idle" => $"{mark} {Value(m, "held_and_completed"):N0}/{Value(m, "streams"):N0} held {Value(m, "hold_s"):F0} s and completed; opened in {Value(m, "open_all_ms"):N0} ms; RSS {Value(m, "rss_before_kib") / 1024:N0} → {Value(m, "rss_open_kib") / 1024:N0} MiB",
             "latency" => $"{mark} {Value(m, "chunks"):N0} chunks at {Value(m, "achieved_rate"):N0}/s; p90 {Value(m, "p90_ms"):F2} ms, p99.9 {Value(m, "p999_ms"):F2} ms",
             "many-tasks" => $"{mark} {Value(m, "complete"):N0}/{Value(m, "tasks"):N0} complete, {Value(m, "events"):N0} events in {Value(m, "elapsed_ms"):N0} ms",
+            "churn" => $"{mark} {Value(m, "completed"):N0}/{Value(m, "tasks"):N0} completed in {Value(m, "elapsed_s"):N0} s; RSS {Value(m, "rss_start_mib"):N0} → {Value(m, "rss_25_mib"):N0} → {Value(m, "rss_50_mib"):N0} → {Value(m, "rss_75_mib"):N0} → {Value(m, "rss_end_mib"):N0} MiB (start, quarters); {(double.IsNaN(Value(m, "tasks_listed_at_end")) ? "" : $"{Value(m, "tasks_listed_at_end"):N0} tasks listed at the end")}",
             _ => mark,
         };
     }

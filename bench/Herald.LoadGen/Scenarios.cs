@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Herald.LoadGen;
 
 /// <summary>The named scenarios. Every wait is bounded by the measurement's time limit.</summary>
-internal sealed class Scenarios(LoadGenOptions options, HttpClient http, Action<string> log)
+internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http, Action<string> log)
 {
     private readonly A2AWire _wire = new(options.A2AVersion);
     private readonly ServerProcess _server = new(options.ServerPid);
@@ -17,6 +17,7 @@ internal sealed class Scenarios(LoadGenOptions options, HttpClient http, Action<
         "idle" => IdleAsync(),
         "latency" => LatencyAsync(),
         "many-tasks" => ManyTasksAsync(),
+        "churn" => ChurnAsync(),
         _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Use stream, fanout, idle, latency or many-tasks."),
     };
 

@@ -27,13 +27,13 @@ internal sealed class SqliteReader : IDisposable
     public SqliteReader(SqliteConnection connection)
     {
         _connection = connection;
-        _events = new(connection, "SELECT seq, kind, state, ts_ms, body FROM events WHERE task_id = $1 AND seq > $2 ORDER BY seq LIMIT $3");
+        _events = new(connection, "SELECT first_seq, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _exists = new(connection, "SELECT 1 FROM tasks WHERE task_id = $1");
         _lastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
         _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count FROM tasks WHERE task_id = $1");
         _history = new(connection, "SELECT message_json FROM history WHERE task_id = $1 AND idx >= $2 ORDER BY idx");
         _artifacts = new(connection, "SELECT idx, header_json FROM artifacts WHERE task_id = $1 ORDER BY idx");
-        _parts = new(connection, "SELECT artifact_idx, part_json FROM artifact_parts WHERE task_id = $1 ORDER BY artifact_idx, part_idx");
+        _parts = new(connection, "SELECT artifact_idx, parts_json FROM artifact_segments WHERE task_id = $1 ORDER BY artifact_idx, segment");
         _expired = new(connection, "SELECT task_id FROM tasks WHERE lease_owner IS NOT NULL AND lease_expires_ms <= $1 AND ended_ms IS NULL LIMIT $2");
         _countAll = new(connection, "SELECT COALESCE(SUM(count), 0) FROM task_counts");
         _countState = new(connection, "SELECT COALESCE(SUM(count), 0) FROM task_counts WHERE state = $1");
@@ -42,16 +42,13 @@ internal sealed class SqliteReader : IDisposable
     public IReadOnlyList<TaskEvent> ReadEvents(string taskId, long afterSequence, int maxCount)
     {
         var events = new List<TaskEvent>(Math.Min(maxCount, 64));
+
+        // A segment holds one or more events: at most maxCount segments can be needed for maxCount events.
         using (var reader = _events.Query(taskId, afterSequence, (long)maxCount))
         {
-            while (reader.Read())
+            while (events.Count < maxCount && reader.Read())
             {
-                events.Add(TaskEvent.FromStored(
-                    reader.GetInt64(0),
-                    (TaskEventKind)reader.GetInt64(1),
-                    SqliteCodec.FromMs(reader.GetInt64(3)),
-                    (TaskState)reader.GetInt64(2),
-                    reader.GetFieldValue<byte[]>(4)));
+                EventSegment.Unpack(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), afterSequence, maxCount, events);
             }
         }
 
@@ -215,7 +212,7 @@ internal sealed class SqliteReader : IDisposable
                         parts[index] = list = [];
                     }
 
-                    list.Add(SqliteCodec.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.Part));
+                    SqliteCodec.DecodeParts(reader.GetFieldValue<byte[]>(1), list);
                 }
             }
 

@@ -3,10 +3,12 @@ using Microsoft.Data.Sqlite;
 namespace Herald.Storage.Sqlite;
 
 /// <summary>
-/// The schema, created and migrated by version. The log is <c>events</c> (one row per event, holding its
-/// v1.0 wire bytes); the fold is relational: <c>tasks</c> (one row per task: status, counters, lease),
-/// <c>history</c>, <c>artifacts</c> and <c>artifact_parts</c>, so appending a chunk inserts rows and never
-/// rewrites the task or the artifact. <c>task_counts</c> keeps ListTasks' total without counting rows.
+/// The schema, created and migrated by version. The log is <c>event_segments</c>: each durable write appends
+/// one row holding that write's events (each with its sequence, kind, state, time and v1.0 wire bytes), so a
+/// batch of chunks costs one row, not one per chunk. The fold is relational: <c>tasks</c> (one row per task:
+/// status, counters, lease), <c>history</c>, <c>artifacts</c> and <c>artifact_segments</c> (the parts each
+/// write added to an artifact), so appending chunks inserts rows and never rewrites the task or the artifact.
+/// <c>task_counts</c> keeps ListTasks' total without counting rows.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -36,14 +38,12 @@ internal static class SqliteSchema
         "CREATE INDEX tasks_by_end ON tasks (ended_ms) WHERE ended_ms IS NOT NULL",
         "CREATE INDEX tasks_by_lease ON tasks (lease_expires_ms) WHERE lease_owner IS NOT NULL",
         """
-        CREATE TABLE events (
-            task_id TEXT    NOT NULL,
-            seq     INTEGER NOT NULL,
-            kind    INTEGER NOT NULL,
-            state   INTEGER NOT NULL,
-            ts_ms   INTEGER NOT NULL,
-            body    BLOB    NOT NULL,
-            PRIMARY KEY (task_id, seq)
+        CREATE TABLE event_segments (
+            task_id   TEXT    NOT NULL,
+            last_seq  INTEGER NOT NULL,
+            first_seq INTEGER NOT NULL,
+            events    BLOB    NOT NULL,
+            PRIMARY KEY (task_id, last_seq)
         ) WITHOUT ROWID
         """,
         """
@@ -56,22 +56,22 @@ internal static class SqliteSchema
         """,
         """
         CREATE TABLE artifacts (
-            task_id     TEXT    NOT NULL,
-            idx         INTEGER NOT NULL,
-            artifact_id TEXT    NOT NULL,
-            header_json BLOB    NOT NULL,
-            part_count  INTEGER NOT NULL,
+            task_id       TEXT    NOT NULL,
+            idx           INTEGER NOT NULL,
+            artifact_id   TEXT    NOT NULL,
+            header_json   BLOB    NOT NULL,
+            segment_count INTEGER NOT NULL,
             PRIMARY KEY (task_id, idx)
         ) WITHOUT ROWID
         """,
         "CREATE UNIQUE INDEX artifacts_by_id ON artifacts (task_id, artifact_id)",
         """
-        CREATE TABLE artifact_parts (
+        CREATE TABLE artifact_segments (
             task_id      TEXT    NOT NULL,
             artifact_idx INTEGER NOT NULL,
-            part_idx     INTEGER NOT NULL,
-            part_json    BLOB    NOT NULL,
-            PRIMARY KEY (task_id, artifact_idx, part_idx)
+            segment      INTEGER NOT NULL,
+            parts_json   BLOB    NOT NULL,
+            PRIMARY KEY (task_id, artifact_idx, segment)
         ) WITHOUT ROWID
         """,
         "CREATE TABLE task_counts (state INTEGER NOT NULL PRIMARY KEY, count INTEGER NOT NULL)",

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Herald.Protocol;
 using Herald.Server.Storage;
 using Microsoft.Data.Sqlite;
@@ -15,12 +14,12 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement _loadTask;
     private readonly Statement _insertTask;
     private readonly Statement _saveTask;
-    private readonly Statement _insertEvent;
+    private readonly Statement _insertSegment;
     private readonly Statement _insertHistory;
     private readonly Statement _loadArtifact;
     private readonly Statement _insertArtifact;
     private readonly Statement _saveArtifact;
-    private readonly Statement _insertPart;
+    private readonly Statement _insertPartsSegment;
     private readonly Statement _deleteParts;
     private readonly Statement _adjustCount;
     private readonly Statement _renew;
@@ -40,30 +39,30 @@ internal sealed class SqliteWriteContext : IDisposable
         _saveTask = new(connection,
             "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
             "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9 WHERE task_id = $10");
-        _insertEvent = new(connection, "INSERT INTO events (task_id, seq, kind, state, ts_ms, body) VALUES ($1, $2, $3, $4, $5, $6)");
+        _insertSegment = new(connection, "INSERT INTO event_segments (task_id, last_seq, first_seq, events) VALUES ($1, $2, $3, $4)");
         _insertHistory = new(connection, "INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)");
-        _loadArtifact = new(connection, "SELECT idx, header_json, part_count FROM artifacts WHERE task_id = $1 AND artifact_id = $2");
-        _insertArtifact = new(connection, "INSERT INTO artifacts (task_id, idx, artifact_id, header_json, part_count) VALUES ($1, $2, $3, $4, $5)");
-        _saveArtifact = new(connection, "UPDATE artifacts SET header_json = $1, part_count = $2 WHERE task_id = $3 AND idx = $4");
-        _insertPart = new(connection, "INSERT INTO artifact_parts (task_id, artifact_idx, part_idx, part_json) VALUES ($1, $2, $3, $4)");
-        _deleteParts = new(connection, "DELETE FROM artifact_parts WHERE task_id = $1 AND artifact_idx = $2");
+        _loadArtifact = new(connection, "SELECT idx, header_json, segment_count FROM artifacts WHERE task_id = $1 AND artifact_id = $2");
+        _insertArtifact = new(connection, "INSERT INTO artifacts (task_id, idx, artifact_id, header_json, segment_count) VALUES ($1, $2, $3, $4, $5)");
+        _saveArtifact = new(connection, "UPDATE artifacts SET header_json = $1, segment_count = $2 WHERE task_id = $3 AND idx = $4");
+        _insertPartsSegment = new(connection, "INSERT INTO artifact_segments (task_id, artifact_idx, segment, parts_json) VALUES ($1, $2, $3, $4)");
+        _deleteParts = new(connection, "DELETE FROM artifact_segments WHERE task_id = $1 AND artifact_idx = $2");
         _adjustCount = new(connection, "INSERT INTO task_counts (state, count) VALUES ($1, $2) ON CONFLICT (state) DO UPDATE SET count = count + excluded.count");
         _renew = new(connection, "UPDATE tasks SET lease_expires_ms = $1 WHERE task_id = $2 AND lease_owner = $3 AND ended_ms IS NULL");
         _release = new(connection, "UPDATE tasks SET lease_owner = NULL, lease_expires_ms = NULL WHERE task_id = $1 AND lease_owner = $2");
         _findEnded = new(connection, "SELECT task_id, state FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2");
         _deleteTask =
         [
-            new(connection, "DELETE FROM events WHERE task_id = $1"),
+            new(connection, "DELETE FROM event_segments WHERE task_id = $1"),
             new(connection, "DELETE FROM history WHERE task_id = $1"),
-            new(connection, "DELETE FROM artifact_parts WHERE task_id = $1"),
+            new(connection, "DELETE FROM artifact_segments WHERE task_id = $1"),
             new(connection, "DELETE FROM artifacts WHERE task_id = $1"),
             new(connection, "DELETE FROM tasks WHERE task_id = $1"),
         ];
         _expireLeases = new(connection, "UPDATE tasks SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL AND ended_ms IS NULL");
         _all =
         [
-            _loadTask, _insertTask, _saveTask, _insertEvent, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPart, _deleteParts, _adjustCount, _renew, _release, _findEnded, _expireLeases, .. _deleteTask,
+            _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _release, _findEnded, _expireLeases, .. _deleteTask,
         ];
     }
 
@@ -96,7 +95,7 @@ internal sealed class SqliteWriteContext : IDisposable
             SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : SqliteCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
             1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(l.ExpiresAt) : null);
-        _insertEvent.Execute(task.Id, 1L, (long)TaskEventKind.Created, (long)status.State, SqliteCodec.ToMs(created.Timestamp), created.GetV1Json().ToArray());
+        _insertSegment.Execute(task.Id, 1L, 1L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 
         var row = LoadRow(task.Id)!;
@@ -270,8 +269,7 @@ internal sealed class SqliteWriteContext : IDisposable
                 throw new ArgumentException($"A '{appended.Kind}' event cannot be appended.", nameof(draft));
         }
 
-        _insertEvent.Execute(row.TaskId, appended.Sequence, (long)appended.Kind, (long)appended.State,
-            SqliteCodec.ToMs(appended.Timestamp), appended.GetV1Json().ToArray());
+        row.Appended.Add(appended);
         row.LastSeq = appended.Sequence;
         Touched.Add(row.TaskId);
         return appended;
@@ -291,35 +289,34 @@ internal sealed class SqliteWriteContext : IDisposable
         if (stored is null)
         {
             // New artifact (appending to one never seen starts it too: no chunk is dropped).
-            stored = new ArtifactRow(row.ArtifactCount++, SqliteCodec.EncodeHeader(artifact), 0) { Dirty = true };
-            _insertArtifact.Execute(row.TaskId, (long)stored.Index, artifact.ArtifactId, stored.Header, 0L);
+            stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = artifact with { Parts = [] }, Dirty = true };
+            _insertArtifact.Execute(row.TaskId, (long)stored.Index, artifact.ArtifactId, SqliteCodec.EncodeHeader(artifact), 0L);
             artifacts[artifact.ArtifactId] = stored;
         }
         else if (!append)
         {
             _deleteParts.Execute(row.TaskId, (long)stored.Index);
-            stored.Header = SqliteCodec.EncodeHeader(artifact);
-            stored.PartCount = 0;
+            stored.Header = artifact with { Parts = [] };
+            stored.SegmentCount = 0;
+            stored.Pending.Clear();
             stored.Dirty = true;
         }
         else if (artifact.Name is not null || artifact.Description is not null || artifact.Metadata is not null || artifact.Extensions is not null)
         {
-            var header = SqliteCodec.Decode(stored.Header, A2AJsonContext.Default.Artifact);
-            stored.Header = SqliteCodec.EncodeHeader(header with
+            // Decoded once per write and encoded once when saved, however many chunks of the write change it.
+            var header = stored.Header;
+            stored.Header = header with
             {
                 Name = artifact.Name ?? header.Name,
                 Description = artifact.Description ?? header.Description,
                 Metadata = artifact.Metadata ?? header.Metadata,
                 Extensions = artifact.Extensions ?? header.Extensions,
-            });
+            };
             stored.Dirty = true;
         }
 
-        foreach (var part in artifact.Parts)
-        {
-            _insertPart.Execute(row.TaskId, (long)stored.Index, (long)stored.PartCount++, SqliteCodec.Encode(part, A2AJsonContext.Default.Part));
-            stored.Dirty = true;
-        }
+        // Written as one segment per artifact per write when the row is saved.
+        stored.Pending.AddRange(artifact.Parts);
     }
 
     private TaskRow? LoadRow(string taskId)
@@ -351,13 +348,29 @@ internal sealed class SqliteWriteContext : IDisposable
 
     private void SaveRow(TaskRow row, Dictionary<string, ArtifactRow> artifacts)
     {
+        // The write's events, packed into as few log rows as the segment size allows.
+        var events = row.Appended;
+        for (var start = 0; start < events.Count; start += EventSegment.MaxEvents)
+        {
+            var count = Math.Min(EventSegment.MaxEvents, events.Count - start);
+            _insertSegment.Execute(row.TaskId, events[start + count - 1].Sequence, events[start].Sequence, EventSegment.Pack(events, start, count));
+        }
+
+        events.Clear();
         _saveTask.Execute((long)row.State, row.StatusMs, row.StatusJson, row.LastSeq, (long)row.HistoryCount, (long)row.ArtifactCount,
             row.EndedMs, row.LeaseOwner, row.LeaseExpiresMs, row.TaskId);
         foreach (var stored in artifacts.Values)
         {
+            if (stored.Pending.Count > 0)
+            {
+                _insertPartsSegment.Execute(row.TaskId, (long)stored.Index, (long)stored.SegmentCount++, SqliteCodec.EncodeParts(stored.Pending));
+                stored.Pending.Clear();
+                stored.Dirty = true;
+            }
+
             if (stored.Dirty)
             {
-                _saveArtifact.Execute(stored.Header, (long)stored.PartCount, row.TaskId, (long)stored.Index);
+                _saveArtifact.Execute(SqliteCodec.EncodeHeader(stored.Header), (long)stored.SegmentCount, row.TaskId, (long)stored.Index);
                 stored.Dirty = false;
             }
         }
@@ -385,15 +398,28 @@ internal sealed class SqliteWriteContext : IDisposable
         public string? LeaseOwner { get; set; }
 
         public long? LeaseExpiresMs { get; set; }
+
+        /// <summary>Events applied in this write, not yet in the log table.</summary>
+        public List<TaskEvent> Appended { get; } = [];
     }
 
-    private sealed class ArtifactRow(int index, byte[] header, int partCount)
+    private sealed class ArtifactRow(int index, byte[]? storedHeader, int segmentCount)
     {
+        private Artifact? _header;
+
         public int Index { get; } = index;
 
-        public byte[] Header { get; set; } = header;
+        /// <summary>The artifact without its parts, decoded from the stored row on first use.</summary>
+        public Artifact Header
+        {
+            get => _header ??= SqliteCodec.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
+            set => _header = value;
+        }
 
-        public int PartCount { get; set; } = partCount;
+        public int SegmentCount { get; set; } = segmentCount;
+
+        /// <summary>Parts added in this write: one new segment when the row is saved.</summary>
+        public List<Part> Pending { get; } = [];
 
         public bool Dirty { get; set; }
     }

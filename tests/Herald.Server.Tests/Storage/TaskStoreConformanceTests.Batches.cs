@@ -80,4 +80,53 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(appended.GetV1Json().ToArray(), read.GetV1Json().ToArray());
         Assert.Equal("h\u00e9llo \"quoted\" \u2603", read.ArtifactUpdate!.Artifact.Parts[0].Text);
     }
+
+    [Fact]
+    public async Task AppendAsync_BatchReplacingAnArtifactMidway_KeepsOnlyWhatFollowsTheReplace()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.AppendAsync(task.Id, [Chunk(task, "out", "old-1", append: false, name: "first"), Chunk(task, "out", "old-2", append: true)]);
+
+        await store.AppendAsync(task.Id,
+        [
+            Chunk(task, "out", "old-3", append: true),
+            Chunk(task, "out", "new-1", append: false, name: "second"),
+            Chunk(task, "out", "new-2", append: true),
+        ]);
+        await store.AppendAsync(task.Id, Chunk(task, "out", "new-3", append: true));
+
+        var artifact = Assert.Single((await store.GetAsync(task.Id))!.Task.Artifacts!);
+        Assert.Equal(["new-1", "new-2", "new-3"], artifact.Parts.Select(p => p.Text));
+        Assert.Equal("second", artifact.Name);
+    }
+
+    [Fact]
+    public async Task AppendAsync_ChunksCarryingHeaderFields_UpdateTheHeaderAcrossWrites()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.AppendAsync(task.Id, Chunk(task, "out", "a", append: false, name: "report"));
+        var withMetadata = TaskEvent.ForArtifact(0, new TaskArtifactUpdateEvent
+        {
+            TaskId = task.Id,
+            ContextId = task.ContextId!,
+            Artifact = new Artifact
+            {
+                ArtifactId = "out",
+                Description = "the report",
+                Parts = [Part.FromText("b")],
+                Metadata = new Dictionary<string, System.Text.Json.JsonElement> { ["page"] = System.Text.Json.JsonSerializer.SerializeToElement(2, A2AJsonContext.Default.JsonElement.Options) },
+            },
+            Append = true,
+        }, T0);
+
+        await store.AppendAsync(task.Id, [withMetadata, Chunk(task, "out", "c", append: true)]);
+
+        var artifact = Assert.Single((await store.GetAsync(task.Id))!.Task.Artifacts!);
+        Assert.Equal(["a", "b", "c"], artifact.Parts.Select(p => p.Text));
+        Assert.Equal("report", artifact.Name);
+        Assert.Equal("the report", artifact.Description);
+        Assert.Equal(2, artifact.Metadata!["page"].GetInt32());
+    }
 }

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Herald.LoadGen;
+
+/// <summary>
+/// churn: many short tasks, one after the other from a few clients, while the server's resident memory
+/// is sampled every second. With retention on, ended tasks are deleted as new ones arrive, so memory must
+/// level off; without it, it grows with every task. The figures: RSS at each quarter of the run, and
+/// how much it still grew over the second half.
+/// </summary>
+internal sealed partial class Scenarios
+{
+    private async Task<List<Measurement>> ChurnAsync()
+    {
+        await WarmUpAsync();
+        var total = options.Tasks;
+        var started = 0;
+        var completed = 0;
+        var failed = 0;
+        string? problem = null;
+        var samples = new List<(double Seconds, int Done, double RssMib)>();
+        using var cts = new CancellationTokenSource(options.Timeout);
+        var clock = Stopwatch.StartNew();
+
+        async Task ClientAsync()
+        {
+            while (Interlocked.Increment(ref started) <= total)
+            {
+                var run = new StreamRecorder();
+                await run.RunAsync(http, _wire.StreamMessage(options.Url, "1 delay=0"), cts.Token);
+                if (run.Completed)
+                {
+                    Interlocked.Increment(ref completed);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                    problem ??= run.Error ?? "a stream ended without completing";
+                }
+            }
+        }
+
+        var clients = Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => Task.Run(ClientAsync)));
+        while (!clients.IsCompleted)
+        {
+            samples.Add((clock.Elapsed.TotalSeconds, Volatile.Read(ref completed), (_server.RssKiB() ?? 0) / 1024.0));
+            await Task.WhenAny(clients, Task.Delay(TimeSpan.FromSeconds(1)));
+        }
+
+        await clients;
+        var elapsed = clock.Elapsed.TotalSeconds;
+        samples.Add((elapsed, completed, (_server.RssKiB() ?? 0) / 1024.0));
+        var listed = await CountTasksAsync(cts.Token);
+
+        double RssAt(double fraction) => samples.First(s => s.Done >= fraction * total).RssMib;
+        var m = new Measurement { Name = $"churn tasks={total}" + (options.Variant is { } variant ? $" ({variant})" : "") };
+        m.Metrics["tasks"] = total;
+        m.Metrics["completed"] = completed;
+        m.Metrics["tasks_per_s"] = completed / elapsed;
+        m.Metrics["elapsed_s"] = elapsed;
+        m.Metrics["rss_start_mib"] = samples[0].RssMib;
+        m.Metrics["rss_25_mib"] = RssAt(0.25);
+        m.Metrics["rss_50_mib"] = RssAt(0.5);
+        m.Metrics["rss_75_mib"] = RssAt(0.75);
+        m.Metrics["rss_end_mib"] = samples[^1].RssMib;
+        m.Metrics["rss_max_mib"] = samples.Max(s => s.RssMib);
+
+        // Plateau: over the second half of the run (25,000 more tasks at the default size) memory grew by this much.
+        m.Metrics["rss_growth_second_half_mib"] = samples[^1].RssMib - RssAt(0.5);
+        m.Metrics["rss_kib_per_task_second_half"] = (samples[^1].RssMib - RssAt(0.5)) * 1024 / (total / 2.0);
+        if (listed is { } count)
+        {
+            m.Metrics["tasks_listed_at_end"] = count;
+        }
+
+        m.Metrics["samples"] = samples.Count;
+        Check(m, completed == total, $"{failed} of {total} tasks did not complete; first problem: {problem}");
+        log($"  churn: {completed}/{total} tasks in {elapsed:F0} s ({completed / elapsed:F0}/s); RSS {samples[0].RssMib:F0} -> {RssAt(0.5):F0} (half) -> {samples[^1].RssMib:F0} MiB (end), max {m.Metrics["rss_max_mib"]:F0}; listed at end: {listed?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "n/a"}");
+        return [m];
+    }
+
+    private async Task<long?> CountTasksAsync(CancellationToken cancellationToken)
+    {
+        if (_wire.Version != "1.0")
+        {
+            return null;
+        }
+
+        using var response = await http.SendAsync(_wire.CountTasks(options.Url), cancellationToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+        return body.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("totalSize", out var size) ? size.GetInt64() : null;
+    }
+}

@@ -98,8 +98,21 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
     public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         _inner.AppendIfLeaseExpiredAsync(taskId, draft, now, cancellationToken);
 
-    public override ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
-        _inner.DeleteEndedAsync(endedBefore, maxCount, cancellationToken);
+    private readonly TaskCompletionSource _deleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once a retention sweep has deleted at least one task.</summary>
+    public Task FirstDeletion => _deleted.Task;
+
+    public override async ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var count = await _inner.DeleteEndedAsync(endedBefore, maxCount, cancellationToken);
+        if (count > 0)
+        {
+            _deleted.TrySetResult();
+        }
+
+        return count;
+    }
 
     public override ValueTask<TaskSnapshot?> GetAsync(string taskId, int? historyLength = null, bool includeArtifacts = true, CancellationToken cancellationToken = default)
     {

@@ -31,11 +31,17 @@ public sealed class A2AClientOptions
     /// <summary>Upper bound of the reconnection delay before jitter.</summary>
     public TimeSpan MaxResumeDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Largest accepted SSE event (all its lines, in bytes); larger ones fail the stream.</summary>
-    public int MaxEventSize { get; set; } = 4 * MiB;
+    /// <summary>
+    /// Largest accepted SSE event (all its lines, in bytes); larger ones fail the stream. The default accepts
+    /// anything a Herald server sends with its default limits (a 16 MiB snapshot plus framing).
+    /// </summary>
+    public int MaxEventSize { get; set; } = 17 * MiB;
 
-    /// <summary>Largest accepted JSON response body of a non-streaming call, in bytes.</summary>
-    public long MaxResponseSize { get; set; } = 16 * MiB;
+    /// <summary>
+    /// Largest accepted JSON response body of a non-streaming call, in bytes. The default accepts anything a Herald
+    /// server sends with its default limits (16 MiB).
+    /// </summary>
+    public long MaxResponseSize { get; set; } = 17 * MiB;
 
     /// <summary>Extension URIs sent in the <c>A2A-Extensions</c> header of every request.</summary>
     public IList<string> Extensions { get; } = [];

@@ -49,8 +49,12 @@ public class A2AException : Exception
     /// <summary>The raw <c>error.data</c> array received from a server (client side).</summary>
     public JsonElement? ErrorData { get; init; }
 
-    public static A2AException TaskNotFound(string taskId) =>
-        new(A2AErrorCodes.TaskNotFound, $"Task '{taskId}' was not found.") { Details = new Dictionary<string, string> { ["taskId"] = taskId } };
+    public static A2AException TaskNotFound(string taskId)
+    {
+        // An id is echoed back to whoever sent it: cut, so that a huge one cannot amplify the answer.
+        var shown = taskId.Length <= 128 ? taskId : taskId[..128] + "...";
+        return new(A2AErrorCodes.TaskNotFound, $"Task '{shown}' was not found.") { Details = new Dictionary<string, string> { ["taskId"] = shown } };
+    }
 
     public static A2AException InvalidParams(string field, string message) =>
         new(A2AErrorCodes.InvalidParams, message, field);

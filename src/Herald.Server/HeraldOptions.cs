@@ -26,6 +26,20 @@ public sealed class HeraldOptions
     /// <summary>Largest accepted request body; larger requests get HTTP 413 with a JSON-RPC error.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest event an agent (or <see cref="IHeraldTasks"/>) may append, in bytes of its v1.0 JSON: a larger report
+    /// is refused with an <see cref="ArgumentException"/> (split the chunk). Keeps every stream event within what
+    /// clients accept.
+    /// </summary>
+    public int MaxEventBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest response the server writes in one piece, in bytes: a unary result (GetTask, ListTasks, ...) or the
+    /// first item of a stream (the task snapshot). A larger one is answered with an error that says how to ask for
+    /// less. Herald's client accepts a little more than this by default (framing), so the two always agree.
+    /// </summary>
+    public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Longest accepted JSON-RPC request id, in bytes of its JSON text; a longer one is an invalid request (-32600).</summary>
     public int MaxRequestIdLength { get; set; } = 256;
 

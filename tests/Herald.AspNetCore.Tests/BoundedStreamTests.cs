@@ -96,6 +96,7 @@ public sealed class BoundedStreamTests
         await using var server = await HeraldTestServer.StartAsync(agent, configureServices: s =>
         {
             s.Configure<KestrelServerOptions>(o => o.Limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 1024 * 1024, gracePeriod: TimeSpan.FromSeconds(2)));
+            s.Configure<HeraldOptions>(o => o.MaxResponseBytes = 64 * 1024 * 1024); // this test needs a response larger than socket buffers
             s.AddLogging(b => b.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Debug));
         });
         var taskId = (await server.SendImmediatelyAsync()).GetProperty("id").GetString()!;

@@ -18,10 +18,10 @@ public sealed class RequestLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    /// <summary>A GetTask request padded to exactly <paramref name="size"/> bytes.</summary>
+    /// <summary>A GetTask request padded to exactly <paramref name="size"/> bytes (with a field GetTask ignores).</summary>
     private static string GetTaskOfSize(int size)
     {
-        var head = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"";
+        var head = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"GetTask\",\"params\":{\"id\":\"t-1\",\"padding\":\"";
         var tail = "\"}}";
         return head + new string('t', size - head.Length - tail.Length) + tail;
     }
@@ -48,6 +48,7 @@ public sealed class RequestLimitTests : IAsyncLifetime
     {
         var bytes = Encoding.UTF8.GetBytes(GetTaskOfSize(Limit * 4));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ChunkedContent(bytes) };
+        request.Content.Headers.ContentType = new("application/json");
         request.Headers.TryAddWithoutValidation("A2A-Version", "1.0");
         using var response = await _server.Client.SendAsync(request).Within();
 
@@ -61,6 +62,7 @@ public sealed class RequestLimitTests : IAsyncLifetime
     {
         var bytes = Encoding.UTF8.GetBytes(GetTaskOfSize(Limit / 2));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/") { Content = new ChunkedContent(bytes) };
+        request.Content.Headers.ContentType = new("application/json");
         request.Headers.TryAddWithoutValidation("A2A-Version", "1.0");
         using var response = await _server.Client.SendAsync(request).Within();
 

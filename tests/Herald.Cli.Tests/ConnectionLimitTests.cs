@@ -68,7 +68,7 @@ public sealed partial class ConnectionLimitTests
     [Fact]
     public void BuildApp_Limits_ConfiguresKestrelFromTheBudget()
     {
-        var settings = new ServeSettings("http://127.0.0.1:0", DemoAgent.Echo) { Limits = new ServeLimits { MaxConnections = 300 } };
+        var settings = new ServeSettings("http://127.0.0.1:0", DemoAgent.Echo, Store: ServeCommand.MemoryStore) { Limits = new ServeLimits { MaxConnections = 300 } };
         using var app = (IDisposable)ServeCommand.BuildApp(settings);
 
         var services = ((Microsoft.AspNetCore.Builder.WebApplication)app).Services;
@@ -133,7 +133,7 @@ public sealed partial class ConnectionLimitTests
         var output = new StringWriter();
         var error = new StringWriter();
 
-        var exitCode = await HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", option, value], output, error).WaitAsync(Timeout);
+        var exitCode = await HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--store", "memory", option, value], output, error).WaitAsync(Timeout);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains(expectedError, error.ToString(), StringComparison.Ordinal);
@@ -161,7 +161,7 @@ public sealed partial class ConnectionLimitTests
         var output = new LineWriter();
         using var stop = new CancellationTokenSource();
         var run = HeraldCli.RunAsync(
-            ["serve", "--urls", "http://127.0.0.1:0", "--max-connections", "7", "--exec-max-line", "16", "--", "/bin/sh", "-c", "printf '%040d\\n' 0"],
+            ["serve", "--urls", "http://127.0.0.1:0", "--store", "memory", "--max-connections", "7", "--exec-max-line", "16", "--", "/bin/sh", "-c", "printf '%040d\\n' 0"],
             output, new StringWriter(), stop.Token);
         try
         {
@@ -261,7 +261,7 @@ public sealed partial class ConnectionLimitTests
 
         public static async Task<InProcessServer> StartAsync(DemoAgent agent, int maxConnections)
         {
-            var settings = new ServeSettings("http://127.0.0.1:0", agent) { Limits = new ServeLimits { MaxConnections = maxConnections } };
+            var settings = new ServeSettings("http://127.0.0.1:0", agent, Store: ServeCommand.MemoryStore) { Limits = new ServeLimits { MaxConnections = maxConnections } };
             var output = new LineWriter();
             var stop = new CancellationTokenSource();
             var run = ServeCommand.RunAsync(settings, output, new StringWriter(), stop.Token);

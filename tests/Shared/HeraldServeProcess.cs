@@ -49,8 +49,10 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
         TempDirectory? directory = null;
         if (!args.Contains("--store"))
         {
+            // Before a "--" (what follows it is the exec agent's command line, not herald's options).
             directory = new TempDirectory();
-            args.AddRange(["--store", Path.Combine(directory.Path, "herald.db")]);
+            var end = args.IndexOf("--");
+            args.InsertRange(end < 0 ? args.Count : end, ["--store", Path.Combine(directory.Path, "herald.db")]);
         }
 
         var command = (launcher ?? []).Concat([DotnetHost(), heraldDll, "serve", "--urls", "http://127.0.0.1:0"]).Concat(args).ToList();

@@ -26,14 +26,14 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
         try
         {
             JsonRpcCall? call;
-            using (var document = await JsonRpcRequestReader.ReadAsync(context, options).ConfigureAwait(false))
+            using (var body = await JsonRpcRequestReader.ReadAsync(context, options).ConfigureAwait(false))
             {
-                if (document is null)
+                if (body is null)
                 {
-                    return; // 413 already written
+                    return; // already answered (413, 415, 408, 400)
                 }
 
-                var request = JsonRpcRequestReader.Validate(document.RootElement, options.MaxRequestIdLength, out idJson);
+                var request = JsonRpcRequestReader.Validate(body, options, out idJson);
                 CheckVersion(context.Request);
 
                 // Params are read into typed requests here; the document (the whole body) goes when this block ends.

@@ -2,7 +2,10 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Protocol;
+using Herald.Server;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Herald.AspNetCore.JsonRpc;
 
@@ -30,8 +33,25 @@ internal static class JsonRpcResponses
             json.WriteEndObject();
         }
 
+        var limit = Limit(context);
+        if (buffer.WrittenCount > limit)
+        {
+            await WriteErrorAsync(context, idJson, TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
+            return;
+        }
+
         await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
     }
+
+    /// <summary>The server's <see cref="HeraldOptions.MaxResponseBytes"/>.</summary>
+    public static long Limit(HttpContext context) =>
+        context.RequestServices.GetService<IOptions<HeraldOptions>>()?.Value.MaxResponseBytes ?? long.MaxValue;
+
+    /// <summary>The error for a response over the limit: what the client can do to get less.</summary>
+    public static A2AException TooLarge(long size, long limit) =>
+        new(A2AErrorCodes.InternalError,
+            $"The response would be {size:N0} bytes, more than this server's limit of {limit:N0} (MaxResponseBytes). " +
+            "Ask for less: historyLength, includeArtifacts=false or a smaller pageSize; or follow the task's events with SubscribeToTask and Last-Event-ID.");
 
     public static async Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, int status = StatusCodes.Status200OK)
     {

@@ -57,16 +57,30 @@ internal static partial class SseStreamer
         SseWriter.WriteRetry(writer, options.SseRetry);
         try
         {
+            var limit = options.MaxResponseBytes;
             if (stream.Reply is { } reply)
             {
-                SseWriter.WriteEvent(writer, null, named ? "message"u8 : default, prefix, format.Reply(reply), suffix);
+                var bytes = format.Reply(reply);
+                if (bytes.Length > limit)
+                {
+                    throw JsonRpc.JsonRpcResponses.TooLarge(bytes.Length, limit);
+                }
+
+                SseWriter.WriteEvent(writer, null, named ? "message"u8 : default, prefix, bytes, suffix);
                 await writer.FlushAsync(aborted).ConfigureAwait(false);
                 return;
             }
 
             if (stream.Snapshot is { } snapshot)
             {
-                SseWriter.WriteEvent(writer, snapshot.Sequence, named ? "task"u8 : default, prefix, format.Snapshot(snapshot.Task), suffix);
+                // The first item is the whole task: as large as a GetTask answer, and held to the same limit.
+                var bytes = format.Snapshot(snapshot.Task);
+                if (bytes.Length > limit)
+                {
+                    throw JsonRpc.JsonRpcResponses.TooLarge(bytes.Length, limit);
+                }
+
+                SseWriter.WriteEvent(writer, snapshot.Sequence, named ? "task"u8 : default, prefix, bytes, suffix);
             }
 
             // Headers (and retry:, and the snapshot) go at once, not with the first event, which may be a while.

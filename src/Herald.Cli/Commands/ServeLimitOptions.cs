@@ -39,10 +39,29 @@ internal sealed class ServeLimitOptions
         DefaultValueFactory = _ => ExecAgentOptions.DefaultKillGracePeriod.TotalSeconds,
     };
 
+    private readonly Option<string[]> _allowOrigin = new("--allow-origin")
+    {
+        Description = "A web origin (scheme://host[:port]) whose pages may call this agent from a browser (CORS). Repeat for several. " +
+            "[default: none: browsers refuse cross-site calls]",
+        HelpName = "ORIGIN",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public void AddTo(Command serve)
     {
         ArgumentNullException.ThrowIfNull(serve);
         serve.Options.Add(_maxConnections);
+        serve.Options.Add(_allowOrigin);
+        _allowOrigin.Validators.Add(r =>
+        {
+            foreach (var origin in r.GetValueOrDefault<string[]>() ?? [])
+            {
+                if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.PathAndQuery != "/" || origin.EndsWith('/'))
+                {
+                    r.AddError($"--allow-origin '{origin}' is not an origin: use scheme://host[:port], for example https://dashboard.example.com.");
+                }
+            }
+        });
         serve.Options.Add(_execMaxLine);
         serve.Options.Add(_execOutputGrace);
         serve.Options.Add(_execKillGrace);
@@ -82,6 +101,7 @@ internal sealed class ServeLimitOptions
         return new ServeLimits
         {
             MaxConnections = parseResult.GetValue(_maxConnections),
+            AllowedOrigins = parseResult.GetValue(_allowOrigin) ?? [],
             Exec = new ExecAgentOptions
             {
                 MaxLineBytes = parseResult.GetValue(_execMaxLine),

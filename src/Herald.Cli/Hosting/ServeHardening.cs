@@ -20,6 +20,14 @@ internal static class ServeHardening
         var budget = ConnectionBudget.Resolve(limits.MaxConnections);
         builder.Services.AddSingleton(budget);
         builder.Services.AddSingleton(limits.Exec);
+        if (limits.AllowedOrigins.Count > 0)
+        {
+            // Browsers may call the agent only from the operator's origins: a JSON POST needs a preflight, and only these pass it.
+            builder.Services.AddCors(cors => cors.AddDefaultPolicy(policy => policy
+                .WithOrigins([.. limits.AllowedOrigins])
+                .WithMethods("GET", "POST")
+                .WithHeaders("Content-Type", "A2A-Version", "A2A-Extensions", "Last-Event-ID", "Authorization")));
+        }
 
         // Kestrel logs a warning per connection its own (hard) limit turns away: under a flood, one line each on
         // stderr, and a console logger whose queue is full blocks the threads that log. The governor logs a
@@ -58,6 +66,10 @@ internal static class ServeHardening
         ArgumentNullException.ThrowIfNull(app);
         var governor = app.Services.GetRequiredService<ConnectionGovernor>();
         app.Use(governor.OnRequestAsync);
+        if (app.Services.GetService<Microsoft.AspNetCore.Cors.Infrastructure.ICorsService>() is not null)
+        {
+            app.UseCors();
+        }
 
         var budget = app.Services.GetRequiredService<ConnectionBudget>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Cli.Serve");

@@ -27,4 +27,7 @@ internal sealed record ServeLimits
     public int? MaxConnections { get; init; }
 
     public ExecAgentOptions Exec { get; init; } = ExecAgentOptions.Default;
+
+    /// <summary>Web origins whose pages may call the agent from a browser (CORS); empty: none (the default).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 }

@@ -18,6 +18,7 @@ internal sealed class AgentRun : IAsyncDisposable
     private readonly TaskEngine _engine;
     private ITimer? _renewal;
     private int _renewing;
+    private int _renewRequested;
     private FeedReader? _watch;
     private volatile bool _taskExists;
 
@@ -177,12 +178,32 @@ internal sealed class AgentRun : IAsyncDisposable
 
     private void Renew()
     {
-        if (Interlocked.Exchange(ref _renewing, 1) == 1)
+        // A tick while a renewal is still in flight is not dropped: it is coalesced into one more renewal after it,
+        // with the time of when that runs, so the lease always ends up extended from the latest tick.
+        Volatile.Write(ref _renewRequested, 1);
+        if (Interlocked.Exchange(ref _renewing, 1) == 0)
         {
-            return; // the previous renewal is still in flight
+            _ = RenewLoopAsync();
         }
+    }
 
-        _ = RenewAsync();
+    private async Task RenewLoopAsync()
+    {
+        while (true)
+        {
+            while (Interlocked.Exchange(ref _renewRequested, 0) == 1)
+            {
+                await RenewAsync().ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _renewing, 0);
+
+            // A tick that came between the last check and the reset above would otherwise be lost.
+            if (Volatile.Read(ref _renewRequested) == 0 || Interlocked.Exchange(ref _renewing, 1) == 1)
+            {
+                return;
+            }
+        }
     }
 
     private async Task RenewAsync()
@@ -205,10 +226,6 @@ internal sealed class AgentRun : IAsyncDisposable
         {
             // A store hiccup: the next tick tries again, well before the lease runs out.
             Log.LeaseRenewalFailed(_engine.Logger, TaskId, ex);
-        }
-        finally
-        {
-            Volatile.Write(ref _renewing, 0);
         }
     }
 }

@@ -5,6 +5,9 @@ namespace Herald.Server.Engine;
 /// <summary>Checks requests before anything is appended; each failure names the field (-32602).</summary>
 internal static class RequestValidator
 {
+    /// <summary>Longest task, context or message id accepted: ids are echoed in answers and kept in every event.</summary>
+    public const int MaxIdLength = 256;
+
     public static Message ValidateSend(SendMessageRequest? request)
     {
         if (request is null)
@@ -17,6 +20,10 @@ internal static class RequestValidator
         {
             throw A2AException.InvalidParams("message.messageId", "message.messageId is required.");
         }
+
+        CheckLength(message.MessageId, "message.messageId");
+        CheckLength(message.TaskId, "message.taskId");
+        CheckLength(message.ContextId, "message.contextId");
 
         if (message.Role != Role.User)
         {
@@ -45,7 +52,12 @@ internal static class RequestValidator
     }
 
     public static string RequireId(string? id, string field = "id") =>
-        string.IsNullOrEmpty(id) ? throw A2AException.InvalidParams(field, $"{field} is required.") : id;
+        string.IsNullOrEmpty(id) ? throw A2AException.InvalidParams(field, $"{field} is required.") : CheckLength(id, field)!;
+
+    private static string? CheckLength(string? value, string field) =>
+        value is { Length: > MaxIdLength }
+            ? throw A2AException.InvalidParams(field, $"{field} is longer than {MaxIdLength} characters.")
+            : value;
 
     public static int? HistoryLength(int? historyLength, string field = "historyLength") =>
         historyLength is < 0 ? throw A2AException.InvalidParams(field, $"{field} must not be negative.") : historyLength;

@@ -480,7 +480,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             ContextId = contextId,
             Status = new AgentTaskStatus { State = state, Message = message, Timestamp = Now() },
         };
-        return TaskEvent.ForStatus(0, update, update.Status.Timestamp!.Value);
+        return CheckSize(TaskEvent.ForStatus(0, update, update.Status.Timestamp!.Value));
     }
 
     internal TaskEvent ArtifactDraft(string taskId, string contextId, Artifact artifact, bool append, bool lastChunk)
@@ -493,7 +493,21 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             Append = append ? true : null,
             LastChunk = lastChunk ? true : null,
         };
-        return TaskEvent.ForArtifact(0, update, Now());
+        return CheckSize(TaskEvent.ForArtifact(0, update, Now()));
+    }
+
+    /// <summary>
+    /// Refuses an event larger than <see cref="HeraldOptions.MaxEventBytes"/> before it reaches the log: streams never
+    /// carry an event that clients would refuse. Serializing here is not extra work: the bytes are cached on the event.
+    /// </summary>
+    private TaskEvent CheckSize(TaskEvent draft)
+    {
+        var size = draft.GetV1Json().Length;
+        return size <= _options.MaxEventBytes
+            ? draft
+            : throw new ArgumentException(
+                $"The event is {size:N0} bytes, more than the limit of {_options.MaxEventBytes:N0} (HeraldOptions.MaxEventBytes): split the artifact into smaller chunks (append: true).",
+                nameof(draft));
     }
 
     internal async ValueTask CreateTaskForRunAsync(AgentRun run, CancellationToken cancellationToken)

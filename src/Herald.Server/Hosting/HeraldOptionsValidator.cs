@@ -23,6 +23,16 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add($"{nameof(options.MaxRequestBodyBytes)} must be at least 1; it is {options.MaxRequestBodyBytes}.");
         }
 
+        if (options.MaxEventBytes < 1024)
+        {
+            failures.Add($"{nameof(options.MaxEventBytes)} must be at least 1024; it is {options.MaxEventBytes}.");
+        }
+
+        if (options.MaxResponseBytes < options.MaxEventBytes)
+        {
+            failures.Add($"{nameof(options.MaxResponseBytes)} ({options.MaxResponseBytes}) must be at least {nameof(options.MaxEventBytes)} ({options.MaxEventBytes}).");
+        }
+
         if (options.MaxRequestIdLength < 4)
         {
             failures.Add($"{nameof(options.MaxRequestIdLength)} must be at least 4; it is {options.MaxRequestIdLength}.");

@@ -8,7 +8,7 @@ namespace Herald.Client.Tests.Infrastructure;
 /// An agent driven by its message text, a list of commands run in order:
 /// <c>reply</c> (direct message), <c>work</c> (working status), <c>chunks:N</c> (N chunks of artifact
 /// "out"), <c>batches:B:M:KEY</c> (B batches of M chunks, waiting for gate KEY-b after batch b),
-/// <c>wait:KEY</c> (until gate KEY opens), <c>input</c> (input-required), <c>fail</c>.
+/// <c>wait:KEY</c> (until gate KEY opens), <c>big:N</c> (one chunk of N characters), <c>input</c> (input-required), <c>fail</c>.
 /// Without a terminal command the task completes when the agent returns.
 /// </summary>
 internal sealed class TestAgent : IAgent
@@ -48,6 +48,10 @@ internal sealed class TestAgent : IAgent
                         await Gates.WaitAsync($"{parts[3]}-{b}", cancellationToken);
                     }
 
+                    break;
+                case "big":
+                    // One chunk of N characters: near the server's per-event limit.
+                    await context.AppendTextAsync("big", new string('b', int.Parse(parts[1], CultureInfo.InvariantCulture)), cancellationToken: cancellationToken);
                     break;
                 case "wait":
                     await context.EnsureTaskAsync(cancellationToken);

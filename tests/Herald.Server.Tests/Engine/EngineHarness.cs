@@ -3,6 +3,7 @@ using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Tests.Engine;
 
@@ -22,6 +23,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public TestClock Clock { get; }
 
+    /// <summary>What the engine logged at warning level or above, for assertion messages.</summary>
+    public LogRecorder Logs { get; private init; } = new();
+
     public TaskStore Store => Engine.Store;
 
     public IHeraldTasks Tasks => _services.GetRequiredService<IHeraldTasks>();
@@ -34,7 +38,8 @@ internal sealed class EngineHarness : IAsyncDisposable
     {
         var clock = new TestClock();
         var services = new ServiceCollection();
-        services.AddLogging();
+        var logs = new LogRecorder();
+        services.AddLogging(b => b.AddProvider(logs));
         var builder = services.AddHerald(o =>
         {
             o.ShutdownTimeout = TimeSpan.FromSeconds(5);
@@ -51,7 +56,7 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
 
         services.AddSingleton<TimeProvider>(clock);
-        return new EngineHarness(services.BuildServiceProvider(), clock);
+        return new EngineHarness(services.BuildServiceProvider(), clock) { Logs = logs };
     }
 
     public static SendMessageRequest Request(string text = "hello", string? taskId = null, string? contextId = null, int? historyLength = null) => new()
@@ -102,5 +107,44 @@ internal sealed class EngineHarness : IAsyncDisposable
 
         await shutdown.Within();
         await _services.DisposeAsync();
+    }
+}
+
+/// <summary>Keeps warnings and errors the engine logs.</summary>
+internal sealed class LogRecorder : Microsoft.Extensions.Logging.ILoggerProvider
+{
+    private readonly List<string> _entries = [];
+
+    public IReadOnlyList<string> Entries
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.ToArray();
+            }
+        }
+    }
+
+    public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(LogRecorder owner) : Microsoft.Extensions.Logging.ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel >= Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (owner._entries)
+            {
+                owner._entries.Add($"{logLevel} {formatter(state, exception)} {exception}");
+            }
+        }
     }
 }

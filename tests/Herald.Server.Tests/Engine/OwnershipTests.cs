@@ -123,7 +123,14 @@ public abstract class OwnershipTests : EngineTests
         for (var i = 0; i < 12; i++)
         {
             harness.Clock.Advance(TimeSpan.FromSeconds(10));
-            await store.WaitForRenewalAsync(harness.Clock.GetUtcNow().AddSeconds(20)).Within();
+            try
+            {
+                await store.WaitForRenewalAsync(harness.Clock.GetUtcNow().AddSeconds(20)).Within();
+            }
+            catch (TimeoutException)
+            {
+                Assert.Fail($"No renewal at step {i}; logged: {string.Join(" | ", harness.Logs.Entries)}");
+            }
         }
 
         Assert.Empty(await harness.Store.FindExpiredLeasesAsync(harness.Clock.GetUtcNow(), 10));

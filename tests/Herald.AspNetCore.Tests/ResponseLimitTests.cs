@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Herald.AspNetCore.Tests.Infrastructure;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Herald.AspNetCore.Tests;
+
+/// <summary>What the server refuses to produce, and the clear answers instead: oversized events, oversized responses, stalled bodies.</summary>
+public sealed class ResponseLimitTests
+{
+    [Fact]
+    public async Task Agent_ReportLargerThanMaxEventBytes_IsRefusedBeforeTheLog()
+    {
+        var refusal = Bounded.NewSignal<Exception>();
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(async (c, ct) =>
+        {
+            try
+            {
+                await c.AppendTextAsync("out", new string('x', 20_000), cancellationToken: ct);
+            }
+            catch (ArgumentException ex)
+            {
+                refusal.TrySetResult(ex);
+                await c.AppendTextAsync("out", new string('y', 1_000), cancellationToken: ct);
+            }
+        }), o =>
+        {
+            o.MaxEventBytes = 16 * 1024;
+            o.MaxResponseBytes = 64 * 1024;
+        });
+
+        var task = await server.SendBlockingAsync();
+
+        Assert.Contains("MaxEventBytes", (await refusal.Task.Within()).Message, StringComparison.Ordinal);
+        Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
+        Assert.Equal(1_000, task.GetProperty("artifacts")[0].GetProperty("parts")[0].GetProperty("text").GetString()!.Length);
+    }
+
+    [Fact]
+    public async Task GetTaskAndSnapshot_OverMaxResponseBytes_ClearErrorAndLastEventIdStillWorks()
+    {
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent, o =>
+        {
+            o.MaxEventBytes = 16 * 1024;
+            o.MaxResponseBytes = 64 * 1024;
+        });
+        var taskId = (await server.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+        var run = await agent.NextRunAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
+        }
+
+        var getError = await server.ErrorAsync("GetTask", new JsonObject { ["id"] = taskId }, A2AErrorCodes.InternalError);
+        await using var snapshotStream = await server.SubscribeAsync(taskId);
+        var snapshotEvents = await snapshotStream.ReadToEndAsync();
+        await using var resumed = await server.SubscribeAsync(taskId, lastEventId: "1");
+        var first = await resumed.NextAsync();
+        await run.CompleteAsync();
+        var rest = await resumed.ReadToEndAsync();
+
+        Assert.Contains("MaxResponseBytes", getError.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var error = Assert.Single(snapshotEvents);
+        Assert.Equal(A2AErrorCodes.InternalError, error.Json.GetProperty("error").GetProperty("code").GetInt32());
+        Assert.Contains("historyLength", error.Json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("artifactUpdate", first.Kind); // each event is small: resuming with Last-Event-ID is the way to follow a big task
+        Assert.Equal("TASK_STATE_COMPLETED", rest[^1].State);
+        HeraldTestServer.AssertNoInternals(snapshotStream.RawText);
+    }
+
+    [Fact]
+    public async Task Post_BodyThatStalls_Http408WithJsonRpcErrorAndNoErrorLog()
+    {
+        await using var server = await HeraldTestServer.StartAsync(new ControlledAgent(), configureServices: s =>
+            s.Configure<KestrelServerOptions>(o => o.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 100, gracePeriod: TimeSpan.FromSeconds(2))));
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, server.BaseAddress.Port);
+        var head = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nA2A-Version: 1.0\r\nContent-Length: 100000\r\n\r\n{\"jsonrpc\":";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+
+        // Nothing more is sent: Kestrel's minimum request body rate ends the wait, and the endpoint answers it.
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+        {
+            answer.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            if (answer.ToString().Contains("}]}}", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var text = answer.ToString();
+        Assert.StartsWith("HTTP/1.1 408", text, StringComparison.Ordinal);
+        Assert.Contains("\"code\":-32600", text, StringComparison.Ordinal);
+        Assert.Contains("too slowly", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+}

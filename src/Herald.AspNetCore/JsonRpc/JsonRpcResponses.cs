@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,24 @@ internal static class JsonRpcResponses
             json.WriteRawValue(idJson, skipInputValidation: true);
             json.WritePropertyName("result");
             JsonSerializer.Serialize(json, value, typeInfo);
+            json.WriteEndObject();
+        }
+
+        await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
+    }
+
+    /// <summary>A result built as a JSON tree (answers merged from two generations' shapes).</summary>
+    public static async Task WriteResultAsync(HttpContext context, byte[] idJson, JsonNode value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("jsonrpc", "2.0");
+            json.WritePropertyName("id");
+            json.WriteRawValue(idJson, skipInputValidation: true);
+            json.WritePropertyName("result");
+            value.WriteTo(json);
             json.WriteEndObject();
         }
 

@@ -53,7 +53,10 @@ internal static partial class SseStreamer
         StartResponse(context);
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
-        var named = options.NamedSseEvents;
+        var named = options.NamedSseEvents || format.EventName is not null;
+        var eventName = format.EventName;
+        var eventPrefix = format.EventsAreWhole ? [] : prefix;
+        var eventSuffix = format.EventsAreWhole ? [] : suffix;
         SseWriter.WriteRetry(writer, options.SseRetry);
         try
         {
@@ -92,8 +95,9 @@ internal static partial class SseStreamer
                 foreach (var e in events)
                 {
                     var payload = format.Event(e);
-                    SseWriter.WriteEvent(writer, e.Sequence, named ? EventName(e) : default, prefix, payload.Span, suffix);
-                    pending += payload.Length + prefix.Length + suffix.Length + 32;
+                    var name = eventName is not null ? eventName(e) : named ? EventName(e) : null;
+                    SseWriter.WriteEvent(writer, e.Sequence, name, eventPrefix, payload.Span, eventSuffix);
+                    pending += payload.Length + eventPrefix.Length + eventSuffix.Length + (name?.Length ?? 0) + 32;
                     if (pending >= FlushBytes)
                     {
                         pending = 0;
@@ -132,7 +136,10 @@ internal static partial class SseStreamer
         await WriteErrorEventAsync(context.Response.BodyWriter, data).ConfigureAwait(false);
     }
 
-    private static ReadOnlySpan<byte> EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? "status-update"u8 : "artifact-update"u8;
+    private static readonly byte[] StatusUpdateName = "status-update"u8.ToArray();
+    private static readonly byte[] ArtifactUpdateName = "artifact-update"u8.ToArray();
+
+    private static byte[] EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? StatusUpdateName : ArtifactUpdateName;
 
     private static async Task WriteErrorEventAsync(PipeWriter writer, byte[] data)
     {

@@ -16,6 +16,14 @@ internal sealed class AgentCardDocument
     /// <summary>The URI under which the card declares Herald's resumable streams (docs/resumable-streams.md).</summary>
     public const string ResumableStreamsExtensionUri = "urn:herald:a2a:extension:resumable-streams:v1";
 
+    /// <summary>How the card declares the extension (docs/resumable-streams.md).</summary>
+    public static readonly AgentExtension ResumableStreams = new()
+    {
+        Uri = ResumableStreamsExtensionUri,
+        Description = "Stream events carry their task log sequence as the SSE id; SubscribeToTask (tasks/resubscribe in v0.3) with Last-Event-ID resumes after it.",
+        Required = false,
+    };
+
     private AgentCardDocument(AgentCard card, byte[] json)
     {
         Card = card;
@@ -29,13 +37,6 @@ internal sealed class AgentCardDocument
 
     /// <summary>A strong validator: a hash of the bytes, so it changes exactly when the card does.</summary>
     public string ETag { get; }
-
-    public static readonly AgentExtension ResumableStreams = new()
-    {
-        Uri = ResumableStreamsExtensionUri,
-        Description = "Stream events carry their task log sequence as the SSE id; SubscribeToTask (tasks/resubscribe in v0.3) with Last-Event-ID resumes after it.",
-        Required = false,
-    };
 
     /// <summary>
     /// The card for clients that reach the endpoints at <paramref name="endpointUrl"/>. Interfaces are the configured

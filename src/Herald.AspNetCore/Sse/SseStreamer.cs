@@ -22,6 +22,9 @@ internal static partial class SseStreamer
     /// <summary>Unflushed output that triggers a flush inside a batch.</summary>
     public const int FlushBytes = 32 * 1024;
 
+    private static readonly byte[] StatusUpdateName = "status-update"u8.ToArray();
+    private static readonly byte[] ArtifactUpdateName = "artifact-update"u8.ToArray();
+
     public static void StartResponse(HttpContext context)
     {
         var response = context.Response;
@@ -135,9 +138,6 @@ internal static partial class SseStreamer
         SseWriter.WriteRetry(context.Response.BodyWriter, options.SseRetry);
         await WriteErrorEventAsync(context.Response.BodyWriter, data).ConfigureAwait(false);
     }
-
-    private static readonly byte[] StatusUpdateName = "status-update"u8.ToArray();
-    private static readonly byte[] ArtifactUpdateName = "artifact-update"u8.ToArray();
 
     private static byte[] EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? StatusUpdateName : ArtifactUpdateName;
 

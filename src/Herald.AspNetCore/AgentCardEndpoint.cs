@@ -1,45 +1,80 @@
-using System.Text.Json;
-using Herald.Protocol;
+using System.Collections.Concurrent;
+using Herald.AspNetCore.Card;
 using Herald.Server;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace Herald.AspNetCore;
 
 /// <summary>
-/// Serves the agent card. Interfaces default to this endpoint's absolute URL as the client reached it
-/// (so a server on a dynamic port advertises the real one); capabilities always tell the truth about
-/// what Herald serves, whatever the configured card says.
+/// Serves the agent card, in both generations (<see cref="AgentCardDocument"/>), at <c>/.well-known/agent-card.json</c>
+/// and the older <c>/.well-known/agent.json</c>. Interface URLs come from <see cref="CardAddress"/> (configuration or the
+/// listening addresses, never a bare <c>Host</c> header); the card carries an <c>ETag</c> and answers
+/// <c>If-None-Match</c> with 304.
 /// </summary>
-internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern)
+internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IServer? server)
 {
-    public AgentCard BuildCard(HttpRequest request)
+    /// <summary>Cards by endpoint URL: a server has few addresses, and a card is built once per address.</summary>
+    private const int MaxCachedCards = 16;
+
+    private readonly ConcurrentDictionary<string, AgentCardDocument> _documents = new(StringComparer.Ordinal);
+
+    public AgentCardDocument GetDocument(HttpContext context, out bool shareable)
     {
-        var configured = options.Card;
-        var interfaces = configured.SupportedInterfaces;
-        if (interfaces.Count == 0)
+        var (origin, shared) = CardAddress.Resolve(context, options.PublicBaseUrl, server?.Features.Get<IServerAddressesFeature>());
+        shareable = shared;
+
+        // A configured public URL already says where the endpoints are mounted; otherwise the app's own path base applies.
+        var path = (options.PublicBaseUrl is null ? context.Request.PathBase : PathString.Empty) + new PathString(pattern == "/" ? "" : "/" + pattern.Trim('/'));
+        var url = origin + (path.HasValue ? path.Value : "/");
+        if (_documents.TryGetValue(url, out var document))
         {
-            var path = (request.PathBase + new PathString(pattern == "/" ? "" : "/" + pattern.Trim('/'))).Value;
-            var url = $"{request.Scheme}://{request.Host}{(string.IsNullOrEmpty(path) ? "/" : path)}";
-            interfaces = [new AgentInterface { Url = url, ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" }];
+            return document;
         }
 
-        return configured with
-        {
-            SupportedInterfaces = interfaces,
-            Capabilities = configured.Capabilities with
-            {
-                Streaming = true,
-                PushNotifications = false,
-                ExtendedAgentCard = false,
-            },
-        };
+        document = AgentCardDocument.Build(options.Card, interfaces, url);
+        return _documents.Count < MaxCachedCards ? _documents.GetOrAdd(url, document) : document;
     }
 
     public async Task HandleAsync(HttpContext context)
     {
-        var card = BuildCard(context.Request);
-        context.Response.ContentType = "application/json";
-        context.Response.Headers.CacheControl = "public, max-age=60";
-        await JsonSerializer.SerializeAsync(context.Response.Body, card, A2AJsonContext.Default.AgentCard, context.RequestAborted).ConfigureAwait(false);
+        var document = GetDocument(context, out var shareable);
+        var response = context.Response;
+        response.Headers.ETag = document.ETag;
+
+        // A card whose URLs came from this connection must not be handed to other clients by a shared cache.
+        response.Headers.CacheControl = shareable ? "public, max-age=60" : "private, max-age=60";
+        if (NotModified(context.Request, document.ETag))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.ContentType = "application/json";
+        response.ContentLength = document.Json.Length;
+        await response.Body.WriteAsync(document.Json, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static bool NotModified(HttpRequest request, string etag)
+    {
+        var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
+        if (ifNoneMatch is not { Count: > 0 })
+        {
+            return false;
+        }
+
+        var current = new EntityTagHeaderValue(etag);
+        foreach (var candidate in ifNoneMatch)
+        {
+            // If-None-Match compares weakly (RFC 9110 13.1.2): a W/ prefix does not matter.
+            if (candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(current, useStrongComparison: false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

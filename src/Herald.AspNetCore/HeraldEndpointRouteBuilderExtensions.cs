@@ -1,6 +1,8 @@
 using Herald.AspNetCore;
+using Herald.AspNetCore.Card;
 using Herald.AspNetCore.JsonRpc;
 using Herald.Server;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +19,9 @@ namespace Microsoft.AspNetCore.Builder;
 public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the A2A v1.0 JSON-RPC endpoint (POST <paramref name="pattern"/>, SSE for streaming methods)
-    /// and the agent card at <c>{pattern}/.well-known/agent-card.json</c>.
+    /// Maps the A2A JSON-RPC endpoint (POST <paramref name="pattern"/>, SSE for streaming methods), which speaks
+    /// v1.0, v0.3 and the tutorial-era methods, and the agent card (both generations' members) at
+    /// <c>{pattern}/.well-known/agent-card.json</c> and <c>{pattern}/.well-known/agent.json</c>.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>services.AddHerald().AddAgent&lt;T&gt;()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = "/")
@@ -36,11 +39,18 @@ public static class HeraldEndpointRouteBuilderExtensions
         var options = services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<JsonRpcEndpoint>() ?? NullLogger<JsonRpcEndpoint>.Instance;
         var rpc = new JsonRpcEndpoint(engine, options, logger);
-        var card = new AgentCardEndpoint(options, pattern);
+        // Each binding contributes the interfaces it serves, in the order the card prefers them.
+        List<CardInterface> interfaces =
+        [
+            new("JSONRPC", "1.0"),
+            new("JSONRPC", "0.3"),
+        ];
+        var card = new AgentCardEndpoint(options, pattern, interfaces, services.GetService<IServer>());
 
         var group = endpoints.MapGroup(pattern);
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");
         group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card");
+        group.MapGet("/.well-known/agent.json", card.HandleAsync).WithDisplayName("A2A agent card (v0.3 and earlier path)");
         return group;
     }
 }

@@ -11,6 +11,14 @@ public sealed class HeraldOptions
     /// </summary>
     public AgentCard Card { get; set; } = new() { Name = "Herald agent", Description = "An A2A agent hosted by Herald." };
 
+    /// <summary>
+    /// Where clients reach this server, e.g. <c>https://agents.example.com/</c> behind a proxy or load balancer: the
+    /// agent card's interface URLs are this plus the path the endpoints are mapped at. When unset, they are built
+    /// from the addresses the server listens on, never from a client's <c>Host</c> header alone (a card cached by a
+    /// proxy must not send other clients to a host an attacker named).
+    /// </summary>
+    public Uri? PublicBaseUrl { get; set; }
+
     /// <summary>How often an idle stream gets a <c>: keep-alive</c> comment so proxies keep it open.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
 
@@ -22,6 +30,15 @@ public sealed class HeraldOptions
     /// to stream events, for browser dashboards. Off by default: common A2A clients read unnamed events only.
     /// </summary>
     public bool NamedSseEvents { get; set; }
+
+    /// <summary>
+    /// Streams updates the way cleveragents clients read them: after the first item (the JSON-RPC response to the
+    /// request), each status or artifact update is a JSON-RPC 2.0 notification (<c>"method": "task/statusUpdate"</c> or
+    /// <c>"task/artifactUpdate"</c>, <c>params</c> the event, no <c>id</c>) with that method as its SSE <c>event:</c> and
+    /// the sequence as its <c>id:</c>. Applies to v1.0 and v0.3 streams; tutorial-era streams keep the shape their
+    /// clients read. Off by default: clients of the A2A specification read responses only.
+    /// </summary>
+    public bool JsonRpcNotificationEvents { get; set; }
 
     /// <summary>Largest accepted request body; larger requests get HTTP 413 with a JSON-RPC error.</summary>
     public long MaxRequestBodyBytes { get; set; } = 4 * 1024 * 1024;

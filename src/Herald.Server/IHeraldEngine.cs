@@ -24,6 +24,13 @@ public interface IHeraldEngine
     /// <summary>SendStreamingMessage: a stream that starts with the task as accepted (or holds only a direct reply).</summary>
     ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>SendMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>
+    /// <exception cref="A2AException">As <see cref="SendMessageAsync(SendMessageRequest, CancellationToken)"/>; with a client-chosen task id also an invalid id (-32602) or a task that exists and does not wait for input.</exception>
+    ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
+
+    /// <summary>SendStreamingMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>
+    ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
+
     /// <summary>GetTask.</summary>
     ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default);
 

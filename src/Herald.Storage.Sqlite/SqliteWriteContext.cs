@@ -84,7 +84,7 @@ internal sealed class SqliteWriteContext : IDisposable
     {
         if (_loadTask.Scalar(task.Id) is not null)
         {
-            throw new InvalidOperationException($"Task '{task.Id}' already exists.");
+            throw new TaskAlreadyExistsException(task.Id);
         }
 
         var status = task.Status;

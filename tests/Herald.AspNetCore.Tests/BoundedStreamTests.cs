@@ -43,7 +43,7 @@ public sealed class BoundedStreamTests
         var body = new FlushRecordingStream();
         var context = new DefaultHttpContext();
         context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(body));
-        await SseStreamer.WriteAsync(context, stream, V1JsonRpcMethods.StreamFormat, "{\"result\":"u8.ToArray(), "}"u8.ToArray(),
+        await SseStreamer.WriteAsync(context, stream, V1StreamFormats.Responses, "{\"result\":"u8.ToArray(), "}"u8.ToArray(),
             error => [], provider.GetRequiredService<IOptions<HeraldOptions>>().Value, NullLogger.Instance);
 
         var text = Encoding.UTF8.GetString(body.All.ToArray());

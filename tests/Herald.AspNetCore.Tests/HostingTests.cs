@@ -31,11 +31,12 @@ public sealed class HostingTests
         Assert.True(capabilities.GetProperty("streaming").GetBoolean());
         Assert.False(capabilities.GetProperty("pushNotifications").GetBoolean());
         Assert.False(capabilities.GetProperty("extendedAgentCard").GetBoolean());
-        var endpoint = Assert.Single(card.GetProperty("supportedInterfaces").EnumerateArray());
-        Assert.Equal(server.BaseAddress.ToString(), endpoint.GetProperty("url").GetString());
-        Assert.StartsWith("http://127.0.0.1:", endpoint.GetProperty("url").GetString(), StringComparison.Ordinal);
-        Assert.Equal("JSONRPC", endpoint.GetProperty("protocolBinding").GetString());
-        Assert.Equal("1.0", endpoint.GetProperty("protocolVersion").GetString());
+        var interfaces = card.GetProperty("supportedInterfaces").EnumerateArray().ToArray();
+        Assert.Equal(2, interfaces.Length);
+        Assert.All(interfaces, i => Assert.Equal(server.BaseAddress.ToString(), i.GetProperty("url").GetString()));
+        Assert.All(interfaces, i => Assert.Equal("JSONRPC", i.GetProperty("protocolBinding").GetString()));
+        Assert.StartsWith("http://127.0.0.1:", interfaces[0].GetProperty("url").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["1.0", "0.3"], interfaces.Select(i => i.GetProperty("protocolVersion").GetString()));
     }
 
     [Fact]

@@ -57,11 +57,11 @@ public sealed class JsonRpcErrorTests : IAsyncLifetime
     [Fact]
     public async Task Post_UnknownMethod_MethodNotFoundEchoingIdAndMethod()
     {
-        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":"abc","method":"tasks/get","params":{"id":"x"}}""");
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":"abc","method":"tasks/list","params":{"id":"x"}}""");
 
         var error = HeraldTestServer.AssertError(response, A2AErrorCodes.MethodNotFound);
         Assert.Equal("abc", response.GetProperty("id").GetString());
-        Assert.Contains("tasks/get", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("tasks/list", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -120,26 +120,107 @@ public sealed class JsonRpcErrorTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("0.3")]
     [InlineData("2.0")]
-    [InlineData("")]
-    public async Task Post_MissingOrUnsupportedVersion_VersionNotSupported(string? version)
+    [InlineData("0.9")]
+    [InlineData("1.1")]
+    public async Task Post_UnsupportedVersion_VersionNotSupportedNamingTheServedOnes(string version)
     {
         var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"x"}}""", version);
 
         var error = HeraldTestServer.AssertError(response, A2AErrorCodes.VersionNotSupported);
         Assert.Equal(3, response.GetProperty("id").GetInt32());
         Assert.Equal("VERSION_NOT_SUPPORTED", error.GetProperty("data")[0].GetProperty("reason").GetString());
-        Assert.Equal("1.0", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("supportedVersions").GetString());
+        Assert.Equal("1.0,0.3", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("supportedVersions").GetString());
+        Assert.Contains($"'{version}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Post_UnsupportedVersionOnStreamingMethod_JsonErrorNotStream()
+    public async Task Post_LongUnsupportedVersion_EchoedTruncated()
     {
-        using var response = await _server.PostAsync(HeraldTestServer.Request("SendStreamingMessage", HeraldTestServer.SendParams()), "0.3");
+        var version = new string('9', 500);
+
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"x"}}""", version);
+
+        var message = HeraldTestServer.AssertError(response, A2AErrorCodes.VersionNotSupported).GetProperty("message").GetString()!;
+        Assert.DoesNotContain(version, message, StringComparison.Ordinal);
+        Assert.Contains(new string('9', 40) + "...", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("0.3")]
+    public async Task Post_V1MethodWithoutVersionOrWithAnOlderOne_ServedAsV1(string? version)
+    {
+        // The method name identifies the generation: a v1.0 client that sends no header is still understood.
+        var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"x"}}""", version);
+
+        var error = HeraldTestServer.AssertError(response, A2AErrorCodes.TaskNotFound);
+        Assert.Equal("TASK_NOT_FOUND", error.GetProperty("data")[0].GetProperty("reason").GetString());
+    }
+
+    [Theory]
+    [InlineData("SendStreamingMessage")]
+    [InlineData("message/stream")]
+    [InlineData("tasks/sendSubscribe")]
+    public async Task Post_UnsupportedVersionOnStreamingMethodAcceptingEventStream_ErrorAsTheOnlySseEvent(string method)
+    {
+        using var request = _server.NewPost("{\"jsonrpc\":\"2.0\",\"id\":\"s-1\",\"method\":\"" + method + "\",\"params\":{}}", "2.0");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        await using var stream = await SseStream.OpenAsync(_server.Client, request);
+
+        var events = await stream.ReadToEndAsync();
+
+        var only = Assert.Single(events);
+        Assert.Null(only.Id);
+        Assert.Equal("s-1", only.Json.GetProperty("id").GetString());
+        HeraldTestServer.AssertError(only.Json, A2AErrorCodes.VersionNotSupported);
+        Assert.StartsWith("retry: ", stream.RawText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_InvalidParamsOnStreamingMethodAcceptingEventStream_ErrorAsSseEvent()
+    {
+        using var request = _server.NewPost("""{"jsonrpc":"2.0","id":8,"method":"SendStreamingMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[]}}}""");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        await using var stream = await SseStream.OpenAsync(_server.Client, request);
+
+        var only = Assert.Single(await stream.ReadToEndAsync());
+
+        var error = HeraldTestServer.AssertError(only.Json, A2AErrorCodes.InvalidParams);
+        Assert.Equal(8, only.Json.GetProperty("id").GetInt32());
+        Assert.Equal("message.parts", SubscribeToTaskTests.FieldViolation(error));
+    }
+
+    [Fact]
+    public async Task Post_InvalidEnvelopeOfStreamingMethodAcceptingEventStream_ErrorAsSseEventWithTheId()
+    {
+        using var request = _server.NewPost("""{"jsonrpc":"1.0","id":9,"method":"SubscribeToTask","params":{"id":"x"}}""");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        await using var stream = await SseStream.OpenAsync(_server.Client, request);
+
+        var only = Assert.Single(await stream.ReadToEndAsync());
+
+        HeraldTestServer.AssertError(only.Json, A2AErrorCodes.InvalidRequest);
+        Assert.Equal(9, only.Json.GetProperty("id").GetInt32());
+    }
+
+    [Fact]
+    public async Task Post_ErrorOfStreamingMethodWithoutEventStreamAccept_PlainJson()
+    {
+        using var response = await _server.PostAsync(HeraldTestServer.Request("SendStreamingMessage", HeraldTestServer.SendParams()), "2.0");
 
         HeraldTestServer.AssertError(await HeraldTestServer.ReadJsonRpcAsync(response), A2AErrorCodes.VersionNotSupported);
+    }
+
+    [Fact]
+    public async Task Post_ErrorOfUnaryMethodAcceptingEventStream_PlainJson()
+    {
+        using var request = _server.NewPost("""{"jsonrpc":"2.0","id":1,"method":"GetTask","params":{"id":"x"}}""");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        using var response = await _server.Client.SendAsync(request).Within();
+
+        HeraldTestServer.AssertError(await HeraldTestServer.ReadJsonRpcAsync(response), A2AErrorCodes.TaskNotFound);
     }
 
     [Theory]

@@ -147,4 +147,28 @@ public sealed class ChunksAgentTests
         var artifact = Assert.Single(Assert.IsAssignableFrom<IReadOnlyList<Artifact>>(task!.Artifacts));
         return string.Concat(artifact.Parts.Select(p => p.Text));
     }
+
+    [Fact]
+    public async Task ExecuteAsync_Ask_WaitsForInputThenGreetsTheAnswer()
+    {
+        await using var harness = new AgentHarness(new ChunksAgent(TimeProvider.System));
+
+        var asked = await harness.StreamAsync("ask");
+        var taskId = asked[^1].Status().TaskId;
+        var answer = await harness.Engine.SendAsync(
+            new SendMessageRequest { Message = Message.UserText("Ada") with { TaskId = taskId } }, Herald.Server.Engine.SendMode.Blocking, CancellationToken.None).WaitAsync(AgentHarness.Timeout);
+
+        Assert.Equal(TaskState.InputRequired, asked[^1].Status().Status.State);
+        Assert.Equal(ChunksAgent.AskPrompt, asked[^1].StatusText());
+        var task = answer.Task!.Task;
+        Assert.Equal(TaskState.Completed, task.Status.State);
+        var greeting = Assert.Single(task.Artifacts!);
+        Assert.Equal((ChunksAgent.GreetingArtifactId, "hello Ada"), (greeting.ArtifactId, greeting.Parts[0].Text));
+    }
+
+    [Fact]
+    public void Card_ListsTheAskSkill()
+    {
+        Assert.Contains(ChunksAgent.Card.Skills, s => s.Id == ChunksAgent.AskCommand && s.Examples!.Contains("ask"));
+    }
 }

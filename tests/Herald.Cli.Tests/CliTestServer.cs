@@ -34,6 +34,14 @@ public sealed class CliTestServer : IAsyncLifetime
 
     public static CliTestServer WithRequiredHeader() => new(requireHeader: true);
 
+    /// <summary>A server whose card sends clients to <paramref name="publicBaseUrl"/> (a proxy in front of it).</summary>
+    public static CliTestServer Behind(Uri publicBaseUrl) => new(requireHeader: false) { PublicBaseUrl = publicBaseUrl };
+
+    /// <summary>The port the server listens on.</summary>
+    public int Port => new Uri(Url).Port;
+
+    private Uri? PublicBaseUrl { get; init; }
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -43,6 +51,7 @@ public sealed class CliTestServer : IAsyncLifetime
         {
             o.Card = new AgentCard { Name = "CLI test agent", Description = "Scripted for the herald CLI tests.", Capabilities = new AgentCapabilities { Streaming = true } };
             o.ShutdownTimeout = TimeSpan.FromSeconds(1);
+            o.PublicBaseUrl = PublicBaseUrl;
         }).AddAgent(new ScriptedAgent(), Herald.Server.Agents.AgentResponseMode.MessageOrTask);
         _app = builder.Build();
         if (_requireHeader)
@@ -70,6 +79,39 @@ public sealed class CliTestServer : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// A <see cref="CliTestServer"/> reached through a <see cref="CuttingProxy"/>. The server's card names the proxy
+/// (<c>PublicBaseUrl</c>), as it would name a load balancer: it does not take URLs from the Host header, so without
+/// it a client that reads the card would go around the proxy.
+/// </summary>
+public sealed class ProxiedCliTestServer : IAsyncLifetime
+{
+    private CliTestServer? _server;
+
+    public ProxiedCliTestServer() => Proxy = new CuttingProxy(() => _server?.Port ?? throw new InvalidOperationException("The server is not started."));
+
+    internal CuttingProxy Proxy { get; }
+
+    /// <summary>The agent's base URL through the proxy.</summary>
+    public string Url => $"http://127.0.0.1:{Proxy.Port}/";
+
+    public async Task InitializeAsync()
+    {
+        var server = CliTestServer.Behind(new Uri(Url));
+        await server.InitializeAsync();
+        _server = server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Proxy.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
         }
     }
 }

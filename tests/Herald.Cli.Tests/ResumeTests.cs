@@ -2,16 +2,16 @@ using Herald.Testing;
 namespace Herald.Cli.Tests;
 
 /// <summary>A stream cut in the middle (by a proxy) is resumed by the client, and the CLI says so.</summary>
-public sealed class ResumeTests(CliTestServer server) : IClassFixture<CliTestServer>
+public sealed class ResumeTests(ProxiedCliTestServer server) : IClassFixture<ProxiedCliTestServer>
 {
     [Fact]
     public async Task Send_StreamCutMidway_JsonMarksTheResumedEventAndLosesNothing()
     {
-        await using var proxy = new CuttingProxy(new Uri(server.Url).Port);
+        var proxy = server.Proxy;
         var key = Guid.NewGuid().ToString("N");
         var output = new LineWriter();
         var error = new StringWriter();
-        var send = HeraldCli.RunAsync(["send", proxy.Through(new Uri(server.Url)).ToString(), $"gate {key}", "--stream", "--json"], output, error);
+        var send = HeraldCli.RunAsync(["send", server.Url, $"gate {key}", "--stream", "--json"], output, error);
 
         var before = new List<string>();
         while (before.Count == 0 || !before[^1].Contains("before the cut", StringComparison.Ordinal))
@@ -44,10 +44,10 @@ public sealed class ResumeTests(CliTestServer server) : IClassFixture<CliTestSer
     [Fact]
     public async Task Send_StreamCutMidwayPlain_PrintsAResumeNotice()
     {
-        await using var proxy = new CuttingProxy(new Uri(server.Url).Port);
+        var proxy = server.Proxy;
         var key = Guid.NewGuid().ToString("N");
         var output = new LineWriter();
-        var send = HeraldCli.RunAsync(["send", proxy.Through(new Uri(server.Url)).ToString(), $"gate {key}", "--stream"], output, new StringWriter());
+        var send = HeraldCli.RunAsync(["send", server.Url, $"gate {key}", "--stream"], output, new StringWriter());
 
         while (!(await output.ReadLineAsync(CliRun.Timeout)).EndsWith("out| before the cut", StringComparison.Ordinal))
         {
@@ -71,11 +71,11 @@ public sealed class ResumeTests(CliTestServer server) : IClassFixture<CliTestSer
     [Fact]
     public async Task Send_StreamCutWithNoResume_Exits10AndSaysHowToContinue()
     {
-        await using var proxy = new CuttingProxy(new Uri(server.Url).Port);
+        var proxy = server.Proxy;
         var key = Guid.NewGuid().ToString("N");
         var output = new LineWriter();
         var error = new StringWriter();
-        var url = proxy.Through(new Uri(server.Url)).ToString();
+        var url = server.Url;
         var send = HeraldCli.RunAsync(["send", url, $"gate {key}", "--stream", "--json", "--no-resume"], output, error);
 
         string line;

@@ -29,8 +29,9 @@ public sealed partial class ServeCommandTests
         var json = await http.GetStringAsync(new Uri(address, ".well-known/agent-card.json")).WaitAsync(Timeout);
         var card = JsonSerializer.Deserialize(json, A2AJsonContext.Default.AgentCard)!;
         Assert.Equal("Herald chunks agent", card.Name);
-        Assert.Equal("chunks", Assert.Single(card.Skills).Id);
-        Assert.Equal(new Uri(address, "/").ToString(), Assert.Single(card.SupportedInterfaces).Url);
+        Assert.Equal(["chunks", "ask"], card.Skills.Select(s => s.Id));
+        Assert.All(card.SupportedInterfaces, i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
+        Assert.Equal(["1.0", "0.3"], card.SupportedInterfaces.Select(i => i.ProtocolVersion));
 
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));
@@ -41,10 +42,30 @@ public sealed partial class ServeCommandTests
         await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(address.Host, address.Port));
     }
 
+    [Fact]
+    public async Task Serve_PublicUrl_CardPointsThereWhateverTheHost()
+    {
+        var output = new LineWriter();
+        using var stop = new CancellationTokenSource();
+        var run = HeraldCli.RunAsync(["serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks", "--store", "memory", "--public-url", "https://agents.example.com/herald/"], output, new StringWriter(), stop.Token);
+        var address = ParseStartupLine(await output.ReadLineAsync(Timeout), "chunks");
+
+        using var http = new HttpClient();
+        var json = await http.GetStringAsync(new Uri(address, ".well-known/agent.json")).WaitAsync(Timeout);
+        using var card = JsonDocument.Parse(json);
+
+        Assert.Equal("https://agents.example.com/herald/", card.RootElement.GetProperty("url").GetString());
+        Assert.All(card.RootElement.GetProperty("supportedInterfaces").EnumerateArray(), i => Assert.Equal("https://agents.example.com/herald/", i.GetProperty("url").GetString()));
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(Timeout));
+    }
+
     [Theory]
     [InlineData(new[] { "serve", "--agent", "exec" }, "needs a command after --")]
     [InlineData(new[] { "serve", "--agent", "echo", "--", "cat" }, "only used by --agent exec")]
     [InlineData(new[] { "serve", "--agent", "nope" }, "nope")]
+    [InlineData(new[] { "serve", "--public-url", "agents.example.com" }, "--public-url 'agents.example.com' is not an absolute http or https URL")]
+    [InlineData(new[] { "serve", "--public-url", "ftp://agents.example.com/" }, "--public-url")]
     public async Task Serve_InvalidArguments_FailsWithoutStarting(string[] args, string expectedError)
     {
         var output = new StringWriter();

@@ -97,8 +97,21 @@ public sealed class ClientIntegrationTests(HeraldServer server) : IClassFixture<
         using var http = new HttpClient();
 
         var error = await Assert.ThrowsAsync<A2AVersionNotSupportedException>(() =>
-            A2AClient.ConnectAsync(http, server.AgentUrl, new A2AClientOptions { ProtocolVersion = "0.3" })).Within();
+            A2AClient.ConnectAsync(http, server.AgentUrl, new A2AClientOptions { ProtocolVersion = "2.0" })).Within();
 
-        Assert.Contains("JSONRPC 1.0", Assert.Single(error.Offered), StringComparison.Ordinal);
+        Assert.Equal(2, error.Offered.Count);
+        Assert.Contains(error.Offered, o => o.Contains("JSONRPC 1.0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ConnectAsync_PinnedV03_HeraldServesItOverV03()
+    {
+        using var http = new HttpClient();
+
+        var client = await A2AClient.ConnectAsync(http, server.AgentUrl, new A2AClientOptions { ProtocolVersion = "0.3" }).Within();
+        var sent = await client.SendMessageAsync(new SendMessageRequest { Message = Message.UserText("chunks:2") }).Within();
+
+        Assert.Equal("0.3", (await client.GetEndpointAsync()).ProtocolVersion);
+        Assert.Equal(TaskState.Completed, sent.Task!.Status.State);
     }
 }

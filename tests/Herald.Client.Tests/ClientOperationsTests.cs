@@ -238,13 +238,13 @@ public sealed class ClientOperationsTests(HeraldServer server) : IClassFixture<H
     }
 
     [Fact]
-    public async Task SubscribeToTaskAsync_UnknownTask_ThrowsJsonRpcErrorSentInsteadOfStream()
+    public async Task SubscribeToTaskAsync_UnknownTask_ThrowsTheErrorHeraldSendsAsTheStreamsOnlyEvent()
     {
         var client = NewClient();
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => client.SubscribeToTaskAsync("missing").CollectWithin()).Within();
+        // The client accepts text/event-stream, so Herald answers a refused streaming call with the error as its one event.
+        var error = await Assert.ThrowsAsync<A2AStreamErrorException>(() => client.SubscribeToTaskAsync("missing").CollectWithin()).Within();
 
-        Assert.Equal(typeof(A2AException), error.GetType());
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
@@ -254,7 +254,7 @@ public sealed class ClientOperationsTests(HeraldServer server) : IClassFixture<H
         var client = NewClient();
         var task = (await client.SendMessageAsync(Text("chunks:1")).Within()).Task!;
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => client.SubscribeToTaskAsync(task.Id).CollectWithin()).Within();
+        var error = await Assert.ThrowsAsync<A2AStreamErrorException>(() => client.SubscribeToTaskAsync(task.Id).CollectWithin()).Within();
 
         Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
     }

@@ -16,12 +16,19 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
 
     private static SendMessageRequest Text(string text) => new() { Message = Message.UserText(text) };
 
+    /// <summary>
+    /// Herald's interface through the proxy. Given explicitly: the server's card names the address it listens on, not the
+    /// proxy's (it does not take URLs from the Host header), so a client that read the card would go around the proxy.
+    /// </summary>
+    private AgentInterface Through(CuttingProxy proxy) =>
+        new() { Url = proxy.Through(server.AgentUrl).ToString(), ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" };
+
     [Fact]
     public async Task SendStreamingMessageEventsAsync_ProxyCutsConnectionFourTimes_EveryEventOnceInOrder()
     {
         await using var proxy = new CuttingProxy(server.Port);
         var resumes = new List<ResumeInfo>();
-        var client = A2AClient.Create(_http, proxy.Through(server.AgentUrl), new A2AClientOptions
+        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions
         {
             TimeProvider = _time,
             OnResumed = resumes.Add,
@@ -74,7 +81,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
     public async Task SendStreamingMessageEventsAsync_CutWithAutoResumeOff_ThrowsStreamEndedAndManualSubscribeContinues()
     {
         await using var proxy = new CuttingProxy(server.Port);
-        var client = A2AClient.Create(_http, proxy.Through(server.AgentUrl), new A2AClientOptions { AutoResume = false, TimeProvider = _time });
+        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { AutoResume = false, TimeProvider = _time });
         var gate = Gates.NewKey();
         var events = new List<StreamEvent>();
         using var cts = Bounded.Token();
@@ -106,7 +113,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
     public async Task SubscribeToTaskEventsAsync_ProxyCutsConnection_ResumesFromLastEvent()
     {
         await using var proxy = new CuttingProxy(server.Port);
-        var client = A2AClient.Create(_http, proxy.Through(server.AgentUrl), new A2AClientOptions { TimeProvider = _time });
+        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { TimeProvider = _time });
         var gate = Gates.NewKey();
         var task = (await client.SendMessageAsync(new SendMessageRequest
         {

@@ -4,8 +4,9 @@ using Herald.Testing;
 namespace Herald.Interop.Tests;
 
 /// <summary>
-/// One `herald serve --agent chunks` process shared by the interop tests, and the @a2a-js/sdk client
-/// installed from the committed lockfile (npm ci) when it is not installed yet.
+/// One `herald serve --agent chunks` process shared by the interop tests, and the @a2a-js/sdk clients (1.x and,
+/// as the npm alias a2a-js-sdk-03, 0.3.x) installed from the committed lockfile (npm ci) when they are not yet:
+/// both generations of the official client drive the same running server.
 /// </summary>
 public sealed class JsSdkFixture : IAsyncLifetime
 {
@@ -28,12 +29,17 @@ public sealed class JsSdkFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs one scenario of client.mjs against the server and returns the JSON object it prints.</summary>
-    public async Task<JsonElement> RunClientAsync(string scenario)
+    /// <summary>Runs one scenario of client.mjs (the SDK's 1.x client) against the server and returns the JSON object it prints.</summary>
+    public Task<JsonElement> RunClientAsync(string scenario) => RunScriptAsync("client.mjs", scenario);
+
+    /// <summary>Runs one scenario of client-v03.mjs (the SDK's 0.3.x client) against the same server.</summary>
+    public Task<JsonElement> RunV03ClientAsync(string scenario) => RunScriptAsync("client-v03.mjs", scenario);
+
+    private async Task<JsonElement> RunScriptAsync(string script, string scenario)
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(
-            "node", ["client.mjs", BaseAddress.ToString(), scenario], RepositoryPaths.InteropJs, NodeTimeout);
-        Assert.True(code == 0, $"client.mjs {scenario} exited with {code}: {stderr}");
+            "node", [script, BaseAddress.ToString(), scenario], RepositoryPaths.InteropJs, NodeTimeout);
+        Assert.True(code == 0, $"{script} {scenario} exited with {code}: {stderr}");
         var lastLine = stdout.TrimEnd().Split('\n')[^1];
         using var document = JsonDocument.Parse(lastLine);
         return document.RootElement.Clone();

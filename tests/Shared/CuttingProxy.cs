@@ -11,13 +11,19 @@ namespace Herald.Testing;
 internal sealed class CuttingProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly int _targetPort;
+    private readonly Func<int> _targetPort;
     private readonly ConcurrentDictionary<int, (Socket Client, Socket Server)> _open = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _next;
 
     public CuttingProxy(int targetPort)
+        : this(() => targetPort)
+    {
+    }
+
+    /// <summary>A proxy whose target is known only once a connection arrives: for a server that must advertise the proxy's address, and so starts after it.</summary>
+    public CuttingProxy(Func<int> targetPort)
     {
         _targetPort = targetPort;
         _listener.Start();
@@ -87,7 +93,7 @@ internal sealed class CuttingProxy : IAsyncDisposable
         client.NoDelay = true;
         try
         {
-            await server.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _targetPort), _stop.Token);
+            await server.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _targetPort()), _stop.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or SocketException)
         {

@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
+using Herald.AspNetCore.JsonRpc.Legacy;
+using Herald.AspNetCore.JsonRpc.V03;
 using Herald.AspNetCore.JsonRpc.V1;
+using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
@@ -9,20 +12,23 @@ using Microsoft.Extensions.Logging;
 namespace Herald.AspNetCore.JsonRpc;
 
 /// <summary>
-/// The JSON-RPC binding's one POST endpoint: reads and checks the envelope, selects the protocol
-/// version, hands the request to that version's method table, and turns errors into JSON-RPC answers.
-/// The request body is released as soon as the method has read its params; only the id is kept.
+/// The JSON-RPC binding's one POST endpoint: reads and checks the envelope, selects the dialect (v1.0, v0.3,
+/// tutorial era: <see cref="ProtocolVersionSelector"/>), hands the request to that dialect's method table, and
+/// turns errors into JSON-RPC answers: for a streaming method whose client asked for <c>text/event-stream</c>, an
+/// SSE stream holding the one error, since such clients read nothing else. The request body is released as soon
+/// as the method has read its params; only the id is kept.
 /// </summary>
 internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOptions options, ILogger<JsonRpcEndpoint> logger)
 {
-    private static readonly string[] SupportedVersions = ["1.0"];
-
     private readonly V1JsonRpcMethods _v1 = new(engine, options, logger);
+    private readonly V03JsonRpcMethods _v03 = new(engine, options, logger);
+    private readonly LegacyJsonRpcMethods _tutorial = new(engine, options, logger);
 
     public async Task HandleAsync(HttpContext context)
     {
         var aborted = context.RequestAborted;
         var idJson = JsonRpcRequestReader.NullId;
+        var streaming = false;
         try
         {
             JsonRpcCall? call;
@@ -33,18 +39,25 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
                     return; // already answered (413, 415, 408, 400)
                 }
 
+                // Known before the envelope is checked: even an invalid request for a streaming method is answered as a stream.
+                streaming = ProtocolVersionSelector.IsStreaming(JsonRpcRequestReader.PeekMethod(body.Document.RootElement));
                 var request = JsonRpcRequestReader.Validate(body, options, out idJson);
-                CheckVersion(context.Request);
 
                 // Params are read into typed requests here; the document (the whole body) goes when this block ends.
-                call = _v1.Prepare(request);
+                call = ProtocolVersionSelector.Select(context.Request, request.Method) switch
+                {
+                    JsonRpcDialect.V03 => _v03.Prepare(request, withTutorialMembers: false),
+                    JsonRpcDialect.V03OrTutorial => _v03.Prepare(request, withTutorialMembers: true),
+                    JsonRpcDialect.Tutorial => _tutorial.Prepare(request),
+                    _ => _v1.Prepare(request),
+                };
             }
 
             await call.ExecuteAsync(context, aborted).ConfigureAwait(false);
         }
         catch (A2AException ex)
         {
-            await JsonRpcResponses.WriteErrorAsync(context, idJson, ex).ConfigureAwait(false);
+            await WriteErrorAsync(context, idJson, ex, streaming).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -53,30 +66,33 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
         catch (Exception ex)
         {
             LogUnhandled(logger, ex);
-            await JsonRpcResponses.WriteErrorAsync(context, idJson, new A2AException(A2AErrorCodes.InternalError, "Internal error")).ConfigureAwait(false);
+            await WriteErrorAsync(context, idJson, new A2AException(A2AErrorCodes.InternalError, "Internal error"), streaming).ConfigureAwait(false);
         }
     }
 
-    private static void CheckVersion(HttpRequest request)
+    private Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, bool streaming)
     {
-        var value = request.Headers["A2A-Version"].ToString();
-        if (string.IsNullOrWhiteSpace(value))
+        if (context.Response.HasStarted)
         {
-            value = request.Query["A2A-Version"].ToString();
+            return Task.CompletedTask; // a stream already open reports its own errors
         }
 
-        value = value.Trim();
-        if (value is "1.0" or "1" || value.StartsWith("1.0.", StringComparison.Ordinal))
+        return streaming && AcceptsEventStream(context.Request)
+            ? SseStreamer.WriteErrorStreamAsync(context, JsonRpcResponses.ErrorBytes(idJson, error), options)
+            : JsonRpcResponses.WriteErrorAsync(context, idJson, error);
+    }
+
+    private static bool AcceptsEventStream(HttpRequest request)
+    {
+        foreach (var accept in request.GetTypedHeaders().Accept)
         {
-            return;
+            if (accept.MediaType.Equals("text/event-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
         }
 
-        var requested = string.IsNullOrEmpty(value) ? "0.3 (assumed when no A2A-Version is sent)" : $"'{Truncate(value)}'";
-        throw new A2AException(A2AErrorCodes.VersionNotSupported,
-            $"A2A protocol version {requested} is not supported; this endpoint speaks {string.Join(", ", SupportedVersions)}. Send the header A2A-Version: 1.0.")
-        {
-            Details = new Dictionary<string, string> { ["supportedVersions"] = string.Join(",", SupportedVersions) },
-        };
+        return false;
     }
 
     /// <summary>The client's <c>Last-Event-ID</c>, when it sent one.</summary>

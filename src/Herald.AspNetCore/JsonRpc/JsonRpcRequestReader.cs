@@ -118,6 +118,24 @@ internal static class JsonRpcRequestReader
         }
     }
 
+    /// <summary>The request's method name when it has one, before and whatever the envelope's other checks say.</summary>
+    public static string? PeekMethod(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("method"u8, out var method) || method.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return method.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not decodable text: Validate says so, naming the field
+        }
+    }
+
     /// <summary>
     /// Checks the envelope. <paramref name="idJson"/> is set as soon as the id has been read, so that even an
     /// invalid request is answered with its id when it had a usable one.

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Protocol;
 using Herald.Server;
@@ -52,6 +53,31 @@ internal static class JsonRpcResponses
         new(A2AErrorCodes.InternalError,
             $"The response would be {size:N0} bytes, more than this server's limit of {limit:N0} (MaxResponseBytes). " +
             "Ask for less: historyLength, includeArtifacts=false or a smaller pageSize; or follow the task's events with SubscribeToTask and Last-Event-ID.");
+
+    /// <summary>A result built as a JSON tree (answers merged from two generations' shapes).</summary>
+    public static async Task WriteResultAsync(HttpContext context, byte[] idJson, JsonNode value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("jsonrpc", "2.0");
+            json.WritePropertyName("id");
+            json.WriteRawValue(idJson, skipInputValidation: true);
+            json.WritePropertyName("result");
+            value.WriteTo(json);
+            json.WriteEndObject();
+        }
+
+        var limit = Limit(context);
+        if (buffer.WrittenCount > limit)
+        {
+            await WriteErrorAsync(context, idJson, TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
+            return;
+        }
+
+        await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
+    }
 
     public static async Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, int status = StatusCodes.Status200OK)
     {

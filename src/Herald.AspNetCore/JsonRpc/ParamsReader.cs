@@ -1,19 +1,28 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Protocol;
 
 namespace Herald.AspNetCore.JsonRpc;
 
 /// <summary>
-/// Reads a method's params into the typed request. Members the model marks <c>required</c> are not
-/// enforced here: a missing one is left null and the engine's validation names it ("message.messageId
-/// is required"), so no error text has to be taken apart to find the field.
+/// Reads a method's params into the typed request of its dialect. Members the model marks <c>required</c>
+/// are not enforced here: a missing one is left null and the engine's (or the dialect's) validation names it
+/// ("message.messageId is required"), so no error text has to be taken apart to find the field.
 /// </summary>
 internal static class ParamsReader
 {
-    private static readonly JsonSerializerOptions Lenient = new(A2AJsonContext.Default.Options)
+    /// <summary>The v1.0 model (<see cref="A2AJsonContext"/>), lenient about required members.</summary>
+    public static readonly JsonSerializerOptions V1 = Lenient(A2AJsonContext.Default);
+
+    public static JsonTypeInfo<T> TypeInfo<T>() => TypeInfo<T>(V1);
+
+    public static JsonTypeInfo<T> TypeInfo<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
+
+    /// <summary>Options reading <paramref name="context"/>'s types with every member optional.</summary>
+    public static JsonSerializerOptions Lenient(JsonSerializerContext context) => new(context.Options)
     {
-        TypeInfoResolver = A2AJsonContext.Default.WithAddedModifier(static info =>
+        TypeInfoResolver = ((IJsonTypeInfoResolver)context).WithAddedModifier(static info =>
         {
             foreach (var property in info.Properties)
             {
@@ -22,14 +31,17 @@ internal static class ParamsReader
         }),
     };
 
-    public static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Lenient.GetTypeInfo(typeof(T));
-
     public static T Read<T>(JsonElement? parameters)
-        where T : new()
+        where T : class, new() => Read<T>(parameters, V1) ?? new T();
+
+    /// <summary>The params as <typeparamref name="T"/>, or null when the request has none.</summary>
+    /// <exception cref="A2AException">params is not an object, or a member has a value of the wrong shape (-32602, naming it).</exception>
+    public static T? Read<T>(JsonElement? parameters, JsonSerializerOptions options)
+        where T : class
     {
         if (parameters is not { } element)
         {
-            return new T();
+            return null;
         }
 
         if (element.ValueKind != JsonValueKind.Object)
@@ -39,7 +51,7 @@ internal static class ParamsReader
 
         try
         {
-            return element.Deserialize(TypeInfo<T>()) ?? new T();
+            return element.Deserialize(TypeInfo<T>(options));
         }
         catch (JsonException ex)
         {

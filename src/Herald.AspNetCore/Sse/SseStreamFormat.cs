@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Storage;
 
 namespace Herald.AspNetCore.Sse;
@@ -19,4 +20,16 @@ internal sealed class SseStreamFormat
 
     /// <summary>A direct reply: a streamed send's only item when the agent answered without a task.</summary>
     public required Func<Message, byte[]> Reply { get; init; }
+
+    /// <summary>
+    /// When set, every log event gets this <c>event:</c> name (and the first item <c>task</c> or <c>message</c>),
+    /// whatever <see cref="HeraldOptions.NamedSseEvents"/> says: a convention whose clients dispatch on it.
+    /// </summary>
+    public Func<TaskEvent, byte[]>? EventName { get; init; }
+
+    /// <summary>
+    /// True when <see cref="Event"/> returns whole messages (JSON-RPC notifications, which carry no request id):
+    /// they are written without the per-stream envelope, which then wraps only the first item.
+    /// </summary>
+    public bool EventsAreWhole { get; init; }
 }

@@ -22,6 +22,9 @@ internal static partial class SseStreamer
     /// <summary>Unflushed output that triggers a flush inside a batch.</summary>
     public const int FlushBytes = 32 * 1024;
 
+    private static readonly byte[] StatusUpdateName = "status-update"u8.ToArray();
+    private static readonly byte[] ArtifactUpdateName = "artifact-update"u8.ToArray();
+
     public static void StartResponse(HttpContext context)
     {
         var response = context.Response;
@@ -53,7 +56,10 @@ internal static partial class SseStreamer
         StartResponse(context);
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
-        var named = options.NamedSseEvents;
+        var named = options.NamedSseEvents || format.EventName is not null;
+        var eventName = format.EventName;
+        var eventPrefix = format.EventsAreWhole ? [] : prefix;
+        var eventSuffix = format.EventsAreWhole ? [] : suffix;
         SseWriter.WriteRetry(writer, options.SseRetry);
         try
         {
@@ -106,8 +112,9 @@ internal static partial class SseStreamer
                 foreach (var e in events)
                 {
                     var payload = format.Event(e);
-                    SseWriter.WriteEvent(writer, e.Sequence, named ? EventName(e) : default, prefix, payload.Span, suffix);
-                    pending += payload.Length + prefix.Length + suffix.Length + 32;
+                    var name = eventName is not null ? eventName(e) : named ? EventName(e) : null;
+                    SseWriter.WriteEvent(writer, e.Sequence, name, eventPrefix, payload.Span, eventSuffix);
+                    pending += payload.Length + eventPrefix.Length + eventSuffix.Length + (name?.Length ?? 0) + 32;
                     if (pending >= FlushBytes)
                     {
                         pending = 0;
@@ -146,7 +153,7 @@ internal static partial class SseStreamer
         await WriteErrorEventAsync(context.Response.BodyWriter, data).ConfigureAwait(false);
     }
 
-    private static ReadOnlySpan<byte> EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? "status-update"u8 : "artifact-update"u8;
+    private static byte[] EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? StatusUpdateName : ArtifactUpdateName;
 
     private static async Task WriteErrorEventAsync(PipeWriter writer, byte[] data)
     {

@@ -37,6 +37,9 @@ internal sealed record ServeSettings(
     string Store = ServeCommand.DefaultStore,
     TimeSpan? Retention = null)
 {
+    /// <summary>Where clients reach the server when that is not where it listens (a proxy, a port mapping): the card's URLs.</summary>
+    public Uri? PublicUrl { get; init; }
+
     public string AgentName => Agent.ToString().ToLowerInvariant();
 
     public bool InMemory => string.Equals(Store, ServeCommand.MemoryStore, StringComparison.OrdinalIgnoreCase);
@@ -77,7 +80,7 @@ internal static class ServeCommand
         };
         var agent = new Option<string?>("--agent")
         {
-            Description = "The demo agent to serve: echo (replies with your text), chunks ('N delay=MS' streams N chunks), " +
+            Description = "The demo agent to serve: echo (replies with your text), chunks ('N delay=MS' streams N chunks; 'ask' asks for your name), " +
                 "exec (runs the command after --) [default: exec when a command is given, else echo]",
             HelpName = "echo|chunks|exec",
         };
@@ -96,6 +99,13 @@ internal static class ServeCommand
             HelpName = "DURATION|off",
             DefaultValueFactory = _ => DurationParser.Format(DefaultRetention),
         };
+        var publicUrl = new Option<string?>("--public-url")
+        {
+            Description = "The URL clients reach this server at, when that is not an address it listens on (behind a proxy or load balancer, " +
+                "a port mapping such as docker -p, a tunnel): the agent card's interface URLs point there. By default they point at the " +
+                "listening address the request came in on.",
+            HelpName = "URL",
+        };
         var verbose = new Option<bool>("--verbose")
         {
             Description = "Log at information level (default: warnings only). Logs go to stderr.",
@@ -108,13 +118,15 @@ internal static class ServeCommand
         };
 
         var serve = new Command("serve",
-            $"Serve a demo A2A agent (JSON-RPC with SSE streaming at /, agent card at /.well-known/agent-card.json) on {DefaultUrls} " +
+            $"Serve a demo A2A agent (JSON-RPC with SSE streaming at / for A2A v1.0, v0.3 and the tutorial-era tasks/send methods; " +
+            $"agent card at /.well-known/agent-card.json and /.well-known/agent.json) on {DefaultUrls} " +
             "unless --urls says otherwise. Prints 'Herald listening on <address> (agent: <name>)' once ready; Ctrl+C stops it gracefully.")
         {
             urls,
             agent,
             store,
             retention,
+            publicUrl,
             verbose,
             commandLine,
         };
@@ -139,6 +151,12 @@ internal static class ServeCommand
             if (retentionText is not null && !IsOff(retentionText) && !DurationParser.TryParse(retentionText, out _))
             {
                 result.AddError($"--retention '{retentionText}' is not a duration: use {DurationParser.Usage}, or 'off'.");
+            }
+
+            var publicText = result.GetResult(publicUrl)?.Tokens is { Count: > 0 } publicTokens ? publicTokens[^1].Value : null;
+            if (publicText is not null && !IsHttpUrl(publicText))
+            {
+                result.AddError($"--public-url '{publicText}' is not an absolute http or https URL, e.g. https://agents.example.com/.");
             }
 
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
@@ -168,6 +186,7 @@ internal static class ServeCommand
                 IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention)
             {
                 Limits = limitOptions.Read(parseResult),
+                PublicUrl = parseResult.GetValue(publicUrl) is { } given ? new Uri(given) : null,
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -243,6 +262,7 @@ internal static class ServeCommand
         {
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
+            o.PublicBaseUrl = settings.PublicUrl;
         });
         if (!settings.InMemory)
         {
@@ -283,6 +303,9 @@ internal static class ServeCommand
         app.MapHerald("/");
         return app;
     }
+
+    private static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     private static bool IsOff(string text) => string.Equals(text.Trim(), "off", StringComparison.OrdinalIgnoreCase);
 

@@ -51,6 +51,29 @@ internal static class RequestValidator
         return message;
     }
 
+    /// <summary>A task id chosen by the client (<see cref="SendOptions.CreateTaskWithClientId"/>): it becomes a key of the store and appears in logs.</summary>
+    public static void ValidateClientTaskId(string? id)
+    {
+        const string field = "message.taskId";
+        if (string.IsNullOrEmpty(id))
+        {
+            throw A2AException.InvalidParams(field, "The task id is required: the client chooses it.");
+        }
+
+        if (id.Length > SendOptions.MaxClientTaskIdLength)
+        {
+            throw A2AException.InvalidParams(field, $"The task id is {id.Length} characters long; the limit is {SendOptions.MaxClientTaskIdLength}.");
+        }
+
+        foreach (var c in id)
+        {
+            if (char.IsControl(c))
+            {
+                throw A2AException.InvalidParams(field, "The task id must not contain control characters.");
+            }
+        }
+    }
+
     public static string RequireId(string? id, string field = "id") =>
         string.IsNullOrEmpty(id) ? throw A2AException.InvalidParams(field, $"{field} is required.") : CheckLength(id, field)!;
 

@@ -87,15 +87,23 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     // ---- IHeraldEngine: what bindings call ----
 
-    public async ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(request, SendOptions.Default, cancellationToken);
+
+    public async ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var mode = request?.Configuration?.ReturnImmediately == true ? SendMode.Immediate : SendMode.Blocking;
-        return await SendAsync(request!, mode, cancellationToken).ConfigureAwait(false);
+        return await SendAsync(request!, mode, options, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) =>
+        SendStreamingMessageAsync(request, SendOptions.Default, cancellationToken);
+
+    public async ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
     {
-        var start = await SendAsync(request, SendMode.Streaming, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(options);
+        var start = await SendAsync(request, SendMode.Streaming, options, cancellationToken).ConfigureAwait(false);
         if (start.Reply is { } reply)
         {
             return TaskStream.ForReply(reply);
@@ -198,9 +206,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     // ---- sending ----
 
-    public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    public Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, CancellationToken cancellationToken) =>
+        SendAsync(request, mode, SendOptions.Default, cancellationToken);
+
+    public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, SendOptions options, CancellationToken cancellationToken)
     {
         var message = RequestValidator.ValidateSend(request);
+        var clientChosenId = options.CreateTaskWithClientId;
+        if (clientChosenId)
+        {
+            RequestValidator.ValidateClientTaskId(message.TaskId);
+        }
+
         if (_stopping)
         {
             throw new A2AException(A2AErrorCodes.UnsupportedOperation, "The server is shutting down and accepts no new messages.");
@@ -214,20 +231,40 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         if (message.TaskId is { Length: > 0 } taskId)
         {
             // The task as the message finds it (what the agent sees as ExistingTask); the decision comes below.
-            var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
-                ?? throw A2AException.TaskNotFound(taskId);
-            var contextId = existing.Task.ContextId ?? "";
+            var existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (existing is null && clientChosenId)
+            {
+                // A new task under the client's id. The store's duplicate check decides a race with another sender
+                // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
+                var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
+                var started = await TryStartNewTaskAsync(agent, taskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
+                    .ConfigureAwait(false);
+                if (started is { } fresh)
+                {
+                    (run, accepted) = fresh;
+                    return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+                }
+
+                existing = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            if (existing is null)
+            {
+                throw A2AException.TaskNotFound(taskId);
+            }
+
+            var taskContextId = existing.Task.ContextId ?? "";
             if (existing.Task.Status.State.IsTerminal())
             {
-                throw AcceptsNoMessages(taskId, existing.Task.Status.State);
+                throw clientChosenId ? TaskIdTaken(taskId, existing.Task.Status.State) : AcceptsNoMessages(taskId, existing.Task.Status.State);
             }
 
-            if (message.ContextId is { Length: > 0 } given && given != contextId)
+            if (message.ContextId is { Length: > 0 } givenContext && givenContext != taskContextId)
             {
-                throw A2AException.InvalidParams("message.contextId", $"message.contextId '{given}' does not match task '{taskId}' (context '{contextId}').");
+                throw A2AException.InvalidParams("message.contextId", $"message.contextId '{givenContext}' does not match task '{taskId}' (context '{taskContextId}').");
             }
 
-            message = message with { TaskId = taskId, ContextId = contextId };
+            message = message with { TaskId = taskId, ContextId = taskContextId };
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.
@@ -237,7 +274,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
                 case ContinueOutcome.NotFound:
                     throw A2AException.TaskNotFound(taskId);
                 case ContinueOutcome.Terminal:
-                    throw AcceptsNoMessages(taskId, outcome.State);
+                    throw clientChosenId ? TaskIdTaken(taskId, outcome.State) : AcceptsNoMessages(taskId, outcome.State);
                 case ContinueOutcome.Leased:
                     throw new A2AException(A2AErrorCodes.UnsupportedOperation,
                         $"Task '{taskId}' is still being worked on ({outcome.State.ToWireName()}); send the next message once it asks for input.");
@@ -245,7 +282,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
             var snapshot = await _store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw A2AException.TaskNotFound(taskId);
-            run = new AgentRun(this, taskId, contextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true);
+            run = new AgentRun(this, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true);
 
             // The snapshot was read after the append: it includes the message (and anything appended since,
             // which a stream from it must not repeat).
@@ -255,22 +292,45 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         {
             var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
             var newTaskId = Guid.NewGuid().ToString();
-            message = message with { TaskId = newTaskId, ContextId = contextId };
-            if (agent.Mode == AgentResponseMode.Task)
-            {
-                // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
-                var task = NewTask(newTaskId, contextId, message, now);
-                var created = await _store.CreateAsync(task, lease, cancellationToken).ConfigureAwait(false);
-                run = new AgentRun(this, newTaskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true);
-                accepted = new SendResult(null, new TaskSnapshot(task, created.Sequence));
-            }
-            else
-            {
-                // The agent may answer with a direct message: the task is created by its first report, if any.
-                run = new AgentRun(this, newTaskId, contextId, message, request, null, lease.Owner, 0, taskExists: false);
-            }
+            (run, accepted) = await TryStartNewTaskAsync(agent, newTaskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
+                .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
         }
 
+        return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A run for a message that starts a new task with id <paramref name="taskId"/>: with <see cref="AgentResponseMode.Task"/> the
+    /// task is created now (null when the id is taken), otherwise by the agent's first report. Not started yet.
+    /// </summary>
+    private async Task<(AgentRun Run, SendResult? Accepted)?> TryStartNewTaskAsync(
+        AgentRegistration agent, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        message = message with { TaskId = taskId, ContextId = contextId };
+        if (agent.Mode != AgentResponseMode.Task)
+        {
+            // The agent may answer with a direct message: the task is created by its first report, if any.
+            return (new AgentRun(this, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false), null);
+        }
+
+        // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
+        var task = NewTask(taskId, contextId, message, now);
+        TaskEvent created;
+        try
+        {
+            created = await _store.CreateAsync(task, lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskAlreadyExistsException)
+        {
+            return null;
+        }
+
+        return (new AgentRun(this, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true),
+            new SendResult(null, new TaskSnapshot(task, created.Sequence)));
+    }
+
+    private async Task<SendResult> FinishSendAsync(AgentRun run, SendResult? accepted, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    {
         StartRun(run);
         var start = accepted ?? await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (start.Reply is not null || mode == SendMode.Streaming)
@@ -532,7 +592,19 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
             var now = Now();
             var task = NewTask(run.TaskId, run.ContextId, run.Message, now);
-            var created = await _store.CreateAsync(task, new RunnerLease(run.LeaseOwner, now + _options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+            TaskEvent created;
+            try
+            {
+                created = await _store.CreateAsync(task, new RunnerLease(run.LeaseOwner, now + _options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TaskAlreadyExistsException)
+            {
+                // Only a client-chosen id can be taken: another message created that task since this one was accepted.
+                run.Fail(A2AException.InvalidParams("message.taskId",
+                    $"Task '{run.TaskId}' was created by another message at the same time; send again to continue it once it waits for input."));
+                throw;
+            }
+
             run.MarkTaskCreated(new TaskSnapshot(task, created.Sequence));
             run.BeginWatching();
         }
@@ -691,6 +763,10 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     private static A2AException AcceptsNoMessages(string taskId, TaskState state) =>
         new(A2AErrorCodes.UnsupportedOperation, $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
+
+    private static A2AException TaskIdTaken(string taskId, TaskState state) =>
+        A2AException.InvalidParams("message.taskId",
+            $"Task '{taskId}' already exists and is {state.ToWireName()}: a new task needs a new id (an existing task takes messages only while it waits for input).");
 
     private static A2AException NotCancelable(string id, TaskState state) =>
         new(A2AErrorCodes.TaskNotCancelable, $"Task '{id}' is {state.ToWireName()} and cannot be canceled.");

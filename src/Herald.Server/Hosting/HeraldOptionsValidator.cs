@@ -58,6 +58,11 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add($"{nameof(options.InstanceId)} must not be empty.");
         }
 
+        if (options.PublicBaseUrl is { } publicUrl && (!publicUrl.IsAbsoluteUri || publicUrl.Scheme is not ("http" or "https")))
+        {
+            failures.Add($"{nameof(options.PublicBaseUrl)} must be an absolute http or https URL; it is '{publicUrl}'.");
+        }
+
         if (options.Card is null)
         {
             failures.Add($"{nameof(options.Card)} must be set.");

@@ -25,7 +25,7 @@ internal sealed class InMemoryTaskStore : TaskStore
         {
             if (!_tasks.TryAdd(task.Id, log))
             {
-                throw new InvalidOperationException($"Task '{task.Id}' already exists.");
+                throw new TaskAlreadyExistsException(task.Id);
             }
 
             _index.Add(log.Entry);

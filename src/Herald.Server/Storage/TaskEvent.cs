@@ -144,17 +144,30 @@ public sealed class TaskEvent
     public ReadOnlyMemory<byte> GetEncoded(EventEncoding encoding)
     {
         ArgumentNullException.ThrowIfNull(encoding);
-        var slot = encoding.Slot;
-        var slots = Volatile.Read(ref _encoded);
-        if (slots is not null && slot < slots.Length && Volatile.Read(ref slots[slot]) is { } cached)
-        {
-            return cached;
-        }
+        return Cached(encoding.Slot) ?? Share(encoding.Slot, encoding.Encode(this));
+    }
 
-        var bytes = encoding.Encode(this);
+    /// <summary>
+    /// This event in <paramref name="encoding"/> with <paramref name="context"/>: encoded on first use, then
+    /// shared by every caller. The context must be the same for every caller of one event (see <see cref="EventEncoding{TContext}"/>).
+    /// </summary>
+    public ReadOnlyMemory<byte> GetEncoded<TContext>(EventEncoding<TContext> encoding, TContext context)
+    {
+        ArgumentNullException.ThrowIfNull(encoding);
+        return Cached(encoding.Slot) ?? Share(encoding.Slot, encoding.Encode(this, context));
+    }
+
+    private byte[]? Cached(int slot)
+    {
+        var slots = Volatile.Read(ref _encoded);
+        return slots is not null && slot < slots.Length ? Volatile.Read(ref slots[slot]) : null;
+    }
+
+    private byte[] Share(int slot, byte[] bytes)
+    {
         while (true)
         {
-            slots = Volatile.Read(ref _encoded);
+            var slots = Volatile.Read(ref _encoded);
             if (slots is null || slot >= slots.Length)
             {
                 var grown = new byte[]?[Math.Max(slot + 1, EventEncoding.Count)];

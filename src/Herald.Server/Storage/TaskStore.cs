@@ -27,7 +27,7 @@ public abstract class TaskStore
     /// Creates a task; its log starts with a <see cref="TaskEventKind.Created"/> event at sequence 1.
     /// With <paramref name="lease"/>, the task is created already leased to that runner.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A task with this id exists.</exception>
+    /// <exception cref="TaskAlreadyExistsException">A task with this id exists (an <see cref="InvalidOperationException"/>).</exception>
     public abstract ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -60,10 +60,11 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         Action<IHeraldBuilder> configureAgent,
         Action<HeraldOptions>? configureOptions = null,
         Action<IServiceCollection>? configureServices = null,
-        string pattern = "/")
+        string pattern = "/",
+        string urls = "http://127.0.0.1:0")
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(urls);
         var logs = new TestLoggerProvider();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
@@ -75,6 +76,9 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         app.MapHerald(pattern);
         await app.StartAsync().Within();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+
+        // A server listening on every interface is reached over loopback.
+        address = address.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal);
         return new HeraldTestServer(app, new Uri(address.TrimEnd('/') + "/"), pattern, logs);
     }
 
@@ -181,9 +185,10 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         return AssertError(response, expectedCode);
     }
 
-    public async Task<SseStream> StreamAsync(string method, JsonNode? parameters, JsonNode? id = null, string? lastEventId = null)
+    public async Task<SseStream> StreamAsync(string method, JsonNode? parameters, JsonNode? id = null, string? lastEventId = null, string? version = "1.0")
     {
-        using var request = NewPost(Request(method, parameters, id));
+        using var request = NewPost(Request(method, parameters, id), version);
+        request.Headers.Accept.ParseAdd("text/event-stream");
         if (lastEventId is not null)
         {
             request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);

@@ -51,3 +51,13 @@ public sealed class HeraldTasksTestsSqlite : Herald.Server.Tests.HeraldTasksTest
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
 }
+
+public sealed class ClientChosenTaskIdTestsInMemory : ClientChosenTaskIdTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class ClientChosenTaskIdTestsSqlite : ClientChosenTaskIdTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}

@@ -67,7 +67,8 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         await store.CreateAsync(task);
         await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
 
-        await Assert.ThrowsAnyAsync<InvalidOperationException>(() => store.CreateAsync(task with { ContextId = "other" }).AsTask());
+        var error = await Assert.ThrowsAsync<TaskAlreadyExistsException>(() => store.CreateAsync(task with { ContextId = "other" }).AsTask());
+        Assert.Equal(task.Id, error.TaskId);
 
         var snapshot = await store.GetAsync(task.Id);
         Assert.Equal(2, snapshot!.Sequence);

@@ -50,8 +50,21 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
     /// <summary>When set, awaited before every <see cref="ReadAsync"/> (a slow disk).</summary>
     public Func<Task>? BeforeRead { get; set; }
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default) =>
-        _inner.CreateAsync(task, lease, cancellationToken);
+    /// <summary>When set, awaited before every <see cref="CreateAsync"/> with the task to create (another writer getting there first).</summary>
+    public Func<AgentTask, Task>? BeforeCreate { get; set; }
+
+    /// <summary>The store this one passes calls to.</summary>
+    public TaskStore Inner => _inner;
+
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    {
+        if (BeforeCreate is { } before)
+        {
+            await before(task);
+        }
+
+        return await _inner.CreateAsync(task, lease, cancellationToken);
+    }
 
     public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
     {

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Text.Json;
-using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
@@ -11,14 +8,6 @@ namespace Herald.AspNetCore.JsonRpc.V1;
 /// <summary>The A2A v1.0 JSON-RPC methods: params in, engine call, v1.0 result or stream out.</summary>
 internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions options, ILogger logger)
 {
-    /// <summary>v1.0 stream items: the event's shared <c>StreamResponse</c> bytes.</summary>
-    public static readonly SseStreamFormat StreamFormat = new()
-    {
-        Event = static e => e.GetV1Json(),
-        Snapshot = static task => JsonSerializer.SerializeToUtf8Bytes(new StreamResponse { Task = task }, A2AJsonContext.Default.StreamResponse),
-        Reply = static message => JsonSerializer.SerializeToUtf8Bytes(new StreamResponse { Message = message }, A2AJsonContext.Default.StreamResponse),
-    };
-
     public JsonRpcCall Prepare(JsonRpcRequest request)
     {
         var id = request.IdJson;
@@ -101,16 +90,5 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
     }
 
     private Task StreamAsync(HttpContext context, byte[] id, TaskStream stream) =>
-        SseStreamer.WriteAsync(context, stream, StreamFormat, EnvelopePrefix(id), "}"u8.ToArray(),
-            error => JsonRpcResponses.ErrorBytes(id, error), options, logger);
-
-    /// <summary><c>{"jsonrpc":"2.0","id":&lt;id&gt;,"result":</c>: each event's bytes and <c>}</c> follow.</summary>
-    private static byte[] EnvelopePrefix(byte[] idJson)
-    {
-        var buffer = new ArrayBufferWriter<byte>(64 + idJson.Length);
-        buffer.Write("{\"jsonrpc\":\"2.0\",\"id\":"u8);
-        buffer.Write(idJson);
-        buffer.Write(",\"result\":"u8);
-        return buffer.WrittenSpan.ToArray();
-    }
+        JsonRpcStreams.WriteAsync(context, id, stream, V1StreamFormats.For(options), options, logger);
 }

@@ -3,9 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
 
-namespace Herald.Protocol.Tests.Infrastructure;
+namespace Herald.Testing;
 
-/// <summary>Validates JSON against one definition of the A2A v0.3 JSON schema (a copy in Schema/).</summary>
+/// <summary>
+/// Validates JSON against one definition of the A2A v0.3 JSON schema (a copy in tests/Herald.Protocol.Tests/Schema, copied
+/// next to each test assembly that links this file; such projects reference JsonSchema.Net).
+/// </summary>
 internal static class V03Schema
 {
     private static readonly string SchemaText = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Schema", "a2a-v0.3.schema.json"));

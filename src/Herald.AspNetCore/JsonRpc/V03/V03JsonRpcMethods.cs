@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Herald.AspNetCore.JsonRpc.Legacy;
+using Herald.AspNetCore.Sse;
+using Herald.Protocol;
+using Herald.Protocol.Legacy;
+using Herald.Protocol.V03;
+using Herald.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.AspNetCore.JsonRpc.V03;
+
+/// <summary>
+/// The A2A v0.3 JSON-RPC methods: v0.3 params mapped to the v1.0 model, the engine call, v0.3 results and
+/// streams out. With <c>withTutorialMembers</c> (the names both eras call, sent without a version) answers also
+/// carry the tutorial-era members (<see cref="TutorialMembers"/>).
+/// </summary>
+internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions options, ILogger logger)
+{
+    private static readonly JsonSerializerOptions Params = ParamsReader.Lenient(V03JsonContext.Default);
+
+    public JsonRpcCall Prepare(JsonRpcRequest request, bool withTutorialMembers)
+    {
+        var id = request.IdJson;
+        switch (request.Method)
+        {
+            case V03Methods.SendMessage:
+            {
+                var send = ReadSend(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
+                    V03Result answer = result.Reply is { } reply ? V03Mapping.ToV03(reply) : V03Mapping.ToV03(result.Task!.Task);
+                    await JsonRpcResponses.WriteResultAsync(context, id, answer, V03JsonContext.Default.V03Result).ConfigureAwait(false);
+                });
+            }
+
+            case V03Methods.SendStreamingMessage:
+            {
+                var send = ReadSend(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
+                    await JsonRpcStreams.WriteAsync(context, id, stream, V03StreamFormats.For(options), options, logger).ConfigureAwait(false);
+                });
+            }
+
+            case V03Methods.GetTask:
+            {
+                var get = V03Mapping.ToV1(Read<V03TaskQueryParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
+                });
+            }
+
+            case V03Methods.CancelTask:
+            {
+                var cancel = V03Mapping.ToCancelTaskRequest(Read<V03TaskIdParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
+                });
+            }
+
+            case V03Methods.Resubscribe:
+            {
+                var subscribe = V03Mapping.ToSubscribeToTaskRequest(Read<V03TaskIdParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    // Resumption works as on SubscribeToTask: Last-Event-ID replays the events after it.
+                    var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
+                    await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
+                    var format = withTutorialMembers ? await TutorialStreamFormatAsync(stream, ct).ConfigureAwait(false) : V03StreamFormats.For(options);
+                    await JsonRpcStreams.WriteAsync(context, id, stream, format, options, logger).ConfigureAwait(false);
+                });
+            }
+
+            case V03Methods.SetPushNotificationConfig:
+            case V03Methods.GetPushNotificationConfig:
+            case V03Methods.ListPushNotificationConfigs:
+            case V03Methods.DeletePushNotificationConfig:
+                throw new A2AException(V03ErrorCodes.PushNotificationNotSupported,
+                    "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+
+            case V03Methods.GetAuthenticatedExtendedCard:
+                throw new A2AException(V03ErrorCodes.AuthenticatedExtendedCardNotConfigured,
+                    "This agent has no authenticated extended card (supportsAuthenticatedExtendedCard is false).");
+
+            default:
+                throw new A2AException(A2AErrorCodes.MethodNotFound, $"Method '{JsonRpcEndpoint.Truncate(request.Method)}' was not found.");
+        }
+    }
+
+    private static SendMessageRequest ReadSend(JsonElement? parameters)
+    {
+        var send = Read<V03MessageSendParams>(parameters);
+        if (send.Message is null)
+        {
+            throw A2AException.InvalidParams("message", "message is required.");
+        }
+
+        return V03Mapping.ToV1(send);
+    }
+
+    /// <summary>The params (required members are checked by the engine, which names them); none is an empty object.</summary>
+    private static T Read<T>(JsonElement? parameters)
+        where T : class =>
+        ParamsReader.Read<T>(parameters, Params) ?? throw A2AException.InvalidParams("params", "params is required.");
+
+    private static Task WriteTaskAsync(HttpContext context, byte[] id, AgentTask task, bool withTutorialMembers) => withTutorialMembers
+        ? JsonRpcResponses.WriteResultAsync(context, id, TutorialMembers.Task(task))
+        : JsonRpcResponses.WriteResultAsync(context, id, V03Mapping.ToV03(task), V03JsonContext.Default.V03Task);
+
+    /// <summary>
+    /// The v0.3 + tutorial-era format for this stream. Its artifacts are numbered as the task numbers them: from the
+    /// snapshot when there is one, else (resuming after Last-Event-ID) from the task's artifacts as they are now.
+    /// </summary>
+    private async Task<SseStreamFormat> TutorialStreamFormatAsync(TaskStream stream, CancellationToken cancellationToken)
+    {
+        var index = new LegacyArtifactIndex();
+        if (stream.Snapshot is null && stream.TaskId is { } taskId)
+        {
+            var task = await engine.GetTaskAsync(new GetTaskRequest { Id = taskId, HistoryLength = 0 }, cancellationToken).ConfigureAwait(false);
+            LegacyStreamFormats.Seed(index, task);
+        }
+
+        return TutorialMembers.CreateStreamFormat(index);
+    }
+}

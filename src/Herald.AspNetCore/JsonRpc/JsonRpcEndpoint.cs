@@ -1,6 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using Herald.AspNetCore.JsonRpc.V1;
+using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
@@ -80,18 +80,7 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
     }
 
     /// <summary>The client's <c>Last-Event-ID</c>, when it sent one.</summary>
-    public static long? ParseLastEventId(HttpRequest request)
-    {
-        if (!request.Headers.TryGetValue("Last-Event-ID", out var values) || string.IsNullOrWhiteSpace(values.ToString()))
-        {
-            return null;
-        }
-
-        var text = values.ToString().Trim();
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
-            ? sequence
-            : throw A2AException.InvalidParams("Last-Event-ID", $"Last-Event-ID '{Truncate(text)}' is not an event id of this server (a task event sequence number).");
-    }
+    public static long? ParseLastEventId(HttpRequest request) => LastEventId.Parse(request);
 
     /// <summary>Client-supplied text quoted in an error message, cut to a readable length.</summary>
     public static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";

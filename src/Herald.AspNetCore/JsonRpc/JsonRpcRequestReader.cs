@@ -1,10 +1,8 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Text.Json;
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Herald.AspNetCore.JsonRpc;
 
@@ -14,74 +12,19 @@ internal static class JsonRpcRequestReader
     /// <summary>The raw JSON of a null id, for answers to requests whose id could not be read.</summary>
     public static readonly byte[] NullId = "null"u8.ToArray();
 
-    /// <summary>
-    /// The body parsed as JSON, or null when it was too large (413 already answered). The document is
-    /// parsed from a copy of the body: JsonDocument reads the memory it was parsed from for its whole
-    /// lifetime, and the pipe's buffers go back to other requests as soon as they are released.
-    /// </summary>
+    /// <summary>The body parsed as JSON, or null when it was too large (413 already answered).</summary>
     public static async Task<JsonDocument?> ReadAsync(HttpContext context, HeraldOptions options)
     {
-        var limit = options.MaxRequestBodyBytes;
-        if (context.Request.ContentLength > limit)
+        var body = await JsonBodyReader.ReadAsync(context, options).ConfigureAwait(false);
+        switch (body.Status)
         {
-            await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
-            return null;
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = limit;
-        }
-
-        var reader = context.Request.BodyReader;
-        ReadResult result;
-        try
-        {
-            while (true)
-            {
-                result = await reader.ReadAsync(context.RequestAborted).ConfigureAwait(false);
-                if (result.Buffer.Length > limit)
-                {
-                    reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-                    await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
-                    return null;
-                }
-
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
-
-                reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            await JsonRpcResponses.WriteTooLargeAsync(context, limit).ConfigureAwait(false);
-            return null;
-        }
-
-        try
-        {
-            if (result.Buffer.IsEmpty)
-            {
+            case JsonBodyStatus.TooLarge:
+                await JsonRpcResponses.WriteTooLargeAsync(context, options.MaxRequestBodyBytes).ConfigureAwait(false);
+                return null;
+            case JsonBodyStatus.Empty:
                 throw new A2AException(A2AErrorCodes.InvalidRequest, "The request body is empty; expected a JSON-RPC 2.0 request object.");
-            }
-
-            return JsonDocument.Parse(result.Buffer.ToArray(), new JsonDocumentOptions { MaxDepth = options.MaxJsonDepth });
-        }
-        catch (JsonException ex) when (ex.Message.Contains("maximum configured depth", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new A2AException(A2AErrorCodes.InvalidRequest, $"The request nests JSON deeper than the limit of {options.MaxJsonDepth} levels.");
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.LineNumber is { } line ? $" (line {line + 1}, position {ex.BytePositionInLine + 1})" : "";
-            throw new A2AException(A2AErrorCodes.ParseError, $"Invalid JSON payload{where}.");
-        }
-        finally
-        {
-            reader.AdvanceTo(result.Buffer.End);
+            default:
+                return body.Document;
         }
     }
 

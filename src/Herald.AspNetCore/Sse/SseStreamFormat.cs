@@ -19,4 +19,10 @@ internal sealed class SseStreamFormat
 
     /// <summary>A direct reply: a streamed send's only item when the agent answered without a task.</summary>
     public required Func<Message, byte[]> Reply { get; init; }
+
+    /// <summary>
+    /// The <c>event:</c> name of an error that ends a stream, or empty for an unnamed event. REST names it
+    /// <c>error</c> (what REST clients look for); in JSON-RPC the envelope's <c>error</c> member says it.
+    /// </summary>
+    public ReadOnlyMemory<byte> ErrorEventName { get; init; }
 }

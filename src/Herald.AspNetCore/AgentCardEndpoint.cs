@@ -20,7 +20,11 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern)
         {
             var path = (request.PathBase + new PathString(pattern == "/" ? "" : "/" + pattern.Trim('/'))).Value;
             var url = $"{request.Scheme}://{request.Host}{(string.IsNullOrEmpty(path) ? "/" : path)}";
-            interfaces = [new AgentInterface { Url = url, ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" }];
+            interfaces =
+            [
+                new AgentInterface { Url = url, ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" },
+                new AgentInterface { Url = url, ProtocolBinding = "HTTP+JSON", ProtocolVersion = "1.0" }, // Rest/RestRoutes, under the same path
+            ];
         }
 
         return configured with

@@ -1,5 +1,6 @@
 using Herald.AspNetCore;
 using Herald.AspNetCore.JsonRpc;
+using Herald.AspNetCore.Rest;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,8 +18,9 @@ namespace Microsoft.AspNetCore.Builder;
 public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps the A2A v1.0 JSON-RPC endpoint (POST <paramref name="pattern"/>, SSE for streaming methods)
-    /// and the agent card at <c>{pattern}/.well-known/agent-card.json</c>.
+    /// Maps the A2A v1.0 JSON-RPC endpoint (POST <paramref name="pattern"/>, SSE for streaming methods), the
+    /// HTTP+JSON/REST routes under it (<c>{pattern}/message:send</c>, <c>{pattern}/tasks/{id}</c>, ...), and the
+    /// agent card at <c>{pattern}/.well-known/agent-card.json</c>, which lists both interfaces.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>services.AddHerald().AddAgent&lt;T&gt;()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = "/")
@@ -36,11 +38,13 @@ public static class HeraldEndpointRouteBuilderExtensions
         var options = services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<JsonRpcEndpoint>() ?? NullLogger<JsonRpcEndpoint>.Instance;
         var rpc = new JsonRpcEndpoint(engine, options, logger);
+        var rest = new RestOperations(engine, options, services.GetService<ILoggerFactory>()?.CreateLogger<RestOperations>() ?? NullLogger<RestOperations>.Instance);
         var card = new AgentCardEndpoint(options, pattern);
 
         var group = endpoints.MapGroup(pattern);
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");
         group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card");
+        RestRoutes.Map(group, rest);
         return group;
     }
 }

@@ -31,11 +31,12 @@ public sealed class HostingTests
         Assert.True(capabilities.GetProperty("streaming").GetBoolean());
         Assert.False(capabilities.GetProperty("pushNotifications").GetBoolean());
         Assert.False(capabilities.GetProperty("extendedAgentCard").GetBoolean());
-        var endpoint = Assert.Single(card.GetProperty("supportedInterfaces").EnumerateArray());
-        Assert.Equal(server.BaseAddress.ToString(), endpoint.GetProperty("url").GetString());
-        Assert.StartsWith("http://127.0.0.1:", endpoint.GetProperty("url").GetString(), StringComparison.Ordinal);
-        Assert.Equal("JSONRPC", endpoint.GetProperty("protocolBinding").GetString());
-        Assert.Equal("1.0", endpoint.GetProperty("protocolVersion").GetString());
+        // JSON-RPC first (the preferred interface), then HTTP+JSON at the same URL (its routes hang under it).
+        var interfaces = card.GetProperty("supportedInterfaces").EnumerateArray().ToList();
+        Assert.Equal(["JSONRPC", "HTTP+JSON"], interfaces.Select(i => i.GetProperty("protocolBinding").GetString()));
+        Assert.All(interfaces, i => Assert.Equal(server.BaseAddress.ToString(), i.GetProperty("url").GetString()));
+        Assert.All(interfaces, i => Assert.Equal("1.0", i.GetProperty("protocolVersion").GetString()));
+        Assert.StartsWith("http://127.0.0.1:", interfaces[0].GetProperty("url").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

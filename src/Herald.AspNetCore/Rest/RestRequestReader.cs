@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text.Json;
+using Herald.AspNetCore.Http;
+using Herald.AspNetCore.JsonRpc;
+using Herald.Protocol;
+using Herald.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Herald.AspNetCore.Rest;
+
+/// <summary>
+/// Reads an HTTP+JSON request into the typed v1.0 request: the protocol version, the body (content type,
+/// size and depth limits, ProtoJSON fields), path parameters and query parameters (spec 11.5: camelCase names,
+/// enums by name, booleans <c>true</c>/<c>false</c>, timestamps in ISO 8601).
+/// </summary>
+internal static class RestRequestReader
+{
+    private static readonly string[] SupportedVersions = ["1.0"];
+
+    /// <summary>Refuses any protocol version but 1.0 (the REST paths here are v1.0's).</summary>
+    public static void CheckVersion(HttpRequest request)
+    {
+        var requested = ProtocolVersionHeader.Read(request);
+        if (!ProtocolVersionHeader.IsV1(requested))
+        {
+            throw ProtocolVersionHeader.NotSupported(requested, SupportedVersions);
+        }
+    }
+
+    /// <summary>
+    /// Reads the body as <typeparamref name="T"/>; no body reads as an empty object, so a missing field is named by
+    /// the engine's validation like any other. The body is released before this returns.
+    /// </summary>
+    /// <exception cref="RestStatusException">415 for a body that is not JSON, 413 over the size limit.</exception>
+    /// <exception cref="A2AException">Invalid JSON, too deep, or a field of the wrong type (-32602 naming it).</exception>
+    public static async Task<T> ReadBodyAsync<T>(HttpContext context, HeraldOptions options)
+        where T : new()
+    {
+        CheckContentType(context.Request);
+        using var body = await JsonBodyReader.ReadAsync(context, options).ConfigureAwait(false);
+        return body.Status switch
+        {
+            JsonBodyStatus.TooLarge => throw new RestStatusException(StatusCodes.Status413PayloadTooLarge, A2AErrorCodes.InvalidRequest,
+                $"The request body exceeds the limit of {options.MaxRequestBodyBytes} bytes."),
+            JsonBodyStatus.Empty => new T(),
+            _ when body.Document!.RootElement.ValueKind != JsonValueKind.Object => throw A2AException.InvalidParams("body", "The request body must be a JSON object."),
+            _ => ParamsReader.Read<T>(body.Document.RootElement),
+        };
+    }
+
+    /// <summary>A route value (path parameter), as routing decoded it.</summary>
+    public static string? Route(HttpContext context, string name) => context.Request.RouteValues[name] as string;
+
+    /// <summary>GetTask: the id from the path, <c>historyLength</c> from the query.</summary>
+    public static GetTaskRequest ReadGetTask(HttpContext context) => new()
+    {
+        Tenant = Route(context, "tenant"),
+        Id = Route(context, "id"),
+        HistoryLength = Int(context.Request.Query, "historyLength"),
+    };
+
+    /// <summary>ListTasks: every field from the query.</summary>
+    public static ListTasksRequest ReadListTasks(HttpContext context)
+    {
+        var query = context.Request.Query;
+        return new ListTasksRequest
+        {
+            Tenant = Route(context, "tenant") ?? Single(query, "tenant"),
+            ContextId = Single(query, "contextId"),
+            Status = State(query, "status"),
+            PageSize = Int(query, "pageSize"),
+            PageToken = Single(query, "pageToken"),
+            HistoryLength = Int(query, "historyLength"),
+            StatusTimestampAfter = Timestamp(query, "statusTimestampAfter"),
+            IncludeArtifacts = Bool(query, "includeArtifacts"),
+        };
+    }
+
+    /// <summary>
+    /// A body needs <c>application/a2a+json</c> or <c>application/json</c> (spec 11.1); anything else is 415. A
+    /// request that sends no body needs no content type (POST <c>:cancel</c> and <c>:subscribe</c> from curl).
+    /// </summary>
+    private static void CheckContentType(HttpRequest request)
+    {
+        var contentType = request.ContentType;
+        if (string.IsNullOrEmpty(contentType))
+        {
+            if (request.ContentLength is null or 0 && !request.Headers.TransferEncoding.Any(v => v?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true))
+            {
+                return;
+            }
+
+            throw UnsupportedMediaType("The request has a body but no Content-Type; send Content-Type: application/a2a+json (or application/json).");
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+            || !(parsed.MediaType.Equals(RestResponses.A2AJson, StringComparison.OrdinalIgnoreCase) || parsed.MediaType.Equals(RestResponses.Json, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw UnsupportedMediaType($"Content-Type '{Quote(contentType)}' is not supported; send application/a2a+json (or application/json).");
+        }
+
+        if (parsed.Charset.HasValue && !parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            throw UnsupportedMediaType($"charset '{Quote(parsed.Charset.Value!)}' is not supported; A2A JSON is UTF-8.");
+        }
+    }
+
+    private static RestStatusException UnsupportedMediaType(string message) =>
+        new(StatusCodes.Status415UnsupportedMediaType, A2AErrorCodes.InvalidRequest, message);
+
+    /// <summary>The parameter's only value; null when absent. Repeating a single-valued parameter is an error.</summary>
+    private static string? Single(IQueryCollection query, string name)
+    {
+        if (!query.TryGetValue(name, out var values) || StringValues.IsNullOrEmpty(values))
+        {
+            return null;
+        }
+
+        return values.Count == 1
+            ? values[0]
+            : throw A2AException.InvalidParams(name, $"{name} is given {values.Count} times; it takes one value.");
+    }
+
+    private static int? Int(IQueryCollection query, string name)
+    {
+        var text = Single(query, name);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw A2AException.InvalidParams(name, $"{name} must be a whole number, not '{Quote(text)}'.");
+    }
+
+    private static bool? Bool(IQueryCollection query, string name) => Single(query, name) switch
+    {
+        null or "" => null,
+        "true" => true,
+        "false" => false,
+        var text => throw A2AException.InvalidParams(name, $"{name} must be true or false, not '{Quote(text)}'."),
+    };
+
+    private static TaskState? State(IQueryCollection query, string name)
+    {
+        var text = Single(query, name);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        foreach (var state in Enum.GetValues<TaskState>())
+        {
+            if (text == state.ToWireName())
+            {
+                return state;
+            }
+        }
+
+        throw A2AException.InvalidParams(name, $"{name} must be a task state name such as TASK_STATE_WORKING, not '{Quote(text)}'.");
+    }
+
+    private static DateTimeOffset? Timestamp(IQueryCollection query, string name)
+    {
+        var text = Single(query, name);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? value
+            : throw A2AException.InvalidParams(name, $"{name} must be an ISO 8601 timestamp such as 2025-11-09T10:30:00Z, not '{Quote(text)}'.");
+    }
+
+    private static string Quote(string text) => JsonRpcEndpoint.Truncate(text);
+}

@@ -108,7 +108,7 @@ internal static class ServeCommand
         };
 
         var serve = new Command("serve",
-            $"Serve a demo A2A agent (JSON-RPC with SSE streaming at /, agent card at /.well-known/agent-card.json) on {DefaultUrls} " +
+            $"Serve a demo A2A agent (JSON-RPC at /, HTTP+JSON/REST at /message:send, /tasks/{{id}}, ..., both with SSE streaming; agent card at /.well-known/agent-card.json) on {DefaultUrls} " +
             "unless --urls says otherwise. Prints 'Herald listening on <address> (agent: <name>)' once ready; Ctrl+C stops it gracefully.")
         {
             urls,

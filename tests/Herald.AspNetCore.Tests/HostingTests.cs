@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

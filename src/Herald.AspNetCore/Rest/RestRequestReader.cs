@@ -50,8 +50,12 @@ internal static class RestRequestReader
         };
     }
 
-    /// <summary>A route value (path parameter), as routing decoded it.</summary>
-    public static string? Route(HttpContext context, string name) => context.Request.RouteValues[name] as string;
+    /// <summary>
+    /// A route value (path parameter), decoded. Kestrel decodes the path except <c>%2F</c>, so that an encoded slash
+    /// cannot split a segment; inside one segment it is a slash (clients escape ids with encodeURIComponent).
+    /// </summary>
+    public static string? Route(HttpContext context, string name) =>
+        context.Request.RouteValues[name] is string value ? value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : null;
 
     /// <summary>GetTask: the id from the path, <c>historyLength</c> from the query.</summary>
     public static GetTaskRequest ReadGetTask(HttpContext context) => new()
@@ -103,7 +107,7 @@ internal static class RestRequestReader
 
         if (parsed.Charset.HasValue && !parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
-            throw UnsupportedMediaType($"charset '{Quote(parsed.Charset.Value!)}' is not supported; A2A JSON is UTF-8.");
+            throw UnsupportedMediaType($"charset '{Quote(parsed.Charset.Value!)}' is not supported; send application/a2a+json (or application/json) in UTF-8.");
         }
     }
 

@@ -24,15 +24,11 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
     private readonly string _base = endpoint.AbsoluteUri.TrimEnd('/') + (string.IsNullOrEmpty(tenant) ? "" : "/" + Uri.EscapeDataString(tenant));
     private readonly string? _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
 
-    /// <summary>
-    /// <c>{interface url}[/{tenant}]/{segments}</c>: each segment is escaped, <paramref name="suffix"/> (e.g.
-    /// <c>:cancel</c>) follows the last one unescaped.
-    /// </summary>
-    public Uri Path(string suffix, params string[] segments)
-    {
-        var path = string.Concat(segments.Select(s => "/" + Uri.EscapeDataString(s)));
-        return new Uri(_base + path + suffix);
-    }
+    /// <summary><c>{interface url}[/{tenant}]{route}</c>; path parameters in <paramref name="route"/> are already escaped (<see cref="Escape"/>).</summary>
+    public Uri Path(string route) => new(_base + route);
+
+    /// <summary>A path parameter: escaped so that it stays one segment (a literal <c>:</c> of a route such as <c>:cancel</c> is not).</summary>
+    public static string Escape(string value) => Uri.EscapeDataString(value);
 
     /// <summary>Sends a request and reads the JSON result; <paramref name="resultInfo"/> null expects no content.</summary>
     public async Task<TResult?> SendAsync<TBody, TResult>(HttpMethod method, Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, JsonTypeInfo<TResult>? resultInfo, CancellationToken cancellationToken)

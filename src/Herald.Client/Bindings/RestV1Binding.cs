@@ -17,7 +17,7 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
 
     public async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)
     {
-        var response = await _rest.SendAsync(HttpMethod.Post, _rest.Path("", "message:send"), request, A2AJsonContext.Default.SendMessageRequest,
+        var response = await _rest.SendAsync(HttpMethod.Post, _rest.Path("/message:send"), request, A2AJsonContext.Default.SendMessageRequest,
             A2AJsonContext.Default.SendMessageResponse, cancellationToken).ConfigureAwait(false);
         return (response!.Task is null) == (response.Message is null)
             ? throw new A2AInvalidResponseException("The SendMessage response must hold exactly one of \"task\" and \"message\".")
@@ -25,15 +25,15 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
     }
 
     public Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
-        _rest.OpenStreamAsync(_rest.Path("", "message:stream"), request, A2AJsonContext.Default.SendMessageRequest, null, cancellationToken);
+        _rest.OpenStreamAsync(_rest.Path("/message:stream"), request, A2AJsonContext.Default.SendMessageRequest, null, cancellationToken);
 
     public Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
-        _rest.OpenStreamAsync<SubscribeToTaskRequest>(_rest.Path(":subscribe", "tasks", Require(request.Id, "id")), null, null, lastEventId, cancellationToken);
+        _rest.OpenStreamAsync<SubscribeToTaskRequest>(_rest.Path($"/tasks/{Id(request.Id, "id")}:subscribe"), null, null, lastEventId, cancellationToken);
 
     public async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken)
     {
         var query = new Query().Add("historyLength", request.HistoryLength);
-        var uri = new Uri(_rest.Path("", "tasks", Require(request.Id, "id")) + query.ToString());
+        var uri = _rest.Path($"/tasks/{Id(request.Id, "id")}" + query);
         return (await _rest.SendAsync<object, AgentTask>(HttpMethod.Get, uri, null, null, A2AJsonContext.Default.AgentTask, cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -47,41 +47,41 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
             .Add("historyLength", request.HistoryLength)
             .Add("statusTimestampAfter", request.StatusTimestampAfter?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))
             .Add("includeArtifacts", request.IncludeArtifacts is { } include ? (include ? "true" : "false") : null);
-        var uri = new Uri(_rest.Path("", "tasks") + query.ToString());
+        var uri = _rest.Path("/tasks" + query);
         return (await _rest.SendAsync<object, ListTasksResponse>(HttpMethod.Get, uri, null, null, A2AJsonContext.Default.ListTasksResponse, cancellationToken).ConfigureAwait(false))!;
     }
 
     public async Task<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken) =>
-        (await _rest.SendAsync(HttpMethod.Post, _rest.Path(":cancel", "tasks", Require(request.Id, "id")), request, A2AJsonContext.Default.CancelTaskRequest,
+        (await _rest.SendAsync(HttpMethod.Post, _rest.Path($"/tasks/{Id(request.Id, "id")}:cancel"), request, A2AJsonContext.Default.CancelTaskRequest,
             A2AJsonContext.Default.AgentTask, cancellationToken).ConfigureAwait(false))!;
 
     public async Task<AgentCard> GetExtendedAgentCardAsync(GetExtendedAgentCardRequest request, CancellationToken cancellationToken) =>
-        (await _rest.SendAsync<object, AgentCard>(HttpMethod.Get, _rest.Path("", "extendedAgentCard"), null, null, A2AJsonContext.Default.AgentCard, cancellationToken).ConfigureAwait(false))!;
+        (await _rest.SendAsync<object, AgentCard>(HttpMethod.Get, _rest.Path("/extendedAgentCard"), null, null, A2AJsonContext.Default.AgentCard, cancellationToken).ConfigureAwait(false))!;
 
     public async Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken) =>
-        (await _rest.SendAsync(HttpMethod.Post, _rest.Path("", "tasks", Require(config.TaskId, "taskId"), "pushNotificationConfigs"), config,
+        (await _rest.SendAsync(HttpMethod.Post, _rest.Path($"/tasks/{Id(config.TaskId, "taskId")}/pushNotificationConfigs"), config,
             A2AJsonContext.Default.TaskPushNotificationConfig, A2AJsonContext.Default.TaskPushNotificationConfig, cancellationToken).ConfigureAwait(false))!;
 
     public async Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
         (await _rest.SendAsync<object, TaskPushNotificationConfig>(HttpMethod.Get,
-            _rest.Path("", "tasks", Require(request.TaskId, "taskId"), "pushNotificationConfigs", Require(request.Id, "id")), null, null,
+            _rest.Path($"/tasks/{Id(request.TaskId, "taskId")}/pushNotificationConfigs/{Id(request.Id, "id")}"), null, null,
             A2AJsonContext.Default.TaskPushNotificationConfig, cancellationToken).ConfigureAwait(false))!;
 
     public async Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken)
     {
         var query = new Query().Add("pageSize", request.PageSize).Add("pageToken", request.PageToken);
-        var uri = new Uri(_rest.Path("", "tasks", Require(request.TaskId, "taskId"), "pushNotificationConfigs") + query.ToString());
+        var uri = _rest.Path($"/tasks/{Id(request.TaskId, "taskId")}/pushNotificationConfigs" + query);
         return (await _rest.SendAsync<object, ListTaskPushNotificationConfigsResponse>(HttpMethod.Get, uri, null, null,
             A2AJsonContext.Default.ListTaskPushNotificationConfigsResponse, cancellationToken).ConfigureAwait(false))!;
     }
 
     public Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
         _rest.SendAsync<object, object>(HttpMethod.Delete,
-            _rest.Path("", "tasks", Require(request.TaskId, "taskId"), "pushNotificationConfigs", Require(request.Id, "id")), null, null, null, cancellationToken);
+            _rest.Path($"/tasks/{Id(request.TaskId, "taskId")}/pushNotificationConfigs/{Id(request.Id, "id")}"), null, null, null, cancellationToken);
 
-    /// <summary>Path parameters cannot be left out: a missing one would address another resource.</summary>
-    private static string Require(string? value, string name) =>
-        string.IsNullOrEmpty(value) ? throw new ArgumentException($"{name} is required to address the resource over HTTP+JSON.", name) : value;
+    /// <summary>A path parameter, escaped. It cannot be left out: a missing one would address another resource.</summary>
+    private static string Id(string? value, string name) =>
+        string.IsNullOrEmpty(value) ? throw new ArgumentException($"{name} is required to address the resource over HTTP+JSON.", name) : RestTransport.Escape(value);
 
     /// <summary>A query string of the parameters that are set (spec 11.5: camelCase names, decimal numbers, enum names).</summary>
     private sealed class Query

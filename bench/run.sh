@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures Herald against the physical limit (bench/reference) and the @a2a-js/sdk server
-# (bench/js-server) in one run, and writes docs/performance.md.
+# (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST, and writes docs/performance.md.
 #
 #   bench/run.sh            load scenarios (about 8 minutes), then docs/performance.md
 #   bench/run.sh --micro    also the BenchmarkDotNet suite, short job (about 4 more minutes)
@@ -131,13 +131,16 @@ check_alive() {
 }
 
 # measure NAME SCENARIO ARGS...: one load generator run; a failed check is recorded, not fatal.
+# herald-rest is the herald server measured over the HTTP+JSON/REST binding.
 measure() {
   local name="$1" scenario="$2"; shift 2
-  check_alive "$name" "before \`$scenario\`"
+  local server="$name" binding=()
+  if [ "$name" = herald-rest ]; then server=herald; binding=(--binding rest); fi
+  check_alive "$server" "before \`$scenario\`"
   echo "-- $scenario / $name"
-  timeout 900 "${LOADGEN[@]}" --url "${URL[$name]}" --label "$name" --server-pid "${PID[$name]}" \
-    --scenario "$scenario" --json "$OUT/results/$name-$scenario.json" "$@" || echo "   ($scenario / $name: exit code $?)"
-  check_alive "$name" "during \`$scenario\`"
+  timeout 900 "${LOADGEN[@]}" --url "${URL[$server]}" --label "$name" --server-pid "${PID[$server]}" \
+    --scenario "$scenario" --json "$OUT/results/$name-$scenario.json" "${binding[@]}" "$@" || echo "   ($scenario / $name: exit code $?)"
+  check_alive "$server" "during \`$scenario\`"
 }
 
 SERVERS=(herald herald-sqlite reference js)
@@ -146,10 +149,10 @@ START=$(date +%s)
 echo "== servers"
 for s in "${SERVERS[@]}"; do start_server "$s"; done
 
-# Scenario by scenario, the three servers in turn, so that whatever else the machine does
-# affects them alike.
-for s in "${SERVERS[@]}"; do measure "$s" stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400; done
-for s in "${SERVERS[@]}"; do measure "$s" fanout --k "$FANOUT_K" --n 1000 --timeout 300; done
+# Scenario by scenario, the servers in turn, so that whatever else the machine does
+# affects them alike; Herald's stream and fan-out also over REST (same process), next to JSON-RPC.
+for s in "${SERVERS[@]}" herald-rest; do measure "$s" stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400; done
+for s in "${SERVERS[@]}" herald-rest; do measure "$s" fanout --k "$FANOUT_K" --n 1000 --timeout 300; done
 for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATENCY_S" --timeout 300; done
 for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
 for s in "${SERVERS[@]}"; do stop_server "$s"; done

@@ -89,6 +89,8 @@ internal sealed partial class Scenarios
 
         using var response = await http.SendAsync(_wire.CountTasks(options.Url), cancellationToken);
         using var body = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
-        return body.RootElement.TryGetProperty("result", out var result) && result.TryGetProperty("totalSize", out var size) ? size.GetInt64() : null;
+        // JSON-RPC wraps the ListTasksResponse in result; REST answers with it bare.
+        var page = _wire.IsRest ? body.RootElement : body.RootElement.TryGetProperty("result", out var result) ? result : default;
+        return page.ValueKind == JsonValueKind.Object && page.TryGetProperty("totalSize", out var size) ? size.GetInt64() : null;
     }
 }

@@ -35,8 +35,9 @@ internal struct EventInfo
 }
 
 /// <summary>
-/// Reads the JSON-RPC envelope of an event in one forward pass, for both wire generations: v1.0
-/// (<c>result: {"artifactUpdate": {...}}</c>) and v0.3 (<c>result: {"kind": "artifact-update", ...}</c>).
+/// Reads an event in one forward pass, for both wire generations and both HTTP bindings: v1.0 JSON-RPC
+/// (<c>result: {"artifactUpdate": {...}}</c>), v1.0 REST (the bare <c>{"artifactUpdate": {...}}</c>) and v0.3
+/// (<c>result: {"kind": "artifact-update", ...}</c>).
 /// </summary>
 internal static class EventParser
 {
@@ -67,12 +68,14 @@ internal static class EventParser
                 }
                 else if (reader.ValueTextEquals("error"u8))
                 {
+                    // JSON-RPC error member, or the REST binding's google.rpc.Status body ({"error": {"code", "message", ...}}).
                     info.Kind = EventKind.Error;
                     reader.Read();
                     info.ErrorMessage = reader.TokenType == JsonTokenType.StartObject ? ReadErrorMessage(ref reader) : "error";
                 }
-                else
+                else if (!TryWrapped(ref reader, ref info))
                 {
+                    // REST: the event is the bare StreamResponse, read by TryWrapped; anything else is skipped.
                     reader.Skip();
                 }
             }
@@ -90,43 +93,44 @@ internal static class EventParser
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            EventKind wrapped;
-            if (reader.ValueTextEquals("task"u8))
-            {
-                wrapped = EventKind.Task;
-            }
-            else if (reader.ValueTextEquals("statusUpdate"u8))
-            {
-                wrapped = EventKind.Status;
-            }
-            else if (reader.ValueTextEquals("artifactUpdate"u8))
-            {
-                wrapped = EventKind.Artifact;
-            }
-            else if (reader.ValueTextEquals("message"u8))
-            {
-                wrapped = EventKind.Message;
-            }
-            else
+            if (!TryWrapped(ref reader, ref info))
             {
                 // v0.3: the result is the payload itself.
                 PayloadProperty(ref reader, ref info);
-                continue;
-            }
-
-            info.Kind = wrapped;
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                PayloadProperty(ref reader, ref info);
             }
         }
+    }
+
+    /// <summary>
+    /// Consumes a v1.0 <c>StreamResponse</c> member (<c>task</c>, <c>statusUpdate</c>, <c>artifactUpdate</c>,
+    /// <c>message</c>) and its payload; false (nothing consumed) for any other property.
+    /// </summary>
+    private static bool TryWrapped(ref Utf8JsonReader reader, ref EventInfo info)
+    {
+        var wrapped = reader.ValueTextEquals("task"u8) ? EventKind.Task
+            : reader.ValueTextEquals("statusUpdate"u8) ? EventKind.Status
+            : reader.ValueTextEquals("artifactUpdate"u8) ? EventKind.Artifact
+            : reader.ValueTextEquals("message"u8) ? EventKind.Message
+            : EventKind.Unknown;
+        if (wrapped == EventKind.Unknown)
+        {
+            return false;
+        }
+
+        info.Kind = wrapped;
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return true;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            PayloadProperty(ref reader, ref info);
+        }
+
+        return true;
     }
 
     /// <summary>Consumes one property (name and value) of a task / status / artifact payload.</summary>

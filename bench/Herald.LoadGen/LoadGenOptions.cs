@@ -6,12 +6,13 @@ namespace Herald.LoadGen;
 internal sealed class LoadGenOptions
 {
     public const string Usage = """
-        Herald load generator: measures any A2A JSON-RPC server with raw HttpClient + SseParser.
+        Herald load generator: measures any A2A server (JSON-RPC or HTTP+JSON/REST) with raw HttpClient + SseParser.
 
         dotnet run -c Release --project bench/Herald.LoadGen -- --url URL --scenario NAME [options]
 
-          --url URL              the server's JSON-RPC endpoint (127.0.0.1 only)
+          --url URL              the server's JSON-RPC endpoint, or the base of its REST routes (127.0.0.1 only)
           --scenario NAME        stream | fanout | idle | latency | many-tasks
+          --binding B            jsonrpc (default) or rest (HTTP+JSON: POST URL/message:stream, ...; v1.0 only)
           --a2a-version V        1.0 (default) or 0.3
           --label NAME           the server's name in results (default: the host:port)
           --json FILE            also write the results as JSON
@@ -40,6 +41,9 @@ internal sealed class LoadGenOptions
     public required string Scenario { get; init; }
 
     public string A2AVersion { get; init; } = "1.0";
+
+    /// <summary><c>jsonrpc</c> or <c>rest</c>.</summary>
+    public string Binding { get; init; } = "jsonrpc";
 
     public string? Label { get; init; }
 
@@ -96,6 +100,9 @@ internal sealed class LoadGenOptions
             Url = uri,
             Scenario = scenario,
             A2AVersion = Get(values, "a2a-version") ?? "1.0",
+            Binding = Get(values, "binding") is { } binding
+                ? binding is "jsonrpc" or "rest" ? binding : throw new ArgumentException($"--binding must be jsonrpc or rest, not '{binding}'.")
+                : "jsonrpc",
             Label = Get(values, "label"),
             JsonPath = Get(values, "json"),
             ServerPid = Get(values, "server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,

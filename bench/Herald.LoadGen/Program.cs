@@ -27,13 +27,14 @@ try
     };
     using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     var label = options.Label ?? options.Url.Authority;
-    Console.WriteLine($"{options.Scenario} against {label} ({options.Url}, A2A {options.A2AVersion})");
+    Console.WriteLine($"{options.Scenario} against {label} ({options.Url}, A2A {options.A2AVersion}, {options.Binding})");
     var report = new ScenarioReport
     {
         Scenario = options.Scenario,
         Url = options.Url.ToString(),
         Label = label,
         A2AVersion = options.A2AVersion,
+        Binding = options.Binding,
         Started = DateTimeOffset.UtcNow,
         CommandLine = string.Join(' ', args),
     };

@@ -16,6 +16,9 @@ internal static partial class Report
     private const string ReferenceLabel = "reference";
     private const string JsLabel = "js";
 
+    /// <summary>The same Herald server, measured over the HTTP+JSON/REST binding (<c>--binding rest</c>).</summary>
+    private const string HeraldRestLabel = "herald-rest";
+
     /// <summary>The servers' columns, in order: label in the result files, caption in the tables.</summary>
     private static readonly (string Label, string Caption)[] Servers =
         [(HeraldLabel, "Herald"), (SqliteLabel, "Herald SQLite"), (ReferenceLabel, "reference"), (JsLabel, "JS SDK")];
@@ -157,6 +160,8 @@ internal static partial class Report
             md.AppendLine();
         }
 
+        AppendBindings(md, order, Get, problems);
+
         md.AppendLine("### Checks behind the figures");
         md.AppendLine();
         md.AppendLine("| Scenario | " + string.Join(" | ", present.Select(p => p.Caption)) + " |");
@@ -176,6 +181,38 @@ internal static partial class Report
         AppendFile(md, args.GetValueOrDefault("notes"));
         AppendMicro(md, args.GetValueOrDefault("micro"));
         return md.ToString();
+    }
+
+    /// <summary>Herald over JSON-RPC and over REST, the same server process in the same run, for the scenarios measured on both.</summary>
+    private static void AppendBindings(StringBuilder md, List<(string Scenario, string Name)> order, Func<string, string, Measurement?> get, List<string> problems)
+    {
+        var both = order.Where(o => get(HeraldRestLabel, o.Name) is not null && Shown.ContainsKey(o.Scenario)).ToList();
+        if (both.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### Herald over JSON-RPC and over HTTP+JSON/REST");
+        md.AppendLine();
+        md.AppendLine("The same Herald server process, measured in turn over both bindings (`--binding rest`: `POST /message:stream`,");
+        md.AppendLine("`POST /tasks/{id}:subscribe`, SSE data without the JSON-RPC envelope); both stream the same shared event bytes.");
+        md.AppendLine();
+        md.AppendLine("| Scenario | Figure | JSON-RPC | REST | REST ÷ JSON-RPC |");
+        md.AppendLine("|---|---|---:|---:|---:|");
+        foreach (var (scenario, name) in both)
+        {
+            foreach (var (metric, caption, _) in Shown[scenario])
+            {
+                var rpc = get(HeraldLabel, name);
+                var rest = get(HeraldRestLabel, name);
+                md.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {Pretty(name)} | {caption} | {Cell(rpc, metric, problems, "Herald", name)} | {Cell(rest, metric, problems, "Herald REST", name)} | {Ratio(Coarse(rest, metric) ? double.NaN : Value(rest, metric), Coarse(rpc, metric) ? double.NaN : Value(rpc, metric))} |");
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("Checks (REST): " + string.Join("; ", both.Select(o => $"{Pretty(o.Name)}: {Checks(o.Scenario, get(HeraldRestLabel, o.Name))}")) + ".");
+        md.AppendLine();
     }
 
     private static void AppendTargets(StringBuilder md, Func<string, string, Measurement?> get)

@@ -6,7 +6,7 @@ namespace Herald.LoadGen;
 /// <summary>The named scenarios. Every wait is bounded by the measurement's time limit.</summary>
 internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http, Action<string> log)
 {
-    private readonly A2AWire _wire = new(options.A2AVersion);
+    private readonly A2AWire _wire = new(options.A2AVersion, options.Binding);
     private readonly ServerProcess _server = new(options.ServerPid);
     private readonly ServerSampler _sampler = new(new ServerProcess(options.ServerPid), http, options.Url);
 

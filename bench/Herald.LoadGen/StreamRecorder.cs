@@ -68,7 +68,7 @@ internal sealed class StreamRecorder
                 var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
                 var info = EventParser.Parse(body);
                 Error = info.Kind == EventKind.Error && body.Length > 0 && !info.ErrorMessage!.StartsWith("invalid JSON", StringComparison.Ordinal)
-                    ? $"JSON-RPC error {info.ErrorMessage}"
+                    ? $"A2A error {info.ErrorMessage}"
                     : A2AWire.Describe(response, body);
                 return;
             }

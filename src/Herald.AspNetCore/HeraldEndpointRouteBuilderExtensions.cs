@@ -1,6 +1,7 @@
 using Herald.AspNetCore;
 using Herald.AspNetCore.Card;
 using Herald.AspNetCore.JsonRpc;
+using Herald.AspNetCore.Rest;
 using Herald.Server;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
@@ -20,8 +21,9 @@ public static class HeraldEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the A2A JSON-RPC endpoint (POST <paramref name="pattern"/>, SSE for streaming methods), which speaks
-    /// v1.0, v0.3 and the tutorial-era methods, and the agent card (both generations' members) at
-    /// <c>{pattern}/.well-known/agent-card.json</c> and <c>{pattern}/.well-known/agent.json</c>.
+    /// v1.0, v0.3 and the tutorial-era methods; the HTTP+JSON/REST routes of v1.0 under it
+    /// (<c>{pattern}/message:send</c>, <c>{pattern}/tasks/{id}</c>, ...); and the agent card (both generations' members)
+    /// at <c>{pattern}/.well-known/agent-card.json</c> and <c>{pattern}/.well-known/agent.json</c>, which lists them all.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>services.AddHerald().AddAgent&lt;T&gt;()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = "/")
@@ -39,11 +41,14 @@ public static class HeraldEndpointRouteBuilderExtensions
         var options = services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<JsonRpcEndpoint>() ?? NullLogger<JsonRpcEndpoint>.Instance;
         var rpc = new JsonRpcEndpoint(engine, options, logger);
+        var rest = new RestOperations(engine, options, services.GetService<ILoggerFactory>()?.CreateLogger<RestOperations>() ?? NullLogger<RestOperations>.Instance);
+
         // Each binding contributes the interfaces it serves, in the order the card prefers them.
         List<CardInterface> interfaces =
         [
             new("JSONRPC", "1.0"),
             new("JSONRPC", "0.3"),
+            new("HTTP+JSON", "1.0"), // Rest/RestRoutes, under the same path
         ];
         var card = new AgentCardEndpoint(options, pattern, interfaces, services.GetService<IServer>());
 
@@ -51,6 +56,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");
         group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card");
         group.MapGet("/.well-known/agent.json", card.HandleAsync).WithDisplayName("A2A agent card (v0.3 and earlier path)");
+        RestRoutes.Map(group, rest);
         return group;
     }
 }

@@ -17,6 +17,14 @@ public sealed class A2AClientOptions
     public string? ProtocolVersion { get; set; }
 
     /// <summary>
+    /// The protocol binding to use: <c>JSONRPC</c>, <c>HTTP+JSON</c> (also written <c>rest</c>) or <c>GRPC</c>. Null
+    /// takes the first interface of the agent card that this client implements, in the card's order (the agent's
+    /// preference). When set, only interfaces of that binding qualify: a card that does not offer it (or only in a
+    /// version this client does not speak) fails with <see cref="A2AVersionNotSupportedException"/>, never a fallback.
+    /// </summary>
+    public string? ProtocolBinding { get; set; }
+
+    /// <summary>
     /// Reconnect a stream that drops before the task reached a terminal or interrupted state, with
     /// SubscribeToTask and <c>Last-Event-ID</c>, so the caller sees every event once and in order. On by default.
     /// </summary>

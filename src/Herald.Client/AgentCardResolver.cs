@@ -166,17 +166,21 @@ public sealed class AgentCardResolver
     /// <summary>
     /// Chooses the interface to use: the first one in the card's order (the agent's preference, spec 8.3.2;
     /// for a v0.3 card <c>url</c>/<c>preferredTransport</c> first, v0.3 spec 5.6.3) that this client implements.
-    /// With <paramref name="protocolVersion"/>, only interfaces of that version (<c>Major.Minor</c>) qualify.
+    /// With <paramref name="protocolVersion"/>, only interfaces of that version (<c>Major.Minor</c>) qualify; with
+    /// <paramref name="protocolBinding"/> (<c>JSONRPC</c>, <c>HTTP+JSON</c> or <c>rest</c>, <c>GRPC</c>), only that binding's.
     /// </summary>
     /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
-    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null)
+    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null, string? protocolBinding = null)
     {
         ArgumentNullException.ThrowIfNull(card);
         var pin = protocolVersion is null ? null : ProtocolVersions.Normalize(protocolVersion);
+        var binding = protocolBinding is null ? null : ProtocolBindings.Normalize(protocolBinding);
         foreach (var candidate in card.SupportedInterfaces)
         {
             var version = ProtocolVersions.Normalize(candidate.ProtocolVersion);
-            if ((pin is null || version == pin) && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
+            if ((pin is null || version == pin)
+                && (binding is null || ProtocolBindings.Is(candidate.ProtocolBinding, binding))
+                && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
             {
                 return candidate;
             }
@@ -189,6 +193,18 @@ public sealed class AgentCardResolver
         {
             throw new A2AVersionNotSupportedException(
                 $"The agent does not offer A2A protocol version {pin} (pinned; no fallback to other versions). Its card lists: {listed}.", pin, offered);
+        }
+
+        if (binding is not null)
+        {
+            var bindingOffered = card.SupportedInterfaces.Any(i => ProtocolBindings.Is(i.ProtocolBinding, binding)
+                && (pin is null || ProtocolVersions.Normalize(i.ProtocolVersion) == pin));
+            var why = !bindingOffered
+                ? $"The agent does not offer the {binding} binding{(pin is null ? "" : $" in version {pin}")} (pinned; no fallback to other bindings)."
+                : ProtocolBindings.Is(binding, ProtocolBindings.Grpc)
+                    ? $"The agent offers {binding}, but {ProtocolBindings.GrpcNotAvailable}."
+                    : $"The agent offers {binding} only in versions this client does not implement ({implemented}).";
+            throw new A2AVersionNotSupportedException($"{why} Its card lists: {listed}.", pin, offered);
         }
 
         throw new A2AVersionNotSupportedException(

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Herald.AspNetCore.Card;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 using Herald.Protocol.V03;
 
@@ -35,11 +34,12 @@ public sealed class AgentCardTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
-            [("JSONRPC", "1.0", url), ("JSONRPC", "0.3", url)],
+            [("JSONRPC", "1.0", url), ("JSONRPC", "0.3", url), ("HTTP+JSON", "1.0", url)],
             card.GetProperty("supportedInterfaces").EnumerateArray().Select(i => (i.GetProperty("protocolBinding").GetString(), i.GetProperty("protocolVersion").GetString(), i.GetProperty("url").GetString())));
         Assert.Equal(url, card.GetProperty("url").GetString());
         Assert.Equal("JSONRPC", card.GetProperty("preferredTransport").GetString());
         Assert.Equal("0.3.0", card.GetProperty("protocolVersion").GetString());
+        // v0.3's members list v0.3 interfaces only: REST here is v1.0's, whose paths a v0.3 client would not find.
         var additional = Assert.Single(card.GetProperty("additionalInterfaces").EnumerateArray());
         Assert.Equal((url, "JSONRPC"), (additional.GetProperty("url").GetString(), additional.GetProperty("transport").GetString()));
         Assert.False(card.GetProperty("supportsAuthenticatedExtendedCard").GetBoolean());
@@ -47,7 +47,7 @@ public sealed class AgentCardTests
         // Each generation's reader gets its card out of the same bytes.
         var v1 = JsonSerializer.Deserialize(text, A2AJsonContext.Default.AgentCard)!;
         var v03 = JsonSerializer.Deserialize(text, V03JsonContext.Default.V03AgentCard)!;
-        Assert.Equal(2, v1.SupportedInterfaces.Count);
+        Assert.Equal(3, v1.SupportedInterfaces.Count);
         Assert.Equal(url, v03.Url);
         V03Schema.AssertValid("AgentCard", text);
     }

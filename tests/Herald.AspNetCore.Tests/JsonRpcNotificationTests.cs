@@ -1,4 +1,3 @@
-using Herald.AspNetCore.Tests.Infrastructure;
 
 namespace Herald.AspNetCore.Tests;
 

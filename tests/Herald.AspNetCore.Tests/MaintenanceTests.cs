@@ -1,4 +1,3 @@
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 using Herald.Protocol.V03;
 using Herald.Server.Agents;

@@ -31,7 +31,7 @@ public sealed partial class ServeCommandTests
         Assert.Equal("Herald chunks agent", card.Name);
         Assert.Equal(["chunks", "ask"], card.Skills.Select(s => s.Id));
         Assert.All(card.SupportedInterfaces, i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
-        Assert.Equal(["1.0", "0.3"], card.SupportedInterfaces.Select(i => i.ProtocolVersion));
+        Assert.Equal([("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0")], card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.ProtocolVersion)));
 
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));

@@ -145,6 +145,77 @@ public sealed class AgentCardResolverTests
         Assert.Contains("GRPC 0.3.0 at https://a/g", error.Message, StringComparison.Ordinal);
     }
 
+    private const string BothBindingsCard = """
+        {"name":"A","description":"d","supportedInterfaces":[
+          {"url":"https://a/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"},
+          {"url":"https://a/rest","protocolBinding":"HTTP+JSON","protocolVersion":"1.0"},
+          {"url":"https://a/old-rest","protocolBinding":"HTTP+JSON","protocolVersion":"0.3"}]}
+        """;
+
+    [Theory]
+    [InlineData(null, "https://a/rpc")]
+    [InlineData("JSONRPC", "https://a/rpc")]
+    [InlineData("jsonrpc", "https://a/rpc")]
+    [InlineData("HTTP+JSON", "https://a/rest")]
+    [InlineData("rest", "https://a/rest")]
+    public void SelectInterface_PinnedBinding_FirstInterfaceOfThatBinding(string? binding, string expected)
+    {
+        Assert.Equal(expected, AgentCardResolver.SelectInterface(Parse(BothBindingsCard), protocolBinding: binding).Url);
+    }
+
+    [Fact]
+    public void SelectInterface_RestListedFirst_UnpinnedFollowsTheCardsOrder()
+    {
+        var card = Parse("""
+            {"name":"A","description":"d","supportedInterfaces":[
+              {"url":"https://a/rest","protocolBinding":"HTTP+JSON","protocolVersion":"1.0"},
+              {"url":"https://a/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"}]}
+            """);
+
+        Assert.Equal("https://a/rest", AgentCardResolver.SelectInterface(card).Url);
+    }
+
+    [Fact]
+    public void SelectInterface_PinnedBindingNotOffered_ThrowsWithoutFallback()
+    {
+        var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(Parse(V03Card), protocolBinding: "grpc"));
+
+        Assert.Contains("does not offer the GRPC binding", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no fallback", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelectInterface_PinnedRestOfferedOnlyInVersion03_ThrowsNamingWhatTheClientImplements()
+    {
+        var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(Parse(V03Card), protocolBinding: "rest"));
+
+        Assert.Contains("offers HTTP+JSON only in versions this client does not implement", error.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP+JSON 1.0", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelectInterface_PinnedGrpcOffered_ThrowsThatGrpcIsNotAvailableYet()
+    {
+        var card = Parse("""
+            {"name":"A","description":"d","supportedInterfaces":[
+              {"url":"https://a/rpc","protocolBinding":"JSONRPC","protocolVersion":"1.0"},
+              {"url":"https://a:50051","protocolBinding":"GRPC","protocolVersion":"1.0"}]}
+            """);
+
+        var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(card, protocolBinding: "grpc"));
+
+        Assert.Contains("gRPC binding is not available", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelectInterface_PinnedVersionAndBinding_BothMustMatch()
+    {
+        var card = Parse(BothBindingsCard);
+
+        Assert.Equal("https://a/rest", AgentCardResolver.SelectInterface(card, "1.0", "HTTP+JSON").Url);
+        Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(card, "0.3", "HTTP+JSON"));
+    }
+
     [Fact]
     public void Parse_CardWithBothGenerationsAndV1Schemes_KeepsV1ModelAndTheV03Fields()
     {

@@ -6,13 +6,20 @@ using Microsoft.AspNetCore.Http;
 
 namespace Herald.Client.Tests;
 
-/// <summary>Dropped streams: the caller's <c>await foreach</c> sees every event once, in order.</summary>
-public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldServer>, IDisposable
+/// <summary>Dropped streams: the caller's <c>await foreach</c> sees every event once, in order (a subclass per binding).</summary>
+public abstract class ResumptionTests(HeraldServer server) : IClassFixture<HeraldServer>, IDisposable
 {
+    /// <summary>The binding the client is pinned to, as the card names it.</summary>
+    protected abstract string Binding { get; }
+
     private readonly HttpClient _http = new() { Timeout = Bounded.Timeout };
     private readonly RecordingTimeProvider _time = new();
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private static SendMessageRequest Text(string text) => new() { Message = Message.UserText(text) };
 
@@ -21,7 +28,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
     /// proxy's (it does not take URLs from the Host header), so a client that read the card would go around the proxy.
     /// </summary>
     private AgentInterface Through(CuttingProxy proxy) =>
-        new() { Url = proxy.Through(server.AgentUrl).ToString(), ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" };
+        new() { Url = proxy.Through(server.AgentUrl).ToString(), ProtocolBinding = Binding, ProtocolVersion = "1.0" };
 
     [Fact]
     public async Task SendStreamingMessageEventsAsync_ProxyCutsConnectionFourTimes_EveryEventOnceInOrder()
@@ -30,6 +37,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
         var resumes = new List<ResumeInfo>();
         var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions
         {
+            ProtocolBinding = Binding,
             TimeProvider = _time,
             OnResumed = resumes.Add,
         });
@@ -81,7 +89,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
     public async Task SendStreamingMessageEventsAsync_CutWithAutoResumeOff_ThrowsStreamEndedAndManualSubscribeContinues()
     {
         await using var proxy = new CuttingProxy(server.Port);
-        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { AutoResume = false, TimeProvider = _time });
+        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { ProtocolBinding = Binding, AutoResume = false, TimeProvider = _time });
         var gate = Gates.NewKey();
         var events = new List<StreamEvent>();
         using var cts = Bounded.Token();
@@ -113,7 +121,7 @@ public sealed class ResumptionTests(HeraldServer server) : IClassFixture<HeraldS
     public async Task SubscribeToTaskEventsAsync_ProxyCutsConnection_ResumesFromLastEvent()
     {
         await using var proxy = new CuttingProxy(server.Port);
-        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { TimeProvider = _time });
+        var client = A2AClient.Create(_http, Through(proxy), new A2AClientOptions { ProtocolBinding = Binding, TimeProvider = _time });
         var gate = Gates.NewKey();
         var task = (await client.SendMessageAsync(new SendMessageRequest
         {

@@ -29,17 +29,21 @@ public sealed class JsSdkFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs one scenario of client.mjs (the SDK's 1.x client) against the server and returns the JSON object it prints.</summary>
-    public Task<JsonElement> RunClientAsync(string scenario) => RunScriptAsync("client.mjs", scenario);
+    /// <summary>
+    /// Runs one scenario of client.mjs (the SDK's 1.x client) against the server, preferring <paramref name="transport"/>
+    /// (<c>JSONRPC</c> or <c>HTTP+JSON</c>), and returns the JSON object it prints.
+    /// </summary>
+    public Task<JsonElement> RunClientAsync(string scenario, string transport = "JSONRPC") =>
+        RunScriptAsync("client.mjs", [scenario, transport], $"{scenario} ({transport})");
 
-    /// <summary>Runs one scenario of client-v03.mjs (the SDK's 0.3.x client) against the same server.</summary>
-    public Task<JsonElement> RunV03ClientAsync(string scenario) => RunScriptAsync("client-v03.mjs", scenario);
+    /// <summary>Runs one scenario of client-v03.mjs (the SDK's 0.3.x client, JSON-RPC) against the same server.</summary>
+    public Task<JsonElement> RunV03ClientAsync(string scenario) => RunScriptAsync("client-v03.mjs", [scenario], scenario);
 
-    private async Task<JsonElement> RunScriptAsync(string script, string scenario)
+    private async Task<JsonElement> RunScriptAsync(string script, string[] arguments, string what)
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(
-            "node", [script, BaseAddress.ToString(), scenario], RepositoryPaths.InteropJs, NodeTimeout);
-        Assert.True(code == 0, $"{script} {scenario} exited with {code}: {stderr}");
+            "node", [script, BaseAddress.ToString(), .. arguments], RepositoryPaths.InteropJs, NodeTimeout);
+        Assert.True(code == 0, $"{script} {what} exited with {code}: {stderr}");
         var lastLine = stdout.TrimEnd().Split('\n')[^1];
         using var document = JsonDocument.Parse(lastLine);
         return document.RootElement.Clone();

@@ -6,12 +6,23 @@ namespace Herald.Interop.Tests;
 
 /// <summary>
 /// Herald's .NET client (and CLI) against the official @a2a-js/sdk 1.3.0 server (tests/interop/js/server.mjs,
-/// JSON-RPC binding, protocol 1.0): a real peer, not our own server. The agent behaves like Herald's
-/// `chunks` demo agent: "N delay=MS" streams "chunk i of N\n" into the artifact "chunks".
+/// protocol 1.0): a real peer, not our own server, once per binding it serves (a subclass each, the client pinned
+/// to it): JSON-RPC at <c>/</c>, HTTP+JSON/REST at <c>/rest</c>. The agent behaves like Herald's `chunks` demo
+/// agent: "N delay=MS" streams "chunk i of N\n" into the artifact "chunks".
 /// </summary>
-[Collection(JsSdkServerCollection.Name)]
-public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDisposable
+public abstract class JsSdkServerInteropTests(JsSdkServerFixture server) : IDisposable
 {
+    /// <summary>The binding the client is pinned to, as the card names it.</summary>
+    protected abstract string Binding { get; }
+
+    /// <summary>Where the SDK serves <see cref="Binding"/>.</summary>
+    protected abstract Uri InterfaceUrl { get; }
+
+    /// <summary>The <c>--binding</c> value naming <see cref="Binding"/>.</summary>
+    protected abstract string CliBinding { get; }
+
+    protected JsSdkServerFixture Server { get; } = server;
+
     /// <summary>Upper bound of any one test's calls; generous for a loaded 2-core machine, never waited out on success.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
@@ -22,11 +33,13 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
     {
         _timeout.Dispose();
         _http.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     private CancellationToken Token => _timeout.Token;
 
-    private Task<IA2AClient> ConnectAsync() => A2AClient.ConnectAsync(_http, server.BaseAddress, cancellationToken: Token);
+    private Task<IA2AClient> ConnectAsync() =>
+        A2AClient.ConnectAsync(_http, Server.BaseAddress, new A2AClientOptions { ProtocolBinding = Binding }, Token);
 
     private static SendMessageRequest Send(string text, bool returnImmediately = false) => new()
     {
@@ -39,15 +52,15 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
     private static string Text(Artifact artifact) => string.Concat(artifact.Parts.Select(p => p.Text));
 
     [Fact]
-    public async Task ConnectAsync_JsServerCard_SelectsItsJsonRpcInterfaceAtTheRealPort()
+    public async Task ConnectAsync_JsServerCard_SelectsThePinnedInterfaceAtTheRealPort()
     {
         var client = await ConnectAsync();
 
         var endpoint = await client.GetEndpointAsync(Token);
 
-        Assert.Equal("JSONRPC", endpoint.Interface.ProtocolBinding);
+        Assert.Equal(Binding, endpoint.Interface.ProtocolBinding);
         Assert.Equal("1.0", endpoint.ProtocolVersion);
-        Assert.Equal(server.BaseAddress, new Uri(endpoint.Interface.Url));
+        Assert.Equal(InterfaceUrl, new Uri(endpoint.Interface.Url));
         Assert.Equal("js-sdk chunks agent", endpoint.Card!.Name);
         Assert.True(endpoint.Card.Capabilities.Streaming == true);
     }
@@ -247,14 +260,14 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
 
         Assert.Equal("js-sdk chunks agent (extended)", card.Name);
         Assert.Equal(["chunks", "chunks-extended"], card.Skills.Select(s => s.Id));
-        Assert.Equal(server.BaseAddress, new Uri(Assert.Single(card.SupportedInterfaces).Url));
+        Assert.Equal([Server.BaseAddress, new Uri(Server.BaseAddress, "rest")], card.SupportedInterfaces.Select(i => new Uri(i.Url)));
     }
 
     [Fact]
     public async Task HeraldSendStreamJson_JsServer_OneLinePerEventAndExitZero()
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(
-            "dotnet", [RepositoryPaths.HeraldDll, "send", server.BaseAddress.ToString(), "5 delay=5", "--stream", "--json"],
+            "dotnet", [RepositoryPaths.HeraldDll, "send", Server.BaseAddress.ToString(), "5 delay=5", "--stream", "--json", "--binding", CliBinding],
             RepositoryPaths.Root, TimeSpan.FromSeconds(60));
 
         Assert.True(code == 0, $"herald send exited {code}: {stderr}");
@@ -265,4 +278,34 @@ public sealed class JsSdkServerInteropTests(JsSdkServerFixture server) : IDispos
         Assert.Equal([.. Enumerable.Range(1, 5).Select(i => $"chunk {i} of 5\n")], chunks);
         Assert.Equal("TASK_STATE_COMPLETED", lines[^1].GetProperty("response").GetProperty("statusUpdate").GetProperty("status").GetProperty("state").GetString());
     }
+}
+
+[Collection(JsSdkServerCollection.Name)]
+public sealed class JsSdkServerJsonRpcInteropTests(JsSdkServerFixture server) : JsSdkServerInteropTests(server)
+{
+    protected override string Binding => "JSONRPC";
+
+    protected override Uri InterfaceUrl => Server.BaseAddress;
+
+    protected override string CliBinding => "jsonrpc";
+
+    [Fact]
+    public async Task ConnectAsync_Unpinned_TakesTheCardsFirstInterfaceJsonRpc()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+        var client = await A2AClient.ConnectAsync(http, Server.BaseAddress);
+
+        Assert.Equal("JSONRPC", (await client.GetEndpointAsync()).Interface.ProtocolBinding);
+    }
+}
+
+[Collection(JsSdkServerCollection.Name)]
+public sealed class JsSdkServerRestInteropTests(JsSdkServerFixture server) : JsSdkServerInteropTests(server)
+{
+    protected override string Binding => "HTTP+JSON";
+
+    protected override Uri InterfaceUrl => new(Server.BaseAddress, "rest");
+
+    protected override string CliBinding => "rest";
 }

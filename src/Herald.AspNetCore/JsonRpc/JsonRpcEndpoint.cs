@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using Herald.AspNetCore.Http;
 using Herald.AspNetCore.JsonRpc.Legacy;
 using Herald.AspNetCore.JsonRpc.V03;
 using Herald.AspNetCore.JsonRpc.V1;
@@ -34,13 +34,8 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
             JsonRpcCall? call;
             using (var body = await JsonRpcRequestReader.ReadAsync(context, options).ConfigureAwait(false))
             {
-                if (body is null)
-                {
-                    return; // already answered (413, 415, 408, 400)
-                }
-
                 // Known before the envelope is checked: even an invalid request for a streaming method is answered as a stream.
-                streaming = ProtocolVersionSelector.IsStreaming(JsonRpcRequestReader.PeekMethod(body.Document.RootElement));
+                streaming = ProtocolVersionSelector.IsStreaming(JsonRpcRequestReader.PeekMethod(body.Document!.RootElement));
                 var request = JsonRpcRequestReader.Validate(body, options, out idJson);
 
                 // Params are read into typed requests here; the document (the whole body) goes when this block ends.
@@ -77,6 +72,12 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
             return Task.CompletedTask; // a stream already open reports its own errors
         }
 
+        // A refusal at the HTTP level (413, 415, 408) comes before the body was read: plain JSON with HTTP's status.
+        if (error is HttpRefusalException refusal)
+        {
+            return JsonRpcResponses.WriteErrorAsync(context, idJson, error, refusal.HttpStatus);
+        }
+
         return streaming && AcceptsEventStream(context.Request)
             ? SseStreamer.WriteErrorStreamAsync(context, JsonRpcResponses.ErrorBytes(idJson, error), options)
             : JsonRpcResponses.WriteErrorAsync(context, idJson, error);
@@ -96,18 +97,7 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
     }
 
     /// <summary>The client's <c>Last-Event-ID</c>, when it sent one.</summary>
-    public static long? ParseLastEventId(HttpRequest request)
-    {
-        if (!request.Headers.TryGetValue("Last-Event-ID", out var values) || string.IsNullOrWhiteSpace(values.ToString()))
-        {
-            return null;
-        }
-
-        var text = values.ToString().Trim();
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
-            ? sequence
-            : throw A2AException.InvalidParams("Last-Event-ID", $"Last-Event-ID '{Truncate(text)}' is not an event id of this server (a task event sequence number).");
-    }
+    public static long? ParseLastEventId(HttpRequest request) => LastEventId.Parse(request);
 
     /// <summary>Client-supplied text quoted in an error message, cut to a readable length.</summary>
     public static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";

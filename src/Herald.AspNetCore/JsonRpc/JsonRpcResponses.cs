@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
@@ -11,15 +12,11 @@ using Microsoft.Extensions.Options;
 namespace Herald.AspNetCore.JsonRpc;
 
 /// <summary>
-/// Writes JSON-RPC responses. A response is serialized whole before its first byte is sent, so it is
-/// either complete or replaced by a proper error, never cut in the middle; it then leaves in slices with
-/// back-pressure, so a client that does not read is cut off by the server's minimum data rate instead of
-/// holding the response in memory.
+/// Writes JSON-RPC responses. A response is serialized whole before its first byte is sent, then leaves
+/// through <see cref="ResponseBodyWriter"/> (slices with back-pressure).
 /// </summary>
 internal static class JsonRpcResponses
 {
-    private const int SliceBytes = 64 * 1024;
-
     public static async Task WriteResultAsync<T>(HttpContext context, byte[] idJson, T value, JsonTypeInfo<T> typeInfo)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
@@ -107,29 +104,6 @@ internal static class JsonRpcResponses
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static Task WriteTooLargeAsync(HttpContext context, long limit) =>
-        WriteErrorAsync(context, JsonRpcRequestReader.NullId,
-            new A2AException(A2AErrorCodes.InvalidRequest, $"The request body exceeds the limit of {limit} bytes."),
-            StatusCodes.Status413PayloadTooLarge);
-
-    private static async Task SendAsync(HttpContext context, int status, ReadOnlyMemory<byte> body)
-    {
-        var response = context.Response;
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength = body.Length;
-        var writer = response.BodyWriter;
-        var aborted = context.RequestAborted;
-        while (!body.IsEmpty)
-        {
-            var slice = body.Length > SliceBytes ? body[..SliceBytes] : body;
-            var flush = await writer.WriteAsync(slice, aborted).ConfigureAwait(false);
-            if (flush.IsCompleted || flush.IsCanceled)
-            {
-                return;
-            }
-
-            body = body[slice.Length..];
-        }
-    }
+    private static Task SendAsync(HttpContext context, int status, ReadOnlyMemory<byte> body) =>
+        ResponseBodyWriter.SendAsync(context, status, "application/json", body);
 }

@@ -1,3 +1,4 @@
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Protocol.Legacy;
 using Herald.Protocol.V03;
@@ -7,28 +8,23 @@ namespace Herald.AspNetCore.JsonRpc;
 
 /// <summary>
 /// Chooses the dialect of a JSON-RPC request (v1.0 specification, 3.6 Versioning). The <c>A2A-Version</c> header
-/// (or query parameter) must name a version this endpoint serves, and an empty one means 0.3; beyond that the
-/// method name decides, since each generation has its own names: a v1.0 client that sends no header is still
-/// served v1.0, a v0.3 client that sends none (most do not) is served v0.3.
+/// (or query parameter, read by <see cref="ProtocolVersionHeader"/> as REST reads it) must name a version this
+/// endpoint serves, and an empty one means 0.3; beyond that the method name decides, since each generation has its
+/// own names: a v1.0 client that sends no header is still served v1.0, a v0.3 client that sends none (most do not)
+/// is served v0.3. (REST has no method names to tell generations apart and speaks 1.0 only.)
 /// </summary>
 internal static class ProtocolVersionSelector
 {
-    public const string HeaderName = "A2A-Version";
-
     /// <summary>The served versions, as error answers list them.</summary>
     public static readonly string[] Supported = ["1.0", "0.3"];
 
     /// <exception cref="A2AException">The request names a version this endpoint does not serve (-32009).</exception>
     public static JsonRpcDialect Select(HttpRequest request, string method)
     {
-        var requested = RequestedVersion(request);
-        if (requested.Length > 0 && !IsV1(requested) && !V03Mapping.IsV03Version(requested))
+        var requested = ProtocolVersionHeader.Read(request);
+        if (requested.Length > 0 && !ProtocolVersionHeader.IsV1(requested) && !V03Mapping.IsV03Version(requested))
         {
-            throw new A2AException(A2AErrorCodes.VersionNotSupported,
-                $"A2A protocol version '{JsonRpcEndpoint.Truncate(requested)}' is not supported; this endpoint speaks {string.Join(" and ", Supported)}.")
-            {
-                Details = new Dictionary<string, string> { ["supportedVersions"] = string.Join(",", Supported) },
-            };
+            throw ProtocolVersionHeader.NotSupported(requested, Supported);
         }
 
         if (LegacyMethods.IsLegacyOnly(method))
@@ -48,18 +44,4 @@ internal static class ProtocolVersionSelector
     /// <summary>True for the methods answered with an SSE stream, in every dialect.</summary>
     public static bool IsStreaming(string? method) =>
         method is "SendStreamingMessage" or "SubscribeToTask" or LegacyMethods.SendSubscribe || (method is not null && V03Methods.IsStreaming(method));
-
-    /// <summary>The header's value, else the query parameter's; trimmed, empty when neither was sent.</summary>
-    private static string RequestedVersion(HttpRequest request)
-    {
-        var value = request.Headers[HeaderName].ToString();
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            value = request.Query[HeaderName].ToString();
-        }
-
-        return value.Trim();
-    }
-
-    private static bool IsV1(string version) => version is "1.0" or "1" || version.StartsWith("1.0.", StringComparison.Ordinal);
 }

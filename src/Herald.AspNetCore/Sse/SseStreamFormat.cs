@@ -32,4 +32,10 @@ internal sealed class SseStreamFormat
     /// they are written without the per-stream envelope, which then wraps only the first item.
     /// </summary>
     public bool EventsAreWhole { get; init; }
+
+    /// <summary>
+    /// The <c>event:</c> name of an error that ends a stream, or empty for an unnamed event. REST names it
+    /// <c>error</c> (what REST clients look for); in JSON-RPC the envelope's <c>error</c> member says it.
+    /// </summary>
+    public ReadOnlyMemory<byte> ErrorEventName { get; init; }
 }

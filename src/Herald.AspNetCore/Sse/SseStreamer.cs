@@ -136,30 +136,30 @@ internal static partial class SseStreamer
         }
         catch (A2AException ex)
         {
-            await WriteErrorEventAsync(writer, error(ex)).ConfigureAwait(false);
+            await WriteErrorEventAsync(writer, format.ErrorEventName, error(ex)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             LogUnhandled(logger, ex);
-            await WriteErrorEventAsync(writer, error(new A2AException(A2AErrorCodes.InternalError, "Internal error"))).ConfigureAwait(false);
+            await WriteErrorEventAsync(writer, format.ErrorEventName, error(new A2AException(A2AErrorCodes.InternalError, "Internal error"))).ConfigureAwait(false);
         }
     }
 
     /// <summary>An error as the only event of a stream (a streaming method refused before it started).</summary>
-    public static async Task WriteErrorStreamAsync(HttpContext context, byte[] data, HeraldOptions options)
+    public static async Task WriteErrorStreamAsync(HttpContext context, byte[] data, HeraldOptions options, ReadOnlyMemory<byte> eventName = default)
     {
         StartResponse(context);
         SseWriter.WriteRetry(context.Response.BodyWriter, options.SseRetry);
-        await WriteErrorEventAsync(context.Response.BodyWriter, data).ConfigureAwait(false);
+        await WriteErrorEventAsync(context.Response.BodyWriter, eventName, data).ConfigureAwait(false);
     }
 
     private static byte[] EventName(TaskEvent e) => e.Kind == TaskEventKind.Status ? StatusUpdateName : ArtifactUpdateName;
 
-    private static async Task WriteErrorEventAsync(PipeWriter writer, byte[] data)
+    private static async Task WriteErrorEventAsync(PipeWriter writer, ReadOnlyMemory<byte> eventName, byte[] data)
     {
         try
         {
-            SseWriter.WriteEvent(writer, null, default, default, data, default);
+            SseWriter.WriteEvent(writer, null, eventName.Span, default, data, default);
             await writer.FlushAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)

@@ -118,8 +118,8 @@ internal static class ServeCommand
         };
 
         var serve = new Command("serve",
-            $"Serve a demo A2A agent (JSON-RPC with SSE streaming at / for A2A v1.0, v0.3 and the tutorial-era tasks/send methods; " +
-            $"agent card at /.well-known/agent-card.json and /.well-known/agent.json) on {DefaultUrls} " +
+            $"Serve a demo A2A agent (JSON-RPC at / for A2A v1.0, v0.3 and the tutorial-era tasks/send methods; HTTP+JSON/REST at /message:send, " +
+            $"/tasks/{{id}}, ... for v1.0; both with SSE streaming; agent card at /.well-known/agent-card.json and /.well-known/agent.json) on {DefaultUrls} " +
             "unless --urls says otherwise. Prints 'Herald listening on <address> (agent: <name>)' once ready; Ctrl+C stops it gracefully.")
         {
             urls,

@@ -6,30 +6,64 @@ namespace Herald.Client.Bindings;
 internal static class ProtocolBindings
 {
     public const string JsonRpc = "JSONRPC";
+    public const string HttpJson = "HTTP+JSON";
+    public const string Grpc = "GRPC";
 
     /// <summary>(binding, Major.Minor) pairs, for messages.</summary>
-    public static readonly IReadOnlyList<string> Implemented = [$"{JsonRpc} {ProtocolVersions.V1}", $"{JsonRpc} {ProtocolVersions.V03}"];
+    public static readonly IReadOnlyList<string> Implemented =
+        [$"{JsonRpc} {ProtocolVersions.V1}", $"{JsonRpc} {ProtocolVersions.V03}", $"{HttpJson} {ProtocolVersions.V1}"];
 
-    /// <summary>JSON-RPC 1.0, and JSON-RPC 0.3 (which also serves cards declaring the wire-identical 0.2.x).</summary>
+    /// <summary>
+    /// JSON-RPC 1.0 and 0.3 (which also serves cards declaring the wire-identical 0.2.x), HTTP+JSON 1.0 (v0.3's REST
+    /// paths differ and are not spoken).
+    /// </summary>
+    /// <remarks>
+    /// gRPC seam: the gRPC binding plugs in here (<see cref="Grpc"/> in <see cref="IsImplemented"/>, <see cref="Implemented"/>
+    /// and <see cref="Create"/>). Until it does, an interface or a pin naming GRPC is refused with <see cref="GrpcNotAvailable"/>.
+    /// </remarks>
     public static bool IsImplemented(string binding, string normalizedVersion) =>
-        string.Equals(binding, JsonRpc, StringComparison.OrdinalIgnoreCase)
-        && (normalizedVersion == ProtocolVersions.V1 || IsV03(normalizedVersion));
+        (Is(binding, JsonRpc) && (normalizedVersion == ProtocolVersions.V1 || IsV03(normalizedVersion)))
+        || (Is(binding, HttpJson) && normalizedVersion == ProtocolVersions.V1);
 
     public static bool IsV03(string normalizedVersion) => normalizedVersion is ProtocolVersions.V03 or "0.2";
+
+    /// <summary>Binding names compare case-insensitively (cards in the wild write <c>jsonrpc</c>, <c>http+json</c>).</summary>
+    public static bool Is(string? binding, string name) => string.Equals(binding, name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The spec's name for a binding a person typed: <c>rest</c> and <c>http+json</c> → <c>HTTP+JSON</c>,
+    /// <c>jsonrpc</c> and <c>json-rpc</c> → <c>JSONRPC</c>, <c>grpc</c> → <c>GRPC</c>; anything else as given.
+    /// </summary>
+    public static string Normalize(string binding) => binding.Trim().ToUpperInvariant() switch
+    {
+        "REST" or "HTTP+JSON" or "HTTP" or "HTTPJSON" => HttpJson,
+        "JSONRPC" or "JSON-RPC" => JsonRpc,
+        "GRPC" => Grpc,
+        _ => binding.Trim(),
+    };
+
+    /// <summary>Why a GRPC interface cannot be used by this build.</summary>
+    public static string GrpcNotAvailable => "the gRPC binding is not available in this client yet";
 
     public static IA2ABinding Create(HttpClient httpClient, AgentInterface agentInterface, A2AClientOptions options)
     {
         var version = ProtocolVersions.Normalize(agentInterface.ProtocolVersion);
         if (!IsImplemented(agentInterface.ProtocolBinding, version))
         {
+            var why = Is(agentInterface.ProtocolBinding, Grpc) ? GrpcNotAvailable : $"this client implements {string.Join(", ", Implemented)}";
             throw new A2AVersionNotSupportedException(
-                $"This client implements {string.Join(", ", Implemented)}, not {agentInterface.ProtocolBinding} {version}.",
+                $"Cannot use {agentInterface.ProtocolBinding} {version}: {why}.",
                 options.ProtocolVersion, [$"{agentInterface.ProtocolBinding} {agentInterface.ProtocolVersion} {agentInterface.Url}"]);
         }
 
         if (!Uri.TryCreate(agentInterface.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
             throw new ArgumentException($"The interface URL '{agentInterface.Url}' is not an absolute http(s) URL.", nameof(agentInterface));
+        }
+
+        if (Is(agentInterface.ProtocolBinding, HttpJson))
+        {
+            return new RestV1Binding(httpClient, url, agentInterface.Tenant, options);
         }
 
         return IsV03(version)

@@ -8,6 +8,7 @@ namespace Herald.Client;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
 [JsonSerializable(typeof(V03CardFields))]
 [JsonSerializable(typeof(EmptyParams))]
+[JsonSerializable(typeof(RestErrorEnvelope))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;
 
 /// <summary><c>{}</c>: the params of a method that takes none (JSON-RPC servers differ on a missing <c>params</c>).</summary>

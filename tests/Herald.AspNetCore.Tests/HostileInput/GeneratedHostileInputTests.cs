@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using CsCheck;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 
 namespace Herald.AspNetCore.Tests.HostileInput;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The official @a2a-js/sdk server (JSON-RPC binding, protocol 1.0) with an agent that behaves like
-// Herald's `chunks` demo agent, so Herald's .NET client is tested against a real peer.
+// The official @a2a-js/sdk server (JSON-RPC binding at /, HTTP+JSON/REST binding at /rest, protocol 1.0) with an
+// agent that behaves like Herald's `chunks` demo agent, so Herald's .NET client is tested against a real peer.
 //
 // Usage: node server.mjs [PORT] [HOST]      (PORT 0 or missing = a free port; HOST = 127.0.0.1)
 // Prints one line "js-sdk listening on http://HOST:PORT" once it accepts connections. Exits on
@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import { AGENT_CARD_PATH, Role, TaskState } from '@a2a-js/sdk';
 import { AgentEvent, DefaultRequestHandler, InMemoryTaskStore } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
+import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 
 const [portArg = '0', host = '127.0.0.1'] = process.argv.slice(2);
 const port = Number(portArg);
@@ -128,8 +128,11 @@ const agentCard = {
   name: 'js-sdk chunks agent',
   description: 'The @a2a-js/sdk server with an agent like Herald\'s chunks demo agent. ' + USAGE,
   version: '1.0.0',
-  // The real URL is filled in once the port is known (the client posts JSON-RPC to it).
-  supportedInterfaces: [{ url: 'http://127.0.0.1/', protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' }],
+  // The real URLs are filled in once the port is known. JSON-RPC first: the agent's preference.
+  supportedInterfaces: [
+    { url: 'http://127.0.0.1/', protocolBinding: 'JSONRPC', protocolVersion: '1.0', tenant: '' },
+    { url: 'http://127.0.0.1/rest', protocolBinding: 'HTTP+JSON', protocolVersion: '1.0', tenant: '' },
+  ],
   capabilities: { streaming: true, pushNotifications: false, extendedAgentCard: true },
   defaultInputModes: ['text/plain'],
   defaultOutputModes: ['text/plain'],
@@ -150,12 +153,15 @@ const requestHandler = new DefaultRequestHandler(
   agentCard, new InMemoryTaskStore(), new ChunksExecutor(), undefined, undefined, undefined, extendedAgentCard);
 const app = express();
 app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: requestHandler }));
+// REST before JSON-RPC: both are mounted on routers, and /rest/... must not reach the JSON-RPC one.
+app.use('/rest', restHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication }));
 app.use('/', jsonRpcHandler({ requestHandler, userBuilder: UserBuilder.noAuthentication }));
 
 const server = app.listen(port, host, (error) => {
   if (error) fail(error);
   const { port: actual } = server.address();
   agentCard.supportedInterfaces[0].url = `http://${host}:${actual}/`;
+  agentCard.supportedInterfaces[1].url = `http://${host}:${actual}/rest`;
   console.log(`js-sdk listening on http://${host}:${actual}`);
 });
 server.on('error', fail);

@@ -1,12 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 
-namespace Herald.AspNetCore.Tests;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>GetTask and ListTasks over the wire.</summary>
-public sealed class TaskQueryTests
+public abstract class TaskQueryTests : BindingTests
 {
     /// <summary>Completes with an artifact, or asks for input when the text says "ask".</summary>
     private static Task RespondAsync(Herald.Server.Agents.AgentContext c, CancellationToken ct) => c.UserText == "ask"
@@ -22,12 +21,12 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task GetTask_ExistingTask_ReturnsStateArtifactsAndLimitedHistory()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
-        var taskId = (await server.SendBlockingAsync("question")).GetProperty("id").GetString()!;
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
+        var taskId = (await server.Wire.SendBlockingAsync("question")).GetProperty("id").GetString()!;
 
-        var full = await server.GetTaskAsync(taskId);
-        var none = await server.GetTaskAsync(taskId, historyLength: 0);
-        var one = await server.GetTaskAsync(taskId, historyLength: 1);
+        var full = await server.Wire.GetTaskAsync(taskId);
+        var none = await server.Wire.GetTaskAsync(taskId, historyLength: 0);
+        var one = await server.Wire.GetTaskAsync(taskId, historyLength: 1);
 
         Assert.Equal("TASK_STATE_COMPLETED", full.GetProperty("status").GetProperty("state").GetString());
         Assert.Equal("answer to question", full.GetProperty("artifacts")[0].GetProperty("parts")[0].GetProperty("text").GetString());
@@ -38,16 +37,15 @@ public sealed class TaskQueryTests
     }
 
     [Fact]
-    public async Task GetTask_UnknownOrMissingId_TaskNotFoundOrInvalidParams()
+    public async Task GetTask_UnknownIdOrNegativeHistoryLength_TaskNotFoundOrInvalidParams()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
 
-        await server.ErrorAsync("GetTask", new JsonObject { ["id"] = "no-such-task" }, A2AErrorCodes.TaskNotFound);
-        var missing = await server.ErrorAsync("GetTask", new JsonObject(), A2AErrorCodes.InvalidParams);
-        var negative = await server.ErrorAsync("GetTask", new JsonObject { ["id"] = "x", ["historyLength"] = -1 }, A2AErrorCodes.InvalidParams);
+        var unknown = await ErrorAsync(() => server.Wire.GetTaskAsync("no-such-task"), A2AErrorCodes.TaskNotFound);
+        var negative = await ErrorAsync(() => server.Wire.GetTaskAsync("x", historyLength: -1), A2AErrorCodes.InvalidParams);
 
-        Assert.Equal("id", SubscribeToTaskTests.FieldViolation(missing));
-        Assert.Equal("historyLength", SubscribeToTaskTests.FieldViolation(negative));
+        Assert.Equal("no-such-task", unknown.Metadata["taskId"]);
+        Assert.Equal("historyLength", negative.Field);
     }
 
     [Theory]
@@ -56,20 +54,20 @@ public sealed class TaskQueryTests
     [InlineData(-5)]
     public async Task ListTasks_PageSizeOutOfRange_InvalidParams(int pageSize)
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
 
-        var error = await server.ErrorAsync("ListTasks", new JsonObject { ["pageSize"] = pageSize }, A2AErrorCodes.InvalidParams);
+        var error = await ErrorAsync(() => server.Wire.ListTasksAsync(new JsonObject { ["pageSize"] = pageSize }), A2AErrorCodes.InvalidParams);
 
-        Assert.Equal("pageSize", SubscribeToTaskTests.FieldViolation(error));
-        Assert.Contains("100", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("pageSize", error.Field);
+        Assert.Contains("100", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ListTasks_PageSizeAtMaximum_IsAccepted()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
 
-        var page = await server.ResultAsync("ListTasks", new JsonObject { ["pageSize"] = 100 });
+        var page = await server.Wire.ListTasksAsync(new JsonObject { ["pageSize"] = 100 });
 
         Assert.Equal(100, page.GetProperty("pageSize").GetInt32());
     }
@@ -77,18 +75,18 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task ListTasks_Pagination_VisitsEveryTaskOnceNewestFirstAndLastTokenIsEmpty()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
         var created = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            created.Add((await server.SendBlockingAsync($"q{i}")).GetProperty("id").GetString()!);
+            created.Add((await server.Wire.SendBlockingAsync($"q{i}")).GetProperty("id").GetString()!);
         }
 
         var pages = new List<JsonElement>();
         var token = "";
         do
         {
-            var page = await server.ResultAsync("ListTasks", new JsonObject { ["pageSize"] = 2, ["pageToken"] = token });
+            var page = await server.Wire.ListTasksAsync(new JsonObject { ["pageSize"] = 2, ["pageToken"] = token });
             pages.Add(page);
             Assert.Equal(JsonValueKind.String, page.GetProperty("nextPageToken").ValueKind); // always present
             token = page.GetProperty("nextPageToken").GetString()!;
@@ -108,10 +106,10 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task ListTasks_SinglePage_NextPageTokenIsEmptyString()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
-        await server.SendBlockingAsync();
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
+        await server.Wire.SendBlockingAsync();
 
-        var page = await server.ResultAsync("ListTasks", null);
+        var page = await server.Wire.ListTasksAsync();
 
         Assert.Equal("", page.GetProperty("nextPageToken").GetString());
         Assert.Equal(50, page.GetProperty("pageSize").GetInt32());
@@ -121,15 +119,15 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task ListTasks_FilterByContextIdAndStatus_ReturnsOnlyMatchingTasks()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
-        var a1 = (await server.SendBlockingAsync("x", contextId: "ctx-a")).GetProperty("id").GetString();
-        var a2 = (await server.SendBlockingAsync("ask", contextId: "ctx-a")).GetProperty("id").GetString();
-        var b1 = (await server.SendBlockingAsync("ask", contextId: "ctx-b")).GetProperty("id").GetString();
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
+        var a1 = (await server.Wire.SendBlockingAsync("x", contextId: "ctx-a")).GetProperty("id").GetString();
+        var a2 = (await server.Wire.SendBlockingAsync("ask", contextId: "ctx-a")).GetProperty("id").GetString();
+        var b1 = (await server.Wire.SendBlockingAsync("ask", contextId: "ctx-b")).GetProperty("id").GetString();
 
-        var inA = await server.ResultAsync("ListTasks", new JsonObject { ["contextId"] = "ctx-a" });
-        var waiting = await server.ResultAsync("ListTasks", new JsonObject { ["status"] = "TASK_STATE_INPUT_REQUIRED" });
-        var waitingInA = await server.ResultAsync("ListTasks", new JsonObject { ["contextId"] = "ctx-a", ["status"] = "TASK_STATE_INPUT_REQUIRED" });
-        var working = await server.ResultAsync("ListTasks", new JsonObject { ["status"] = "TASK_STATE_WORKING" });
+        var inA = await server.Wire.ListTasksAsync(new JsonObject { ["contextId"] = "ctx-a" });
+        var waiting = await server.Wire.ListTasksAsync(new JsonObject { ["status"] = "TASK_STATE_INPUT_REQUIRED" });
+        var waitingInA = await server.Wire.ListTasksAsync(new JsonObject { ["contextId"] = "ctx-a", ["status"] = "TASK_STATE_INPUT_REQUIRED" });
+        var working = await server.Wire.ListTasksAsync(new JsonObject { ["status"] = "TASK_STATE_WORKING" });
 
         Assert.Equal(new[] { a1, a2 }.Order(), Ids(inA).Order());
         Assert.All(inA.GetProperty("tasks").EnumerateArray(), t => Assert.Equal("ctx-a", t.GetProperty("contextId").GetString()));
@@ -142,12 +140,12 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task ListTasks_IncludeArtifacts_DefaultOmitsArtifactsEntirely()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
-        await server.SendBlockingAsync("q");
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
+        await server.Wire.SendBlockingAsync("q");
 
-        var byDefault = await server.ResultAsync("ListTasks", new JsonObject());
-        var excluded = await server.ResultAsync("ListTasks", new JsonObject { ["includeArtifacts"] = false });
-        var included = await server.ResultAsync("ListTasks", new JsonObject { ["includeArtifacts"] = true });
+        var byDefault = await server.Wire.ListTasksAsync(new JsonObject());
+        var excluded = await server.Wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = false });
+        var included = await server.Wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = true });
 
         Assert.False(byDefault.GetProperty("tasks")[0].TryGetProperty("artifacts", out _));
         Assert.False(excluded.GetProperty("tasks")[0].TryGetProperty("artifacts", out _));
@@ -157,11 +155,11 @@ public sealed class TaskQueryTests
     [Fact]
     public async Task ListTasks_ForeignPageToken_InvalidParams()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(RespondAsync));
+        await using var server = await StartAsync(h => h.AddAgent(RespondAsync));
 
-        var error = await server.ErrorAsync("ListTasks", new JsonObject { ["pageToken"] = "not-a-token!" }, A2AErrorCodes.InvalidParams);
+        var error = await ErrorAsync(() => server.Wire.ListTasksAsync(new JsonObject { ["pageToken"] = "not-a-token!" }), A2AErrorCodes.InvalidParams);
 
-        Assert.Equal("pageToken", SubscribeToTaskTests.FieldViolation(error));
+        Assert.Equal("pageToken", error.Field);
     }
 
     private static List<string?> Ids(JsonElement page) =>

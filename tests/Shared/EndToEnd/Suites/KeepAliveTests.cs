@@ -1,36 +1,37 @@
-using Herald.AspNetCore.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Herald.AspNetCore.Tests;
+namespace Herald.Testing.EndToEnd;
 
-/// <summary>Idle streams get a comment every KeepAliveInterval, driven by the injected TimeProvider.</summary>
-public sealed class KeepAliveTests
+/// <summary>Idle SSE streams get a comment every KeepAliveInterval, driven by the injected TimeProvider (JSON-RPC and REST).</summary>
+public abstract class KeepAliveTests : BindingTests
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(7);
+
+    private static async Task<SseWireStream> OpenAsync(HeraldTestServer server) => Assert.IsType<SseWireStream>(await server.Wire.StreamAsync());
 
     [Fact]
     public async Task Stream_IdleForKeepAliveInterval_GetsKeepAliveCommentEachInterval()
     {
         var clock = new TestClock();
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
+        await using var server = await StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
+        await using var stream = await OpenAsync(server);
         var run = await agent.NextRunAsync();
         await stream.NextAsync();
 
         await clock.WaitForTimerAsync(Interval); // the stream is idle, waiting for an event or the interval
-        Assert.DoesNotContain("keep-alive", stream.RawText, StringComparison.Ordinal);
+        Assert.DoesNotContain("keep-alive", stream.Sse.RawText, StringComparison.Ordinal);
         clock.Advance(Interval);
-        await stream.WaitForRawAsync(": keep-alive\n\n");
+        await stream.Sse.WaitForRawAsync(": keep-alive\n\n");
         await clock.WaitForTimerAsync(Interval, 2);
         clock.Advance(Interval);
-        await stream.WaitForRawAsync(": keep-alive\n\n", occurrences: 2);
+        await stream.Sse.WaitForRawAsync(": keep-alive\n\n", occurrences: 2);
         await run.CompleteAsync();
         var rest = await stream.ReadToEndAsync();
 
         // The comments sit between events and the parser sees only real events.
         Assert.Equal("TASK_STATE_COMPLETED", Assert.Single(rest).State);
-        var raw = stream.RawText;
+        var raw = stream.Sse.RawText;
         Assert.Matches(@"^retry: 2000\n\ndata: [^\n]+\nid: 1\n\n: keep-alive\n\n: keep-alive\n\ndata: [^\n]+\nid: 2\n\n$", raw);
     }
 
@@ -39,8 +40,8 @@ public sealed class KeepAliveTests
     {
         var clock = new TestClock();
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
+        await using var server = await StartAsync(agent, o => o.KeepAliveInterval = Interval, s => s.AddSingleton<TimeProvider>(clock));
+        await using var stream = await OpenAsync(server);
         var run = await agent.NextRunAsync();
         await stream.NextAsync();
         await clock.WaitForTimerAsync(Interval);
@@ -51,18 +52,18 @@ public sealed class KeepAliveTests
         await run.CompleteAsync();
         await stream.ReadToEndAsync();
 
-        Assert.DoesNotContain("keep-alive", stream.RawText, StringComparison.Ordinal);
+        Assert.DoesNotContain("keep-alive", stream.Sse.RawText, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Stream_ShortRealKeepAliveInterval_CommentArrivesOnIdleStream()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent, o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(50));
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
+        await using var server = await StartAsync(agent, o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(50));
+        await using var stream = await OpenAsync(server);
         var run = await agent.NextRunAsync();
 
-        await stream.WaitForRawAsync(": keep-alive\n\n");
+        await stream.Sse.WaitForRawAsync(": keep-alive\n\n");
         await run.CompleteAsync();
         var events = await stream.ReadToEndAsync();
 

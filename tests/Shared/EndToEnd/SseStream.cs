@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
-namespace Herald.AspNetCore.Tests.Infrastructure;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>One parsed SSE event with its JSON-RPC envelope.</summary>
-internal sealed record SseEvent(string? Id, string EventType, string Data)
+public sealed record SseEvent(string? Id, string EventType, string Data)
 {
     private JsonElement? _json;
 
@@ -35,18 +35,27 @@ internal sealed record SseEvent(string? Id, string EventType, string Data)
 /// parser reads is also recorded, so tests can assert the exact framing on the wire (comments,
 /// <c>retry:</c>, <c>event:</c> lines) that the parser hides.
 /// </summary>
-internal sealed class SseStream : IAsyncDisposable
+public sealed class SseStream : IAsyncDisposable
 {
     private readonly RecordingStream _raw;
     private readonly Channel<SseEvent> _events = Channel.CreateUnbounded<SseEvent>();
     private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _started = Bounded.NewSignal();
     private readonly Task _pump;
 
-    private SseStream(HttpResponseMessage response, Stream body)
+    private SseStream(HttpResponseMessage response, Stream body, bool read)
     {
         Response = response;
         _raw = new RecordingStream(body);
-        _pump = Task.Run(PumpAsync);
+        _pump = Task.Run(async () =>
+        {
+            await _started.Task;
+            await PumpAsync();
+        });
+        if (read)
+        {
+            StartReading();
+        }
     }
 
     public HttpResponseMessage Response { get; }
@@ -61,10 +70,22 @@ internal sealed class SseStream : IAsyncDisposable
     {
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).Within();
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return await FromResponseAsync(response);
+    }
+
+    /// <summary>
+    /// Reads an SSE response whose headers have arrived. With <paramref name="read"/> false nothing is read until
+    /// <see cref="StartReading"/>: the server's writes back up, as with a client that stalls.
+    /// </summary>
+    public static async Task<SseStream> FromResponseAsync(HttpResponseMessage response, bool read = true)
+    {
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadAsStreamAsync();
-        return new SseStream(response, body);
+        return new SseStream(response, body, read);
     }
+
+    /// <summary>Starts reading the body (once; streams opened to be read start at once).</summary>
+    public void StartReading() => _started.TrySetResult();
 
     /// <summary>The next event; fails if the stream ends or nothing arrives within the bound.</summary>
     public async Task<SseEvent> NextAsync()
@@ -118,6 +139,7 @@ internal sealed class SseStream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        StartReading(); // so that the pump sees the cancellation and ends
         await _stop.CancelAsync();
         Response.Dispose();
         try
@@ -279,7 +301,7 @@ internal sealed class SseStream : IAsyncDisposable
 }
 
 /// <summary>Splits raw SSE text into blocks of (field, value) lines, exactly as sent.</summary>
-internal static class RawSse
+public static class RawSse
 {
     public static List<List<(string Field, string Value)>> Blocks(string raw)
     {

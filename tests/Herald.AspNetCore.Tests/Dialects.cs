@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Herald.AspNetCore.Tests.Infrastructure;
+namespace Herald.AspNetCore.Tests;
 
 /// <summary>Request params and readers for the v0.3 and tutorial-era dialects.</summary>
 internal static class Dialects

@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Herald.Protocol;
 using Herald.Server.Agents;
 
-namespace Herald.AspNetCore.Tests.Infrastructure;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>
 /// An agent the test drives step by step: each execution creates its task, announces itself through
@@ -10,7 +10,7 @@ namespace Herald.AspNetCore.Tests.Infrastructure;
 /// when every event is produced. It returns when the test calls <see cref="AgentRunHandle.Finish"/>
 /// or when its token is canceled.
 /// </summary>
-internal sealed class ControlledAgent : IAgent
+public sealed class ControlledAgent : IAgent
 {
     private readonly Channel<AgentRunHandle> _runs = Channel.CreateUnbounded<AgentRunHandle>();
 
@@ -34,7 +34,7 @@ internal sealed class ControlledAgent : IAgent
 }
 
 /// <summary>One execution of <see cref="ControlledAgent"/>, seen from the test.</summary>
-internal sealed class AgentRunHandle
+public sealed class AgentRunHandle
 {
     private readonly Channel<Step> _steps = Channel.CreateUnbounded<Step>();
     private readonly TaskCompletionSource _canceled = Bounded.NewSignal();

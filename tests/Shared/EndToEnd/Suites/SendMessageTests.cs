@@ -1,21 +1,20 @@
-using Herald.Server.Agents;
 using System.Text.Json.Nodes;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
+using Herald.Server.Agents;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Herald.AspNetCore.Tests;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>SendMessage and SendStreamingMessage: blocking, immediate, direct replies, multi-turn.</summary>
-public sealed class SendMessageTests
+public abstract class SendMessageTests : BindingTests
 {
     [Fact]
     public async Task SendMessage_Blocking_AnswersWhenTaskCompletesWithItsArtifacts()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
+        await using var server = await StartAsync(agent);
 
-        var send = server.SendBlockingAsync("write a poem");
+        var send = server.Wire.SendBlockingAsync("write a poem");
         var run = await agent.NextRunAsync();
         await run.WorkingAsync();
         await run.ArtifactAsync("roses are red, ", artifactId: "poem");
@@ -38,9 +37,9 @@ public sealed class SendMessageTests
     public async Task SendMessage_Blocking_AnswersAtInputRequired()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
+        await using var server = await StartAsync(agent);
 
-        var send = server.SendBlockingAsync();
+        var send = server.Wire.SendBlockingAsync();
         var run = await agent.NextRunAsync();
         await run.StatusAsync(TaskState.InputRequired, "which city?");
         var task = await send.Within();
@@ -54,27 +53,28 @@ public sealed class SendMessageTests
     public async Task SendMessage_ReturnImmediately_AnswersWithNonTerminalTaskWhileAgentRuns()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
+        await using var server = await StartAsync(agent);
 
-        var task = await server.SendImmediatelyAsync();
+        var task = await server.Wire.SendImmediatelyAsync();
         var run = await agent.NextRunAsync();
 
         Assert.Equal(run.TaskId, task.GetProperty("id").GetString());
         Assert.Equal("TASK_STATE_SUBMITTED", task.GetProperty("status").GetProperty("state").GetString());
         Assert.False(run.Returned.IsCompleted);
         await run.CompleteAsync();
-        var later = await server.GetTaskAsync(run.TaskId);
+        var later = await server.Wire.GetTaskAsync(run.TaskId);
         Assert.Equal("TASK_STATE_COMPLETED", later.GetProperty("status").GetProperty("state").GetString());
     }
 
     [Fact]
     public async Task SendMessage_HistoryLengthZero_OmitsHistory()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync("done", ct).AsTask()));
+        await using var server = await StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync("done", ct).AsTask()));
+        var wire = server.Wire;
 
-        var withHistory = await server.SendBlockingAsync();
-        var withoutHistory = (await server.ResultAsync("SendMessage", HeraldTestServer.SendParams(configuration: new JsonObject { ["historyLength"] = 0 }))).GetProperty("task");
-        var lastOnly = (await server.ResultAsync("SendMessage", HeraldTestServer.SendParams(configuration: new JsonObject { ["historyLength"] = 1 }))).GetProperty("task");
+        var withHistory = await wire.SendBlockingAsync();
+        var withoutHistory = (await wire.SendMessageAsync(A2AWire.SendRequest(configuration: new JsonObject { ["historyLength"] = 0 }))).GetProperty("task");
+        var lastOnly = (await wire.SendMessageAsync(A2AWire.SendRequest(configuration: new JsonObject { ["historyLength"] = 1 }))).GetProperty("task");
 
         Assert.Equal(2, withHistory.GetProperty("history").GetArrayLength());
         Assert.False(withoutHistory.TryGetProperty("history", out _));
@@ -85,9 +85,9 @@ public sealed class SendMessageTests
     [Fact]
     public async Task SendMessage_AgentRepliesDirectly_ResultIsMessageWithoutTask()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync($"echo: {c.UserText}", ct).AsTask(), AgentResponseMode.MessageOrTask));
+        await using var server = await StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync($"echo: {c.UserText}", ct).AsTask(), AgentResponseMode.MessageOrTask));
 
-        var result = await server.ResultAsync("SendMessage", HeraldTestServer.SendParams("ping", contextId: "ctx-1"));
+        var result = await server.Wire.SendMessageAsync(A2AWire.SendRequest("ping", contextId: "ctx-1"));
 
         Assert.False(result.TryGetProperty("task", out _));
         var message = result.GetProperty("message");
@@ -95,7 +95,7 @@ public sealed class SendMessageTests
         Assert.Equal("ctx-1", message.GetProperty("contextId").GetString());
         Assert.False(message.TryGetProperty("taskId", out _));
         Assert.Equal("echo: ping", message.GetProperty("parts")[0].GetProperty("text").GetString());
-        var list = await server.ResultAsync("ListTasks", new JsonObject());
+        var list = await server.Wire.ListTasksAsync();
         Assert.Equal(0, list.GetProperty("totalSize").GetInt32()); // a direct reply creates no task
     }
 
@@ -103,48 +103,32 @@ public sealed class SendMessageTests
     public async Task SendStreamingMessage_AgentRepliesDirectly_ExactlyOneMessageEventThenClose()
     {
         var replied = Bounded.NewSignal();
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(async (c, ct) =>
+        await using var server = await StartAsync(h => h.AddAgent(async (c, ct) =>
         {
             await c.ReplyAsync($"echo: {c.UserText}", ct);
             replied.TrySetResult();
         }, AgentResponseMode.MessageOrTask));
 
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams("hi"), id: "s-1");
+        await using var stream = await server.Wire.StreamAsync("hi");
         var events = await stream.ReadToEndAsync();
 
         var only = Assert.Single(events);
         Assert.Equal("message", only.Kind);
-        Assert.Equal("\"s-1\"", only.Json.GetProperty("id").GetRawText());
+        Assert.Null(only.Id); // a message is not a task event: it has no sequence
         Assert.Equal("echo: hi", only.Result.GetProperty("message").GetProperty("parts")[0].GetProperty("text").GetString());
-        Assert.Equal("retry: 2000\n\ndata: " + only.Data + "\n\n", stream.RawText); // no id: a message is not a task event
         await replied.Task.Within();
-    }
-
-    [Fact]
-    public async Task SendStreamingMessage_DirectReplyWithNamedEvents_EventIsMessage()
-    {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.ReplyAsync("ok", ct).AsTask(), AgentResponseMode.MessageOrTask), o => o.NamedSseEvents = true);
-
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
-        var only = Assert.Single(await stream.ReadToEndAsync());
-
-        Assert.Equal("message", only.EventType);
-        Assert.Contains("\n\ndata: ", stream.RawText, StringComparison.Ordinal);
-        Assert.EndsWith("\nevent: message\n\n", stream.RawText, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SendMessage_AgentThrows_TaskFailsWithSafeMessageAndErrorIsLogged()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) =>
+        await using var server = await StartAsync(h => h.AddAgent((c, ct) =>
             throw new InvalidOperationException("SECRET at /srv/agent/Program.cs:line 42")));
 
-        using var response = await server.PostAsync(HeraldTestServer.Request("SendMessage", HeraldTestServer.SendParams()));
-        var body = await response.Content.ReadAsStringAsync();
-        var task = (await HeraldTestServer.ReadJsonRpcAsync(response)).GetProperty("result").GetProperty("task");
+        var task = await server.Wire.SendBlockingAsync();
 
         Assert.Equal("TASK_STATE_FAILED", task.GetProperty("status").GetProperty("state").GetString());
-        Assert.DoesNotContain("SECRET", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", task.GetRawText(), StringComparison.Ordinal);
         Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1001 && e.Exception?.Message.StartsWith("SECRET", StringComparison.Ordinal) == true);
     }
 
@@ -154,16 +138,16 @@ public sealed class SendMessageTests
     public async Task SendStreamingMessage_InputRequiredThenFollowUp_ContinuesSameTaskToCompletion()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
+        await using var server = await StartAsync(agent);
 
-        await using var first = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams("book a flight"));
+        await using var first = await server.Wire.StreamAsync("book a flight");
         var run1 = await agent.NextRunAsync();
         await run1.WorkingAsync();
         await run1.StatusAsync(TaskState.InputRequired, "to which city?");
         var turn1 = await first.ReadToEndAsync();
         await run1.FinishAsync();
 
-        await using var second = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams("Paris", taskId: run1.TaskId));
+        await using var second = await server.Wire.StreamAsync("Paris", taskId: run1.TaskId);
         var run2 = await agent.NextRunAsync();
         var snapshot = await second.NextAsync();
         await run2.WorkingAsync();
@@ -191,8 +175,8 @@ public sealed class SendMessageTests
     {
         var store = new InterceptingTaskStore();
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent, configureServices: s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store));
-        var send = server.SendBlockingAsync("book a flight");
+        await using var server = await StartAsync(agent, configureServices: s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store));
+        var send = server.Wire.SendBlockingAsync("book a flight");
         var run1 = await agent.NextRunAsync();
         await run1.StatusAsync(TaskState.InputRequired, "to which city?");
         Assert.Equal("TASK_STATE_INPUT_REQUIRED", (await send.Within()).GetProperty("status").GetProperty("state").GetString());
@@ -200,7 +184,7 @@ public sealed class SendMessageTests
         // The client answers at once, while the first turn's agent has not returned yet.
         var followUpRead = Bounded.NewSignal();
         store.OnGet = id => followUpRead.TrySetResult();
-        var followUp = server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams("Paris", taskId: run1.TaskId));
+        var followUp = server.Wire.StreamAsync("Paris", taskId: run1.TaskId);
         await followUpRead.Task.Within();
         store.OnGet = null;
         await run1.FinishAsync();
@@ -216,53 +200,50 @@ public sealed class SendMessageTests
     [Fact]
     public async Task SendMessage_ToCompletedTask_UnsupportedOperation()
     {
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync(cancellationToken: ct).AsTask()));
-        var taskId = (await server.SendBlockingAsync()).GetProperty("id").GetString()!;
+        await using var server = await StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync(cancellationToken: ct).AsTask()));
+        var taskId = (await server.Wire.SendBlockingAsync()).GetProperty("id").GetString()!;
 
-        var error = await server.ErrorAsync("SendMessage", HeraldTestServer.SendParams("more", taskId: taskId), A2AErrorCodes.UnsupportedOperation);
-        using var stream = await server.PostAsync(HeraldTestServer.Request("SendStreamingMessage", HeraldTestServer.SendParams("more", taskId: taskId)));
-        var streamingError = await HeraldTestServer.ReadJsonRpcAsync(stream);
+        var error = await ErrorAsync(() => server.Wire.SendMessageAsync(A2AWire.SendRequest("more", taskId: taskId)), A2AErrorCodes.UnsupportedOperation);
+        await ErrorAsync(() => server.Wire.StreamAsync("more", taskId: taskId), A2AErrorCodes.UnsupportedOperation);
 
-        Assert.Contains("TASK_STATE_COMPLETED", error.GetProperty("message").GetString(), StringComparison.Ordinal);
-        HeraldTestServer.AssertError(streamingError, A2AErrorCodes.UnsupportedOperation);
+        Assert.Contains("TASK_STATE_COMPLETED", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task SendMessage_UnknownTaskId_TaskNotFound()
     {
-        await using var server = await HeraldTestServer.StartAsync(new ControlledAgent());
+        await using var server = await StartAsync(new ControlledAgent());
 
-        await server.ErrorAsync("SendMessage", HeraldTestServer.SendParams("hi", taskId: "no-such-task"), A2AErrorCodes.TaskNotFound);
-        using var stream = await server.PostAsync(HeraldTestServer.Request("SendStreamingMessage", HeraldTestServer.SendParams("hi", taskId: "no-such-task")));
-        HeraldTestServer.AssertError(await HeraldTestServer.ReadJsonRpcAsync(stream), A2AErrorCodes.TaskNotFound);
+        await ErrorAsync(() => server.Wire.SendMessageAsync(A2AWire.SendRequest("hi", taskId: "no-such-task")), A2AErrorCodes.TaskNotFound);
+        await ErrorAsync(() => server.Wire.StreamAsync("hi", taskId: "no-such-task"), A2AErrorCodes.TaskNotFound);
     }
 
     [Fact]
     public async Task SendMessage_FollowUpWithOtherContextId_InvalidParams()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
-        var send = server.SendBlockingAsync();
+        await using var server = await StartAsync(agent);
+        var send = server.Wire.SendBlockingAsync();
         var run = await agent.NextRunAsync();
         await run.StatusAsync(TaskState.InputRequired, "?");
         await send.Within();
         await run.FinishAsync();
 
-        var error = await server.ErrorAsync("SendMessage", HeraldTestServer.SendParams("x", taskId: run.TaskId, contextId: "another-context"), A2AErrorCodes.InvalidParams);
+        var error = await ErrorAsync(() => server.Wire.SendMessageAsync(A2AWire.SendRequest("x", taskId: run.TaskId, contextId: "another-context")), A2AErrorCodes.InvalidParams);
 
-        Assert.Equal("message.contextId", SubscribeToTaskTests.FieldViolation(error));
+        Assert.Equal("message.contextId", error.Field);
     }
 
     [Fact]
-    public async Task SendMessage_ManyConcurrentRequests_EachResponseEchoesItsOwnId()
+    public async Task SendMessage_ManyConcurrentRequests_EachAnswerIsForItsOwnRequest()
     {
-        // Regression: the parsed request once kept pointing into pipe buffers that later requests reused,
-        // so a response written after a wait could carry another request's id.
+        // Regression: the parsed request once kept pointing into pipe buffers that later requests reused, so an answer
+        // written after a wait could belong to another request (JSON-RPC: another id; the wire drivers check ids too).
         const int Requests = 100;
         var arrived = 0;
         var allArrived = Bounded.NewSignal();
         var release = Bounded.NewSignal();
-        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(async (c, ct) =>
+        await using var server = await StartAsync(h => h.AddAgent(async (c, ct) =>
         {
             if (Interlocked.Increment(ref arrived) == Requests)
             {
@@ -273,16 +254,16 @@ public sealed class SendMessageTests
             await c.CompleteAsync(cancellationToken: ct);
         }));
 
-        var pending = Enumerable.Range(0, Requests).Select(i => server.PostJsonAsync(
-            HeraldTestServer.Request("SendMessage", HeraldTestServer.SendParams(new string('p', i * 13)), id: $"request-{i}"))).ToList();
+        var texts = Enumerable.Range(0, Requests).Select(i => $"request-{i}-" + new string('p', i * 13)).ToList();
+        var pending = texts.Select(text => server.Wire.SendBlockingAsync(text)).ToList();
         await allArrived.Task.Within(); // every request has been read and is now waiting for its agent
         release.TrySetResult();
-        var responses = await Task.WhenAll(pending).Within();
+        var tasks = await Task.WhenAll(pending).Within();
 
         for (var i = 0; i < Requests; i++)
         {
-            Assert.Equal($"request-{i}", responses[i].GetProperty("id").GetString());
-            Assert.Equal("TASK_STATE_COMPLETED", responses[i].GetProperty("result").GetProperty("task").GetProperty("status").GetProperty("state").GetString());
+            Assert.Equal("TASK_STATE_COMPLETED", tasks[i].GetProperty("status").GetProperty("state").GetString());
+            Assert.Equal(texts[i], tasks[i].GetProperty("history")[0].GetProperty("parts")[0].GetProperty("text").GetString());
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Herald.AspNetCore.Requests;
+namespace Herald.AspNetCore.Http;
 
 /// <summary>
 /// Finds text a request cannot carry: a JSON string (value or property name) whose <c>\u</c> escapes do not

@@ -1,16 +1,16 @@
-using Herald.AspNetCore.Tests.Infrastructure;
+using Herald.Protocol;
 
-namespace Herald.AspNetCore.Tests;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>Stopping the host ends running tasks as canceled and closes every stream instead of hanging.</summary>
-public sealed class ShutdownTests
+public abstract class ShutdownTests : BindingTests
 {
     [Fact]
     public async Task StopAsync_StreamingTaskRunning_StreamReceivesCanceledAndCloses()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
-        await using var stream = await server.StreamAsync("SendStreamingMessage", HeraldTestServer.SendParams());
+        await using var server = await StartAsync(agent);
+        await using var stream = await server.Wire.StreamAsync();
         var run = await agent.NextRunAsync();
         await run.WorkingAsync();
         await stream.NextAsync(2);
@@ -28,9 +28,9 @@ public sealed class ShutdownTests
     [Fact]
     public async Task StopAsync_SubscriberOfTaskWithoutRunningAgent_StreamCloses()
     {
-        await using var server = await HeraldTestServer.StartAsync(new ControlledAgent());
+        await using var server = await StartAsync(new ControlledAgent());
         var task = await server.Tasks.CreateTaskAsync(); // a task no agent works on: nothing will end it
-        await using var stream = await server.SubscribeAsync(task.Id);
+        await using var stream = await server.Wire.SubscribeToTaskAsync(task.Id);
         Assert.Equal("task", (await stream.NextAsync()).Kind);
 
         var stopping = server.StopAsync();
@@ -44,12 +44,12 @@ public sealed class ShutdownTests
     public async Task SendMessage_AfterShutdownBegan_IsRefused()
     {
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
-        var engine = (Herald.Server.Engine.TaskEngine)server.Tasks;
+        await using var server = await StartAsync(agent);
+        var engine = (Herald.Server.Engine.TaskEngine)server.Tasks; // internal: a test project running this suite needs Herald.Server's InternalsVisibleTo
 
         await engine.ShutdownAsync(CancellationToken.None).Within();
-        var error = await server.ErrorAsync("SendMessage", HeraldTestServer.SendParams(), Herald.Protocol.A2AErrorCodes.UnsupportedOperation);
+        var error = await ErrorAsync(() => server.Wire.SendMessageAsync(A2AWire.SendRequest()), A2AErrorCodes.UnsupportedOperation);
 
-        Assert.Contains("shutting down", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("shutting down", error.Message, StringComparison.Ordinal);
     }
 }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Herald.Server;
-using Herald.Server.Engine;
 using Herald.Server.Hosting;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -15,19 +14,20 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Herald.AspNetCore.Tests.Infrastructure;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>
 /// A Herald app on real Kestrel at 127.0.0.1 on a free port, with an HttpClient pointed at it and
 /// helpers that speak JSON-RPC. Stopped and disposed with the test.
 /// </summary>
-internal sealed class HeraldTestServer : IAsyncDisposable
+public sealed class HeraldTestServer : IAsyncDisposable
 {
     private bool _stopped;
 
-    private HeraldTestServer(WebApplication app, Uri baseAddress, string pattern, TestLoggerProvider logs)
+    private HeraldTestServer(WebApplication app, Uri baseAddress, string pattern, TestLoggerProvider logs, WireBinding binding)
     {
         App = app;
+        Binding = binding;
         BaseAddress = baseAddress;
         Logs = logs;
         RpcPath = pattern == "/" ? "/" : "/" + pattern.Trim('/');
@@ -39,6 +39,12 @@ internal sealed class HeraldTestServer : IAsyncDisposable
     }
 
     public WebApplication App { get; }
+
+    /// <summary>The binding <see cref="Wire"/> speaks (JSON-RPC unless the test chose another).</summary>
+    public WireBinding Binding { get; }
+
+    /// <summary>A driver for <see cref="Binding"/>: every A2A operation over that wire.</summary>
+    public A2AWire Wire => field ??= Binding.Connect(this);
 
     /// <summary>The bound address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri BaseAddress { get; }
@@ -61,8 +67,10 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         Action<HeraldOptions>? configureOptions = null,
         Action<IServiceCollection>? configureServices = null,
         string pattern = "/",
-        string urls = "http://127.0.0.1:0")
+        string urls = "http://127.0.0.1:0",
+        WireBinding? binding = null)
     {
+        binding ??= WireBindings.JsonRpc;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
         builder.WebHost.UseUrls(urls);
         var logs = new TestLoggerProvider();
@@ -72,14 +80,15 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         configureServices?.Invoke(builder.Services);
         configureAgent(builder.Services.AddHerald(configureOptions));
 
+        binding.ConfigureBuilder(builder);
         var app = builder.Build();
-        app.MapHerald(pattern);
+        binding.Map(app, pattern);
         await app.StartAsync().Within();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First(); // a binding may add endpoints (gRPC: HTTP/2); the first is HTTP/1.1
 
         // A server listening on every interface is reached over loopback.
         address = address.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal);
-        return new HeraldTestServer(app, new Uri(address.TrimEnd('/') + "/"), pattern, logs);
+        return new HeraldTestServer(app, new Uri(address.TrimEnd('/') + "/"), pattern, logs, binding);
     }
 
     /// <summary>A server whose agent is a fresh <see cref="ControlledAgent"/>.</summary>
@@ -87,8 +96,9 @@ internal sealed class HeraldTestServer : IAsyncDisposable
         ControlledAgent agent,
         Action<HeraldOptions>? configureOptions = null,
         Action<IServiceCollection>? configureServices = null,
-        string pattern = "/") =>
-        StartAsync(h => h.AddAgent(agent), configureOptions, configureServices, pattern);
+        string pattern = "/",
+        WireBinding? binding = null) =>
+        StartAsync(h => h.AddAgent(agent), configureOptions, configureServices, pattern, binding: binding);
 
     /// <summary>Stops the host (graceful shutdown); bounded.</summary>
     public async Task StopAsync()
@@ -276,7 +286,7 @@ internal sealed class HeraldTestServer : IAsyncDisposable
 }
 
 /// <summary>Keeps log entries in memory so tests can check, and wait for, what the server logged.</summary>
-internal sealed class TestLoggerProvider : ILoggerProvider
+public sealed class TestLoggerProvider : ILoggerProvider
 {
     private readonly List<(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception)> _entries = [];
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,11 +1,9 @@
-using System.Text.Json.Nodes;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Protocol;
 
-namespace Herald.AspNetCore.Tests;
+namespace Herald.Testing.EndToEnd;
 
 /// <summary>Producers never wait for consumers: a client that stops reading costs only itself.</summary>
-public sealed class SlowSubscriberTests
+public abstract class SlowSubscriberTests : BindingTests
 {
     [Fact]
     public async Task SubscribeToTask_SubscriberStopsReading_AgentAndOtherSubscriberAreNotStalled()
@@ -13,15 +11,13 @@ public sealed class SlowSubscriberTests
         const int Count = 20_000;
         var payload = new string('x', 1024); // ~20 MB in all: far more than socket buffers absorb
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent);
-        var taskId = (await server.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+        await using var server = await StartAsync(agent);
+        var taskId = (await server.Wire.SendImmediatelyAsync()).GetProperty("id").GetString()!;
         var run = await agent.NextRunAsync();
 
-        // The stalled client: headers received, body never read.
-        using var stalledRequest = server.NewPost(HeraldTestServer.Request("SubscribeToTask", new JsonObject { ["id"] = taskId }));
-        using var stalled = await server.Client.SendAsync(stalledRequest, HttpCompletionOption.ResponseHeadersRead).Within();
-        Assert.Equal("text/event-stream", stalled.Content.Headers.ContentType?.MediaType);
-        await using var reader = await server.SubscribeAsync(taskId);
+        // The stalled client: the stream is open, and never read.
+        await using var stalled = await server.Wire.SubscribeToTaskAsync(taskId, read: false);
+        await using var reader = await server.Wire.SubscribeToTaskAsync(taskId);
         Assert.Equal("task", (await reader.NextAsync()).Kind);
 
         // Each event replaces the same artifact, so the task stays small while the log grows.
@@ -35,7 +31,7 @@ public sealed class SlowSubscriberTests
             await c.CompleteAsync("all appended", ct);
         }).WaitAsync(TimeSpan.FromSeconds(30));
 
-        var task = await server.GetTaskAsync(taskId, historyLength: 0);
+        var task = await server.Wire.GetTaskAsync(taskId, historyLength: 0);
         Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
 
         var events = await reader.ReadToEndAsync(TimeSpan.FromSeconds(30));

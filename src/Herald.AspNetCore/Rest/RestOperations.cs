@@ -1,0 +1,111 @@
+using Herald.AspNetCore.Sse;
+using Herald.Protocol;
+using Herald.Server;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.AspNetCore.Rest;
+
+/// <summary>
+/// The HTTP+JSON operations (spec 11.3): each reads its request, calls the engine, and writes the v1.0 result
+/// or stream. Every operation checks the protocol version first; errors become <c>google.rpc.Status</c> bodies
+/// with the status of spec 5.4, and a refused stream is a plain error response, not an event stream.
+/// </summary>
+internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions options, ILogger<RestOperations> logger)
+{
+    public Task SendMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        var request = await ReadSendAsync(c).ConfigureAwait(false);
+        var result = await engine.SendMessageAsync(request, ct).ConfigureAwait(false);
+        var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
+        await RestResponses.WriteResultAsync(c, response, A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
+    });
+
+    public Task SendStreamingMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        var request = await ReadSendAsync(c).ConfigureAwait(false);
+        await using var stream = await engine.SendStreamingMessageAsync(request, ct).ConfigureAwait(false);
+        await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
+    });
+
+    public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        var task = await engine.GetTaskAsync(RestRequestReader.ReadGetTask(c), ct).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+    });
+
+    public Task ListTasksAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        var page = await engine.ListTasksAsync(RestRequestReader.ReadListTasks(c), ct).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, page, A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
+    });
+
+    public Task CancelTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        // The body is optional (it may carry metadata); the path names the task.
+        var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
+        var request = body with { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") ?? body.Tenant };
+        var task = await engine.CancelTaskAsync(request, ct).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+    });
+
+    /// <summary>POST per the spec's text (11.3.2), GET per the proto's annotation: both are served.</summary>
+    public Task SubscribeToTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    {
+        if (HttpMethods.IsPost(c.Request.Method))
+        {
+            await RestRequestReader.ReadBodyAsync<SubscribeToTaskRequest>(c, options).ConfigureAwait(false);
+        }
+
+        var request = new SubscribeToTaskRequest { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") };
+        var lastEventId = LastEventId.Parse(c.Request);
+        await using var stream = await engine.SubscribeToTaskAsync(request, lastEventId, ct).ConfigureAwait(false);
+        await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
+    });
+
+    public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, (_, _) =>
+        throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
+
+    /// <summary>Create, get, list and delete push notification configs: not supported yet.</summary>
+    public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, async (c, _) =>
+    {
+        if (HttpMethods.IsPost(c.Request.Method))
+        {
+            await RestRequestReader.ReadBodyAsync<TaskPushNotificationConfig>(c, options).ConfigureAwait(false);
+        }
+
+        throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+    });
+
+    private async Task<SendMessageRequest> ReadSendAsync(HttpContext context)
+    {
+        var request = await RestRequestReader.ReadBodyAsync<SendMessageRequest>(context, options).ConfigureAwait(false);
+        return RestRequestReader.Route(context, "tenant") is { } tenant ? request with { Tenant = tenant } : request;
+    }
+
+    private async Task RunAsync(HttpContext context, Func<HttpContext, CancellationToken, Task> operation)
+    {
+        var aborted = context.RequestAborted;
+        try
+        {
+            RestRequestReader.CheckVersion(context.Request);
+            await operation(context, aborted).ConfigureAwait(false);
+        }
+        catch (A2AException ex)
+        {
+            await RestResponses.WriteErrorAsync(context, ex).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex)
+        {
+            LogUnhandled(logger, ex);
+            await RestResponses.WriteErrorAsync(context, new A2AException(A2AErrorCodes.InternalError, "Internal error")).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Unhandled error in the HTTP+JSON endpoint")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception);
+}

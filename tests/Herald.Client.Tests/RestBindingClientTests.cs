@@ -1,0 +1,141 @@
+using System.Net;
+using System.Text;
+using Herald.Protocol;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Client.Tests;
+
+/// <summary>The REST binding against a server that answers what each test needs: errors in every shape the client may meet.</summary>
+public sealed class RestBindingClientTests : IAsyncLifetime
+{
+    private const string ErrorInfo = "\"@type\":\"type.googleapis.com/google.rpc.ErrorInfo\",\"domain\":\"a2a-protocol.org\"";
+    private WebApplication _app = null!;
+    private Func<HttpContext, Task> _handler = _ => Task.CompletedTask;
+    private Uri _base = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        _app = builder.Build();
+        _app.Run(context => _handler(context));
+        await _app.StartAsync();
+        var port = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+        _base = new Uri($"http://127.0.0.1:{port}/agent");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private IA2AClient Client(HttpClient http, string? tenant = null) =>
+        A2AClient.Create(http, new AgentInterface { Url = _base.ToString(), ProtocolBinding = "HTTP+JSON", ProtocolVersion = "1.0", Tenant = tenant });
+
+    private static async Task WriteAsync(HttpContext context, int status, string contentType, string body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        await context.Response.WriteAsync(body);
+    }
+
+    [Fact]
+    public async Task AnyCall_GoogleRpcStatusWithErrorInfo_CodeComesFromTheReason()
+    {
+        _handler = c => WriteAsync(c, 400, "application/a2a+json",
+            "{\"error\":{\"code\":400,\"status\":\"FAILED_PRECONDITION\",\"message\":\"cannot cancel\",\"details\":[{" + ErrorInfo + ",\"reason\":\"TASK_NOT_CANCELABLE\",\"metadata\":{\"taskId\":\"t1\"}}]}}");
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+
+        var error = await Assert.ThrowsAsync<A2AException>(() => Client(http).CancelTaskAsync("t1")).Within();
+
+        Assert.Equal(A2AErrorCodes.TaskNotCancelable, error.Code);
+        Assert.Equal("cannot cancel", error.Message);
+        Assert.Equal("t1", error.Details!["taskId"]);
+    }
+
+    [Fact]
+    public async Task AnyCall_StatusWithoutErrorInfo_CodeFromTheStatusNameAndFieldFromBadRequest()
+    {
+        _handler = c => WriteAsync(c, 400, "application/json",
+            "{\"error\":{\"code\":400,\"status\":\"INVALID_ARGUMENT\",\"message\":\"bad size\",\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.BadRequest\",\"fieldViolations\":[{\"field\":\"pageSize\",\"description\":\"too big\"}]}]}}");
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+
+        var error = await Assert.ThrowsAsync<A2AException>(() => Client(http).ListTasksAsync(new ListTasksRequest { PageSize = 1000 })).Within();
+
+        Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
+        Assert.Equal("pageSize", error.Field);
+    }
+
+    [Fact]
+    public async Task AnyCall_PlainHttpError_A2AHttpExceptionWithTheStatus()
+    {
+        _handler = c => WriteAsync(c, 404, "text/plain", "Cannot GET /agent/tasks/x");
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+
+        var error = await Assert.ThrowsAsync<A2AHttpException>(() => Client(http).GetTaskAsync("x")).Within();
+
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Contains("Cannot GET", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stream_ErrorEvent_EndsTheStreamWithAStreamError()
+    {
+        _handler = async c =>
+        {
+            c.Response.ContentType = "text/event-stream";
+            await c.Response.WriteAsync("data: " + Wire.Task("t1") + "\nid: 1\n\n");
+            await c.Response.WriteAsync("event: error\ndata: {\"error\":{\"code\":500,\"status\":\"INTERNAL\",\"message\":\"Internal error\",\"details\":[{" + ErrorInfo + ",\"reason\":\"INTERNAL\"}]}}\n\n");
+        };
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+        var seen = new List<StreamResponse>();
+
+        var error = await Assert.ThrowsAsync<A2AStreamErrorException>(async () =>
+        {
+            await foreach (var item in Client(http).SendStreamingMessageAsync(new SendMessageRequest { Message = Message.UserText("x") }))
+            {
+                seen.Add(item);
+            }
+        }).Within();
+
+        Assert.Equal("t1", Assert.Single(seen).Task!.Id);
+        Assert.Equal(A2AErrorCodes.InternalError, error.Code);
+    }
+
+    [Fact]
+    public async Task Stream_RefusedWithJsonInsteadOfAStream_ThrowsTheError()
+    {
+        _handler = c => WriteAsync(c, 404, "application/a2a+json",
+            "{\"error\":{\"code\":404,\"status\":\"NOT_FOUND\",\"message\":\"no task\",\"details\":[{" + ErrorInfo + ",\"reason\":\"TASK_NOT_FOUND\"}]}}");
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+
+        var error = await Assert.ThrowsAsync<A2AException>(() => Client(http).SubscribeToTaskAsync("gone").CollectWithin()).Within();
+
+        Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task AnyCall_TenantOfTheInterface_IsTheFirstPathSegment()
+    {
+        var paths = new List<string>();
+        _handler = c =>
+        {
+            paths.Add(c.Request.Path.Value + c.Request.QueryString.Value);
+            return WriteAsync(c, 200, "application/a2a+json", "{\"id\":\"t 1\",\"contextId\":\"c\",\"status\":{\"state\":\"TASK_STATE_COMPLETED\"}}");
+        };
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+
+        var task = await Client(http, tenant: "acme corp").GetTaskAsync(new GetTaskRequest { Id = "t 1", HistoryLength = 0 }).Within();
+
+        Assert.Equal("t 1", task.Id);
+        Assert.Equal(["/agent/acme corp/tasks/t 1?historyLength=0"], paths);
+    }
+}

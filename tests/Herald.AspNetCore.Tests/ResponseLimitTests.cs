@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Herald.AspNetCore.Tests;
 
-/// <summary>What the server refuses to produce, and the clear answers instead: oversized events, oversized responses, stalled bodies.</summary>
+/// <summary>What the server refuses to produce, and the clear answers instead: oversized events, oversized responses, stalled bodies (JSON-RPC and REST).</summary>
 public sealed class ResponseLimitTests
 {
     [Fact]
@@ -98,6 +98,79 @@ public sealed class ResponseLimitTests
         var text = answer.ToString();
         Assert.StartsWith("HTTP/1.1 408", text, StringComparison.Ordinal);
         Assert.Contains("\"code\":-32600", text, StringComparison.Ordinal);
+        Assert.Contains("too slowly", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task Rest_GetTaskListTasksAndSnapshot_OverMaxResponseBytes_Http500NamingTheLimitAndLastEventIdStillWorks()
+    {
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent, o =>
+        {
+            o.MaxEventBytes = 16 * 1024;
+            o.MaxResponseBytes = 64 * 1024;
+        }, binding: WireBindings.Rest);
+        var wire = server.Wire;
+        var taskId = (await wire.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+        var run = await agent.NextRunAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
+        }
+
+        var getError = await A2AWire.ErrorAsync(() => wire.GetTaskAsync(taskId), A2AErrorCodes.InternalError);
+        var listError = await A2AWire.ErrorAsync(() => wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = true }), A2AErrorCodes.InternalError);
+        var small = await wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = false });
+        await using var snapshotStream = await wire.SubscribeToTaskAsync(taskId);
+        var snapshotEvents = await snapshotStream.ReadToEndAsync();
+        await using var resumed = await wire.SubscribeToTaskAsync(taskId, lastEventId: "1");
+        var first = await resumed.NextAsync();
+        await run.CompleteAsync();
+        var tail = await resumed.ReadToEndAsync();
+
+        Assert.Equal(500, getError.HttpStatus);
+        Assert.Contains("MaxResponseBytes", getError.Message, StringComparison.Ordinal);
+        Assert.Contains("includeArtifacts=false", listError.Message, StringComparison.Ordinal);
+        Assert.Contains(small.GetProperty("tasks").EnumerateArray(), t => t.GetProperty("id").GetString() == taskId);
+        var error = Assert.Single(snapshotEvents).Error; // event: error, checked against the spec's table by the driver
+        Assert.NotNull(error);
+        Assert.Equal(A2AErrorCodes.InternalError, error.Code);
+        Assert.Contains("historyLength", error.Message, StringComparison.Ordinal);
+        Assert.Equal("artifactUpdate", first.Kind);
+        Assert.Equal("TASK_STATE_COMPLETED", tail[^1].State);
+        HeraldTestServer.AssertNoInternals(((SseWireStream)snapshotStream).Sse.RawText);
+    }
+
+    [Fact]
+    public async Task Rest_BodyThatStalls_Http408WithStatusBodyAndNoErrorLog()
+    {
+        await using var server = await HeraldTestServer.StartAsync(new ControlledAgent(), configureServices: s =>
+            s.Configure<KestrelServerOptions>(o => o.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 100, gracePeriod: TimeSpan.FromSeconds(2))));
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, server.BaseAddress.Port);
+        var head = "POST /message:send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/a2a+json\r\nA2A-Version: 1.0\r\nContent-Length: 100000\r\n\r\n{\"message\":";
+        await socket.SendAsync(Encoding.ASCII.GetBytes(head));
+
+        // Nothing more is sent: Kestrel's minimum request body rate ends the wait, and the route answers it.
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, limit.Token)) > 0)
+        {
+            answer.Append(Encoding.UTF8.GetString(buffer, 0, n));
+            if (answer.ToString().Contains("}]}}", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        var text = answer.ToString();
+        Assert.StartsWith("HTTP/1.1 408", text, StringComparison.Ordinal);
+        Assert.Contains("Content-Type: application/a2a+json", text, StringComparison.Ordinal);
+        Assert.Contains("\"code\":408", text, StringComparison.Ordinal);
+        Assert.Contains("\"reason\":\"INVALID_REQUEST\"", text, StringComparison.Ordinal);
         Assert.Contains("too slowly", text, StringComparison.Ordinal);
         Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }

@@ -4,10 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Herald.AspNetCore.Http;
 using Herald.Protocol;
-using Herald.Server;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace Herald.AspNetCore.JsonRpc;
 
@@ -31,25 +28,15 @@ internal static class JsonRpcResponses
             json.WriteEndObject();
         }
 
-        var limit = Limit(context);
+        var limit = ResponseLimit.Of(context);
         if (buffer.WrittenCount > limit)
         {
-            await WriteErrorAsync(context, idJson, TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
+            await WriteErrorAsync(context, idJson, ResponseLimit.TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
             return;
         }
 
         await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
     }
-
-    /// <summary>The server's <see cref="HeraldOptions.MaxResponseBytes"/>.</summary>
-    public static long Limit(HttpContext context) =>
-        context.RequestServices.GetService<IOptions<HeraldOptions>>()?.Value.MaxResponseBytes ?? long.MaxValue;
-
-    /// <summary>The error for a response over the limit: what the client can do to get less.</summary>
-    public static A2AException TooLarge(long size, long limit) =>
-        new(A2AErrorCodes.InternalError,
-            $"The response would be {size:N0} bytes, more than this server's limit of {limit:N0} (MaxResponseBytes). " +
-            "Ask for less: historyLength, includeArtifacts=false or a smaller pageSize; or follow the task's events with SubscribeToTask and Last-Event-ID.");
 
     /// <summary>A result built as a JSON tree (answers merged from two generations' shapes).</summary>
     public static async Task WriteResultAsync(HttpContext context, byte[] idJson, JsonNode value)
@@ -66,10 +53,10 @@ internal static class JsonRpcResponses
             json.WriteEndObject();
         }
 
-        var limit = Limit(context);
+        var limit = ResponseLimit.Of(context);
         if (buffer.WrittenCount > limit)
         {
-            await WriteErrorAsync(context, idJson, TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
+            await WriteErrorAsync(context, idJson, ResponseLimit.TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
             return;
         }
 

@@ -37,6 +37,13 @@ internal static class RestResponses
     public static async Task WriteResultAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        var limit = ResponseLimit.Of(context);
+        if (body.Length > limit)
+        {
+            await WriteErrorAsync(context, ResponseLimit.TooLarge(body.Length, limit)).ConfigureAwait(false);
+            return;
+        }
+
         await ResponseBodyWriter.SendAsync(context, status, ContentType(context.Request), body).ConfigureAwait(false);
     }
 

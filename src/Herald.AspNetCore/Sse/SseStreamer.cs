@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
 using Herald.Server.Storage;
@@ -69,7 +70,7 @@ internal static partial class SseStreamer
                 var bytes = format.Reply(reply);
                 if (bytes.Length > limit)
                 {
-                    throw JsonRpc.JsonRpcResponses.TooLarge(bytes.Length, limit);
+                    throw ResponseLimit.TooLarge(bytes.Length, limit);
                 }
 
                 SseWriter.WriteEvent(writer, null, named ? "message"u8 : default, prefix, bytes, suffix);
@@ -83,7 +84,7 @@ internal static partial class SseStreamer
                 var bytes = format.Snapshot(snapshot.Task);
                 if (bytes.Length > limit)
                 {
-                    throw JsonRpc.JsonRpcResponses.TooLarge(bytes.Length, limit);
+                    throw ResponseLimit.TooLarge(bytes.Length, limit);
                 }
 
                 SseWriter.WriteEvent(writer, snapshot.Sequence, named ? "task"u8 : default, prefix, bytes, suffix);

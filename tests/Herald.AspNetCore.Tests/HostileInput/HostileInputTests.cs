@@ -8,23 +8,17 @@ namespace Herald.AspNetCore.Tests.HostileInput;
 
 /// <summary>
 /// The checked-in corpus of hostile requests (<c>HostileInput/corpus.json</c>: the bytes sent, the answer
-/// expected) against a real server, one after the other; then the server must still serve a normal request
-/// and every task read must still be valid JSON: nothing poisonous was stored.
+/// expected) against a real server, one after the other: <c>cases</c> on the JSON-RPC endpoint, <c>restCases</c>
+/// on the HTTP+JSON/REST routes. Then the server must still serve a normal request on both bindings and every
+/// task read must still be valid JSON: nothing poisonous was stored.
 /// </summary>
 public sealed class HostileInputTests : IAsyncLifetime
 {
     private HeraldTestServer _server = null!;
 
-    public static TheoryData<string> Cases()
-    {
-        var data = new TheoryData<string>();
-        foreach (var c in Corpus.RootElement.GetProperty("cases").EnumerateArray())
-        {
-            data.Add(c.GetProperty("name").GetString()!);
-        }
+    public static TheoryData<string> Cases() => Names("cases");
 
-        return data;
-    }
+    public static TheoryData<string> RestCases() => Names("restCases");
 
     private static JsonDocument Corpus { get; } = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "HostileInput", "corpus.json")));
 
@@ -37,7 +31,7 @@ public sealed class HostileInputTests : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Case_AnsweredAsExpected_AndTheServerStaysSound(string name)
     {
-        var c = Corpus.RootElement.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var c = Find("cases", name);
 
         using var response = await SendAsync(_server, c);
         var text = await response.Content.ReadAsStringAsync();
@@ -67,6 +61,34 @@ public sealed class HostileInputTests : IAsyncLifetime
         await AssertStillSoundAsync(_server);
     }
 
+    [Theory]
+    [MemberData(nameof(RestCases))]
+    public async Task RestCase_AnsweredAsExpected_AndTheServerStaysSound(string name)
+    {
+        var c = Find("restCases", name);
+
+        using var response = await SendRestAsync(_server, c);
+
+        var expect = c.GetProperty("status").GetInt32();
+        Assert.True((int)response.StatusCode == expect, $"{name}: HTTP {(int)response.StatusCode}, expected {expect}: {Cut(await response.Content.ReadAsStringAsync())}");
+
+        // A google.rpc.Status body, complete and valid JSON, with the spec's status for its error (RestWire's checks).
+        var error = await RestWire.ReadErrorAsync(response);
+        Assert.True(c.GetProperty("code").GetInt32() == error.Code, $"{name}: expected A2A error {c.GetProperty("code").GetInt32()}, got {error}");
+        if (c.TryGetProperty("field", out var field))
+        {
+            Assert.Equal(field.GetString(), error.Field);
+        }
+
+        if (c.TryGetProperty("maxMessage", out var maxMessage))
+        {
+            Assert.InRange(error.Message.Length, 1, maxMessage.GetInt32());
+            Assert.InRange(error.Raw.Length, 1, 4 * maxMessage.GetInt32() + 1024);
+        }
+
+        await AssertStillSoundAsync(_server);
+    }
+
     [Fact]
     public async Task WholeCorpus_ThenNormalRequests_AllTaskReadsStayValid()
     {
@@ -76,29 +98,38 @@ public sealed class HostileInputTests : IAsyncLifetime
             Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
         }
 
+        foreach (var c in Corpus.RootElement.GetProperty("restCases").EnumerateArray())
+        {
+            using var response = await SendRestAsync(_server, c);
+            Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+
         await AssertStillSoundAsync(_server);
         Assert.DoesNotContain(_server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }
 
-    /// <summary>A normal send succeeds; GetTask and every ListTasks page parse as JSON.</summary>
+    /// <summary>On each binding, a normal send succeeds; GetTask and every ListTasks page are answered (and the drivers check them).</summary>
     internal static async Task AssertStillSoundAsync(HeraldTestServer server)
     {
-        var task = await server.SendBlockingAsync("after the storm");
-        Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
-        await server.GetTaskAsync(task.GetProperty("id").GetString()!);
-        string? token = null;
-        do
+        foreach (var wire in (A2AWire[])[WireBindings.JsonRpc.Connect(server), WireBindings.Rest.Connect(server)])
         {
-            var parameters = new System.Text.Json.Nodes.JsonObject { ["pageSize"] = 100, ["includeArtifacts"] = true };
-            if (token is not null)
+            var task = await wire.SendBlockingAsync("after the storm");
+            Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
+            await wire.GetTaskAsync(task.GetProperty("id").GetString()!);
+            string? token = null;
+            do
             {
-                parameters["pageToken"] = token;
-            }
+                var request = new System.Text.Json.Nodes.JsonObject { ["pageSize"] = 100, ["includeArtifacts"] = true };
+                if (token is not null)
+                {
+                    request["pageToken"] = token;
+                }
 
-            var page = await server.ResultAsync("ListTasks", parameters);
-            token = page.GetProperty("nextPageToken").GetString();
+                var page = await wire.ListTasksAsync(request);
+                token = page.GetProperty("nextPageToken").GetString();
+            }
+            while (!string.IsNullOrEmpty(token));
         }
-        while (!string.IsNullOrEmpty(token));
     }
 
     internal static async Task<HttpResponseMessage> SendAsync(HeraldTestServer server, JsonElement c)
@@ -116,6 +147,33 @@ public sealed class HostileInputTests : IAsyncLifetime
         }
 
         request.Headers.TryAddWithoutValidation("A2A-Version", "1.0");
+        AddHeaders(request, c);
+        return await server.Client.SendAsync(request).Within();
+    }
+
+    /// <summary>A REST case: its method and path under the server's pattern, its body (if any) as application/a2a+json unless it says otherwise.</summary>
+    internal static async Task<HttpResponseMessage> SendRestAsync(HeraldTestServer server, JsonElement c)
+    {
+        var method = c.TryGetProperty("method", out var m) ? new HttpMethod(m.GetString()!) : HttpMethod.Post;
+        using var request = new HttpRequestMessage(method, server.RpcPath.TrimEnd('/') + Fill(c.GetProperty("path").GetString()!, c, onlyFirst: true));
+        if (c.TryGetProperty("body", out _) || c.TryGetProperty("bodyHex", out _))
+        {
+            var bytes = Body(c);
+            request.Content = c.TryGetProperty("chunked", out var ch) && ch.GetBoolean() ? new ChunkedBody(bytes) : new ByteArrayContent(bytes);
+            var contentType = c.TryGetProperty("contentType", out var ct) ? ct.GetString() : RestWire.A2AJson;
+            if (!string.IsNullOrEmpty(contentType))
+            {
+                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation("A2A-Version", "1.0");
+        AddHeaders(request, c);
+        return await server.Client.SendAsync(request).Within();
+    }
+
+    private static void AddHeaders(HttpRequestMessage request, JsonElement c)
+    {
         if (c.TryGetProperty("headers", out var headers))
         {
             foreach (var header in headers.EnumerateObject())
@@ -124,8 +182,20 @@ public sealed class HostileInputTests : IAsyncLifetime
                 request.Headers.TryAddWithoutValidation(header.Name, Fill(header.Value.GetString()!, c, onlyFirst: true));
             }
         }
+    }
 
-        return await server.Client.SendAsync(request).Within();
+    private static JsonElement Find(string section, string name) =>
+        Corpus.RootElement.GetProperty(section).EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+
+    private static TheoryData<string> Names(string section)
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Corpus.RootElement.GetProperty(section).EnumerateArray())
+        {
+            data.Add(c.GetProperty("name").GetString()!);
+        }
+
+        return data;
     }
 
     private static byte[] Body(JsonElement c)

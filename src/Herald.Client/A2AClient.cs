@@ -24,12 +24,12 @@ public static class A2AClient
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(card);
         options = Checked(options);
-        var selected = AgentCardResolver.SelectInterface(card, options.ProtocolVersion);
+        var selected = AgentCardResolver.SelectInterface(card, options);
         return new A2AClientCore(httpClient, new A2AEndpoint(selected, card), options);
     }
 
     /// <summary>A client for a known endpoint, without a card (e.g. <c>JSONRPC</c>, <c>1.0</c>, <c>http://host/a2a</c>).</summary>
-    /// <exception cref="A2AVersionNotSupportedException">The interface's binding or version is not implemented, or differs from a pinned version.</exception>
+    /// <exception cref="A2AVersionNotSupportedException">The interface's binding or version is not implemented, or differs from a pinned version or binding.</exception>
     public static IA2AClient Create(HttpClient httpClient, AgentInterface agentInterface, A2AClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(httpClient);
@@ -40,6 +40,13 @@ public static class A2AClient
             throw new A2AVersionNotSupportedException(
                 $"The interface speaks version {agentInterface.ProtocolVersion}, not the pinned {ProtocolVersions.Normalize(pinned)}.",
                 ProtocolVersions.Normalize(pinned), [$"{agentInterface.ProtocolBinding} {agentInterface.ProtocolVersion} at {agentInterface.Url}"]);
+        }
+
+        if (options.ProtocolBinding is { Length: > 0 } binding && !string.Equals(binding.Trim(), agentInterface.ProtocolBinding, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new A2AVersionNotSupportedException(
+                $"The interface's binding is {agentInterface.ProtocolBinding}, not the pinned {binding.Trim()}.",
+                options.ProtocolVersion, [$"{agentInterface.ProtocolBinding} {agentInterface.ProtocolVersion} at {agentInterface.Url}"]);
         }
 
         return new A2AClientCore(httpClient, new A2AEndpoint(agentInterface, null), options);

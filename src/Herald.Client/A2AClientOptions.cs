@@ -1,3 +1,4 @@
+using Herald.Client.Bindings;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Client;
@@ -15,6 +16,14 @@ public sealed class A2AClientOptions
     /// instead of falling back (spec 3.6.3).
     /// </summary>
     public string? ProtocolVersion { get; set; }
+
+    /// <summary>
+    /// The protocol binding to use: <c>JSONRPC</c>, <c>HTTP+JSON</c> (also written <c>rest</c>) or <c>GRPC</c>. Null
+    /// takes the first interface of the agent card that this client implements, in the card's order (the agent's
+    /// preference). When set, only interfaces of that binding qualify: a card that does not offer it (or only in a
+    /// version this client does not speak) fails with <see cref="A2AVersionNotSupportedException"/>, never a fallback.
+    /// </summary>
+    public string? ProtocolBinding { get; set; }
 
     /// <summary>
     /// Reconnect a stream that drops before the task reached a terminal or interrupted state, with
@@ -39,6 +48,12 @@ public sealed class A2AClientOptions
 
     /// <summary>Extension URIs sent in the <c>A2A-Extensions</c> header of every request.</summary>
     public IList<string> Extensions { get; } = [];
+
+    /// <summary>
+    /// Bindings implemented outside Herald.Client, next to its own: e.g. gRPC, added by <c>AddGrpcBinding()</c> of
+    /// Herald.Client.Grpc. Their interfaces qualify in the card's order like any other.
+    /// </summary>
+    public IList<A2ABindingFactory> Bindings { get; } = [];
 
     /// <summary>Clock for reconnection delays; tests replace it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -169,14 +169,32 @@ public sealed class AgentCardResolver
     /// With <paramref name="protocolVersion"/>, only interfaces of that version (<c>Major.Minor</c>) qualify.
     /// </summary>
     /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
-    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null)
+    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null) =>
+        SelectInterface(card, protocolVersion, null, null);
+
+    /// <summary>
+    /// As <see cref="SelectInterface(AgentCard, string?)"/> for a client with <paramref name="options"/>: its pinned
+    /// <see cref="A2AClientOptions.ProtocolVersion"/> and <see cref="A2AClientOptions.ProtocolBinding"/>, and the
+    /// bindings of <see cref="A2AClientOptions.Bindings"/> next to the built-in ones.
+    /// </summary>
+    /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
+    public static AgentInterface SelectInterface(AgentCard card, A2AClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SelectInterface(card, options.ProtocolVersion, options.ProtocolBinding, options);
+    }
+
+    private static AgentInterface SelectInterface(AgentCard card, string? protocolVersion, string? protocolBinding, A2AClientOptions? options)
     {
         ArgumentNullException.ThrowIfNull(card);
         var pin = protocolVersion is null ? null : ProtocolVersions.Normalize(protocolVersion);
+        var binding = string.IsNullOrWhiteSpace(protocolBinding) ? null : protocolBinding.Trim();
         foreach (var candidate in card.SupportedInterfaces)
         {
             var version = ProtocolVersions.Normalize(candidate.ProtocolVersion);
-            if ((pin is null || version == pin) && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
+            if ((pin is null || version == pin)
+                && (binding is null || string.Equals(candidate.ProtocolBinding, binding, StringComparison.OrdinalIgnoreCase))
+                && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version, options))
             {
                 return candidate;
             }
@@ -184,19 +202,32 @@ public sealed class AgentCardResolver
 
         var offered = card.SupportedInterfaces.Select(i => $"{i.ProtocolBinding} {i.ProtocolVersion} at {i.Url}").ToArray();
         var listed = offered.Length == 0 ? "no interfaces" : string.Join("; ", offered);
-        var implemented = string.Join(", ", ProtocolBindings.Implemented);
+        var implemented = string.Join(", ", ProtocolBindings.ImplementedWith(options));
         if (pin is not null && !card.SupportedInterfaces.Any(i => ProtocolVersions.Normalize(i.ProtocolVersion) == pin))
         {
             throw new A2AVersionNotSupportedException(
                 $"The agent does not offer A2A protocol version {pin} (pinned; no fallback to other versions). Its card lists: {listed}.", pin, offered);
         }
 
+        if (binding is not null && !card.SupportedInterfaces.Any(i => string.Equals(i.ProtocolBinding, binding, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new A2AVersionNotSupportedException(
+                $"The agent does not offer the {binding} binding (pinned; no fallback to other bindings). Its card lists: {listed}.", pin, offered);
+        }
+
         throw new A2AVersionNotSupportedException(
-            pin is null
+            pin is null && binding is null
                 ? $"None of the agent's interfaces can be used: this client implements {implemented}; the card lists: {listed}."
-                : $"The agent offers version {pin} only over bindings this client does not implement ({implemented}); the card lists: {listed}.",
+                : $"The agent offers {Describe(binding, pin)} only in forms this client does not implement ({implemented}); the card lists: {listed}.",
             pin, offered);
     }
+
+    private static string Describe(string? binding, string? version) => (binding, version) switch
+    {
+        ({ } b, { } v) => $"{b} {v}",
+        ({ } b, null) => $"the {b} binding",
+        _ => $"version {version}",
+    };
 
     private static string Or(string? value, string fallback) => string.IsNullOrWhiteSpace(value) ? fallback : value;
 

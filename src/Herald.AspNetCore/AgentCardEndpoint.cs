@@ -10,7 +10,7 @@ namespace Herald.AspNetCore;
 /// (so a server on a dynamic port advertises the real one); capabilities always tell the truth about
 /// what Herald serves, whatever the configured card says.
 /// </summary>
-internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern)
+internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IEnumerable<IAgentInterfaceProvider> providers)
 {
     public AgentCard BuildCard(HttpRequest request)
     {
@@ -20,7 +20,7 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern)
         {
             var path = (request.PathBase + new PathString(pattern == "/" ? "" : "/" + pattern.Trim('/'))).Value;
             var url = $"{request.Scheme}://{request.Host}{(string.IsNullOrEmpty(path) ? "/" : path)}";
-            interfaces = [new AgentInterface { Url = url, ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" }];
+            interfaces = [new AgentInterface { Url = url, ProtocolBinding = "JSONRPC", ProtocolVersion = "1.0" }, .. providers.SelectMany(p => p.GetInterfaces(request))];
         }
 
         return configured with

@@ -36,7 +36,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         var options = services.GetRequiredService<IOptions<HeraldOptions>>().Value;
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger<JsonRpcEndpoint>() ?? NullLogger<JsonRpcEndpoint>.Instance;
         var rpc = new JsonRpcEndpoint(engine, options, logger);
-        var card = new AgentCardEndpoint(options, pattern);
+        var card = new AgentCardEndpoint(options, pattern, services.GetServices<IAgentInterfaceProvider>().ToArray());
 
         var group = endpoints.MapGroup(pattern);
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");

@@ -82,35 +82,25 @@ internal sealed class GrpcA2ABinding : A2ABinding
         }
     }
 
-    /// <summary>Starts the call and waits for its response headers, so that a refusal (an unknown task, say) throws here.</summary>
-    private async Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the call and reads its first item, so that a refusal (an unknown task, say) throws here, as over
+    /// JSON-RPC: a refused call is a trailers-only response, whose status shows only once it is read.
+    /// </summary>
+    private static async Task<A2AEventStream> OpenStreamCoreAsync(AsyncServerStreamingCall<P.StreamResponse> call, CancellationToken cancellationToken)
     {
-        var call = start(new CallOptions(Headers(_streamExtensions, lastEventId), cancellationToken: cancellationToken));
         try
         {
-            await call.ResponseHeadersAsync.ConfigureAwait(false);
-            if (call.GetStatus() is { StatusCode: not StatusCode.OK } status)
-            {
-                throw new RpcException(status, call.GetTrailers());
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // GetStatus throws while the call is running: the normal case, the stream is open.
-        }
-        catch (RpcException ex)
-        {
-            call.Dispose();
-            throw GrpcErrorMapper.Map(ex, inStream: false, cancellationToken);
+            return await GrpcEventStream.OpenAsync(call, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             call.Dispose();
             throw;
         }
-
-        return new GrpcEventStream(call, cancellationToken);
     }
+
+    private Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken) =>
+        OpenStreamCoreAsync(start(new CallOptions(Headers(_streamExtensions, lastEventId), cancellationToken: cancellationToken)), cancellationToken);
 
     private static Metadata Headers(string? extensions, string? lastEventId)
     {

@@ -118,7 +118,7 @@ internal sealed class RawStream(AsyncServerStreamingCall<P.StreamResponse> call,
 {
     public AsyncServerStreamingCall<P.StreamResponse> Call => call;
 
-    /// <summary>Completes when the response headers arrived (the call was accepted).</summary>
+    /// <summary>Completes when the response headers arrived (for a refused call, its trailers-only response).</summary>
     public Task<Metadata> HeadersAsync() => call.ResponseHeadersAsync.Within();
 
     /// <summary>The next item; fails if the stream ends first.</summary>

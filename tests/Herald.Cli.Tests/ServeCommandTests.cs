@@ -30,7 +30,8 @@ public sealed partial class ServeCommandTests
         var card = JsonSerializer.Deserialize(json, A2AJsonContext.Default.AgentCard)!;
         Assert.Equal("Herald chunks agent", card.Name);
         Assert.Equal("chunks", Assert.Single(card.Skills).Id);
-        Assert.Equal(new Uri(address, "/").ToString(), Assert.Single(card.SupportedInterfaces).Url);
+        Assert.Equal(new Uri(address, "/").ToString(), card.SupportedInterfaces[0].Url);
+        Assert.Equal("JSONRPC", card.SupportedInterfaces[0].ProtocolBinding);
 
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));

@@ -26,6 +26,12 @@ internal sealed class ClientOptions
         HelpName = "VERSION",
     };
 
+    public Option<string?> Binding { get; } = new("--binding")
+    {
+        Description = "Pin the protocol binding: jsonrpc, rest (HTTP+JSON) or grpc; fails instead of falling back when the agent's card does not offer it. Default: the card's first interface that herald speaks.",
+        HelpName = "jsonrpc|rest|grpc",
+    };
+
     public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print one JSON line per stream event (or one line with the result) for scripts.",
@@ -57,9 +63,11 @@ internal sealed class ClientOptions
                 }
             }
         });
+        Binding.AcceptOnlyFromAmong("jsonrpc", "rest", "grpc");
         command.Arguments.Insert(0, Url);
         command.Options.Add(Headers);
         command.Options.Add(ProtocolVersion);
+        command.Options.Add(Binding);
         command.Options.Add(Json);
         command.Options.Add(Verbose);
         if (streaming)
@@ -81,6 +89,7 @@ internal sealed class ClientOptions
         parseResult.GetValue(Url)!,
         [.. (parseResult.GetValue(Headers) ?? []).Select(h => ParseHeader(h)!.Value)],
         parseResult.GetValue(ProtocolVersion),
+        parseResult.GetValue(Binding),
         parseResult.GetValue(Json),
         parseResult.GetValue(Verbose),
         !_streaming || !parseResult.GetValue(NoResume));

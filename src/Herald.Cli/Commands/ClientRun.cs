@@ -47,10 +47,10 @@ internal sealed class ClientRun
             return await run.FailAsync(ExitCodes.Error, $"cannot send header '{badHeader}' with every request.", null).ConfigureAwait(false);
         }
 
-        var options = new A2AClientOptions { ProtocolVersion = settings.ProtocolVersion, AutoResume = settings.AutoResume };
+        var options = new A2AClientOptions { ProtocolVersion = settings.ProtocolVersion, ProtocolBinding = settings.Binding, AutoResume = settings.AutoResume };
         try
         {
-            var client = A2AClient.Create(http, settings.AgentUrl, options);
+            var client = A2AClient.Create(http, settings.AgentUrl, options.AddGrpcBinding());
             return await body(run, client, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

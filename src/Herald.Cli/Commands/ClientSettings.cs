@@ -4,6 +4,7 @@ namespace Herald.Cli.Commands;
 /// <param name="AgentUrl">The agent's base URL (its card is at <c>.well-known/agent-card.json</c> under it).</param>
 /// <param name="Headers">Headers added to every request (<c>-H "Name: value"</c>), e.g. authorization.</param>
 /// <param name="ProtocolVersion">The pinned A2A version, or null for the agent's preferred interface that herald speaks.</param>
+/// <param name="Binding">The pinned binding as typed (<c>jsonrpc</c>, <c>rest</c>, <c>grpc</c>), or null for the card's order.</param>
 /// <param name="Json">One JSON line per event or result instead of text for people.</param>
 /// <param name="Verbose">Stack traces with errors.</param>
 /// <param name="AutoResume">Reconnect a dropped stream (on unless <c>--no-resume</c>).</param>
@@ -11,6 +12,7 @@ internal sealed record ClientSettings(
     Uri AgentUrl,
     IReadOnlyList<KeyValuePair<string, string>> Headers,
     string? ProtocolVersion,
+    string? Binding,
     bool Json,
     bool Verbose,
     bool AutoResume);

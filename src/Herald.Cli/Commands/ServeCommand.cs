@@ -46,6 +46,9 @@ internal sealed record ServeSettings(
 
     /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
     public ServeLimits Limits { get; init; } = new();
+
+    /// <summary>The gRPC addresses (<c>--grpc-urls</c>): null for the default next to <see cref="Urls"/>, <c>off</c> for none.</summary>
+    public string? GrpcUrls { get; init; }
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -120,6 +123,8 @@ internal static class ServeCommand
         };
         var limitOptions = new ServeLimitOptions();
         limitOptions.AddTo(serve);
+        var grpcUrls = GrpcServing.CreateOption();
+        serve.Options.Add(grpcUrls);
 
         serve.Validators.Add(result =>
         {
@@ -168,6 +173,7 @@ internal static class ServeCommand
                 IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention)
             {
                 Limits = limitOptions.Read(parseResult),
+                GrpcUrls = parseResult.GetValue(grpcUrls),
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -210,7 +216,7 @@ internal static class ServeCommand
         }
 
         // The addresses Kestrel actually bound (with port 0, the port it picked), for people and scripts.
-        await output.WriteLineAsync($"Herald listening on {string.Join(", ", app.Urls)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
+        await output.WriteLineAsync($"Herald listening on {GrpcServing.DescribeUrls(app)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // Stops on the token (System.CommandLine's Ctrl+C handling, or a test) or on the host's own
@@ -229,7 +235,6 @@ internal static class ServeCommand
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
-        builder.WebHost.UseUrls(settings.Urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         ServeHardening.Configure(builder, settings.Limits);
 
@@ -261,6 +266,8 @@ internal static class ServeCommand
             herald.UseStore(_ => store);
         }
 
+        var grpc = GrpcServing.Configure(builder, settings, herald);
+
         switch (settings.Agent)
         {
             case DemoAgent.Echo:
@@ -281,6 +288,11 @@ internal static class ServeCommand
         var app = builder.Build();
         ServeHardening.Use(app);
         app.MapHerald("/");
+        if (grpc is not null)
+        {
+            app.MapHeraldGrpc();
+        }
+
         return app;
     }
 

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Net;
+using Herald.Cli.Commands;
+using Herald.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Herald.Cli.Hosting;
+
+/// <summary>
+/// <c>herald serve</c>'s gRPC endpoint: the A2AService on its own HTTP/2-only address (gRPC needs HTTP/2, which
+/// without TLS a client can only use on a port that speaks nothing else), by default the first <c>--urls</c>
+/// address with the port + 1 (port 0 stays 0: any free port). Every address is bound through Kestrel's own
+/// endpoint configuration, so <c>--urls</c> keeps its usual forms (<c>localhost</c>, <c>*</c>, <c>https</c>).
+/// The agent card lists the gRPC interface at the host the client used for the card and the gRPC port.
+/// </summary>
+internal sealed class GrpcServing
+{
+    public const string Off = "off";
+
+    private readonly List<(Uri Configured, ListenOptions Listener)> _listeners = [];
+
+    private GrpcServing(IReadOnlyList<Uri> urls) => Urls = urls;
+
+    /// <summary>The configured gRPC addresses.</summary>
+    public IReadOnlyList<Uri> Urls { get; }
+
+    public static Option<string?> CreateOption()
+    {
+        var option = new Option<string?>("--grpc-urls")
+        {
+            Description = "Address(es) of the A2A gRPC service (HTTP/2 only; https:// for TLS), separated by ';', or 'off'. " +
+                "The agent card lists it as binding GRPC. [default: the first --urls address with the port + 1; port 0 picks a free port]",
+            HelpName = "URL|off",
+        };
+        option.Validators.Add(result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+            if (text is not null && !IsOff(text) && Parse(text) is null)
+            {
+                result.AddError($"--grpc-urls '{text}' is not a list of http:// or https:// addresses with a port, nor 'off'.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>
+    /// Binds the HTTP and gRPC addresses, and registers the gRPC binding; null when gRPC is off (the HTTP
+    /// addresses are then bound as before).
+    /// </summary>
+    public static GrpcServing? Configure(WebApplicationBuilder builder, ServeSettings settings, IHeraldBuilder herald)
+    {
+        var grpcUrls = Resolve(settings.Urls, settings.GrpcUrls);
+        if (grpcUrls.Count == 0)
+        {
+            builder.WebHost.UseUrls(settings.Urls);
+            return null;
+        }
+
+        // Named endpoints: Kestrel binds them in name order (HTTP first) and lets the gRPC ones be HTTP/2 only.
+        var serving = new GrpcServing(grpcUrls);
+        var endpoints = new Dictionary<string, string?>();
+        var httpUrls = Split(settings.Urls);
+        for (var i = 0; i < httpUrls.Length; i++)
+        {
+            endpoints[$"Kestrel:Endpoints:Herald{i}:Url"] = httpUrls[i];
+        }
+
+        for (var i = 0; i < grpcUrls.Count; i++)
+        {
+            endpoints[$"Kestrel:Endpoints:HeraldGrpc{i}:Url"] = grpcUrls[i].ToString();
+            endpoints[$"Kestrel:Endpoints:HeraldGrpc{i}:Protocols"] = nameof(HttpProtocols.Http2);
+        }
+
+        builder.Configuration.AddInMemoryCollection(endpoints);
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var loader = kestrel.Configure(context.Configuration.GetSection("Kestrel"));
+            for (var i = 0; i < grpcUrls.Count; i++)
+            {
+                var configured = grpcUrls[i];
+                loader.Endpoint($"HeraldGrpc{i}", endpoint => serving._listeners.Add((configured, endpoint.ListenOptions)));
+            }
+        });
+        herald.AddGrpc(o => o.InterfaceUrl = serving.InterfaceUrl);
+        builder.Services.AddSingleton(serving);
+        return serving;
+    }
+
+    /// <summary>The startup line's addresses: the HTTP ones as Kestrel bound them, then each gRPC one as <c>grpc=URL</c>.</summary>
+    public static string DescribeUrls(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetService<GrpcServing>() is not { } serving)
+        {
+            return string.Join(", ", app.Urls);
+        }
+
+        var grpcPorts = serving._listeners.Select(l => l.Listener.IPEndPoint?.Port).ToHashSet();
+        var http = app.Urls.Where(u => !grpcPorts.Contains(Uri.TryCreate(u, UriKind.Absolute, out var url) ? url.Port : null));
+        var grpc = serving._listeners.Select(l => "grpc=" + BoundUrl(l.Configured, l.Listener));
+        return string.Join(", ", http.Concat(grpc));
+    }
+
+    /// <summary>
+    /// The gRPC URL for a card requested with <paramref name="request"/>: the host the client used (reachable the
+    /// same way), unless gRPC is bound to one specific address on the other side of loopback; the bound port.
+    /// </summary>
+    private string? InterfaceUrl(HttpRequest request)
+    {
+        if (_listeners.Count == 0 || _listeners[0].Listener.IPEndPoint is not { } bound)
+        {
+            return null;
+        }
+
+        var configured = _listeners[0].Configured;
+        var host = IsWildcard(configured.Host) || IsLoopback(configured.Host) == IsLoopback(request.Host.Host)
+            ? request.Host.Host
+            : configured.Host;
+        return $"{configured.Scheme}://{host}:{bound.Port}";
+    }
+
+    /// <summary>The gRPC addresses: none for <c>off</c>, the given ones, or the first HTTP address with the port + 1.</summary>
+    internal static IReadOnlyList<Uri> Resolve(string httpUrls, string? grpcUrls)
+    {
+        if (grpcUrls is not null)
+        {
+            return IsOff(grpcUrls) ? [] : Parse(grpcUrls) ?? throw new ArgumentException($"'{grpcUrls}' is not a list of http(s) addresses.", nameof(grpcUrls));
+        }
+
+        var first = Split(httpUrls).FirstOrDefault();
+        if (first is null || ToUri(first) is not { } http)
+        {
+            return [];
+        }
+
+        return [new UriBuilder(http) { Port = http.Port == 0 ? 0 : http.Port + 1, Path = "" }.Uri];
+    }
+
+    private static List<Uri>? Parse(string text)
+    {
+        var urls = new List<Uri>();
+        foreach (var part in Split(text))
+        {
+            if (ToUri(part) is not { } url)
+            {
+                return null;
+            }
+
+            urls.Add(url);
+        }
+
+        return urls.Count == 0 ? null : urls;
+    }
+
+    /// <summary>An http(s) address with an explicit port; Kestrel's wildcards <c>*</c> and <c>+</c> read as 0.0.0.0.</summary>
+    private static Uri? ToUri(string text)
+    {
+        var normalized = text.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
+        return Uri.TryCreate(normalized, UriKind.Absolute, out var url)
+            && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
+            && normalized.AsSpan(normalized.IndexOf("://", StringComparison.Ordinal) + 3).Contains(':')
+            ? url
+            : null;
+    }
+
+    /// <summary>As Kestrel shows an address: the configured scheme and host, the port it bound.</summary>
+    private static string BoundUrl(Uri configured, ListenOptions listener) =>
+        $"{configured.Scheme}://{configured.Host}:{listener.IPEndPoint?.Port ?? configured.Port}";
+
+    private static bool IsWildcard(string host) => host is "0.0.0.0" or "[::]" or "::";
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private static bool IsOff(string text) => string.Equals(text.Trim(), Off, StringComparison.OrdinalIgnoreCase);
+
+    private static string[] Split(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -216,18 +216,14 @@ public sealed class AgentCardResolver
         }
 
         throw new A2AVersionNotSupportedException(
-            pin is null && binding is null
-                ? $"None of the agent's interfaces can be used: this client implements {implemented}; the card lists: {listed}."
-                : $"The agent offers {Describe(binding, pin)} only in forms this client does not implement ({implemented}); the card lists: {listed}.",
+            (pin, binding) switch
+            {
+                (null, null) => $"None of the agent's interfaces can be used: this client implements {implemented}; the card lists: {listed}.",
+                (_, null) => $"The agent offers version {pin} only over bindings this client does not implement ({implemented}); the card lists: {listed}.",
+                _ => $"The agent offers the {binding} binding{(pin is null ? "" : $" in version {pin}")} only in forms this client does not implement ({implemented}); the card lists: {listed}.",
+            },
             pin, offered);
     }
-
-    private static string Describe(string? binding, string? version) => (binding, version) switch
-    {
-        ({ } b, { } v) => $"{b} {v}",
-        ({ } b, null) => $"the {b} binding",
-        _ => $"version {version}",
-    };
 
     private static string Or(string? value, string fallback) => string.IsNullOrWhiteSpace(value) ? fallback : value;
 

@@ -2,18 +2,28 @@ using System.Text.Json;
 
 namespace Herald.Interop.Tests;
 
-/// <summary>The official @a2a-js/sdk 1.x client drives `herald serve --agent chunks` over A2A v1.0 JSON-RPC.</summary>
-[Collection(JsSdkCollection.Name)]
-public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
+/// <summary>
+/// The official @a2a-js/sdk 1.x client drives `herald serve --agent chunks` over A2A v1.0, once per binding the
+/// SDK's client speaks (a subclass each): JSON-RPC and HTTP+JSON/REST.
+/// </summary>
+public abstract class JsSdkClientInteropTests(JsSdkFixture fixture)
 {
+    /// <summary>The SDK's preferred transport, as the card names it.</summary>
+    protected abstract string Transport { get; }
+
+    /// <summary>How the SDK reports an A2A error's code on this transport (JSON-RPC: the envelope code; REST: the HTTP status).</summary>
+    protected abstract int ReportedCode(int a2aCode);
+
+    private Task<JsonElement> RunClientAsync(string scenario) => fixture.RunClientAsync(scenario, Transport);
+
     private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString() ?? "")];
 
     [Fact]
     public async Task SendMessage_JsClient_GetsCompletedTaskWithAllChunks()
     {
-        var result = await fixture.RunClientAsync("send");
+        var result = await RunClientAsync("send");
 
-        Assert.Equal("JSONRPC", result.GetProperty("transport").GetString());
+        Assert.Equal(Transport, result.GetProperty("transport").GetString());
         Assert.Equal("task", result.GetProperty("kind").GetString());
         Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("state").GetString());
         Assert.Equal(1, result.GetProperty("artifactCount").GetInt32());
@@ -23,7 +33,7 @@ public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
     [Fact]
     public async Task SendStreamingMessage_JsClient_SeesTaskThenChunksInOrderThenCompleted()
     {
-        var result = await fixture.RunClientAsync("stream");
+        var result = await RunClientAsync("stream");
 
         Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
         var events = result.GetProperty("events").EnumerateArray().ToArray();
@@ -39,7 +49,7 @@ public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
     [Fact]
     public async Task GetTask_JsClient_ReadsTheFinishedTask()
     {
-        var result = await fixture.RunClientAsync("get");
+        var result = await RunClientAsync("get");
 
         Assert.Equal(result.GetProperty("sentTaskId").GetString(), result.GetProperty("taskId").GetString());
         Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("state").GetString());
@@ -49,7 +59,7 @@ public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
     [Fact]
     public async Task ListTasks_JsClient_PagesThroughTheContextOneTaskAtATime()
     {
-        var result = await fixture.RunClientAsync("list");
+        var result = await RunClientAsync("list");
 
         var sent = Strings(result.GetProperty("sentTaskIds"));
         var pages = result.GetProperty("pages").EnumerateArray().ToArray();
@@ -66,17 +76,17 @@ public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
     [Fact]
     public async Task CancelTask_JsClient_CancelsThenSeesNotCancelable()
     {
-        var result = await fixture.RunClientAsync("cancel");
+        var result = await RunClientAsync("cancel");
 
         Assert.Equal("TASK_STATE_CANCELED", result.GetProperty("stateAfterCancel").GetString());
-        Assert.Equal(-32002, result.GetProperty("secondCancelErrorCode").GetInt32());
+        Assert.Equal(ReportedCode(-32002), result.GetProperty("secondCancelErrorCode").GetInt32());
         Assert.Equal("TaskNotCancelableError", result.GetProperty("secondCancelErrorName").GetString());
     }
 
     [Fact]
     public async Task SubscribeToTask_JsClient_GetsSnapshotFirstThenTailUntilCompleted()
     {
-        var result = await fixture.RunClientAsync("subscribe");
+        var result = await RunClientAsync("subscribe");
 
         Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
         Assert.Equal("task", result.GetProperty("firstKind").GetString());
@@ -87,9 +97,17 @@ public sealed class JsSdkClientInteropTests(JsSdkFixture fixture)
     [Fact]
     public async Task GetTask_UnknownId_JsClientSeesTaskNotFound()
     {
-        var result = await fixture.RunClientAsync("errors");
+        var result = await RunClientAsync("errors");
 
-        Assert.Equal(-32001, result.GetProperty("code").GetInt32());
+        Assert.Equal(ReportedCode(-32001), result.GetProperty("code").GetInt32());
         Assert.Equal("TaskNotFoundError", result.GetProperty("name").GetString());
     }
+}
+
+[Collection(JsSdkCollection.Name)]
+public sealed class JsSdkJsonRpcClientInteropTests(JsSdkFixture fixture) : JsSdkClientInteropTests(fixture)
+{
+    protected override string Transport => "JSONRPC";
+
+    protected override int ReportedCode(int a2aCode) => a2aCode;
 }

@@ -28,12 +28,15 @@ public sealed class JsSdkFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Runs one scenario of client.mjs against the server and returns the JSON object it prints.</summary>
-    public async Task<JsonElement> RunClientAsync(string scenario)
+    /// <summary>
+    /// Runs one scenario of client.mjs against the server, preferring <paramref name="transport"/> (<c>JSONRPC</c> or
+    /// <c>HTTP+JSON</c>), and returns the JSON object it prints.
+    /// </summary>
+    public async Task<JsonElement> RunClientAsync(string scenario, string transport = "JSONRPC")
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(
-            "node", ["client.mjs", BaseAddress.ToString(), scenario], RepositoryPaths.InteropJs, NodeTimeout);
-        Assert.True(code == 0, $"client.mjs {scenario} exited with {code}: {stderr}");
+            "node", ["client.mjs", BaseAddress.ToString(), scenario, transport], RepositoryPaths.InteropJs, NodeTimeout);
+        Assert.True(code == 0, $"client.mjs {scenario} ({transport}) exited with {code}: {stderr}");
         var lastLine = stdout.TrimEnd().Split('\n')[^1];
         using var document = JsonDocument.Parse(lastLine);
         return document.RootElement.Clone();

@@ -6,12 +6,13 @@ namespace Herald.LoadGen;
 internal sealed class LoadGenOptions
 {
     public const string Usage = """
-        Herald load generator: measures any A2A JSON-RPC server with raw HttpClient + SseParser.
+        Herald load generator: measures any A2A server with raw HttpClient + SseParser (JSON-RPC), or Grpc.Net.Client (gRPC).
 
         dotnet run -c Release --project bench/Herald.LoadGen -- --url URL --scenario NAME [options]
 
-          --url URL              the server's JSON-RPC endpoint (127.0.0.1 only)
+          --url URL              the server's JSON-RPC endpoint, or its gRPC address (127.0.0.1 only)
           --scenario NAME        stream | fanout | idle | latency | many-tasks
+          --binding B            jsonrpc (default) or grpc (lf.a2a.v1.A2AService over HTTP/2; v1.0 only)
           --a2a-version V        1.0 (default) or 0.3
           --label NAME           the server's name in results (default: the host:port)
           --json FILE            also write the results as JSON
@@ -37,6 +38,9 @@ internal sealed class LoadGenOptions
     public required string Scenario { get; init; }
 
     public string A2AVersion { get; init; } = "1.0";
+
+    /// <summary><c>jsonrpc</c> or <c>grpc</c>.</summary>
+    public string Binding { get; init; } = "jsonrpc";
 
     public string? Label { get; init; }
 
@@ -86,6 +90,9 @@ internal sealed class LoadGenOptions
             Url = uri,
             Scenario = scenario,
             A2AVersion = Get(values, "a2a-version") ?? "1.0",
+            Binding = Get(values, "binding") is { } binding
+                ? binding is "jsonrpc" or "grpc" ? binding : throw new ArgumentException($"--binding must be jsonrpc or grpc, not '{binding}'.")
+                : "jsonrpc",
             Label = Get(values, "label"),
             JsonPath = Get(values, "json"),
             ServerPid = Get(values, "server-pid") is { } pid ? int.Parse(pid, CultureInfo.InvariantCulture) : null,

@@ -26,14 +26,22 @@ try
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
     };
     using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    if (options.Binding == "grpc")
+    {
+        // The gRPC address speaks HTTP/2 only (without TLS: prior knowledge); the GC endpoint is read there too.
+        http.DefaultRequestVersion = HttpVersion.Version20;
+        http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+    }
+
     var label = options.Label ?? options.Url.Authority;
-    Console.WriteLine($"{options.Scenario} against {label} ({options.Url}, A2A {options.A2AVersion})");
+    Console.WriteLine($"{options.Scenario} against {label} ({options.Url}, A2A {options.A2AVersion}, {options.Binding})");
     var report = new ScenarioReport
     {
         Scenario = options.Scenario,
         Url = options.Url.ToString(),
         Label = label,
         A2AVersion = options.A2AVersion,
+        Binding = options.Binding,
         Started = DateTimeOffset.UtcNow,
         CommandLine = string.Join(' ', args),
     };

@@ -14,6 +14,9 @@ internal sealed record ScenarioReport
 
     public required string A2AVersion { get; init; }
 
+    /// <summary><c>jsonrpc</c> or <c>grpc</c>.</summary>
+    public string Binding { get; init; } = "jsonrpc";
+
     public required DateTimeOffset Started { get; init; }
 
     public required string CommandLine { get; init; }

@@ -15,6 +15,9 @@ internal static class Report
     private const string ReferenceLabel = "reference";
     private const string JsLabel = "js";
 
+    /// <summary>The same Herald server measured over its other bindings (<c>--binding</c>), label and column name.</summary>
+    private static readonly (string Label, string Binding)[] HeraldBindings = [("herald-rest", "REST"), ("herald-grpc", "gRPC")];
+
     private static readonly string[] IdleNames = ["idle C=10000", "idle C=5000", "idle C=2000", "idle C=1000"];
 
     private static readonly string[] ScenarioOrder = ["stream", "fanout", "latency", "many-tasks", "idle"];
@@ -137,6 +140,8 @@ internal static class Report
             md.AppendLine();
         }
 
+        AppendBindings(md, order, Get, problems);
+
         md.AppendLine("### Checks behind the figures");
         md.AppendLine();
         md.AppendLine("| Scenario | Herald | reference | JS SDK |");
@@ -155,6 +160,47 @@ internal static class Report
         AppendFile(md, args.GetValueOrDefault("notes"));
         AppendMicro(md, args.GetValueOrDefault("micro"));
         return md.ToString();
+    }
+
+    /// <summary>
+    /// Herald over JSON-RPC and over its other bindings: the same server process in the same run, for the scenarios
+    /// measured on more than one binding.
+    /// </summary>
+    private static void AppendBindings(StringBuilder md, List<(string Scenario, string Name)> order, Func<string, string, Measurement?> get, List<string> problems)
+    {
+        var bindings = HeraldBindings.Where(b => order.Any(o => get(b.Label, o.Name) is not null)).ToList();
+        var rows = order.Where(o => Shown.ContainsKey(o.Scenario) && bindings.Any(b => get(b.Label, o.Name) is not null)).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### Herald over each binding");
+        md.AppendLine();
+        md.AppendLine("The same Herald server process, measured in turn over JSON-RPC (SSE) and over " + string.Join(" and ", bindings.Select(b => b.Binding)) + ":");
+        md.AppendLine("gRPC is `lf.a2a.v1.A2AService` on the server's second, HTTP/2-only address (`--binding grpc`: SendStreamingMessage,");
+        md.AppendLine("SubscribeToTask, each stream item a protobuf `StreamResponse` encoded once per event and shared by every stream).");
+        md.AppendLine();
+        md.AppendLine("| Scenario | Figure | JSON-RPC | " + string.Join(" | ", bindings.Select(b => b.Binding)) + " | " + string.Join(" | ", bindings.Select(b => $"{b.Binding} ÷ JSON-RPC")) + " |");
+        md.AppendLine("|---|---|---:|" + string.Concat(bindings.Select(_ => "---:|")) + string.Concat(bindings.Select(_ => "---:|")));
+        foreach (var (scenario, name) in rows)
+        {
+            foreach (var (metric, caption, _) in Shown[scenario])
+            {
+                var rpc = get(HeraldLabel, name);
+                var rpcValue = Coarse(rpc, metric) ? double.NaN : Value(rpc, metric);
+                var cells = bindings.Select(b => Cell(get(b.Label, name), metric, problems, $"Herald {b.Binding}", name));
+                var ratios = bindings.Select(b => get(b.Label, name) is { } m && !Coarse(m, metric) ? Ratio(Value(m, metric), rpcValue) : "");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {Pretty(name)} | {caption} | {Cell(rpc, metric, problems, "Herald", name)} | {string.Join(" | ", cells)} | {string.Join(" | ", ratios)} |");
+            }
+        }
+
+        md.AppendLine();
+        foreach (var (label, binding) in bindings)
+        {
+            md.AppendLine($"Checks ({binding}): " + string.Join("; ", rows.Where(o => get(label, o.Name) is not null).Select(o => $"{Pretty(o.Name)}: {Checks(o.Scenario, get(label, o.Name))}")) + ".");
+            md.AppendLine();
+        }
     }
 
     private static void AppendTargets(StringBuilder md, Func<string, string, Measurement?> get)

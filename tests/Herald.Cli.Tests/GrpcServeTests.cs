@@ -36,6 +36,7 @@ public sealed partial class GrpcServeTests
     [InlineData("nonsense")]
     [InlineData("ftp://127.0.0.1:5078")]
     [InlineData("http://127.0.0.1")]
+    [InlineData("http://[::1]")]
     public async Task Serve_InvalidGrpcUrls_FailsWithoutStarting(string value)
     {
         var run = await CliRun.RunAsync("serve", "--grpc-urls", value, "--store", "memory");
@@ -46,15 +47,16 @@ public sealed partial class GrpcServeTests
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1:5077", null, "http://127.0.0.1:5078/")]
-    [InlineData("http://127.0.0.1:0", null, "http://127.0.0.1:0/")]
-    [InlineData("http://localhost:8000;http://127.0.0.1:9000", null, "http://localhost:8001/")]
-    [InlineData("http://*:6000", null, "http://0.0.0.0:6001/")]
-    [InlineData("http://127.0.0.1:5077", "http://127.0.0.1:7000;https://0.0.0.0:7001", "http://127.0.0.1:7000/ https://0.0.0.0:7001/")]
+    [InlineData("http://127.0.0.1:5077", null, "http://127.0.0.1:5078")]
+    [InlineData("http://127.0.0.1:0", null, "http://127.0.0.1:0")]
+    [InlineData("http://localhost:8000;http://127.0.0.1:9000", null, "http://localhost:8001")]
+    [InlineData("http://*:6000/a2a", null, "http://*:6001")]
+    [InlineData("http://[::1]:7000", null, "http://[::1]:7001")]
+    [InlineData("http://127.0.0.1:5077", "http://127.0.0.1:7000;https://0.0.0.0:7001", "http://127.0.0.1:7000 https://0.0.0.0:7001")]
     [InlineData("http://127.0.0.1:5077", "OFF", "")]
     public void Resolve_GrpcAddresses_DefaultIsTheFirstHttpAddressPortPlusOne(string urls, string? grpcUrls, string expected)
     {
-        Assert.Equal(expected, string.Join(' ', GrpcServing.Resolve(urls, grpcUrls).Select(u => u.ToString())));
+        Assert.Equal(expected, string.Join(' ', GrpcServing.Resolve(urls, grpcUrls)));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Herald.Cli.Commands;
 using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -18,16 +20,16 @@ namespace Herald.Cli.Hosting;
 /// endpoint configuration, so <c>--urls</c> keeps its usual forms (<c>localhost</c>, <c>*</c>, <c>https</c>).
 /// The agent card lists the gRPC interface at the host the client used for the card and the gRPC port.
 /// </summary>
-internal sealed class GrpcServing
+internal sealed partial class GrpcServing
 {
     public const string Off = "off";
 
     private readonly List<(Uri Configured, ListenOptions Listener)> _listeners = [];
 
-    private GrpcServing(IReadOnlyList<Uri> urls) => Urls = urls;
+    private GrpcServing(IReadOnlyList<string> urls) => Urls = urls;
 
-    /// <summary>The configured gRPC addresses.</summary>
-    public IReadOnlyList<Uri> Urls { get; }
+    /// <summary>The configured gRPC addresses, as Kestrel is given them.</summary>
+    public IReadOnlyList<string> Urls { get; }
 
     public static Option<string?> CreateOption()
     {
@@ -72,7 +74,7 @@ internal sealed class GrpcServing
 
         for (var i = 0; i < grpcUrls.Count; i++)
         {
-            endpoints[$"Kestrel:Endpoints:HeraldGrpc{i}:Url"] = grpcUrls[i].ToString();
+            endpoints[$"Kestrel:Endpoints:HeraldGrpc{i}:Url"] = grpcUrls[i];
             endpoints[$"Kestrel:Endpoints:HeraldGrpc{i}:Protocols"] = nameof(HttpProtocols.Http2);
         }
 
@@ -82,7 +84,7 @@ internal sealed class GrpcServing
             var loader = kestrel.Configure(context.Configuration.GetSection("Kestrel"));
             for (var i = 0; i < grpcUrls.Count; i++)
             {
-                var configured = grpcUrls[i];
+                var configured = ToUri(grpcUrls[i])!;
                 loader.Endpoint($"HeraldGrpc{i}", endpoint => serving._listeners.Add((configured, endpoint.ListenOptions)));
             }
         });
@@ -124,21 +126,26 @@ internal sealed class GrpcServing
         return $"{configured.Scheme}://{host}:{bound.Port}";
     }
 
-    /// <summary>The gRPC addresses: none for <c>off</c>, the given ones, or the first HTTP address with the port + 1.</summary>
-    internal static IReadOnlyList<Uri> Resolve(string httpUrls, string? grpcUrls)
+    /// <summary>
+    /// The gRPC addresses: none for <c>off</c>, the given ones, or the first HTTP address as written (<c>*</c>,
+    /// <c>localhost</c>, ...) with the port + 1 and no path.
+    /// </summary>
+    internal static IReadOnlyList<string> Resolve(string httpUrls, string? grpcUrls)
     {
         if (grpcUrls is not null)
         {
-            return IsOff(grpcUrls) ? [] : Parse(grpcUrls) ?? throw new ArgumentException($"'{grpcUrls}' is not a list of http(s) addresses.", nameof(grpcUrls));
+            return IsOff(grpcUrls) ? [] : Parse(grpcUrls) is not null ? Split(grpcUrls) : throw new ArgumentException($"'{grpcUrls}' is not a list of http(s) addresses.", nameof(grpcUrls));
         }
 
         var first = Split(httpUrls).FirstOrDefault();
-        if (first is null || ToUri(first) is not { } http)
+        var match = first is null || ToUri(first) is null ? null : PortAndPath().Match(first);
+        if (match is not { Success: true })
         {
             return [];
         }
 
-        return [new UriBuilder(http) { Port = http.Port == 0 ? 0 : http.Port + 1, Path = "" }.Uri];
+        var port = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
+        return [first![..match.Index] + ":" + (port == 0 ? 0 : port + 1).ToString(CultureInfo.InvariantCulture)];
     }
 
     private static List<Uri>? Parse(string text)
@@ -163,10 +170,14 @@ internal sealed class GrpcServing
         var normalized = text.Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
         return Uri.TryCreate(normalized, UriKind.Absolute, out var url)
             && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
-            && normalized.AsSpan(normalized.IndexOf("://", StringComparison.Ordinal) + 3).Contains(':')
+            && PortAndPath().IsMatch(normalized)
             ? url
             : null;
     }
+
+    /// <summary>The explicit port of an address (and the path after it, if any).</summary>
+    [GeneratedRegex(@":(?<port>[0-9]{1,5})(?:/.*)?$")]
+    private static partial Regex PortAndPath();
 
     /// <summary>As Kestrel shows an address: the configured scheme and host, the port it bound.</summary>
     private static string BoundUrl(Uri configured, ListenOptions listener) =>

@@ -1,6 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Grpc.Tests.Infrastructure;
 using Herald.Protocol;
 using P = Lf.A2a.V1;

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Herald.AspNetCore.Tests.Infrastructure;
 using Herald.Grpc.Tests.Infrastructure;
 using Herald.Protocol;
 using P = Lf.A2a.V1;

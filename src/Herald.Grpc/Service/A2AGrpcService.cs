@@ -74,14 +74,14 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
         {
             // The client went away (or its deadline passed); nothing to answer.
         }
-        catch (Exception ex) when (Translate(ex, context) is { } status)
+        catch (Exception ex) when (Translate(ex, context, streaming: true) is { } status)
         {
             throw status;
         }
     }
 
     /// <summary>The status to end a call with; null for a cancellation gRPC reports by itself.</summary>
-    private RpcException? Translate(Exception exception, ServerCallContext context)
+    private RpcException? Translate(Exception exception, ServerCallContext context, bool streaming = false)
     {
         switch (exception)
         {
@@ -92,7 +92,15 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
             case A2AException a2a:
                 return GrpcErrors.ToRpcException(a2a);
             default:
-                LogUnhandled(logger, context.Method, exception);
+                if (streaming)
+                {
+                    LogUnhandledStream(logger, context.Method, exception);
+                }
+                else
+                {
+                    LogUnhandled(logger, context.Method, exception);
+                }
+
                 return GrpcErrors.ToRpcException(new A2AException(A2AErrorCodes.InternalError, "Internal error"));
         }
     }
@@ -112,4 +120,8 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unhandled error in gRPC method {Method}")]
     private static partial void LogUnhandled(ILogger logger, string method, Exception exception);
+
+    /// <summary>The event id of the SSE bindings' "Unhandled error while streaming": one id for the event, whatever the binding.</summary>
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Unhandled error while streaming ({Method})")]
+    private static partial void LogUnhandledStream(ILogger logger, string method, Exception exception);
 }

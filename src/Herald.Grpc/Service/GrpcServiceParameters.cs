@@ -11,6 +11,9 @@ internal static class GrpcServiceParameters
     private const string VersionKey = "a2a-version";
     private const string SupportedVersion = "1.0";
 
+    /// <summary>How errors name the parameter: as every binding does (gRPC metadata keys ignore case).</summary>
+    private const string LastEventIdField = "Last-Event-ID";
+
     /// <summary>As on JSON-RPC: <c>1.0</c> (or <c>1</c>, <c>1.0.x</c>) is served; none means 0.3 (spec 3.6.2), which this service does not speak.</summary>
     public static void CheckVersion(ServerCallContext context)
     {
@@ -59,8 +62,8 @@ internal static class GrpcServiceParameters
 
         return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
             ? sequence
-            : throw A2AException.InvalidParams(GrpcEventIds.LastEventIdKey,
-                $"{GrpcEventIds.LastEventIdKey} '{Truncate(text)}' is not an event id of this server (a task event sequence number).");
+            : throw A2AException.InvalidParams(LastEventIdField,
+                $"Last-Event-ID '{Truncate(text)}' is not an event id of this server (a task event sequence number).");
     }
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";

@@ -91,8 +91,8 @@ internal sealed class GrpcTestServer : IAsyncDisposable
         return new GrpcTestServer(app, new Uri($"http://127.0.0.1:{http!.IPEndPoint!.Port}/"), new Uri($"http://127.0.0.1:{grpc!.IPEndPoint!.Port}/"));
     }
 
-    /// <summary>A server whose agent is a fresh <see cref="Herald.AspNetCore.Tests.Infrastructure.ControlledAgent"/>.</summary>
-    public static Task<GrpcTestServer> StartAsync(Herald.AspNetCore.Tests.Infrastructure.ControlledAgent agent, Action<HeraldOptions>? configureOptions = null) =>
+    /// <summary>A server whose agent is a fresh <see cref="ControlledAgent"/>.</summary>
+    public static Task<GrpcTestServer> StartAsync(ControlledAgent agent, Action<HeraldOptions>? configureOptions = null) =>
         StartAsync(h => h.AddAgent(agent), configureOptions);
 
     /// <summary>Stops the host (graceful shutdown); bounded.</summary>

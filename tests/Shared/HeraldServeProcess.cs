@@ -47,10 +47,15 @@ internal sealed partial class HeraldServeProcess : IAsyncDisposable
     {
         var args = serveArguments.ToList();
         TempDirectory? directory = null;
-        if (!args.Contains("--store"))
+
+        // Options go before a "--" (what follows it is the exec agent's command): a --store after it would be the
+        // command's, and the server would open herald.db in the working directory, shared with other tests.
+        var separator = args.IndexOf("--");
+        var options = separator < 0 ? args.Count : separator;
+        if (!args.Take(options).Contains("--store"))
         {
             directory = new TempDirectory();
-            args.AddRange(["--store", Path.Combine(directory.Path, "herald.db")]);
+            args.InsertRange(options, ["--store", Path.Combine(directory.Path, "herald.db")]);
         }
 
         var command = (launcher ?? []).Concat([DotnetHost(), heraldDll, "serve", "--urls", "http://127.0.0.1:0"]).Concat(args).ToList();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures Herald against the physical limit (bench/reference) and the @a2a-js/sdk server
-# (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST, and writes docs/performance.md.
+# (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST and gRPC, and writes docs/performance.md.
 #
 #   bench/run.sh            load scenarios (about 8 minutes), then docs/performance.md
 #   bench/run.sh --micro    also the BenchmarkDotNet suite, short job (about 4 more minutes)
@@ -98,6 +98,8 @@ start_server() {
     if grep -q "listening on http://" "$log" 2>/dev/null; then
       URL[$name]="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$log" | head -1)/"
       PID[$name]="$pid"
+      # Herald's banner also names its gRPC address (grpc=URL): measured as herald-grpc, the same process.
+      if [ "$name" = herald ]; then URL[herald-grpc]="$(grep -o 'grpc=http://127\.0\.0\.1:[0-9]*' "$log" | head -1 | cut -d= -f2)/"; fi
       echo "   $name: ${URL[$name]} (pid $pid)"
       return 0
     fi
@@ -131,14 +133,15 @@ check_alive() {
 }
 
 # measure NAME SCENARIO ARGS...: one load generator run; a failed check is recorded, not fatal.
-# herald-rest is the herald server measured over the HTTP+JSON/REST binding.
+# herald-rest and herald-grpc are the herald server measured over its REST routes and its gRPC address.
 measure() {
   local name="$1" scenario="$2"; shift 2
   local server="$name" binding=()
   if [ "$name" = herald-rest ]; then server=herald; binding=(--binding rest); fi
+  if [ "$name" = herald-grpc ]; then server=herald; binding=(--binding grpc); fi
   check_alive "$server" "before \`$scenario\`"
   echo "-- $scenario / $name"
-  timeout 900 "${LOADGEN[@]}" --url "${URL[$server]}" --label "$name" --server-pid "${PID[$server]}" \
+  timeout 900 "${LOADGEN[@]}" --url "${URL[$name]:-${URL[$server]}}" --label "$name" --server-pid "${PID[$server]}" \
     --scenario "$scenario" --json "$OUT/results/$name-$scenario.json" "${binding[@]}" "$@" || echo "   ($scenario / $name: exit code $?)"
   check_alive "$server" "during \`$scenario\`"
 }
@@ -150,9 +153,9 @@ echo "== servers"
 for s in "${SERVERS[@]}"; do start_server "$s"; done
 
 # Scenario by scenario, the servers in turn, so that whatever else the machine does
-# affects them alike; Herald's stream and fan-out also over REST (same process), next to JSON-RPC.
-for s in "${SERVERS[@]}" herald-rest; do measure "$s" stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400; done
-for s in "${SERVERS[@]}" herald-rest; do measure "$s" fanout --k "$FANOUT_K" --n 1000 --timeout 300; done
+# affects them alike; Herald's stream and fan-out also over REST and gRPC (same process), next to JSON-RPC.
+for s in "${SERVERS[@]}" herald-rest herald-grpc; do measure "$s" stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400; done
+for s in "${SERVERS[@]}" herald-rest herald-grpc; do measure "$s" fanout --k "$FANOUT_K" --n 1000 --timeout 300; done
 for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATENCY_S" --timeout 300; done
 for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
 for s in "${SERVERS[@]}"; do stop_server "$s"; done

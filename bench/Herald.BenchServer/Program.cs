@@ -3,13 +3,43 @@ using Herald.Protocol;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-// Herald hosting the bench agent. Usage: --urls http://127.0.0.1:0 [--keepAliveSeconds 15]
+// Herald hosting the bench agent, over JSON-RPC, REST and gRPC.
+// Usage: --urls http://127.0.0.1:0 [--grpcUrl http://127.0.0.1:0] [--keepAliveSeconds 15]
 //   [--store memory|PATH] (default memory; a path is a SQLite database, created when missing)
 //   [--retentionSeconds S] (default: keep ended tasks) [--maintenanceSeconds S] (default 10)
 //   [--sqliteDurability full|normal] (default full, as herald serve)
-// Prints "Herald bench server listening on URL (pid P)" once it accepts connections.
-var builder = WebApplication.CreateBuilder(args);
+// Prints "Herald bench server listening on URL (pid P), grpc=URL" once it accepts connections.
+// --urls is taken out of the arguments: the host would bind it itself, and log that named endpoints override it.
+var httpUrl = "http://127.0.0.1:0";
+var hostArgs = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--urls" && i + 1 < args.Length)
+    {
+        httpUrl = args[++i];
+    }
+    else
+    {
+        hostArgs.Add(args[i]);
+    }
+}
+
+var builder = WebApplication.CreateBuilder([.. hostArgs]);
+
+// gRPC on its own HTTP/2-only address (no TLS here, so no protocol negotiation on a shared port), as herald serve
+// does. Kestrel binds named endpoints instead of --urls once any is configured: both are named.
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Kestrel:Endpoints:Http:Url"] = httpUrl,
+    ["Kestrel:Endpoints:Http:Protocols"] = nameof(HttpProtocols.Http1),
+    ["Kestrel:Endpoints:Grpc:Url"] = builder.Configuration["grpcUrl"] ?? "http://127.0.0.1:0",
+    ["Kestrel:Endpoints:Grpc:Protocols"] = nameof(HttpProtocols.Http2),
+});
+ListenOptions? grpcListener = null;
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+    kestrel.Configure(context.Configuration.GetSection("Kestrel")).Endpoint("Grpc", endpoint => grpcListener = endpoint.ListenOptions));
 
 // Per-request Information logs would be measured too; a production server runs at Warning.
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -30,7 +60,8 @@ var herald = builder.Services.AddHerald(options =>
         Description = "\"N delay=MS start=MS\": N chunks appended to one artifact, MS apart, after a start delay.",
     };
 })
-.AddAgent(new ChunksBenchAgent());
+.AddAgent(new ChunksBenchAgent())
+.AddGrpc(o => o.InterfaceUrl = endpoint => $"http://{endpoint.Host}:{grpcListener?.IPEndPoint?.Port}");
 if (store != "memory")
 {
     var durability = builder.Configuration.GetValue("sqliteDurability", "full") == "normal" ? SqliteDurability.Normal : SqliteDurability.Full;
@@ -39,6 +70,7 @@ if (store != "memory")
 
 var app = builder.Build();
 app.MapHerald("/");
+app.MapHeraldGrpc();
 
 // Herald-only diagnostics for the load generator: GC activity of this process (the other servers
 // have no such endpoint; their figures come from /proc only).
@@ -52,6 +84,8 @@ app.MapGet("/bench/gc", () =>
         "application/json");
 });
 await app.StartAsync();
-var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-Console.WriteLine($"Herald bench server listening on {address} (pid {Environment.ProcessId})");
+var grpcPort = grpcListener!.IPEndPoint!.Port;
+var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+var address = addresses.First(a => new Uri(a).Port != grpcPort);
+Console.WriteLine($"Herald bench server listening on {address} (pid {Environment.ProcessId}), grpc=http://127.0.0.1:{grpcPort}");
 await app.WaitForShutdownAsync();

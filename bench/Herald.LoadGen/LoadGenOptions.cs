@@ -6,13 +6,13 @@ namespace Herald.LoadGen;
 internal sealed class LoadGenOptions
 {
     public const string Usage = """
-        Herald load generator: measures any A2A server (JSON-RPC or HTTP+JSON/REST) with raw HttpClient + SseParser.
+        Herald load generator: measures any A2A server with raw HttpClient + SseParser (JSON-RPC, HTTP+JSON/REST), or Grpc.Net.Client (gRPC).
 
         dotnet run -c Release --project bench/Herald.LoadGen -- --url URL --scenario NAME [options]
 
-          --url URL              the server's JSON-RPC endpoint, or the base of its REST routes (127.0.0.1 only)
-          --scenario NAME        stream | fanout | idle | latency | many-tasks
-          --binding B            jsonrpc (default) or rest (HTTP+JSON: POST URL/message:stream, ...; v1.0 only)
+          --url URL              the server's JSON-RPC endpoint, the base of its REST routes, or its gRPC address (127.0.0.1 only)
+          --scenario NAME        stream | fanout | idle | latency | many-tasks | churn
+          --binding B            jsonrpc (default), rest (HTTP+JSON: POST URL/message:stream, ...; v1.0 only) or grpc (lf.a2a.v1.A2AService over HTTP/2; v1.0 only)
           --a2a-version V        1.0 (default) or 0.3
           --label NAME           the server's name in results (default: the host:port)
           --json FILE            also write the results as JSON
@@ -42,7 +42,7 @@ internal sealed class LoadGenOptions
 
     public string A2AVersion { get; init; } = "1.0";
 
-    /// <summary><c>jsonrpc</c> or <c>rest</c>.</summary>
+    /// <summary><c>jsonrpc</c>, <c>rest</c> or <c>grpc</c>.</summary>
     public string Binding { get; init; } = "jsonrpc";
 
     public string? Label { get; init; }
@@ -101,7 +101,7 @@ internal sealed class LoadGenOptions
             Scenario = scenario,
             A2AVersion = Get(values, "a2a-version") ?? "1.0",
             Binding = Get(values, "binding") is { } binding
-                ? binding is "jsonrpc" or "rest" ? binding : throw new ArgumentException($"--binding must be jsonrpc or rest, not '{binding}'.")
+                ? binding is "jsonrpc" or "rest" or "grpc" ? binding : throw new ArgumentException($"--binding must be jsonrpc, rest or grpc, not '{binding}'.")
                 : "jsonrpc",
             Label = Get(values, "label"),
             JsonPath = Get(values, "json"),

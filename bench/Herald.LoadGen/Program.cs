@@ -26,6 +26,13 @@ try
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
     };
     using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    if (options.Binding == "grpc")
+    {
+        // The gRPC address speaks HTTP/2 only (without TLS: prior knowledge); the GC endpoint is read there too.
+        http.DefaultRequestVersion = HttpVersion.Version20;
+        http.DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+    }
+
     var label = options.Label ?? options.Url.Authority;
     Console.WriteLine($"{options.Scenario} against {label} ({options.Url}, A2A {options.A2AVersion}, {options.Binding})");
     var report = new ScenarioReport

@@ -16,8 +16,8 @@ internal static partial class Report
     private const string ReferenceLabel = "reference";
     private const string JsLabel = "js";
 
-    /// <summary>The same Herald server, measured over the HTTP+JSON/REST binding (<c>--binding rest</c>).</summary>
-    private const string HeraldRestLabel = "herald-rest";
+    /// <summary>The same Herald server measured over its other bindings (<c>--binding</c>), label and column name.</summary>
+    private static readonly (string Label, string Binding)[] HeraldBindings = [("herald-rest", "REST"), ("herald-grpc", "gRPC")];
 
     /// <summary>The servers' columns, in order: label in the result files, caption in the tables.</summary>
     private static readonly (string Label, string Caption)[] Servers =
@@ -183,36 +183,46 @@ internal static partial class Report
         return md.ToString();
     }
 
-    /// <summary>Herald over JSON-RPC and over REST, the same server process in the same run, for the scenarios measured on both.</summary>
+    /// <summary>
+    /// Herald over JSON-RPC and over its other bindings: the same server process in the same run, for the scenarios
+    /// measured on more than one binding.
+    /// </summary>
     private static void AppendBindings(StringBuilder md, List<(string Scenario, string Name)> order, Func<string, string, Measurement?> get, List<string> problems)
     {
-        var both = order.Where(o => get(HeraldRestLabel, o.Name) is not null && Shown.ContainsKey(o.Scenario)).ToList();
-        if (both.Count == 0)
+        var bindings = HeraldBindings.Where(b => order.Any(o => get(b.Label, o.Name) is not null)).ToList();
+        var rows = order.Where(o => Shown.ContainsKey(o.Scenario) && bindings.Any(b => get(b.Label, o.Name) is not null)).ToList();
+        if (rows.Count == 0)
         {
             return;
         }
 
-        md.AppendLine("### Herald over JSON-RPC and over HTTP+JSON/REST");
+        md.AppendLine("### Herald over each binding");
         md.AppendLine();
-        md.AppendLine("The same Herald server process, measured in turn over both bindings (`--binding rest`: `POST /message:stream`,");
-        md.AppendLine("`POST /tasks/{id}:subscribe`, SSE data without the JSON-RPC envelope); both stream the same shared event bytes.");
+        md.AppendLine("The same Herald server process, measured in turn over JSON-RPC (SSE) and over " + string.Join(" and ", bindings.Select(b => b.Binding)) + ".");
+        md.AppendLine("REST (`--binding rest`) is `POST /message:stream` and `POST /tasks/{id}:subscribe`, SSE data without the JSON-RPC envelope;");
+        md.AppendLine("gRPC is `lf.a2a.v1.A2AService` on the server's second, HTTP/2-only address (`--binding grpc`: SendStreamingMessage,");
+        md.AppendLine("SubscribeToTask, each stream item a protobuf `StreamResponse`). Every binding encodes an event once and shares the bytes.");
         md.AppendLine();
-        md.AppendLine("| Scenario | Figure | JSON-RPC | REST | REST ÷ JSON-RPC |");
-        md.AppendLine("|---|---|---:|---:|---:|");
-        foreach (var (scenario, name) in both)
+        md.AppendLine("| Scenario | Figure | JSON-RPC | " + string.Join(" | ", bindings.Select(b => b.Binding)) + " | " + string.Join(" | ", bindings.Select(b => $"{b.Binding} ÷ JSON-RPC")) + " |");
+        md.AppendLine("|---|---|---:|" + string.Concat(bindings.Select(_ => "---:|")) + string.Concat(bindings.Select(_ => "---:|")));
+        foreach (var (scenario, name) in rows)
         {
             foreach (var (metric, caption, _) in Shown[scenario])
             {
                 var rpc = get(HeraldLabel, name);
-                var rest = get(HeraldRestLabel, name);
-                md.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {Pretty(name)} | {caption} | {Cell(rpc, metric, problems, "Herald", name)} | {Cell(rest, metric, problems, "Herald REST", name)} | {Ratio(Coarse(rest, metric) ? double.NaN : Value(rest, metric), Coarse(rpc, metric) ? double.NaN : Value(rpc, metric))} |");
+                var rpcValue = Coarse(rpc, metric) ? double.NaN : Value(rpc, metric);
+                var cells = bindings.Select(b => Cell(get(b.Label, name), metric, problems, $"Herald {b.Binding}", name));
+                var ratios = bindings.Select(b => get(b.Label, name) is { } m && !Coarse(m, metric) ? Ratio(Value(m, metric), rpcValue) : "");
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {Pretty(name)} | {caption} | {Cell(rpc, metric, problems, "Herald", name)} | {string.Join(" | ", cells)} | {string.Join(" | ", ratios)} |");
             }
         }
 
         md.AppendLine();
-        md.AppendLine("Checks (REST): " + string.Join("; ", both.Select(o => $"{Pretty(o.Name)}: {Checks(o.Scenario, get(HeraldRestLabel, o.Name))}")) + ".");
-        md.AppendLine();
+        foreach (var (label, binding) in bindings)
+        {
+            md.AppendLine($"Checks ({binding}): " + string.Join("; ", rows.Where(o => get(label, o.Name) is not null).Select(o => $"{Pretty(o.Name)}: {Checks(o.Scenario, get(label, o.Name))}")) + ".");
+            md.AppendLine();
+        }
     }
 
     private static void AppendTargets(StringBuilder md, Func<string, string, Measurement?> get)

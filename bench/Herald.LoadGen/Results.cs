@@ -14,7 +14,7 @@ internal sealed record ScenarioReport
 
     public required string A2AVersion { get; init; }
 
-    /// <summary><c>jsonrpc</c> or <c>rest</c>.</summary>
+    /// <summary><c>jsonrpc</c>, <c>rest</c> or <c>grpc</c>.</summary>
     public string Binding { get; init; } = "jsonrpc";
 
     public required DateTimeOffset Started { get; init; }

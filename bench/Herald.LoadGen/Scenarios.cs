@@ -9,6 +9,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
     private readonly A2AWire _wire = new(options.A2AVersion, options.Binding);
     private readonly ServerProcess _server = new(options.ServerPid);
     private readonly ServerSampler _sampler = new(new ServerProcess(options.ServerPid), http, options.Url);
+    private readonly GrpcWire? _grpc = options.Binding == "grpc" ? new GrpcWire(options.Url) : null;
 
     public Task<List<Measurement>> RunAsync() => options.Scenario switch
     {
@@ -45,7 +46,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
                 var run = new StreamRecorder();
                 using var cts = new CancellationTokenSource(options.Timeout);
                 var before = await _sampler.SampleAsync();
-                await run.RunAsync(http, _wire.StreamMessage(options.Url, $"{n} delay=0"), cts.Token);
+                await RunStreamAsync(run, $"{n} delay=0", cts.Token);
                 deltas[n].Add((before, await _sampler.SampleAsync()));
                 spent[n] += Stopwatch.GetElapsedTime(run.StartTicks, run.EndTicks);
                 done.Add(run);
@@ -99,7 +100,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             {
                 var recorder = subscribers[i] = new StreamRecorder();
                 await opening.WaitAsync(cts.Token);
-                runs[i] = recorder.RunAsync(http, _wire.Subscribe(options.Url, taskId), cts.Token);
+                runs[i] = RunSubscribeAsync(recorder, taskId, cts.Token);
                 _ = recorder.FirstEvent.Task.ContinueWith(_ => opening.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
@@ -155,7 +156,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
                     var recorder = streams[i] = new StreamRecorder();
                     await opening.WaitAsync(cts.Token);
                     // One chunk after the hold, then completed: each stream lives exactly `hold`.
-                    runs[i] = recorder.RunAsync(http, _wire.StreamMessage(options.Url, $"1 delay={holdMs}"), cts.Token);
+                    runs[i] = RunStreamAsync(recorder, $"1 delay={holdMs}", cts.Token);
                     _ = recorder.FirstEvent.Task.ContinueWith(_ => opening.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 }
 
@@ -202,14 +203,14 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
         // Warm-up at the same rate (JIT, connection), discarded.
         using (var warm = new CancellationTokenSource(options.Timeout))
         {
-            await new StreamRecorder(recordLatency: true).RunAsync(http, _wire.StreamMessage(options.Url, $"{(int)options.Rate} delay={delay}"), warm.Token);
+            await RunStreamAsync(new StreamRecorder(recordLatency: true), $"{(int)options.Rate} delay={delay}", warm.Token);
         }
 
         var n = (int)(options.Rate * options.Duration.TotalSeconds);
         var run = new StreamRecorder(recordLatency: true, expectedChunks: n);
         using var cts = new CancellationTokenSource(options.Timeout + options.Duration);
         var before = await _sampler.SampleAsync();
-        await run.RunAsync(http, _wire.StreamMessage(options.Url, $"{n} delay={delay}"), cts.Token);
+        await RunStreamAsync(run, $"{n} delay={delay}", cts.Token);
         var after = await _sampler.SampleAsync();
         var latencies = run.LatenciesUs.Select(us => us / 1000.0).Order().ToArray();
         var m = new Measurement { Name = $"latency rate={options.Rate:0}/s" };
@@ -253,7 +254,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
                 using var cts = new CancellationTokenSource(options.Timeout);
                 var streams = Enumerable.Range(0, t).Select(_ => new StreamRecorder()).ToArray();
                 var start = Stopwatch.GetTimestamp();
-                await Task.WhenAll(streams.Select(s => s.RunAsync(http, _wire.StreamMessage(options.Url, $"{n} delay=0"), cts.Token)));
+                await Task.WhenAll(streams.Select(s => RunStreamAsync(s, $"{n} delay=0", cts.Token)));
                 var end = Stopwatch.GetTimestamp();
                 var runEvents = streams.Sum(s => s.Events);
                 var runComplete = streams.Count(s => s.Completed && s.Chunks == n);
@@ -303,7 +304,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
         for (var i = 0; i < 3 || (i < 40 && spent.Elapsed < options.WarmUp); i++)
         {
             var run = new StreamRecorder();
-            await run.RunAsync(http, _wire.StreamMessage(options.Url, "200 delay=0"), cts.Token);
+            await RunStreamAsync(run, "200 delay=0", cts.Token);
             if (run.Error is not null)
             {
                 throw new InvalidOperationException($"Warm-up stream against {options.Url} failed: {run.Error}");
@@ -314,9 +315,26 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
         await Task.Delay(TimeSpan.FromMilliseconds(300));
     }
 
+    /// <summary>A streaming send read by <paramref name="recorder"/>, over the binding measured.</summary>
+    private Task RunStreamAsync(StreamRecorder recorder, string text, CancellationToken cancellationToken) =>
+        _grpc is { } grpc
+            ? recorder.RunAsync(ct => grpc.StreamMessage(text, ct), cancellationToken)
+            : recorder.RunAsync(http, _wire.StreamMessage(options.Url, text), cancellationToken);
+
+    /// <summary>A subscription read by <paramref name="recorder"/>, over the binding measured.</summary>
+    private Task RunSubscribeAsync(StreamRecorder recorder, string taskId, CancellationToken cancellationToken) =>
+        _grpc is { } grpc
+            ? recorder.RunAsync(ct => grpc.Subscribe(taskId, ct), cancellationToken)
+            : recorder.RunAsync(http, _wire.Subscribe(options.Url, taskId), cancellationToken);
+
     /// <summary>Starts a task with SendMessage (return immediately) and returns its id.</summary>
     private async Task<string> StartTaskAsync(string text, CancellationToken cancellationToken)
     {
+        if (_grpc is { } grpc)
+        {
+            return await grpc.StartTaskAsync(text, cancellationToken);
+        }
+
         using var response = await http.SendAsync(_wire.SendMessageImmediately(options.Url, text), cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var info = EventParser.Parse(body);

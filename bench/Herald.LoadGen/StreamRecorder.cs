@@ -99,10 +99,48 @@ internal sealed class StreamRecorder
         }
     }
 
-    private bool OnEvent(ReadOnlySpan<byte> data)
+    /// <summary>Starts a gRPC server-streaming call and reads its messages until the server ends the call.</summary>
+    public async Task RunAsync(Func<CancellationToken, Grpc.Core.AsyncServerStreamingCall<RawMessage>> start, CancellationToken cancellationToken)
+    {
+        StartTicks = Stopwatch.GetTimestamp();
+        try
+        {
+            using var call = start(cancellationToken);
+            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
+            {
+                var message = call.ResponseStream.Current;
+                OnEvent(message.Bytes, GrpcWire.Info(message.Message));
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Error ??= "canceled by the load generator (time limit)";
+        }
+        catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            Error ??= "canceled by the load generator (time limit)";
+        }
+        catch (Grpc.Core.RpcException ex)
+        {
+            Error ??= $"gRPC {ex.StatusCode}: {ex.Status.Detail}";
+        }
+        finally
+        {
+            EndTicks = Stopwatch.GetTimestamp();
+            FirstEvent.TrySetResult();
+        }
+
+        if (Error is null && FinalState is null)
+        {
+            Error = "the stream ended without a terminal or interrupted state";
+        }
+    }
+
+    private bool OnEvent(ReadOnlySpan<byte> data) => OnEvent(data, EventParser.Parse(data));
+
+    private bool OnEvent(ReadOnlySpan<byte> data, EventInfo info)
     {
         var now = Stopwatch.GetTimestamp();
-        var info = EventParser.Parse(data);
         _hash.AddBytes(data);
         Events++;
         if (Events == 1)

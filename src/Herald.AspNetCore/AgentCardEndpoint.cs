@@ -12,9 +12,9 @@ namespace Herald.AspNetCore;
 /// Serves the agent card, in both generations (<see cref="AgentCardDocument"/>), at <c>/.well-known/agent-card.json</c>
 /// and the older <c>/.well-known/agent.json</c>. Interface URLs come from <see cref="CardAddress"/> (configuration or the
 /// listening addresses, never a bare <c>Host</c> header); the card carries an <c>ETag</c> and answers
-/// <c>If-None-Match</c> with 304.
+/// <c>If-None-Match</c> with 304. Interfaces served elsewhere (gRPC) come from each <see cref="IAgentInterfaceProvider"/>.
 /// </summary>
-internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IServer? server)
+internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IReadOnlyList<IAgentInterfaceProvider> providers, IServer? server)
 {
     /// <summary>Cards by endpoint URL: a server has few addresses, and a card is built once per address.</summary>
     private const int MaxCachedCards = 16;
@@ -34,7 +34,9 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
             return document;
         }
 
-        document = AgentCardDocument.Build(options.Card, interfaces, url);
+        // Providers see only the resolved endpoint URL, so a card cached for that URL is the same for every client.
+        var endpoint = new Uri(url);
+        document = AgentCardDocument.Build(options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))]);
         return _documents.Count < MaxCachedCards ? _documents.GetOrAdd(url, document) : document;
     }
 

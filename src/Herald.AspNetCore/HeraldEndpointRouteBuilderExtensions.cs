@@ -50,7 +50,7 @@ public static class HeraldEndpointRouteBuilderExtensions
             new("JSONRPC", "0.3"),
             new("HTTP+JSON", "1.0"), // Rest/RestRoutes, under the same path
         ];
-        var card = new AgentCardEndpoint(options, pattern, interfaces, services.GetService<IServer>());
+        var card = new AgentCardEndpoint(options, pattern, interfaces, [.. services.GetServices<IAgentInterfaceProvider>()], services.GetService<IServer>());
 
         var group = endpoints.MapGroup(pattern);
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");

@@ -25,7 +25,7 @@ public static class A2AClient
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(card);
         options = Checked(options);
-        var selected = AgentCardResolver.SelectInterface(card, options.ProtocolVersion, options.ProtocolBinding);
+        var selected = AgentCardResolver.SelectInterface(card, options);
         return new A2AClientCore(httpClient, new A2AEndpoint(selected, card), options);
     }
 

@@ -1,3 +1,4 @@
+using Herald.Client.Bindings;
 using Microsoft.Extensions.Logging;
 
 namespace Herald.Client;
@@ -53,6 +54,12 @@ public sealed class A2AClientOptions
 
     /// <summary>Extension URIs sent in the <c>A2A-Extensions</c> header of every request.</summary>
     public IList<string> Extensions { get; } = [];
+
+    /// <summary>
+    /// Bindings implemented outside Herald.Client, next to its own: e.g. gRPC, added by <c>AddGrpcBinding()</c> of
+    /// Herald.Client.Grpc. Their interfaces qualify in the card's order like any other.
+    /// </summary>
+    public IList<A2ABindingFactory> Bindings { get; } = [];
 
     /// <summary>Clock for reconnection delays; tests replace it.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;

@@ -170,17 +170,32 @@ public sealed class AgentCardResolver
     /// <paramref name="protocolBinding"/> (<c>JSONRPC</c>, <c>HTTP+JSON</c> or <c>rest</c>, <c>GRPC</c>), only that binding's.
     /// </summary>
     /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
-    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null, string? protocolBinding = null)
+    public static AgentInterface SelectInterface(AgentCard card, string? protocolVersion = null, string? protocolBinding = null) =>
+        SelectInterface(card, protocolVersion, protocolBinding, null);
+
+    /// <summary>
+    /// As <see cref="SelectInterface(AgentCard, string?, string?)"/> for a client with <paramref name="options"/>: its pinned
+    /// <see cref="A2AClientOptions.ProtocolVersion"/> and <see cref="A2AClientOptions.ProtocolBinding"/>, and the
+    /// bindings of <see cref="A2AClientOptions.Bindings"/> next to the built-in ones.
+    /// </summary>
+    /// <exception cref="A2AVersionNotSupportedException">No interface qualifies; never a silent fallback.</exception>
+    public static AgentInterface SelectInterface(AgentCard card, A2AClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return SelectInterface(card, options.ProtocolVersion, options.ProtocolBinding, options);
+    }
+
+    private static AgentInterface SelectInterface(AgentCard card, string? protocolVersion, string? protocolBinding, A2AClientOptions? options)
     {
         ArgumentNullException.ThrowIfNull(card);
         var pin = protocolVersion is null ? null : ProtocolVersions.Normalize(protocolVersion);
-        var binding = protocolBinding is null ? null : ProtocolBindings.Normalize(protocolBinding);
+        var binding = string.IsNullOrWhiteSpace(protocolBinding) ? null : ProtocolBindings.Normalize(protocolBinding);
         foreach (var candidate in card.SupportedInterfaces)
         {
             var version = ProtocolVersions.Normalize(candidate.ProtocolVersion);
             if ((pin is null || version == pin)
                 && (binding is null || ProtocolBindings.Is(candidate.ProtocolBinding, binding))
-                && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version))
+                && ProtocolBindings.IsImplemented(candidate.ProtocolBinding, version, options))
             {
                 return candidate;
             }
@@ -188,7 +203,7 @@ public sealed class AgentCardResolver
 
         var offered = card.SupportedInterfaces.Select(i => $"{i.ProtocolBinding} {i.ProtocolVersion} at {i.Url}").ToArray();
         var listed = offered.Length == 0 ? "no interfaces" : string.Join("; ", offered);
-        var implemented = string.Join(", ", ProtocolBindings.Implemented);
+        var implemented = string.Join(", ", ProtocolBindings.ImplementedWith(options));
         if (pin is not null && !card.SupportedInterfaces.Any(i => ProtocolVersions.Normalize(i.ProtocolVersion) == pin))
         {
             throw new A2AVersionNotSupportedException(
@@ -208,9 +223,12 @@ public sealed class AgentCardResolver
         }
 
         throw new A2AVersionNotSupportedException(
-            pin is null
-                ? $"None of the agent's interfaces can be used: this client implements {implemented}; the card lists: {listed}."
-                : $"The agent offers version {pin} only over bindings this client does not implement ({implemented}); the card lists: {listed}.",
+            (pin, binding) switch
+            {
+                (null, null) => $"None of the agent's interfaces can be used: this client implements {implemented}; the card lists: {listed}.",
+                (_, null) => $"The agent offers version {pin} only over bindings this client does not implement ({implemented}); the card lists: {listed}.",
+                _ => $"The agent offers the {binding} binding{(pin is null ? "" : $" in version {pin}")} only in forms this client does not implement ({implemented}); the card lists: {listed}.",
+            },
             pin, offered);
     }
 

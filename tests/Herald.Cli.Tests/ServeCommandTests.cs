@@ -30,8 +30,13 @@ public sealed partial class ServeCommandTests
         var card = JsonSerializer.Deserialize(json, A2AJsonContext.Default.AgentCard)!;
         Assert.Equal("Herald chunks agent", card.Name);
         Assert.Equal(["chunks", "ask"], card.Skills.Select(s => s.Id));
-        Assert.All(card.SupportedInterfaces, i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
-        Assert.Equal([("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0")], card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.ProtocolVersion)));
+        Assert.Equal(
+            [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0"), ("GRPC", "1.0")],
+            card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.ProtocolVersion)));
+        Assert.All(card.SupportedInterfaces.Take(3), i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
+        var grpc = new Uri(card.SupportedInterfaces[3].Url);
+        Assert.Equal((address.Scheme, address.Host), (grpc.Scheme, grpc.Host));
+        Assert.NotEqual(address.Port, grpc.Port);
 
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));
@@ -56,6 +61,27 @@ public sealed partial class ServeCommandTests
 
         Assert.Equal("https://agents.example.com/herald/", card.RootElement.GetProperty("url").GetString());
         Assert.All(card.RootElement.GetProperty("supportedInterfaces").EnumerateArray(), i => Assert.Equal("https://agents.example.com/herald/", i.GetProperty("url").GetString()));
+        Assert.DoesNotContain(card.RootElement.GetProperty("supportedInterfaces").EnumerateArray(), i => i.GetProperty("protocolBinding").GetString() == "GRPC");
+        await stop.CancelAsync();
+        Assert.Equal(0, await run.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task Serve_GrpcPublicUrl_CardListsGrpcThere()
+    {
+        var output = new LineWriter();
+        using var stop = new CancellationTokenSource();
+        var run = HeraldCli.RunAsync(
+            ["serve", "--urls", "http://127.0.0.1:0", "--agent", "chunks", "--store", "memory", "--public-url", "https://agents.example.com/", "--grpc-public-url", "https://grpc.agents.example.com:8443"],
+            output, new StringWriter(), stop.Token);
+        var address = ParseStartupLine(await output.ReadLineAsync(Timeout), "chunks");
+
+        using var http = new HttpClient();
+        var card = JsonSerializer.Deserialize(await http.GetStringAsync(new Uri(address, ".well-known/agent-card.json")).WaitAsync(Timeout), A2AJsonContext.Default.AgentCard)!;
+
+        Assert.Equal(
+            [("JSONRPC", "https://agents.example.com/"), ("JSONRPC", "https://agents.example.com/"), ("HTTP+JSON", "https://agents.example.com/"), ("GRPC", "https://grpc.agents.example.com:8443")],
+            card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.Url)));
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));
     }
@@ -66,6 +92,7 @@ public sealed partial class ServeCommandTests
     [InlineData(new[] { "serve", "--agent", "nope" }, "nope")]
     [InlineData(new[] { "serve", "--public-url", "agents.example.com" }, "--public-url 'agents.example.com' is not an absolute http or https URL")]
     [InlineData(new[] { "serve", "--public-url", "ftp://agents.example.com/" }, "--public-url")]
+    [InlineData(new[] { "serve", "--grpc-public-url", "grpc.example.com:443" }, "--grpc-public-url 'grpc.example.com:443' is not an absolute http or https URL")]
     public async Task Serve_InvalidArguments_FailsWithoutStarting(string[] args, string expectedError)
     {
         var output = new StringWriter();

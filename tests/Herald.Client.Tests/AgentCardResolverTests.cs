@@ -194,7 +194,7 @@ public sealed class AgentCardResolverTests
     }
 
     [Fact]
-    public void SelectInterface_PinnedGrpcOffered_ThrowsThatGrpcIsNotAvailableYet()
+    public void SelectInterface_PinnedGrpcOfferedWithoutTheGrpcFactory_ThrowsThatGrpcIsNotConfigured()
     {
         var card = Parse("""
             {"name":"A","description":"d","supportedInterfaces":[
@@ -204,7 +204,7 @@ public sealed class AgentCardResolverTests
 
         var error = Assert.Throws<A2AVersionNotSupportedException>(() => AgentCardResolver.SelectInterface(card, protocolBinding: "grpc"));
 
-        Assert.Contains("gRPC binding is not available", error.Message, StringComparison.Ordinal);
+        Assert.Contains("gRPC binding is not configured in this client", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,14 +40,15 @@ internal sealed class AgentCardDocument
 
     /// <summary>
     /// The card for clients that reach the endpoints at <paramref name="endpointUrl"/>. Interfaces are the configured
-    /// ones, or else one per entry of <paramref name="interfaces"/> at that URL; capabilities always tell what Herald
+    /// ones, or else one per entry of <paramref name="interfaces"/> at that URL followed by <paramref name="elsewhere"/>
+    /// (bindings served apart from that URL); capabilities always tell what Herald
     /// serves, whatever the configured card says.
     /// </summary>
-    public static AgentCardDocument Build(AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl)
+    public static AgentCardDocument Build(AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl, IReadOnlyList<AgentInterface>? elsewhere = null)
     {
         var supported = configured.SupportedInterfaces.Count > 0
             ? configured.SupportedInterfaces
-            : [.. interfaces.Select(i => new AgentInterface { Url = Join(endpointUrl, i.Path), ProtocolBinding = i.ProtocolBinding, ProtocolVersion = i.ProtocolVersion })];
+            : [.. interfaces.Select(i => new AgentInterface { Url = Join(endpointUrl, i.Path), ProtocolBinding = i.ProtocolBinding, ProtocolVersion = i.ProtocolVersion }), .. elsewhere ?? []];
         var extensions = configured.Capabilities.Extensions ?? [];
         if (!extensions.Any(e => e.Uri == ResumableStreamsExtensionUri))
         {

@@ -50,7 +50,7 @@ internal sealed class ClientRun
         var options = new A2AClientOptions { ProtocolVersion = settings.ProtocolVersion, ProtocolBinding = settings.Binding, AutoResume = settings.AutoResume };
         try
         {
-            var client = A2AClient.Create(http, settings.AgentUrl, options);
+            var client = A2AClient.Create(http, settings.AgentUrl, options.AddGrpcBinding());
             return await body(run, client, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -40,6 +40,9 @@ internal sealed record ServeSettings(
     /// <summary>Where clients reach the server when that is not where it listens (a proxy, a port mapping): the card's URLs.</summary>
     public Uri? PublicUrl { get; init; }
 
+    /// <summary>The gRPC URL the card lists when it is not the listening address (<c>--grpc-public-url</c>).</summary>
+    public Uri? GrpcPublicUrl { get; init; }
+
     public string AgentName => Agent.ToString().ToLowerInvariant();
 
     public bool InMemory => string.Equals(Store, ServeCommand.MemoryStore, StringComparison.OrdinalIgnoreCase);
@@ -49,6 +52,9 @@ internal sealed record ServeSettings(
 
     /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
     public ServeLimits Limits { get; init; } = new();
+
+    /// <summary>The gRPC addresses (<c>--grpc-urls</c>): null for the default next to <see cref="Urls"/>, <c>off</c> for none.</summary>
+    public string? GrpcUrls { get; init; }
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -106,6 +112,12 @@ internal static class ServeCommand
                 "listening address the request came in on.",
             HelpName = "URL",
         };
+        var grpcPublicUrl = new Option<string?>("--grpc-public-url")
+        {
+            Description = "The URL clients reach the gRPC service at, for the agent card, when that is not its listening address. " +
+                "With --public-url and without this option the card leaves gRPC out (its public address is not known).",
+            HelpName = "URL",
+        };
         var verbose = new Option<bool>("--verbose")
         {
             Description = "Log at information level (default: warnings only). Logs go to stderr.",
@@ -127,11 +139,14 @@ internal static class ServeCommand
             store,
             retention,
             publicUrl,
+            grpcPublicUrl,
             verbose,
             commandLine,
         };
         var limitOptions = new ServeLimitOptions();
         limitOptions.AddTo(serve);
+        var grpcUrls = GrpcServing.CreateOption();
+        serve.Options.Add(grpcUrls);
 
         serve.Validators.Add(result =>
         {
@@ -157,6 +172,12 @@ internal static class ServeCommand
             if (publicText is not null && !IsHttpUrl(publicText))
             {
                 result.AddError($"--public-url '{publicText}' is not an absolute http or https URL, e.g. https://agents.example.com/.");
+            }
+
+            var grpcPublicText = result.GetResult(grpcPublicUrl)?.Tokens is { Count: > 0 } grpcPublicTokens ? grpcPublicTokens[^1].Value : null;
+            if (grpcPublicText is not null && !IsHttpUrl(grpcPublicText))
+            {
+                result.AddError($"--grpc-public-url '{grpcPublicText}' is not an absolute http or https URL, e.g. https://grpc.agents.example.com/.");
             }
 
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
@@ -187,6 +208,8 @@ internal static class ServeCommand
             {
                 Limits = limitOptions.Read(parseResult),
                 PublicUrl = parseResult.GetValue(publicUrl) is { } given ? new Uri(given) : null,
+                GrpcPublicUrl = parseResult.GetValue(grpcPublicUrl) is { } grpcGiven ? new Uri(grpcGiven) : null,
+                GrpcUrls = parseResult.GetValue(grpcUrls),
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -229,7 +252,7 @@ internal static class ServeCommand
         }
 
         // The addresses Kestrel actually bound (with port 0, the port it picked), for people and scripts.
-        await output.WriteLineAsync($"Herald listening on {string.Join(", ", app.Urls)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
+        await output.WriteLineAsync($"Herald listening on {GrpcServing.DescribeUrls(app)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // Stops on the token (System.CommandLine's Ctrl+C handling, or a test) or on the host's own
@@ -248,7 +271,6 @@ internal static class ServeCommand
             ContentRootPath = AppContext.BaseDirectory,
             Args = [],
         });
-        builder.WebHost.UseUrls(settings.Urls);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         ServeHardening.Configure(builder, settings.Limits);
 
@@ -281,6 +303,8 @@ internal static class ServeCommand
             herald.UseStore(_ => store);
         }
 
+        var grpc = GrpcServing.Configure(builder, settings, herald);
+
         switch (settings.Agent)
         {
             case DemoAgent.Echo:
@@ -301,6 +325,11 @@ internal static class ServeCommand
         var app = builder.Build();
         ServeHardening.Use(app);
         app.MapHerald("/");
+        if (grpc is not null)
+        {
+            app.MapHeraldGrpc();
+        }
+
         return app;
     }
 

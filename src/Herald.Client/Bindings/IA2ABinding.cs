@@ -1,19 +1,20 @@
 using Herald.Protocol;
-using Herald.Client.Sse;
 
 namespace Herald.Client.Bindings;
 
 /// <summary>
-/// One wire dialect (binding + protocol version): v1.0 and v0.3 JSON-RPC today; HTTP+JSON plugs in here. Resumption, paging and folding live above it and work for every binding.
+/// One wire dialect (binding + protocol version): v1.0 and v0.3 JSON-RPC today; HTTP+JSON plugs in here, and bindings from
+/// other assemblies through <see cref="A2ABindingFactory"/> (<see cref="ExternalBinding"/>). Resumption, paging and folding live
+/// above it and work for every binding.
 /// </summary>
 internal interface IA2ABinding
 {
     Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken);
 
     /// <summary>Opens the stream; status, content type and a pre-stream error are checked before it returns.</summary>
-    Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken);
+    Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken);
 
-    Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken);
+    Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken);
 
     Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken);
 

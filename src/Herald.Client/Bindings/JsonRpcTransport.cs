@@ -40,7 +40,7 @@ internal sealed class JsonRpcTransport(HttpClient httpClient, Uri endpoint, stri
     }
 
     /// <summary>Opens a stream; <paramref name="parseEvent"/> turns one data payload (a JSON-RPC response with the given id) into a stream item.</summary>
-    public async Task<SseConnection> OpenStreamAsync<TParams>(
+    public async Task<A2AEventStream> OpenStreamAsync<TParams>(
         string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, string? lastEventId,
         Func<ReadOnlySpan<byte>, long, StreamResponse> parseEvent, CancellationToken cancellationToken)
     {

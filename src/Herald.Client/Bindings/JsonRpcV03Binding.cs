@@ -22,10 +22,10 @@ internal sealed class JsonRpcV03Binding(HttpClient httpClient, Uri endpoint, A2A
             : throw new A2AInvalidResponseException($"The message/send result must be a task or a message, not \"{result.Kind}\".");
     }
 
-    public Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
         _rpc.OpenStreamAsync(V03Methods.SendStreamingMessage, ToParams(request), V03JsonContext.Default.V03MessageSendParams, null, ParseEvent, cancellationToken);
 
-    public Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
         _rpc.OpenStreamAsync(V03Methods.Resubscribe, V03Mapping.ToV03(request), V03JsonContext.Default.V03TaskIdParams, lastEventId, ParseEvent, cancellationToken);
 
     public async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken)

@@ -24,10 +24,10 @@ internal sealed class JsonRpcV1Binding(HttpClient httpClient, Uri endpoint, stri
         return response;
     }
 
-    public Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
         _rpc.OpenStreamAsync("SendStreamingMessage", WithTenant(request), A2AJsonContext.Default.SendMessageRequest, null, ParseEvent, cancellationToken);
 
-    public Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
         _rpc.OpenStreamAsync("SubscribeToTask", _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request,
             A2AJsonContext.Default.SubscribeToTaskRequest, lastEventId, ParseEvent, cancellationToken);
 

@@ -2,7 +2,7 @@ using Herald.Protocol;
 
 namespace Herald.Client.Bindings;
 
-/// <summary>The bindings this client implements, and how to create them.</summary>
+/// <summary>The bindings this client implements (its own and those of <see cref="A2AClientOptions.Bindings"/>), and how to create them.</summary>
 internal static class ProtocolBindings
 {
     public const string JsonRpc = "JSONRPC";
@@ -13,17 +13,21 @@ internal static class ProtocolBindings
     public static readonly IReadOnlyList<string> Implemented =
         [$"{JsonRpc} {ProtocolVersions.V1}", $"{JsonRpc} {ProtocolVersions.V03}", $"{HttpJson} {ProtocolVersions.V1}"];
 
+    /// <summary>The built-in pairs and those of the configured factories, for messages.</summary>
+    public static IReadOnlyList<string> ImplementedWith(A2AClientOptions? options) =>
+        options is null || options.Bindings.Count == 0 ? Implemented : [.. Implemented, .. options.Bindings.Select(f => $"{f.ProtocolBinding} {ProtocolVersions.V1}")];
+
     /// <summary>
     /// JSON-RPC 1.0 and 0.3 (which also serves cards declaring the wire-identical 0.2.x), HTTP+JSON 1.0 (v0.3's REST
-    /// paths differ and are not spoken).
+    /// paths differ and are not spoken). Other bindings (gRPC) come from factories in <see cref="A2AClientOptions.Bindings"/>.
     /// </summary>
-    /// <remarks>
-    /// gRPC seam: the gRPC binding plugs in here (<see cref="Grpc"/> in <see cref="IsImplemented"/>, <see cref="Implemented"/>
-    /// and <see cref="Create"/>). Until it does, an interface or a pin naming GRPC is refused with <see cref="GrpcNotAvailable"/>.
-    /// </remarks>
     public static bool IsImplemented(string binding, string normalizedVersion) =>
         (Is(binding, JsonRpc) && (normalizedVersion == ProtocolVersions.V1 || IsV03(normalizedVersion)))
         || (Is(binding, HttpJson) && normalizedVersion == ProtocolVersions.V1);
+
+    /// <summary>Built in, or offered by a factory of <paramref name="options"/>.</summary>
+    public static bool IsImplemented(string binding, string normalizedVersion, A2AClientOptions? options) =>
+        IsImplemented(binding, normalizedVersion) || FindFactory(binding, normalizedVersion, options) is not null;
 
     public static bool IsV03(string normalizedVersion) => normalizedVersion is ProtocolVersions.V03 or "0.2";
 
@@ -42,15 +46,20 @@ internal static class ProtocolBindings
         _ => binding.Trim(),
     };
 
-    /// <summary>Why a GRPC interface cannot be used by this build.</summary>
-    public static string GrpcNotAvailable => "the gRPC binding is not available in this client yet";
+    /// <summary>Why a GRPC interface cannot be used by a client without the gRPC binding factory.</summary>
+    public static string GrpcNotAvailable => "the gRPC binding is not configured in this client (reference Herald.Client.Grpc and call AddGrpcBinding() on the options)";
 
     public static IA2ABinding Create(HttpClient httpClient, AgentInterface agentInterface, A2AClientOptions options)
     {
         var version = ProtocolVersions.Normalize(agentInterface.ProtocolVersion);
+        if (FindFactory(agentInterface.ProtocolBinding, version, options) is { } factory && !IsImplemented(agentInterface.ProtocolBinding, version))
+        {
+            return new ExternalBinding(factory.Create(httpClient, agentInterface, options));
+        }
+
         if (!IsImplemented(agentInterface.ProtocolBinding, version))
         {
-            var why = Is(agentInterface.ProtocolBinding, Grpc) ? GrpcNotAvailable : $"this client implements {string.Join(", ", Implemented)}";
+            var why = Is(agentInterface.ProtocolBinding, Grpc) ? GrpcNotAvailable : $"this client implements {string.Join(", ", ImplementedWith(options))}";
             throw new A2AVersionNotSupportedException(
                 $"Cannot use {agentInterface.ProtocolBinding} {version}: {why}.",
                 options.ProtocolVersion, [$"{agentInterface.ProtocolBinding} {agentInterface.ProtocolVersion} {agentInterface.Url}"]);
@@ -70,4 +79,7 @@ internal static class ProtocolBindings
             ? new JsonRpcV03Binding(httpClient, url, options)
             : new JsonRpcV1Binding(httpClient, url, agentInterface.Tenant, options);
     }
+
+    private static A2ABindingFactory? FindFactory(string binding, string normalizedVersion, A2AClientOptions? options) =>
+        options?.Bindings.FirstOrDefault(f => string.Equals(f.ProtocolBinding, binding, StringComparison.OrdinalIgnoreCase) && f.SupportsVersion(normalizedVersion));
 }

@@ -59,7 +59,7 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
     }
 
     /// <summary>Opens an SSE stream; a refusal (an HTTP error, or JSON instead of a stream) is thrown from here.</summary>
-    public async Task<SseConnection> OpenStreamAsync<TBody>(Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, string? lastEventId, CancellationToken cancellationToken)
+    public async Task<A2AEventStream> OpenStreamAsync<TBody>(Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, string? lastEventId, CancellationToken cancellationToken)
     {
         // Not disposed here: the response (which references it) outlives this method.
         var request = CreateRequest(HttpMethod.Post, uri, body, bodyInfo, streaming: true, lastEventId);

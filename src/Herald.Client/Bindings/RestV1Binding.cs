@@ -24,10 +24,10 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
             : response;
     }
 
-    public Task<SseConnection> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
         _rest.OpenStreamAsync(_rest.Path("/message:stream"), request, A2AJsonContext.Default.SendMessageRequest, null, cancellationToken);
 
-    public Task<SseConnection> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
+    public Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
         _rest.OpenStreamAsync<SubscribeToTaskRequest>(_rest.Path($"/tasks/{Id(request.Id, "id")}:subscribe"), null, null, lastEventId, cancellationToken);
 
     public async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken)

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Herald.Client.Bindings;
-using Herald.Client.Sse;
 using Herald.Protocol;
 
 namespace Herald.Client;
@@ -157,7 +156,7 @@ internal sealed class A2AClientCore : IA2AClient
     private async Task<Connection> ResolveAsync()
     {
         var (card, v03) = await new AgentCardResolver(_httpClient, _options).ResolveBothAsync(_agentUrl!, CancellationToken.None).ConfigureAwait(false);
-        var selected = AgentCardResolver.SelectInterface(card, _options.ProtocolVersion, _options.ProtocolBinding);
+        var selected = AgentCardResolver.SelectInterface(card, _options);
         var connection = new Connection(new A2AEndpoint(selected, card) { V03Card = v03 }, ProtocolBindings.Create(_httpClient, selected, _options));
         _connection = connection;
         return connection;
@@ -207,7 +206,7 @@ internal sealed class A2AClientCore : IA2AClient
     /// has ended is delivered as the last item, one still running is followed without <c>Last-Event-ID</c>.
     /// </summary>
     private async IAsyncEnumerable<StreamEvent> StreamAsync(
-        Func<IA2ABinding, CancellationToken, Task<SseConnection>> open,
+        Func<IA2ABinding, CancellationToken, Task<A2AEventStream>> open,
         string? taskId,
         string? lastEventId,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -222,7 +221,7 @@ internal sealed class A2AClientCore : IA2AClient
         ResumeInfo? resumed = null;
         A2AException? refusal = null; // a resumption the server answered with an error, to fall back from
         A2AException? fallbackCause = null; // set on the next item delivered after such a fallback
-        SseConnection? connection = null;
+        A2AEventStream? connection = null;
         try
         {
             try
@@ -259,14 +258,14 @@ internal sealed class A2AClientCore : IA2AClient
                             break;
                         }
 
-                        retry = reading.Retry ?? retry;
+                        retry = reading.RetryInterval ?? retry;
                         if (!more)
                         {
                             break;
                         }
 
-                        var item = reading.Current;
-                        var id = ParseId(item.EventId);
+                        var eventId = reading.CurrentEventId;
+                        var id = ParseId(eventId);
                         if (id is { } n && lastNumericId is { } last && n <= last)
                         {
                             continue; // already delivered before the reconnection
@@ -274,13 +273,13 @@ internal sealed class A2AClientCore : IA2AClient
 
                         eventsOnConnection++;
                         attempts = 0;
-                        if (!string.IsNullOrEmpty(item.EventId) && !replayRefused)
+                        if (!string.IsNullOrEmpty(eventId) && !replayRefused)
                         {
-                            lastEventId = item.EventId;
+                            lastEventId = eventId;
                             lastNumericId = id ?? lastNumericId;
                         }
 
-                        var response = item.Data;
+                        var response = reading.Current;
                         taskId ??= TaskIdOf(response);
                         var ends = EndsStream(response)
                             || (resumed is { WithLastEventId: false } && response.Task is { } snapshot && snapshot.Status.State.EndsStream());
@@ -294,7 +293,7 @@ internal sealed class A2AClientCore : IA2AClient
                         }
                     }
 
-                    retry = reading.Retry ?? retry;
+                    retry = reading.RetryInterval ?? retry;
                     connection = null;
                     await reading.DisposeAsync().ConfigureAwait(false);
                 }

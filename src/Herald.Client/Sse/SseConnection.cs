@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using Herald.Client.Bindings;
 using Herald.Protocol;
 
 namespace Herald.Client.Sse;
@@ -7,7 +8,7 @@ namespace Herald.Client.Sse;
 /// One open SSE response, read with the BCL <see cref="SseParser"/> through a size-limiting stream.
 /// Disposing it closes the HTTP response (and so the connection).
 /// </summary>
-internal sealed class SseConnection : IAsyncDisposable
+internal sealed class SseConnection : A2AEventStream
 {
     private readonly HttpResponseMessage _response;
     private readonly Stream _body;
@@ -22,15 +23,18 @@ internal sealed class SseConnection : IAsyncDisposable
         _items = _parser.EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
     }
 
-    public SseItem<StreamResponse> Current => _items.Current;
+    public override StreamResponse Current => _items.Current.Data;
+
+    /// <summary>The SSE <c>id:</c> of the current event.</summary>
+    public override string? CurrentEventId => _items.Current.EventId;
 
     /// <summary>The server's <c>retry:</c>, once it has been read.</summary>
-    public TimeSpan? Retry => _parser.ReconnectionInterval >= TimeSpan.Zero ? _parser.ReconnectionInterval : null;
+    public override TimeSpan? RetryInterval => _parser.ReconnectionInterval >= TimeSpan.Zero ? _parser.ReconnectionInterval : null;
 
     /// <summary>Next event; false at a clean end of the response.</summary>
-    public ValueTask<bool> MoveNextAsync() => _items.MoveNextAsync();
+    public override ValueTask<bool> MoveNextAsync() => _items.MoveNextAsync();
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         try
         {

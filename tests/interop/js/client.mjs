@@ -4,7 +4,8 @@
 // Usage: node client.mjs <baseUrl> <scenario> [transport]
 //   baseUrl   server root; the agent card is read from <baseUrl>/.well-known/agent-card.json
 //   scenario  send | stream | get | list | cancel | subscribe | errors
-//   transport optional preferred binding, default "JSONRPC" (the SDK also speaks "HTTP+JSON")
+//   transport optional preferred binding, default "JSONRPC" (the SDK also speaks "HTTP+JSON", and "GRPC" through
+//             @a2a-js/sdk/client/grpc, loaded only for it)
 //
 // Environment:
 //   INTEROP_TIMEOUT_MS  per-call timeout (default 20000); a global watchdog fires at 3x that
@@ -27,7 +28,7 @@ import {
 const SCENARIOS = ['send', 'stream', 'get', 'list', 'cancel', 'subscribe', 'errors'];
 const [baseUrl, scenario, transport = 'JSONRPC'] = process.argv.slice(2);
 if (!baseUrl || !SCENARIOS.includes(scenario)) {
-  process.stderr.write(`usage: node client.mjs <baseUrl> <${SCENARIOS.join('|')}> [JSONRPC|HTTP+JSON]\n`);
+  process.stderr.write(`usage: node client.mjs <baseUrl> <${SCENARIOS.join('|')}> [JSONRPC|HTTP+JSON|GRPC]\n`);
   process.exit(2);
 }
 
@@ -93,9 +94,10 @@ function describeError(err) {
   // JSON-RPC transport: JsonRpc<Name> classes / JsonRpcTransportError carry `envelopeCode`.
   // REST transport: Rest<Name> classes carry `statusCode` (HTTP status) and `reason`.
   // Errors inside an SSE stream (JSON-RPC) are a plain Error whose `cause` is the typed error.
-  const typed = err?.envelopeCode !== undefined || err?.statusCode !== undefined ? err : err?.cause ?? err;
+  // gRPC transport: Grpc<Name> classes (and A2AError for other statuses) carry `status`, the gRPC status code.
+  const typed = err?.envelopeCode !== undefined || err?.statusCode !== undefined || err?.transport === 'grpc' ? err : err?.cause ?? err;
   return {
-    code: typed?.envelopeCode ?? typed?.statusCode ?? null,
+    code: typed?.envelopeCode ?? typed?.statusCode ?? typed?.status ?? null,
     name: typed?.name ?? null,
     reason: typed?.reason ?? null,
     message: String(err?.message ?? err),
@@ -283,10 +285,23 @@ const scenarios = {
 
 // ---------- main ----------
 
+// The SDK's gRPC transport hands the interface URL to @grpc/grpc-js, which takes "host:port" targets: an absolute
+// URL (what the specification asks cards to hold, and what Herald lists) is cut down to its authority first.
+async function grpcTransportFactory() {
+  const { GrpcTransportFactory } = await import('@a2a-js/sdk/client/grpc');
+  const inner = new GrpcTransportFactory();
+  return {
+    get protocolName() { return inner.protocolName; },
+    create: (url, card) => inner.create(url.replace(/^https?:\/\//, '').replace(/\/+$/, ''), card),
+  };
+}
+
 async function main() {
+  const transports = [new JsonRpcTransportFactory({ fetchImpl }), new RestTransportFactory({ fetchImpl })];
+  if (transport === 'GRPC') transports.push(await grpcTransportFactory());
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {
-      transports: [new JsonRpcTransportFactory({ fetchImpl }), new RestTransportFactory({ fetchImpl })],
+      transports,
       cardResolver: new DefaultAgentCardResolver({ fetchImpl }),
       preferredTransports: [transport],
     }),

@@ -1,0 +1,120 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Herald.Client.Bindings;
+using Herald.Grpc.Conversion;
+using Herald.Protocol;
+using P = Lf.A2a.V1;
+
+namespace Herald.Client.Grpc;
+
+/// <summary>
+/// A2A v1.0 over gRPC (spec 10): the generated <c>A2AService</c> client on one channel. Every call carries
+/// the service parameters as metadata (<c>a2a-version</c>, <c>a2a-extensions</c>); streams also activate
+/// Herald's resumable-streams extension, so each item comes with its event id, and a resumption sends
+/// <c>last-event-id</c>. Servers without the extension send no ids: the client then resumes from a snapshot.
+/// </summary>
+internal sealed class GrpcA2ABinding : A2ABinding
+{
+    private readonly P.A2AService.A2AServiceClient _client;
+    private readonly string? _tenant;
+    private readonly string? _extensions;
+    private readonly string _streamExtensions;
+
+    public GrpcA2ABinding(GrpcChannel channel, string? tenant, A2AClientOptions options)
+    {
+        _client = new P.A2AService.A2AServiceClient(channel);
+        _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
+        _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
+        _streamExtensions = string.Join(",", options.Extensions.Append(GrpcEventIds.ExtensionUri).Distinct(StringComparer.Ordinal));
+    }
+
+    public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)
+    {
+        var response = await CallAsync(c => _client.SendMessageAsync(ProtoConvert.ToProto(WithTenant(request)), c), cancellationToken).ConfigureAwait(false);
+        return response.PayloadCase == P.SendMessageResponse.PayloadOneofCase.None
+            ? throw new A2AInvalidResponseException("The SendMessage response must hold exactly one of task and message; it holds none.")
+            : ProtoConvert.ToModel(response);
+    }
+
+    public override Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
+        OpenStreamAsync(c => _client.SendStreamingMessage(ProtoConvert.ToProto(WithTenant(request)), c), null, cancellationToken);
+
+    public override Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
+        OpenStreamAsync(c => _client.SubscribeToTask(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), lastEventId, cancellationToken);
+
+    public override async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.GetTaskAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.ListTasksAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.CancelTaskAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<AgentCard> GetExtendedAgentCardAsync(GetExtendedAgentCardRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.GetExtendedAgentCardAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.CreateTaskPushNotificationConfigAsync(ProtoConvert.ToProto(config with { Tenant = config.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.GetTaskPushNotificationConfigAsync(ProtoConvert.ToGetProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override async Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken) =>
+        ProtoConvert.ToModel(await CallAsync(c => _client.ListTaskPushNotificationConfigsAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+
+    public override Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
+        CallAsync(c => _client.DeleteTaskPushNotificationConfigAsync(ProtoConvert.ToDeleteProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken);
+
+    private SendMessageRequest WithTenant(SendMessageRequest request) =>
+        _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request;
+
+    private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> start, CancellationToken cancellationToken)
+    {
+        using var call = start(new CallOptions(Headers(_extensions, null), cancellationToken: cancellationToken));
+        try
+        {
+            return await call.ResponseAsync.ConfigureAwait(false);
+        }
+        catch (RpcException ex)
+        {
+            throw GrpcErrorMapper.Map(ex, inStream: false, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Starts the call and reads its first item, so that a refusal (an unknown task, say) throws here, as over
+    /// JSON-RPC: a refused call is a trailers-only response, whose status shows only once it is read.
+    /// </summary>
+    private static async Task<A2AEventStream> OpenStreamCoreAsync(AsyncServerStreamingCall<P.StreamResponse> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GrpcEventStream.OpenAsync(call, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
+    private Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken) =>
+        OpenStreamCoreAsync(start(new CallOptions(Headers(_streamExtensions, lastEventId), cancellationToken: cancellationToken)), cancellationToken);
+
+    private static Metadata Headers(string? extensions, string? lastEventId)
+    {
+        var headers = new Metadata { { "a2a-version", "1.0" } };
+        if (extensions is not null)
+        {
+            headers.Add(GrpcEventIds.ExtensionsKey, extensions);
+        }
+
+        if (lastEventId is not null)
+        {
+            headers.Add(GrpcEventIds.LastEventIdKey, lastEventId);
+        }
+
+        return headers;
+    }
+}

@@ -1,0 +1,127 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Herald.Grpc.Conversion;
+using Herald.Protocol;
+using Herald.Server;
+using Microsoft.Extensions.Logging;
+using P = Lf.A2a.V1;
+
+namespace Herald.Grpc.Service;
+
+/// <summary>
+/// The A2AService methods on the Herald engine: metadata checked, request converted, engine called, result
+/// converted back; <see cref="A2AException"/>s become gRPC statuses with details, anything else an INTERNAL
+/// status that reveals nothing of the server. One instance serves every call.
+/// </summary>
+internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGrpcService> logger)
+{
+    public Task<P.SendMessageResponse> SendMessageAsync(P.SendMessageRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct =>
+        {
+            var result = await engine.SendMessageAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
+            return result.Reply is { } reply
+                ? new P.SendMessageResponse { Message = ProtoConvert.ToProto(reply) }
+                : new P.SendMessageResponse { Task = ProtoConvert.ToProto(result.Task!.Task) };
+        });
+
+    public Task<P.Task> GetTaskAsync(P.GetTaskRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<P.ListTasksResponse> ListTasksAsync(P.ListTasksRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.ListTasksAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<P.Task> CancelTaskAsync(P.CancelTaskRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.CancelTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<P.AgentCard> GetExtendedAgentCardAsync(P.GetExtendedAgentCardRequest request, ServerCallContext context) =>
+        UnaryAsync<P.AgentCard>(context, _ =>
+            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
+
+    /// <summary>The four push-config methods: the card says pushNotifications is false (spec 3.3.4).</summary>
+    public Task<TResponse> PushNotConfiguredAsync<TResponse>(ServerCallContext context) =>
+        UnaryAsync<TResponse>(context, _ =>
+            throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false)."));
+
+    public Task SendStreamingMessageAsync(P.SendMessageRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        StreamAsync(context, writer, ct => engine.SendStreamingMessageAsync(Read(request, ProtoConvert.ToModel), ct));
+
+    public Task SubscribeToTaskAsync(P.SubscribeToTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        StreamAsync(context, writer, ct => engine.SubscribeToTaskAsync(Read(request, ProtoConvert.ToModel), GrpcServiceParameters.LastEventId(context), ct));
+
+    private async Task<TResponse> UnaryAsync<TResponse>(ServerCallContext context, Func<CancellationToken, ValueTask<TResponse>> call)
+    {
+        try
+        {
+            GrpcServiceParameters.CheckVersion(context);
+            return await call(context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Translate(ex, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    private async Task StreamAsync(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TaskStream>> open)
+    {
+        try
+        {
+            GrpcServiceParameters.CheckVersion(context);
+            var withIds = GrpcServiceParameters.WantsEventIds(context);
+            await using var stream = await open(context.CancellationToken).ConfigureAwait(false);
+            await GrpcStreamWriter.WriteAsync(stream, writer, context, withIds).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away (or its deadline passed); nothing to answer.
+        }
+        catch (Exception ex) when (Translate(ex, context, streaming: true) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    /// <summary>The status to end a call with; null for a cancellation gRPC reports by itself.</summary>
+    private RpcException? Translate(Exception exception, ServerCallContext context, bool streaming = false)
+    {
+        switch (exception)
+        {
+            case RpcException:
+                return null;
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return null;
+            case A2AException a2a:
+                return GrpcErrors.ToRpcException(a2a);
+            default:
+                if (streaming)
+                {
+                    LogUnhandledStream(logger, context.Method, exception);
+                }
+                else
+                {
+                    LogUnhandled(logger, context.Method, exception);
+                }
+
+                return GrpcErrors.ToRpcException(new A2AException(A2AErrorCodes.InternalError, "Internal error"));
+        }
+    }
+
+    /// <summary>Converts a request; a message the model cannot hold (a timestamp out of range, say) is the client's error.</summary>
+    private static TModel Read<TProto, TModel>(TProto request, Func<TProto, TModel> convert)
+    {
+        try
+        {
+            return convert(request);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new A2AException(A2AErrorCodes.InvalidParams, $"The request cannot be read: {ex.Message}");
+        }
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Error, Message = "Unhandled error in gRPC method {Method}")]
+    private static partial void LogUnhandled(ILogger logger, string method, Exception exception);
+
+    /// <summary>The event id of the SSE bindings' "Unhandled error while streaming": one id for the event, whatever the binding.</summary>
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Error, Message = "Unhandled error while streaming ({Method})")]
+    private static partial void LogUnhandledStream(ILogger logger, string method, Exception exception);
+}

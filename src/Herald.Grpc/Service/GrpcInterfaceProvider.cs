@@ -1,0 +1,23 @@
+using Herald.AspNetCore;
+using Herald.Protocol;
+using Microsoft.Extensions.Options;
+
+namespace Herald.Grpc.Service;
+
+/// <summary>The gRPC interface in the agent card, once the service is mapped.</summary>
+internal sealed class GrpcInterfaceProvider(IOptions<HeraldGrpcOptions> options, GrpcMapping mapping) : IAgentInterfaceProvider
+{
+    public const string Binding = "GRPC";
+
+    public IEnumerable<AgentInterface> GetInterfaces(Uri endpointUrl)
+    {
+        var settings = options.Value;
+        if (!mapping.Mapped || !settings.ListInAgentCard)
+        {
+            return [];
+        }
+
+        var url = settings.InterfaceUrl is { } resolve ? resolve(endpointUrl) : endpointUrl.GetLeftPart(UriPartial.Authority);
+        return string.IsNullOrEmpty(url) ? [] : [new AgentInterface { Url = url, ProtocolBinding = Binding, ProtocolVersion = "1.0" }];
+    }
+}

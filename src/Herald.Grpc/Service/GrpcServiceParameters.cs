@@ -1,0 +1,70 @@
+using System.Globalization;
+using Grpc.Core;
+using Herald.Grpc.Conversion;
+using Herald.Protocol;
+
+namespace Herald.Grpc.Service;
+
+/// <summary>Service parameters (spec 3.2.6 and 10.2) and the resumption key, read from the call's request metadata.</summary>
+internal static class GrpcServiceParameters
+{
+    private const string VersionKey = "a2a-version";
+    private const string SupportedVersion = "1.0";
+
+    /// <summary>How errors name the parameter: as every binding does (gRPC metadata keys ignore case).</summary>
+    private const string LastEventIdField = "Last-Event-ID";
+
+    /// <summary>As on JSON-RPC: <c>1.0</c> (or <c>1</c>, <c>1.0.x</c>) is served; none means 0.3 (spec 3.6.2), which this service does not speak.</summary>
+    public static void CheckVersion(ServerCallContext context)
+    {
+        var value = context.RequestHeaders.GetValue(VersionKey)?.Trim() ?? "";
+        if (value is "1.0" or "1" || value.StartsWith("1.0.", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var requested = value.Length == 0 ? "0.3 (assumed when no a2a-version is sent)" : $"'{Truncate(value)}'";
+        throw new A2AException(A2AErrorCodes.VersionNotSupported,
+            $"A2A protocol version {requested} is not supported; this service speaks {SupportedVersion}. Send the metadata a2a-version: {SupportedVersion}.")
+        {
+            Details = new Dictionary<string, string> { ["supportedVersions"] = SupportedVersion },
+        };
+    }
+
+    /// <summary>True when the call activates the resumable-streams extension (its URI in <c>a2a-extensions</c>).</summary>
+    public static bool WantsEventIds(ServerCallContext context)
+    {
+        foreach (var entry in context.RequestHeaders)
+        {
+            if (!entry.IsBinary && string.Equals(entry.Key, GrpcEventIds.ExtensionsKey, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var uri in entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (uri == GrpcEventIds.ExtensionUri)
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The <c>last-event-id</c> the client sent, when it sent one.</summary>
+    public static long? LastEventId(ServerCallContext context)
+    {
+        var text = context.RequestHeaders.GetValue(GrpcEventIds.LastEventIdKey)?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : throw A2AException.InvalidParams(LastEventIdField,
+                $"Last-Event-ID '{Truncate(text)}' is not an event id of this server (a task event sequence number).");
+    }
+
+    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
+}

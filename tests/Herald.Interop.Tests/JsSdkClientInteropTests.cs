@@ -95,6 +95,22 @@ public abstract class JsSdkClientInteropTests(JsSdkFixture fixture)
     }
 
     [Fact]
+    public async Task MultiTurn_JsClientAnswersInputRequiredOnTheSameTask()
+    {
+        var result = await RunClientAsync("multiturn");
+
+        Assert.Equal(JsonValueKind.Null, result.GetProperty("error").ValueKind);
+        Assert.Equal("TASK_STATE_INPUT_REQUIRED", result.GetProperty("askedState").GetString());
+        Assert.StartsWith("What is your name?", result.GetProperty("prompt").GetString(), StringComparison.Ordinal);
+        Assert.Equal(result.GetProperty("taskId").GetString(), result.GetProperty("answeredTaskId").GetString());
+        Assert.Equal(result.GetProperty("contextId").GetString(), result.GetProperty("answeredContextId").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("answeredState").GetString());
+        Assert.Equal("hello Ada", result.GetProperty("greeting").GetString());
+        Assert.Equal("TASK_STATE_COMPLETED", result.GetProperty("taskState").GetString());
+        Assert.Equal(["user: ask", "agent: What is your name? Answer with a message to this task.", "user: Ada"], Strings(result.GetProperty("history")));
+    }
+
+    [Fact]
     public async Task GetTask_UnknownId_JsClientSeesTaskNotFound()
     {
         var result = await RunClientAsync("errors");

@@ -3,7 +3,7 @@
 //
 // Usage: node client.mjs <baseUrl> <scenario> [transport]
 //   baseUrl   server root; the agent card is read from <baseUrl>/.well-known/agent-card.json
-//   scenario  send | stream | get | list | cancel | subscribe | errors
+//   scenario  send | stream | get | list | cancel | subscribe | multiturn | errors
 //   transport optional preferred binding, default "JSONRPC" (the SDK also speaks "HTTP+JSON", and "GRPC" through
 //             @a2a-js/sdk/client/grpc, loaded only for it)
 //
@@ -25,7 +25,7 @@ import {
   RestTransportFactory,
 } from '@a2a-js/sdk/client';
 
-const SCENARIOS = ['send', 'stream', 'get', 'list', 'cancel', 'subscribe', 'errors'];
+const SCENARIOS = ['send', 'stream', 'get', 'list', 'cancel', 'subscribe', 'multiturn', 'errors'];
 const [baseUrl, scenario, transport = 'JSONRPC'] = process.argv.slice(2);
 if (!baseUrl || !SCENARIOS.includes(scenario)) {
   process.stderr.write(`usage: node client.mjs <baseUrl> <${SCENARIOS.join('|')}> [JSONRPC|HTTP+JSON|GRPC]\n`);
@@ -126,6 +126,7 @@ async function collect(stream) {
   const events = [];
   const acc = new ArtifactAccumulator();
   let taskId = null;
+  let contextId = null;
   let finalState = null;
   let error = null;
   try {
@@ -136,13 +137,16 @@ async function collect(stream) {
       switch (kind) {
         case 'task':
           taskId ??= v.id;
+          contextId ??= v.contextId || null;
           out.state = finalState = stateName(v.status?.state);
           out.artifactCount = v.artifacts?.length ?? 0;
           acc.fromTask(v);
           break;
         case 'statusUpdate':
           taskId ??= v.taskId;
+          contextId ??= v.contextId || null;
           out.state = finalState = stateName(v.status?.state);
+          out.text = partsText(v.status?.message?.parts);
           break;
         case 'artifactUpdate':
           taskId ??= v.taskId;
@@ -163,7 +167,7 @@ async function collect(stream) {
     // A stream that errors (JSON-RPC error event, abort/timeout, bad framing) is an observed result.
     error = describeError(err);
   }
-  return { events, taskId, finalState, text: acc.text, error };
+  return { events, taskId, contextId, finalState, text: acc.text, error };
 }
 
 // ---------- scenarios ----------
@@ -270,6 +274,30 @@ const scenarios = {
       finalState: res.finalState,
       text: res.text,
       error: res.error,
+    };
+  },
+
+  // A conversation: "ask" pauses the task in input-required with a question; the answer, sent as a new message
+  // with the task's id, resumes the same task, which completes with the greeting.
+  async multiturn(client) {
+    const asked = await collect(client.sendMessageStream({ tenant: '', message: userMessage('ask'), metadata: undefined }, opts()));
+    const last = asked.events[asked.events.length - 1] ?? {};
+    const answer = userMessage('Ada', { taskId: asked.taskId ?? '', contextId: asked.contextId ?? '' });
+    const answered = await collect(client.sendMessageStream({ tenant: '', message: answer, metadata: undefined }, opts()));
+    const task = await client.getTask({ tenant: '', id: asked.taskId }, opts());
+    return {
+      taskId: asked.taskId,
+      askedKinds: asked.events.map((e) => e.kind),
+      askedState: asked.finalState,
+      prompt: last.text ?? null,
+      answeredTaskId: answered.taskId,
+      answeredContextId: answered.contextId,
+      contextId: asked.contextId,
+      answeredState: answered.finalState,
+      greeting: answered.text,
+      taskState: stateName(task.status?.state),
+      history: (task.history ?? []).map((m) => `${m.role === Role.ROLE_USER ? 'user' : 'agent'}: ${partsText(m.parts)}`),
+      error: asked.error ?? answered.error,
     };
   },
 

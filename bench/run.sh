@@ -77,8 +77,9 @@ declare -A URL PID
 # The SQLite bench server's database: a fresh file per start, removed with the run's other temporary files.
 DBDIR="$(mktemp -d)"
 trap 'cleanup; rm -rf "$DBDIR"' EXIT
-# Retention for the churn scenario: ended tasks are deleted 10 s after they end, checked every second.
-CHURN_RETENTION=(--retentionSeconds 10 --maintenanceSeconds 1)
+# Retention for the churn scenario: ended tasks are deleted 2 s after they end, checked every second (the in-memory
+# run lasts about 12 s: it must span several retention windows to show where memory levels off).
+CHURN_RETENTION=(--retentionSeconds 2 --maintenanceSeconds 1)
 
 # start_server NAME: starts it on a free 127.0.0.1 port and waits (at most 30 s) for its banner.
 # EXTRA: more arguments for the Herald bench servers (empty unless a scenario needs a setting).
@@ -165,7 +166,7 @@ for s in "${SERVERS[@]}"; do stop_server "$s"; done
 EXTRA=("${CHURN_RETENTION[@]}")
 for s in herald herald-sqlite; do
   start_server "$s"
-  measure "$s" churn --tasks "$CHURN_TASKS" --concurrency 16 --timeout 600
+  measure "$s" churn --tasks "$CHURN_TASKS" --concurrency 16 --settle 6 --timeout 600
   stop_server "$s"
 done
 EXTRA=()

@@ -74,8 +74,16 @@ app.MapHeraldGrpc();
 
 // Herald-only diagnostics for the load generator: GC activity of this process (the other servers
 // have no such endpoint; their figures come from /proc only).
-app.MapGet("/bench/gc", () =>
+app.MapGet("/bench/gc", (HttpRequest request) =>
 {
+    // ?collect=1: a full, compacting collection first, so that heapBytes is what is still reachable.
+    if (request.Query["collect"] == "1")
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
     var info = GC.GetGCMemoryInfo();
     return Results.Text(
         $"{{\"gen0\":{GC.CollectionCount(0)},\"gen1\":{GC.CollectionCount(1)},\"gen2\":{GC.CollectionCount(2)}," +

@@ -6,8 +6,10 @@ namespace Herald.LoadGen;
 /// <summary>
 /// churn: many short tasks, one after the other from a few clients, while the server's resident memory
 /// is sampled every second. With retention on, ended tasks are deleted as new ones arrive, so memory must
-/// level off; without it, it grows with every task. The figures: RSS at each quarter of the run, and
-/// how much it still grew over the second half.
+/// level off; without it, it grows with every task. The figures: RSS at each quarter of the run, the live
+/// managed heap after a full collection at each quarter (Herald's bench server only: RSS also holds the free
+/// space the GC keeps committed, which a 15-second run never gives back), and how much each still grew over
+/// the second half.
 /// </summary>
 internal sealed partial class Scenarios
 {
@@ -20,6 +22,9 @@ internal sealed partial class Scenarios
         var failed = 0;
         string? problem = null;
         var samples = new List<(double Seconds, int Done, double RssMib)>();
+        var heapStart = await _sampler.LiveHeapMibAsync();
+        var heapAtQuarter = new double?[3];
+        var quarter = 0;
         using var cts = new CancellationTokenSource(options.Timeout);
         var clock = Stopwatch.StartNew();
 
@@ -45,10 +50,16 @@ internal sealed partial class Scenarios
         while (!clients.IsCompleted)
         {
             samples.Add((clock.Elapsed.TotalSeconds, Volatile.Read(ref completed), (_server.RssKiB() ?? 0) / 1024.0));
+            if (quarter < 3 && samples[^1].Done >= (quarter + 1) * total / 4.0)
+            {
+                heapAtQuarter[quarter++] = await _sampler.LiveHeapMibAsync();
+            }
+
             await Task.WhenAny(clients, Task.Delay(TimeSpan.FromSeconds(1)));
         }
 
         await clients;
+        var heapEnd = await _sampler.LiveHeapMibAsync();
         var elapsed = clock.Elapsed.TotalSeconds;
         samples.Add((elapsed, completed, (_server.RssKiB() ?? 0) / 1024.0));
         var listed = await CountTasksAsync(cts.Token);
@@ -69,9 +80,35 @@ internal sealed partial class Scenarios
         // Plateau: over the second half of the run (25,000 more tasks at the default size) memory grew by this much.
         m.Metrics["rss_growth_second_half_mib"] = samples[^1].RssMib - RssAt(0.5);
         m.Metrics["rss_kib_per_task_second_half"] = (samples[^1].RssMib - RssAt(0.5)) * 1024 / (total / 2.0);
+        if (heapStart is { } h0 && heapEnd is { } hEnd && heapAtQuarter.All(h => h is not null))
+        {
+            m.Metrics["heap_start_mib"] = h0;
+            m.Metrics["heap_25_mib"] = heapAtQuarter[0]!.Value;
+            m.Metrics["heap_50_mib"] = heapAtQuarter[1]!.Value;
+            m.Metrics["heap_75_mib"] = heapAtQuarter[2]!.Value;
+            m.Metrics["heap_end_mib"] = hEnd;
+            m.Metrics["heap_kib_per_task_second_half"] = (hEnd - heapAtQuarter[1]!.Value) * 1024 / (total / 2.0);
+        }
+
         if (listed is { } count)
         {
             m.Metrics["tasks_listed_at_end"] = count;
+        }
+
+        // Once retention has deleted every task of the run, what the server still holds is what the tasks left behind.
+        if (options.Settle is { } settle && heapStart is { } start)
+        {
+            await Task.Delay(settle, cts.Token);
+            if (await _sampler.LiveHeapMibAsync() is { } settled)
+            {
+                m.Metrics["heap_settled_mib"] = settled;
+                m.Metrics["heap_left_kib_per_task"] = (settled - start) * 1024 / total;
+            }
+
+            if (await CountTasksAsync(cts.Token) is { } remaining)
+            {
+                m.Metrics["tasks_listed_settled"] = remaining;
+            }
         }
 
         m.Metrics["samples"] = samples.Count;

@@ -27,7 +27,8 @@ internal sealed class LoadGenOptions
           latency     --rate 1000      chunks/s for             --duration S (default 5)
           many-tasks  --t 100          concurrent tasks, one client each, --n 1000 chunks each
           churn       --tasks 50000    short tasks, --concurrency 16 at a time; server RSS sampled every second
-                                       (memory over time: with retention on it must plateau)
+                                       (memory over time: with retention on it must plateau); --settle S: then wait
+                                       S seconds (longer than the server's retention) and read the live heap again
 
         The agent must understand the message text "N delay=MS start=MS" (Herald's bench agent,
         bench/reference, bench/js-server) and put its send time in artifact.metadata.benchTsUs.
@@ -82,6 +83,9 @@ internal sealed class LoadGenOptions
 
     public int Tasks { get; init; } = 50_000;
 
+    /// <summary>churn: how long to wait after the run before reading what the server still holds; null: not read.</summary>
+    public TimeSpan? Settle { get; init; }
+
     public int Concurrency { get; init; } = 16;
 
     public static LoadGenOptions Parse(IReadOnlyDictionary<string, string> values)
@@ -119,6 +123,7 @@ internal sealed class LoadGenOptions
             Rate = Get(values, "rate") is { } r ? double.Parse(r, CultureInfo.InvariantCulture) : 1000,
             Duration = Seconds(values, "duration") ?? TimeSpan.FromSeconds(5),
             Tasks = Ints(values, "tasks")?[0] ?? 50_000,
+            Settle = Seconds(values, "settle"),
             Variant = Get(values, "variant"),
             Concurrency = Ints(values, "concurrency")?[0] ?? 16,
         };

@@ -14,6 +14,22 @@ internal static partial class Report
     /// <summary>Most a task may still add to memory once retention is deleting as fast as tasks arrive.</summary>
     private const double PlateauKibPerTask = 0.5;
 
+    private static string ChurnFigures(Measurement? churn, double perTask)
+    {
+        var text = FormattableString.Invariant($"{perTask:F2} KiB/task");
+        if (!double.IsNaN(Value(churn, "heap_end_mib")))
+        {
+            text += FormattableString.Invariant($"; live heap {Value(churn, "heap_start_mib"):N0} → {Value(churn, "heap_25_mib"):N0} → {Value(churn, "heap_50_mib"):N0} → {Value(churn, "heap_75_mib"):N0} → {Value(churn, "heap_end_mib"):N0} MiB (start, quarters)");
+        }
+
+        if (!double.IsNaN(Value(churn, "heap_settled_mib")))
+        {
+            text += FormattableString.Invariant($", {Value(churn, "heap_settled_mib"):N1} MiB once retention deleted them ({Value(churn, "tasks_listed_settled"):N0} tasks left)");
+        }
+
+        return text + FormattableString.Invariant($"; RSS {Value(churn, "rss_50_mib"):N0} → {Value(churn, "rss_end_mib"):N0} MiB (half-way → end)");
+    }
+
     private static void AppendStoreTargets(StringBuilder md, Func<string, string, Measurement?> get)
     {
         md.AppendLine("## Targets (issue #7: the log as the only truth, SQLite, bounded memory)");
@@ -37,18 +53,22 @@ internal static partial class Report
 
         foreach (var (label, caption) in new[] { (HeraldLabel, "in memory"), (SqliteLabel, "SQLite") })
         {
+            // Judged on the live heap after a full collection where the server reports it (what it holds, not the free space
+            // the GC keeps committed): what the run's tasks left behind once retention deleted them. Else on RSS growth.
             var churn = get(label, ChurnName);
-            Target(md, FormattableString.Invariant($"{caption}, 50,000 tasks with retention: memory plateaus (each task of the second half adds < {PlateauKibPerTask} KiB)"),
-                Value(churn, "rss_kib_per_task_second_half"),
-                v => FormattableString.Invariant($"{v:F2} KiB/task; RSS {Value(churn, "rss_50_mib"):N0} → {Value(churn, "rss_end_mib"):N0} MiB"),
+            var settled = !double.IsNaN(Value(churn, "heap_left_kib_per_task"));
+            Target(md, FormattableString.Invariant($"{caption}, 50,000 tasks with retention: memory plateaus ({(settled ? $"once retention has deleted them, each task leaves < {PlateauKibPerTask} KiB of live heap" : $"each task of the second half adds < {PlateauKibPerTask} KiB of RSS")})"),
+                Value(churn, settled ? "heap_left_kib_per_task" : "rss_kib_per_task_second_half"),
+                v => ChurnFigures(churn, v),
                 v => v < PlateauKibPerTask && churn!.Ok);
         }
 
         var kept = get(HeraldLabel, ChurnKeptName);
         if (kept is not null)
         {
+            var onHeap = !double.IsNaN(Value(kept, "heap_kib_per_task_second_half"));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| (contrast) in memory, 50,000 tasks with retention off | {Value(kept, "rss_kib_per_task_second_half"):F2} KiB/task; RSS {Value(kept, "rss_50_mib"):N0} → {Value(kept, "rss_end_mib"):N0} MiB | – |");
+                $"| (contrast) in memory, 50,000 tasks with retention off: each task of the second half adds | {ChurnFigures(kept, Value(kept, onHeap ? "heap_kib_per_task_second_half" : "rss_kib_per_task_second_half"))} | – |");
         }
 
         var latency = get(SqliteLabel, "latency rate=1000/s");

@@ -78,4 +78,36 @@ internal sealed class ServerSampler(ServerProcess process, HttpClient http, Uri 
 
         return new ServerSample(Stopwatch.GetTimestamp(), process.CpuMilliseconds(), gc);
     }
+
+    /// <summary>
+    /// The server's live managed heap in MiB after a full, compacting collection (<c>GET {url}bench/gc?collect=1</c>):
+    /// what it still holds, without the free space the GC keeps committed for reuse. Null when the server has no such endpoint.
+    /// </summary>
+    public async Task<double?> LiveHeapMibAsync()
+    {
+        if (_gcAvailable == false)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var response = await http.GetAsync(new Uri(url, "bench/gc?collect=1"), cts.Token);
+            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
+            {
+                _gcAvailable = false;
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cts.Token));
+            _gcAvailable = true;
+            return document.RootElement.GetProperty("heapBytes").GetDouble() / 1048576;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException)
+        {
+            _gcAvailable = false;
+            return null;
+        }
+    }
 }

@@ -328,7 +328,9 @@ internal static partial class Report
         md.AppendLine("  events of the stream ÷ (request sent → stream closed), median of up to 5 runs; the two sizes take turns.");
         md.AppendLine("- **fanout**: SendMessage (returnImmediately) starts `1000 delay=0 start=S`; K clients SubscribeToTask during");
         md.AppendLine("  the start delay; deliveries/s = events after the snapshot summed over subscribers ÷ (first chunk received →");
-        md.AppendLine("  last subscriber closed). Every subscriber's byte sequence is hashed: \"identical\" means one distinct hash.");
+        md.AppendLine("  last subscriber closed). Every subscriber's bytes from the first chunk to the end are hashed: \"identical\" means");
+        md.AppendLine("  one distinct hash. (Before the first chunk they may differ: the send answers before the agent runs, so a");
+        md.AppendLine("  subscriber that attached before the agent's working status gets it as an event, a later one in its snapshot.)");
         md.AppendLine("- **latency**: one stream at a fixed rate (the agent paces on a schedule); latency = receipt time − the");
         md.AppendLine("  agent's `benchTsUs` just before the append, both on the machine's monotonic clock.");
         md.AppendLine("- **many-tasks**: T clients, each its own `N delay=0` task, all at once; total events/s.");

@@ -126,7 +126,9 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             m.Metrics["delivery_window_ms"] = firstChunk == 0 ? 0 : Ms(firstChunk, lastEnd);
             ServerSample.AddDelta(m, before, after, deliveries);
             Check(m, complete == k && fingerprints == 1 && late == 0,
-                $"{complete}/{k} complete, {fingerprints} distinct sequences, {late} late; first problem: {subscribers.FirstOrDefault(s => !s.Completed)?.Error}");
+                $"{complete}/{k} complete, {fingerprints} distinct sequences (" +
+                string.Join(", ", subscribers.Where(s => s.Completed).GroupBy(s => s.Fingerprint).Select(g => $"{g.Count()} subscriber(s) with {g.Key.Events} events from the first chunk")) +
+                $"), {late} late; first problem: {subscribers.FirstOrDefault(s => !s.Completed)?.Error}");
             log($"  fanout K={k}: {deliveries} deliveries, {m.Metrics["deliveries_per_s"]:F0}/s, complete {complete}/{k}, distinct {fingerprints}, late {late}, all subscribed after {subscribedMs:F0} ms");
             results.Add(m);
         }

@@ -5,7 +5,7 @@ namespace Herald.LoadGen;
 
 /// <summary>
 /// Runs one SSE stream (a streaming send or a subscription) to its end and records what arrived:
-/// counts, a hash of the exact event sequence, timings, and (optionally) per-chunk latencies.
+/// counts, a hash of the exact event sequence from the first chunk on, timings, and (optionally) per-chunk latencies.
 /// </summary>
 internal sealed class StreamRecorder
 {
@@ -49,8 +49,15 @@ internal sealed class StreamRecorder
 
     public bool Completed => FinalState == "completed" && Error is null;
 
-    /// <summary>Identity of the received sequence: equal for two subscribers that got identical bytes in identical order.</summary>
-    public (int Events, int Hash) Fingerprint => (Events, _hash.ToHashCode());
+    /// <summary>Events from the first chunk on (the part of the stream <see cref="Fingerprint"/> covers).</summary>
+    public int EventsFromFirstChunk { get; private set; }
+
+    /// <summary>
+    /// Identity of the received sequence from the first chunk to the end: equal for two subscribers that got identical
+    /// bytes in identical order. What comes before the first chunk may differ legitimately: a subscriber that attached
+    /// before the agent's working status gets it as an event, one that attached after finds it in the snapshot.
+    /// </summary>
+    public (int Events, int Hash) Fingerprint => (EventsFromFirstChunk, _hash.ToHashCode());
 
     public IReadOnlyList<long> LatenciesUs => _latenciesUs ?? [];
 
@@ -141,8 +148,13 @@ internal sealed class StreamRecorder
     private bool OnEvent(ReadOnlySpan<byte> data, EventInfo info)
     {
         var now = Stopwatch.GetTimestamp();
-        _hash.AddBytes(data);
         Events++;
+        if (info.Kind == EventKind.Artifact || FirstChunkTicks != 0)
+        {
+            _hash.AddBytes(data);
+            EventsFromFirstChunk++;
+        }
+
         if (Events == 1)
         {
             FirstEventTicks = now;

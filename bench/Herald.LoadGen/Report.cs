@@ -284,7 +284,7 @@ internal static partial class Report
         md.AppendLine();
         md.AppendLine("From the bench server's `GET /bench/gc` (GC counters of the process) before and after each measurement; per");
         md.AppendLine("event delivered. Allocation includes the bench agent's own objects (artifact, part, metadata) and the event log,");
-        md.AppendLine("which the in-memory store keeps for the life of the process.");
+        md.AppendLine("which the in-memory store keeps until retention deletes the task (the bench server keeps ended tasks except in churn).");
         md.AppendLine();
         md.AppendLine("| Scenario | allocated bytes/event | GC pause | gen0 / gen1 / gen2 GCs | heap after |");
         md.AppendLine("|---|---:|---:|---:|---:|");

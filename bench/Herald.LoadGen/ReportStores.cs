@@ -112,7 +112,9 @@ internal static partial class Report
         Row("append-to-receipt latency at 1,000 events/s, median", "latency rate=1000/s", "p50_ms", " ms");
         Row("append-to-receipt latency at 1,000 events/s, p99", "latency rate=1000/s", "p99_ms", " ms");
         Row("100 tasks at once (events/s)", "many-tasks T=100", "events_per_s");
-        Row("50,000 tasks, retention on: server memory at the end", ChurnName, "rss_end_mib", " MiB");
+        Row("50,000 tasks, retention on (2 s): live heap at the end of the run", ChurnName, "heap_end_mib", " MiB");
+        Row("the same, once retention has deleted them", ChurnName, "heap_settled_mib", " MiB");
+        Row("the same, resident memory (RSS) at the end of the run", ChurnName, "rss_end_mib", " MiB");
         var idle = IdleNames.FirstOrDefault(n => Get(HeraldLabel, n) is not null);
         if (idle is not null)
         {

@@ -50,40 +50,20 @@ internal sealed class ServerSampler(ServerProcess process, HttpClient http, Uri 
 {
     private bool? _gcAvailable;
 
-    public async Task<ServerSample> SampleAsync()
-    {
-        JsonElement? gc = null;
-        if (_gcAvailable != false)
-        {
-            try
-            {
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                using var response = await http.GetAsync(new Uri(url, "bench/gc"), cts.Token);
-                if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json")
-                {
-                    using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cts.Token));
-                    gc = document.RootElement.Clone();
-                    _gcAvailable = true;
-                }
-                else
-                {
-                    _gcAvailable = false;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException)
-            {
-                _gcAvailable = false;
-            }
-        }
-
-        return new ServerSample(Stopwatch.GetTimestamp(), process.CpuMilliseconds(), gc);
-    }
+    public async Task<ServerSample> SampleAsync() =>
+        new(Stopwatch.GetTimestamp(), process.CpuMilliseconds(), await GetGcAsync("bench/gc", TimeSpan.FromSeconds(2)));
 
     /// <summary>
     /// The server's live managed heap in MiB after a full, compacting collection (<c>GET {url}bench/gc?collect=1</c>):
     /// what it still holds, without the free space the GC keeps committed for reuse. Null when the server has no such endpoint.
     /// </summary>
-    public async Task<double?> LiveHeapMibAsync()
+    public async Task<double?> LiveHeapMibAsync() =>
+        await GetGcAsync("bench/gc?collect=1", TimeSpan.FromSeconds(10)) is { } gc && gc.TryGetProperty("heapBytes", out var heap)
+            ? heap.GetDouble() / 1048576
+            : null;
+
+    /// <summary>The GC endpoint's answer; null (and never asked again) when the server does not offer it.</summary>
+    private async Task<JsonElement?> GetGcAsync(string path, TimeSpan timeout)
     {
         if (_gcAvailable == false)
         {
@@ -92,22 +72,20 @@ internal sealed class ServerSampler(ServerProcess process, HttpClient http, Uri 
 
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            using var response = await http.GetAsync(new Uri(url, "bench/gc?collect=1"), cts.Token);
-            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "application/json")
+            using var cts = new CancellationTokenSource(timeout);
+            using var response = await http.GetAsync(new Uri(url, path), cts.Token);
+            if (response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json")
             {
-                _gcAvailable = false;
-                return null;
+                using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cts.Token));
+                _gcAvailable = true;
+                return document.RootElement.Clone();
             }
-
-            using var document = JsonDocument.Parse(await response.Content.ReadAsByteArrayAsync(cts.Token));
-            _gcAvailable = true;
-            return document.RootElement.GetProperty("heapBytes").GetDouble() / 1048576;
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException or KeyNotFoundException)
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or JsonException)
         {
-            _gcAvailable = false;
-            return null;
         }
+
+        _gcAvailable = false;
+        return null;
     }
 }

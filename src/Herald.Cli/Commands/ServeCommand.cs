@@ -168,16 +168,13 @@ internal static class ServeCommand
                 result.AddError($"--retention '{retentionText}' is not a duration: use {DurationParser.Usage}, or 'off'.");
             }
 
-            var publicText = result.GetResult(publicUrl)?.Tokens is { Count: > 0 } publicTokens ? publicTokens[^1].Value : null;
-            if (publicText is not null && !IsHttpUrl(publicText))
+            foreach (var (option, example) in new[] { (publicUrl, "https://agents.example.com/"), (grpcPublicUrl, "https://grpc.agents.example.com/") })
             {
-                result.AddError($"--public-url '{publicText}' is not an absolute http or https URL, e.g. https://agents.example.com/.");
-            }
-
-            var grpcPublicText = result.GetResult(grpcPublicUrl)?.Tokens is { Count: > 0 } grpcPublicTokens ? grpcPublicTokens[^1].Value : null;
-            if (grpcPublicText is not null && !IsHttpUrl(grpcPublicText))
-            {
-                result.AddError($"--grpc-public-url '{grpcPublicText}' is not an absolute http or https URL, e.g. https://grpc.agents.example.com/.");
+                var text = result.GetResult(option)?.Tokens is { Count: > 0 } urlTokens ? urlTokens[^1].Value : null;
+                if (text is not null && !IsHttpUrl(text))
+                {
+                    result.AddError($"{option.Name} '{text}' is not an absolute http or https URL, e.g. {example}.");
+                }
             }
 
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;

@@ -23,7 +23,11 @@ public static class HeraldSqliteBuilderExtensions
         configure?.Invoke(options);
 
         // The container disposes it (IAsyncDisposable) when the host stops, after the engine's shutdown has run.
-        builder.Services.Replace(ServiceDescriptor.Singleton<TaskStore>(_ => SqliteTaskStore.Open(options)));
+        builder.Services.Replace(ServiceDescriptor.Singleton<TaskStore>(services =>
+        {
+            options.TimeProvider ??= services.GetService<TimeProvider>();
+            return SqliteTaskStore.Open(options);
+        }));
         return builder;
     }
 }

@@ -19,15 +19,17 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
     private readonly ConcurrentBag<SqliteReader> _idle = [];
     private readonly SemaphoreSlim _readers = new(MaxReaders, MaxReaders);
     private int _disposed;
 
-    private SqliteStore(SqliteDatabase database, SqliteWriter writer, string connectionString)
+    private SqliteStore(SqliteDatabase database, SqliteWriter writer, string connectionString, TimeProvider time)
     {
         _database = database;
         _writer = writer;
         _connectionString = connectionString;
+        _time = time;
     }
 
     public static SqliteStore Open(SqliteStoreOptions options)
@@ -36,6 +38,11 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         if (string.IsNullOrWhiteSpace(options.DatabasePath))
         {
             throw new ArgumentException("SqliteStoreOptions.DatabasePath must name a file.", nameof(options));
+        }
+
+        if (options.MaxDatabaseBytes is < 64 * 1024)
+        {
+            throw new ArgumentException($"SqliteStoreOptions.MaxDatabaseBytes must be at least 64 KiB when set; it is {options.MaxDatabaseBytes}.", nameof(options));
         }
 
         if (options.MaxGroupCommit < 1)
@@ -63,6 +70,13 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
             Pragma(connection, options.Durability == SqliteDurability.Full ? "synchronous = FULL" : "synchronous = NORMAL");
             Pragma(connection, $"busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds}");
             SqliteSchema.Ensure(connection, path);
+            if (options.MaxDatabaseBytes is { } maxBytes)
+            {
+                // A quota on the file: past it, writes fail with SQLITE_FULL exactly as on a full disk (transient).
+                var pageSize = (long)Scalar(connection, "PRAGMA page_size")!;
+                Pragma(connection, $"max_page_count = {Math.Max(1, maxBytes / pageSize)}");
+            }
+
             if (first)
             {
                 // No other process can have been using the file since we got its lock: every lease in it is a dead runner's.
@@ -70,8 +84,8 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
                 recovery.ExpireAllLeases();
             }
 
-            var writer = new SqliteWriter(connection, database, options.MaxGroupCommit);
-            return new SqliteStore(database, writer, connectionString);
+            var writer = new SqliteWriter(connection, database, options.MaxGroupCommit, options.MaxQueuedWrites);
+            return new SqliteStore(database, writer, connectionString, options.TimeProvider ?? TimeProvider.System);
         }
         catch
         {
@@ -84,7 +98,7 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return await _writer.Run(c => c.Create(task, lease)).ConfigureAwait(false);
+        return await _writer.Run(c => c.Create(task, lease, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
@@ -92,36 +106,29 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         ValidateBatch(drafts);
 
         // Not canceled once queued: the outcome of a write that may already be committed must not be lost.
-        return await _writer.Run(c => c.Append(taskId, drafts, options)).ConfigureAwait(false);
+        return await _writer.Run(c => c.Append(taskId, drafts, options, HoldsDrafts), cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return await _writer.Run(c => c.Continue(taskId, message, lease, now)).ConfigureAwait(false);
+        return await _writer.Run(c => c.Continue(taskId, message, lease, Now()), cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
-        await _writer.Run(c => c.Renew(taskId, owner, expiresAt)).ConfigureAwait(false);
+    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.Renew(taskId, owner, Now() + duration), cancellationToken).ConfigureAwait(false);
 
-    public override async ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
-        await _writer.Run(c =>
-        {
-            c.Release(taskId, owner);
-            return true;
-        }).ConfigureAwait(false);
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default) =>
+        ReadAsync(r => r.ExpiredLeases(Now(), maxCount), cancellationToken);
 
-    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) =>
-        ReadAsync(r => r.ExpiredLeases(now, maxCount), cancellationToken);
-
-    public override async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return await _writer.Run(c => c.AppendIfLeaseExpired(taskId, draft, now)).ConfigureAwait(false);
+        return await _writer.Run(c => c.AppendIfLeaseExpired(taskId, draft, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
-        await _writer.Run(c => c.DeleteEnded(endedBefore, maxCount)).ConfigureAwait(false);
+        await _writer.Run(c => c.DeleteEnded(endedBefore, maxCount), cancellationToken).ConfigureAwait(false);
 
     public override ValueTask<TaskSnapshot?> GetAsync(string taskId, int? historyLength = null, bool includeArtifacts = true, CancellationToken cancellationToken = default) =>
         ReadAsync(r => r.Snapshot(taskId, historyLength, includeArtifacts), cancellationToken);
@@ -182,11 +189,11 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
                 Pragma(connection, "query_only = true");
                 reader = new SqliteReader(connection);
             }
-            catch
+            catch (Exception ex)
             {
                 connection.Dispose();
                 _readers.Release();
-                throw;
+                throw SqliteFaults.IsTransient(ex) ? SqliteFaults.Unavailable(ex, write: false) : ex;
             }
         }
 
@@ -194,11 +201,16 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         {
             return read(reader);
         }
-        catch (SqliteException)
+        catch (SqliteException ex)
         {
             // A connection in an unknown state is not put back.
             reader.Dispose();
             reader = null;
+            if (SqliteFaults.IsTransient(ex))
+            {
+                throw SqliteFaults.Unavailable(ex, write: false);
+            }
+
             throw;
         }
         finally
@@ -210,6 +222,15 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
 
             _readers.Release();
         }
+    }
+
+    private DateTimeOffset Now() => _time.GetUtcNow();
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static void Pragma(SqliteConnection connection, string pragma)

@@ -19,6 +19,21 @@ public sealed class SqliteStoreOptions
 
     /// <summary>Most write operations committed together in one transaction.</summary>
     public int MaxGroupCommit { get; set; } = 256;
+
+    /// <summary>
+    /// Most write operations waiting for the writer. A caller that finds the queue full waits for room (and can give
+    /// up through its cancellation token), so a store that has fallen behind (a slow or full disk) costs bounded memory.
+    /// </summary>
+    public int MaxQueuedWrites { get; set; } = 4096;
+
+    /// <summary>
+    /// A size limit for the database file, in bytes (SQLite's <c>max_page_count</c>); null for none. Past it, writes fail
+    /// as on a full disk: transiently, until retention frees pages.
+    /// </summary>
+    public long? MaxDatabaseBytes { get; set; }
+
+    /// <summary>The clock runner leases expire by; when null, the <see cref="TimeProvider"/> registered with the host (or the system clock).</summary>
+    public TimeProvider? TimeProvider { get; set; }
 }
 
 /// <summary>The SQLite <c>synchronous</c> setting, in Herald's terms.</summary>

@@ -23,7 +23,7 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement _deleteParts;
     private readonly Statement _adjustCount;
     private readonly Statement _renew;
-    private readonly Statement _release;
+    private readonly Statement _readEvents;
     private readonly Statement _findEnded;
     private readonly Statement[] _deleteTask;
     private readonly Statement _expireLeases;
@@ -48,7 +48,7 @@ internal sealed class SqliteWriteContext : IDisposable
         _deleteParts = new(connection, "DELETE FROM artifact_segments WHERE task_id = $1 AND artifact_idx = $2");
         _adjustCount = new(connection, "INSERT INTO task_counts (state, count) VALUES ($1, $2) ON CONFLICT (state) DO UPDATE SET count = count + excluded.count");
         _renew = new(connection, "UPDATE tasks SET lease_expires_ms = $1 WHERE task_id = $2 AND lease_owner = $3 AND ended_ms IS NULL");
-        _release = new(connection, "UPDATE tasks SET lease_owner = NULL, lease_expires_ms = NULL WHERE task_id = $1 AND lease_owner = $2");
+        _readEvents = new(connection, "SELECT first_seq, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _findEnded = new(connection, "SELECT task_id, state FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2");
         _deleteTask =
         [
@@ -62,7 +62,7 @@ internal sealed class SqliteWriteContext : IDisposable
         _all =
         [
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _release, _findEnded, _expireLeases, .. _deleteTask,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, .. _deleteTask,
         ];
     }
 
@@ -80,7 +80,7 @@ internal sealed class SqliteWriteContext : IDisposable
         }
     }
 
-    public TaskEvent Create(AgentTask task, RunnerLease? lease)
+    public TaskEvent Create(AgentTask task, RunnerLease? lease, DateTimeOffset now)
     {
         if (_loadTask.Scalar(task.Id) is not null)
         {
@@ -94,7 +94,7 @@ internal sealed class SqliteWriteContext : IDisposable
         _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, SqliteCodec.ToMs(timestamp),
             SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : SqliteCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
-            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(l.ExpiresAt) : null);
+            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(now + l.Duration) : null);
         _insertSegment.Execute(task.Id, 1L, 1L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 
@@ -115,9 +115,27 @@ internal sealed class SqliteWriteContext : IDisposable
         return created;
     }
 
-    public TaskEvent[] Append(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options)
+    public TaskEvent[] Append(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options, Func<IReadOnlyList<TaskEvent>, IReadOnlyList<TaskEvent>, long, bool> holdsDrafts)
     {
         var row = LoadRow(taskId) ?? throw A2AException.TaskNotFound(taskId);
+        if (options.ExpectedSequence is { } expected)
+        {
+            // Idempotency first: a retry of a write that committed (and perhaps ended the task) finds its own events.
+            if (expected >= 1 && expected <= row.LastSeq)
+            {
+                var stored = ReadEvents(taskId, expected - 1, drafts.Count);
+                if (holdsDrafts(stored, drafts, expected))
+                {
+                    return [.. stored];
+                }
+            }
+
+            if (expected != row.LastSeq + 1)
+            {
+                throw new AppendConflictException(taskId, expected, row.LastSeq);
+            }
+        }
+
         if (row.State.IsTerminal())
         {
             throw new TaskAlreadyTerminalException(taskId, row.State);
@@ -165,7 +183,7 @@ internal sealed class SqliteWriteContext : IDisposable
         }
 
         row.LeaseOwner = lease.Owner;
-        row.LeaseExpiresMs = SqliteCodec.ToMs(lease.ExpiresAt);
+        row.LeaseExpiresMs = SqliteCodec.ToMs(now + lease.Duration);
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = Apply(row, artifacts, message);
         SaveRow(row, artifacts);
@@ -174,8 +192,6 @@ internal sealed class SqliteWriteContext : IDisposable
 
     public bool Renew(string taskId, string owner, DateTimeOffset expiresAt) =>
         _renew.Execute(SqliteCodec.ToMs(expiresAt), taskId, owner) == 1;
-
-    public void Release(string taskId, string owner) => _release.Execute(taskId, owner);
 
     public TaskEvent? AppendIfLeaseExpired(string taskId, TaskEvent draft, DateTimeOffset now)
     {
@@ -216,6 +232,18 @@ internal sealed class SqliteWriteContext : IDisposable
         }
 
         return doomed.Count;
+    }
+
+    private List<TaskEvent> ReadEvents(string taskId, long afterSequence, int maxCount)
+    {
+        var events = new List<TaskEvent>(maxCount);
+        using var reader = _readEvents.Query(taskId, afterSequence, (long)maxCount);
+        while (events.Count < maxCount && reader.Read())
+        {
+            EventSegment.Unpack(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), afterSequence, maxCount, events);
+        }
+
+        return events;
     }
 
     /// <summary>Marks every live lease expired: called when this process opens a database no other process holds.</summary>

@@ -13,15 +13,21 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
-    private readonly Channel<WriteOp> _queue = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<WriteOp> _queue;
     private readonly SqliteConnection _connection;
     private readonly SqliteWriteContext _context;
     private readonly SqliteDatabase _database;
     private readonly int _maxGroup;
     private readonly Task _loop;
 
-    public SqliteWriter(SqliteConnection connection, SqliteDatabase database, int maxGroup)
+    public SqliteWriter(SqliteConnection connection, SqliteDatabase database, int maxGroup, int maxQueued)
     {
+        // Bounded: when the disk is slow or full, callers wait for room instead of queueing without limit.
+        _queue = Channel.CreateBounded<WriteOp>(new BoundedChannelOptions(Math.Max(1, maxQueued))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         _connection = connection;
         _database = database;
         _maxGroup = maxGroup;
@@ -29,16 +35,27 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
-    /// <summary>Queues an operation; completes after the commit that made it durable (or with its error).</summary>
-    public Task<T> Run<T>(Func<SqliteWriteContext, T> operation)
+    /// <summary>
+    /// Queues an operation; completes after the commit that made it durable (or with its error). The token cancels
+    /// only the wait for room in the queue: once queued, an operation runs, because the outcome of a write that may
+    /// already be committed must not be lost.
+    /// </summary>
+    public async Task<T> Run<T>(Func<SqliteWriteContext, T> operation, CancellationToken cancellationToken = default)
     {
         var op = new WriteOp<T>(operation);
         if (!_queue.Writer.TryWrite(op))
         {
-            throw new ObjectDisposedException(nameof(SqliteWriter), "The SQLite store has been disposed.");
+            try
+            {
+                await _queue.Writer.WriteAsync(op, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException ex)
+            {
+                throw new ObjectDisposedException("The SQLite store has been disposed.", ex);
+            }
         }
 
-        return op.Completion;
+        return await op.Completion.ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -80,7 +97,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                     op.Execute(_context);
                     transaction.Release("op");
                 }
-                catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: SQLITE_FULL or SQLITE_IOERR })
+                catch (Exception ex) when (!SqliteFaults.IsTransient(ex))
                 {
                     transaction.Rollback("op");
                     transaction.Release("op");
@@ -92,10 +109,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // The transaction did not commit: nothing of the group is durable, whatever each operation did.
+            // The transaction did not commit: nothing of the group is durable, whatever each operation did, and every
+            // operation may be retried when the cause may pass (a full disk, an I/O error).
+            var failure = SqliteFaults.IsTransient(ex) ? SqliteFaults.Unavailable(ex, write: true) : ex;
             foreach (var op in group)
             {
-                op.Failure ??= ex;
+                op.Failure = failure;
                 op.Rejected = true;
             }
         }
@@ -114,9 +133,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _database.Signal(taskId);
         }
     }
-
-    private const int SQLITE_FULL = 13;
-    private const int SQLITE_IOERR = 10;
 
     private abstract class WriteOp
     {

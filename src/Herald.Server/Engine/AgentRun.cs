@@ -215,8 +215,7 @@ internal sealed class AgentRun : IAsyncDisposable
                 return;
             }
 
-            var expires = _engine.Time.GetUtcNow() + _engine.Options.RunnerLeaseDuration;
-            if (!await _engine.Store.RenewLeaseAsync(TaskId, LeaseOwner, expires).ConfigureAwait(false))
+            if (!await _engine.Store.RenewLeaseAsync(TaskId, LeaseOwner, _engine.Options.RunnerLeaseDuration).ConfigureAwait(false))
             {
                 // Someone else decided this run is over (its lease expired and the task was failed): stop the agent.
                 await CancelAsync().ConfigureAwait(false);

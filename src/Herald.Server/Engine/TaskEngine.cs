@@ -225,7 +225,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
         var agent = _agent ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>().");
         var now = Now();
-        var lease = new RunnerLease(NewLeaseOwner(), now + _options.RunnerLeaseDuration);
+        var lease = new RunnerLease(NewLeaseOwner(), _options.RunnerLeaseDuration);
         AgentRun run;
         SendResult? accepted = null;
         if (message.TaskId is { Length: > 0 } taskId)
@@ -268,7 +268,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.
-            var outcome = await _store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, now, cancellationToken).ConfigureAwait(false);
+            var outcome = await _store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, cancellationToken).ConfigureAwait(false);
             switch (outcome.Outcome)
             {
                 case ContinueOutcome.NotFound:
@@ -401,18 +401,6 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
         finally
         {
-            try
-            {
-                if (run.TaskExists)
-                {
-                    await _store.ReleaseLeaseAsync(run.TaskId, run.LeaseOwner, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.LeaseReleaseFailed(_logger, run.TaskId, ex); // it expires by itself
-            }
-
             _runs.TryRemove(run, out _);
             run.MarkFinished();
             await scope.DisposeAsync().ConfigureAwait(false);
@@ -595,7 +583,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             TaskEvent created;
             try
             {
-                created = await _store.CreateAsync(task, new RunnerLease(run.LeaseOwner, now + _options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+                created = await _store.CreateAsync(task, new RunnerLease(run.LeaseOwner, _options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
             }
             catch (TaskAlreadyExistsException)
             {
@@ -622,8 +610,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         var failed = 0;
         while (true)
         {
-            var now = _time.GetUtcNow();
-            var expired = await _store.FindExpiredLeasesAsync(now, 100, cancellationToken).ConfigureAwait(false);
+            var expired = await _store.FindExpiredLeasesAsync(100, cancellationToken).ConfigureAwait(false);
             var progressed = false;
             foreach (var taskId in expired)
             {
@@ -636,7 +623,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
                 var reason = Message.AgentText("The agent running this task stopped before finishing it (the server running it stopped or lost contact with the store).")
                     with { TaskId = taskId, ContextId = snapshot.Task.ContextId };
                 var draft = StatusDraft(taskId, snapshot.Task.ContextId ?? "", TaskState.Failed, reason);
-                if (await _store.AppendIfLeaseExpiredAsync(taskId, draft, now, cancellationToken).ConfigureAwait(false) is not null)
+                if (await _store.AppendIfLeaseExpiredAsync(taskId, draft, cancellationToken).ConfigureAwait(false) is not null)
                 {
                     failed++;
                     progressed = true;

@@ -8,8 +8,9 @@ namespace Herald.Server.Storage;
 /// projection; readers are woken by a per-task signal and never block the appender. ListTasks reads
 /// sorted indexes instead of sorting every task, and ended tasks are found for retention by a queue.
 /// </summary>
-internal sealed class InMemoryTaskStore : TaskStore
+internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, TaskLog> _tasks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskLog> _leased = new(StringComparer.Ordinal);
     private readonly TaskListIndex _index = new();
@@ -18,7 +19,7 @@ internal sealed class InMemoryTaskStore : TaskStore
     {
         ArgumentNullException.ThrowIfNull(task);
         var created = TaskEvent.Created(1, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow);
-        var log = new TaskLog(this, new TaskProjection(task), created, lease);
+        var log = new TaskLog(this, new TaskProjection(task), created, lease is { } l ? (l.Owner, Now() + l.Duration) : null);
 
         // Indexed under the task's lock, before anyone can append to it: the index never misses a status change.
         lock (log.Gate)
@@ -44,29 +45,20 @@ internal sealed class InMemoryTaskStore : TaskStore
         return ValueTask.FromResult<IReadOnlyList<TaskEvent>>(Find(taskId).Append(drafts, options));
     }
 
-    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log)
-            ? log.Continue(message, lease, now)
+            ? log.Continue(message, lease, Now())
             : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null));
     }
 
-    public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.Renew(owner, expiresAt));
+    public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.Renew(owner, Now() + duration));
 
-    public override ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default)
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default)
     {
-        if (_tasks.TryGetValue(taskId, out var log))
-        {
-            log.Release(owner);
-        }
-
-        return ValueTask.CompletedTask;
-    }
-
-    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default)
-    {
+        var now = Now();
         var expired = new List<string>();
         foreach (var (id, log) in _leased)
         {
@@ -84,10 +76,10 @@ internal sealed class InMemoryTaskStore : TaskStore
         return ValueTask.FromResult<IReadOnlyList<string>>(expired);
     }
 
-    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.AppendIfLeaseExpired(draft, now) : null);
+        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.AppendIfLeaseExpired(draft, Now()) : null);
     }
 
     public override ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)
@@ -138,6 +130,8 @@ internal sealed class InMemoryTaskStore : TaskStore
         return ValueTask.FromResult(new TaskPage(tasks, next, total));
     }
 
+    private DateTimeOffset Now() => _time.GetUtcNow();
+
     private TaskLog Find(string taskId) =>
         _tasks.TryGetValue(taskId, out var log) ? log : throw A2AException.TaskNotFound(taskId);
 
@@ -153,7 +147,7 @@ internal sealed class InMemoryTaskStore : TaskStore
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
 
-        public TaskLog(InMemoryTaskStore store, TaskProjection projection, TaskEvent created, RunnerLease? lease)
+        public TaskLog(InMemoryTaskStore store, TaskProjection projection, TaskEvent created, (string Owner, DateTimeOffset ExpiresAt)? lease)
         {
             _store = store;
             _projection = projection;
@@ -179,6 +173,22 @@ internal sealed class InMemoryTaskStore : TaskStore
             lock (Gate)
             {
                 ThrowIfDeleted();
+                if (options.ExpectedSequence is { } expected)
+                {
+                    // Idempotency first: a retry of a write that happened (and perhaps ended the task) finds its events.
+                    var from = (int)Math.Clamp(expected - 1, 0, _events.Count);
+                    var stored = _events.GetRange(from, Math.Min(drafts.Count, _events.Count - from));
+                    if (expected >= 1 && HoldsDrafts(stored, drafts, expected))
+                    {
+                        return [.. stored];
+                    }
+
+                    if (expected != _events.Count + 1)
+                    {
+                        throw new AppendConflictException(_projection.Id, expected, _events.Count);
+                    }
+                }
+
                 if (_projection.Status.State.IsTerminal())
                 {
                     throw new TaskAlreadyTerminalException(_projection.Id, _projection.Status.State);
@@ -230,7 +240,7 @@ internal sealed class InMemoryTaskStore : TaskStore
                     return new ContinueResult(ContinueOutcome.Leased, state, null);
                 }
 
-                SetLeaseLocked(lease);
+                SetLeaseLocked(lease.Owner, now + lease.Duration);
                 appended = AppendLocked(message);
                 toRelease = SwapSignalLocked();
             }
@@ -250,17 +260,6 @@ internal sealed class InMemoryTaskStore : TaskStore
 
                 _leaseExpires = expiresAt;
                 return true;
-            }
-        }
-
-        public void Release(string owner)
-        {
-            lock (Gate)
-            {
-                if (string.Equals(owner, _leaseOwner, StringComparison.Ordinal))
-                {
-                    ClearLeaseLocked();
-                }
             }
         }
 
@@ -359,10 +358,10 @@ internal sealed class InMemoryTaskStore : TaskStore
             return appended;
         }
 
-        private void SetLeaseLocked(RunnerLease lease)
+        private void SetLeaseLocked(string owner, DateTimeOffset expiresAt)
         {
-            _leaseOwner = lease.Owner;
-            _leaseExpires = lease.ExpiresAt;
+            _leaseOwner = owner;
+            _leaseExpires = expiresAt;
             _store._leased[_projection.Id] = this;
         }
 

@@ -16,12 +16,24 @@ namespace Herald.Server.Storage;
 /// <item>Lease decisions (<see cref="ContinueAsync"/>, <see cref="AppendIfLeaseExpiredAsync"/>) are atomic with the append they guard.</item>
 /// <item><see cref="WaitForEventsAsync"/> completes as soon as the log reaches beyond the given position, whoever appended.</item>
 /// <item>Readers see an event only once it is durable: what a stream delivered is never lost by the store.</item>
+/// <item>Lease expiry is decided by the store's own clock (a database's <c>now()</c>, or the <see cref="TimeProvider"/> the
+/// store was given): callers pass durations, never instants, so clock skew between processes cannot fail a healthy task.</item>
+/// <item>A lease is cleared only by a write that ends the turn durably (a terminal event, or an append with
+/// <see cref="AppendOptions.ReleaseLease"/>). A task whose turn began and whose lease is not live is an orphan
+/// (<see cref="FindExpiredLeasesAsync"/>): its runner died or gave up.</item>
+/// <item>Faults: an operation that failed for a reason that may pass throws <see cref="TaskStoreUnavailableException"/>
+/// (and nothing else transient); contract answers throw the refusals named on each method. Appends with
+/// <see cref="AppendOptions.ExpectedSequence"/> are idempotent, so a writer may retry a write whose outcome it does not know.</item>
 /// </list>
 /// </remarks>
 public abstract class TaskStore
 {
     /// <summary>A new, empty in-memory store (what <c>AddHerald()</c> uses unless told otherwise): fast, lost on restart.</summary>
-    public static TaskStore CreateInMemory() => new InMemoryTaskStore();
+    /// <param name="time">The clock leases expire by; the system clock when null.</param>
+    public static TaskStore CreateInMemory(TimeProvider? time = null) => new InMemoryTaskStore(time);
+
+    /// <summary>True when <paramref name="exception"/> says the operation may succeed if retried (<see cref="TaskStoreUnavailableException"/>).</summary>
+    public static bool IsTransient(Exception exception) => exception is TaskStoreUnavailableException;
 
     /// <summary>
     /// Creates a task; its log starts with a <see cref="TaskEventKind.Created"/> event at sequence 1.
@@ -38,6 +50,14 @@ public abstract class TaskStore
     /// <exception cref="TaskAlreadyTerminalException">The task is already terminal.</exception>
     /// <exception cref="LeaseLostException"><see cref="AppendOptions.LeaseOwner"/> does not hold the task's lease.</exception>
     /// <exception cref="ArgumentException">The batch is empty, holds a created event, or has events after a terminal one.</exception>
+    /// <exception cref="AppendConflictException"><see cref="AppendOptions.ExpectedSequence"/> was given and the log holds other events there.</exception>
+    /// <exception cref="TaskStoreUnavailableException">The store could not be reached; the write may have happened (retry with an expected sequence).</exception>
+    /// <remarks>
+    /// With <see cref="AppendOptions.ExpectedSequence"/> the append is idempotent: when the log already holds, from that
+    /// sequence on, events equal to the drafts (same kind and bytes), they are returned as if appended now and nothing is
+    /// written; this check comes before every other, so a retry of a write that committed (and perhaps ended the task)
+    /// succeeds. When the log ends just before that sequence, the batch is appended; otherwise the append is refused.
+    /// </remarks>
     public abstract ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default);
 
     /// <summary>Appends one event; see the batch overload.</summary>
@@ -49,26 +69,29 @@ public abstract class TaskStore
 
     /// <summary>
     /// A follow-up message: atomically checks that the task is not terminal and that no live lease exists
-    /// (none, or one that expired before <paramref name="now"/>), then takes <paramref name="lease"/> and
+    /// (none, or one that expired by the store's clock), then takes <paramref name="lease"/> and
     /// appends <paramref name="message"/>. Nothing changes unless the outcome is <see cref="ContinueOutcome.Continued"/>.
     /// </summary>
-    public abstract ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default);
-
-    /// <summary>Extends the lease when <paramref name="owner"/> still holds it; false when it does not (the runner must stop).</summary>
-    public abstract ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
-
-    /// <summary>Gives the lease up when <paramref name="owner"/> holds it; otherwise does nothing.</summary>
-    public abstract ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default);
-
-    /// <summary>Non-terminal tasks whose lease expired before <paramref name="now"/>: their runner is gone.</summary>
-    public abstract ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default);
+    public abstract ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Appends <paramref name="draft"/> (a terminal status) only when the task is not terminal and its lease
-    /// expired before <paramref name="now"/>, atomically; null when that no longer holds (the runner renewed,
+    /// Extends the lease to <paramref name="duration"/> from now (the store's clock) when <paramref name="owner"/> still
+    /// holds it; false when it does not (the runner must stop).
+    /// </summary>
+    public abstract ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Orphans: non-terminal tasks whose turn began under a runner lease that is no longer live by the store's clock (it
+    /// expired and was never cleared by a write that ended or paused the turn). Their runner is gone.
+    /// </summary>
+    public abstract ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Appends <paramref name="draft"/> (a terminal status) only when the task is an orphan (see
+    /// <see cref="FindExpiredLeasesAsync"/>), atomically; null when that no longer holds (the runner renewed,
     /// or someone else ended the task).
     /// </summary>
-    public abstract ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default);
+    public abstract ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);
@@ -88,6 +111,32 @@ public abstract class TaskStore
 
     /// <summary>A page of tasks, newest status timestamp first.</summary>
     public abstract ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The idempotency check of an append with an expected sequence, for stores to share: true when
+    /// <paramref name="stored"/> (the log's events from <paramref name="expectedSequence"/> on) holds the drafts.
+    /// </summary>
+    protected static bool HoldsDrafts(IReadOnlyList<TaskEvent> stored, IReadOnlyList<TaskEvent> drafts, long expectedSequence)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(drafts);
+        if (stored.Count < drafts.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            var have = stored[i];
+            var want = drafts[i];
+            if (have.Sequence != expectedSequence + i || have.Kind != want.Kind || !have.GetV1Json().Span.SequenceEqual(want.GetV1Json().Span))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Checks a batch against the rules every store enforces before touching anything.</summary>
     protected static void ValidateBatch(IReadOnlyList<TaskEvent> drafts)
@@ -114,10 +163,10 @@ public abstract class TaskStore
     }
 }
 
-/// <summary>The right to run a task's agent: held by one runner at a time, until it expires or is released.</summary>
+/// <summary>The right to run a task's agent: held by one runner at a time, until it expires or the turn ends.</summary>
 /// <param name="Owner">Identifies the runner (one agent execution); appends from it name it in <see cref="AppendOptions.LeaseOwner"/>.</param>
-/// <param name="ExpiresAt">When the lease lapses unless renewed.</param>
-public readonly record struct RunnerLease(string Owner, DateTimeOffset ExpiresAt);
+/// <param name="Duration">How long the lease lasts unless renewed, counted by the store's clock from when the store takes it.</param>
+public readonly record struct RunnerLease(string Owner, TimeSpan Duration);
 
 /// <summary>Conditions and side effects of an append.</summary>
 public readonly record struct AppendOptions
@@ -127,6 +176,12 @@ public readonly record struct AppendOptions
 
     /// <summary>Gives the lease up in the same write (an agent that paused the task for input).</summary>
     public bool ReleaseLease { get; init; }
+
+    /// <summary>
+    /// The sequence the batch's first event must get: makes the append idempotent (see
+    /// <see cref="TaskStore.AppendAsync(string, IReadOnlyList{TaskEvent}, AppendOptions, CancellationToken)"/>). Null appends at the end, whatever it is.
+    /// </summary>
+    public long? ExpectedSequence { get; init; }
 }
 
 /// <summary>What <see cref="TaskStore.ContinueAsync"/> decided.</summary>

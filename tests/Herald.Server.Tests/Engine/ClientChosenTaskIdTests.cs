@@ -185,12 +185,12 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         {
             agentRan = true;
             return Task.CompletedTask;
-        }, store: () => store);
+        }, store: () => store, clock: Clock);
         var theirs = new AgentTask { Id = "client-task-9", ContextId = "theirs", Status = new AgentTaskStatus { State = TaskState.Working, Timestamp = harness.Clock.GetUtcNow() } };
         store.BeforeCreate = async task =>
         {
             store.BeforeCreate = null;
-            await store.Inner.CreateAsync(theirs, new RunnerLease("another-runner", harness.Clock.GetUtcNow() + TimeSpan.FromMinutes(1)));
+            await store.Inner.CreateAsync(theirs, new RunnerLease("another-runner", TimeSpan.FromMinutes(1)));
         };
 
         var error = await Assert.ThrowsAsync<A2AException>(() => SendAsync(harness, EngineHarness.Request(taskId: "client-task-9")));
@@ -206,7 +206,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
     public async Task Send_AnotherSenderCreatesTheIdFirstAndItWaitsForInput_ContinuesTheirTask()
     {
         var store = new InterceptingTaskStore(NewStore());
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.CompleteAsync($"continued: {ctx.IsContinuation}", ct).AsTask(), store: () => store);
+        await using var harness = EngineHarness.Create((ctx, ct) => ctx.CompleteAsync($"continued: {ctx.IsContinuation}", ct).AsTask(), store: () => store, clock: Clock);
         var theirs = new AgentTask { Id = "client-task-10", ContextId = "theirs", Status = new AgentTaskStatus { State = TaskState.InputRequired, Timestamp = harness.Clock.GetUtcNow() } };
         store.BeforeCreate = async task =>
         {
@@ -225,7 +225,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
     public async Task Send_MessageOrTaskAgentLosesTheIdToAnotherSender_SenderGetsAClearError()
     {
         var store = new InterceptingTaskStore(NewStore());
-        await using var harness = EngineHarness.Create((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask(), mode: AgentResponseMode.MessageOrTask, store: () => store);
+        await using var harness = EngineHarness.Create((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask(), mode: AgentResponseMode.MessageOrTask, store: () => store, clock: Clock);
         var theirs = new AgentTask { Id = "client-task-11", ContextId = "theirs", Status = new AgentTaskStatus { State = TaskState.Working, Timestamp = harness.Clock.GetUtcNow() } };
         store.BeforeCreate = async task =>
         {

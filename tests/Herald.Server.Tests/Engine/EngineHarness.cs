@@ -34,9 +34,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         Func<AgentContext, CancellationToken, Task>? agent = null,
         Action<HeraldOptions>? configure = null,
         AgentResponseMode mode = AgentResponseMode.Task,
-        Func<TaskStore>? store = null)
+        Func<TaskStore>? store = null,
+        TestClock? clock = null)
     {
-        var clock = new TestClock();
+        // The store and the engine share the clock: leases expire by the store's clock, which the test moves.
+        clock ??= new TestClock();
         var services = new ServiceCollection();
         var logs = new LogRecorder();
         services.AddLogging(b => b.AddProvider(logs));

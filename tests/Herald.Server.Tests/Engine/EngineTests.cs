@@ -21,6 +21,9 @@ public abstract class EngineTests : IDisposable
 
     protected abstract StoreKind Kind { get; }
 
+    /// <summary>The clock of this test's stores and engines.</summary>
+    private protected TestClock Clock { get; } = new();
+
     public void Dispose()
     {
         _directory.Dispose();
@@ -31,18 +34,19 @@ public abstract class EngineTests : IDisposable
         Func<AgentContext, CancellationToken, Task>? agent = null,
         Action<HeraldOptions>? configure = null,
         AgentResponseMode mode = AgentResponseMode.Task) =>
-        EngineHarness.Create(agent, configure, mode, NewStore);
+        EngineHarness.Create(agent, configure, mode, NewStore, Clock);
 
     /// <summary>A new, empty store of this class's kind.</summary>
     protected TaskStore NewStore() => Kind switch
     {
-        StoreKind.InMemory => TaskStore.CreateInMemory(),
+        StoreKind.InMemory => TaskStore.CreateInMemory(Clock),
 
         // Normal durability: the tests check behaviour, and a sync to disk per commit only makes them slower.
         StoreKind.Sqlite => SqliteTaskStore.Open(new SqliteStoreOptions
         {
             DatabasePath = Path.Combine(_directory.Path, Guid.NewGuid().ToString("N") + ".db"),
             Durability = SqliteDurability.Normal,
+            TimeProvider = Clock,
         }),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),
     };

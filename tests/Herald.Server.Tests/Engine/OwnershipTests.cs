@@ -88,7 +88,7 @@ public abstract class OwnershipTests : EngineTests
             ContextId = "ctx",
             Status = new AgentTaskStatus { State = TaskState.Working, Timestamp = harness.Clock.GetUtcNow() },
         };
-        await harness.Store.CreateAsync(task, new RunnerLease("dead-process/run-1", harness.Clock.GetUtcNow().AddSeconds(30)));
+        await harness.Store.CreateAsync(task, new RunnerLease("dead-process/run-1", TimeSpan.FromSeconds(30)));
         var stream = harness.Engine.SubscribeAsync(task.Id, 1).CollectWithin();
 
         Assert.Equal(0, await harness.Engine.RecoverExpiredLeasesAsync());
@@ -105,7 +105,7 @@ public abstract class OwnershipTests : EngineTests
     [Fact]
     public async Task RunningAgent_RenewsItsLease_SoRecoveryLeavesItAlone()
     {
-        var store = new InterceptingTaskStore(NewStore());
+        var store = new InterceptingTaskStore(NewStore(), Clock);
         var working = Bounded.NewSignal();
         var agentMayFinish = Bounded.NewSignal();
         await using var harness = EngineHarness.Create(async (ctx, ct) =>
@@ -114,7 +114,7 @@ public abstract class OwnershipTests : EngineTests
             await ctx.FlushAsync(ct);
             working.TrySetResult();
             await agentMayFinish.Task.WaitAsync(ct);
-        }, o => o.RunnerLeaseDuration = TimeSpan.FromSeconds(30), store: () => store);
+        }, o => o.RunnerLeaseDuration = TimeSpan.FromSeconds(30), store: () => store, clock: Clock);
         var task = await harness.SendForTaskAsync(EngineHarness.Request(), SendMode.Immediate);
         await working.Task.Within();
 
@@ -133,7 +133,7 @@ public abstract class OwnershipTests : EngineTests
             }
         }
 
-        Assert.Empty(await harness.Store.FindExpiredLeasesAsync(harness.Clock.GetUtcNow(), 10));
+        Assert.Empty(await harness.Store.FindExpiredLeasesAsync(10));
         Assert.Equal(0, await harness.Engine.RecoverExpiredLeasesAsync());
         agentMayFinish.TrySetResult();
         var events = await harness.Engine.SubscribeAsync(task.Id, 1).CollectWithin();
@@ -191,7 +191,7 @@ public abstract class OwnershipTests : EngineTests
             await batch.SendAsync(ct);
             await ctx.FlushAsync(ct);
             reported.TrySetResult(counting.Appends - before);
-        }, store: () => counting);
+        }, store: () => counting, clock: Clock);
 
         var task = await harness.SendForTaskAsync(EngineHarness.Request());
 
@@ -204,7 +204,7 @@ public abstract class OwnershipTests : EngineTests
     {
         const int subscribers = 50;
         var counting = new InterceptingTaskStore(NewStore());
-        await using var harness = EngineHarness.Create(store: () => counting);
+        await using var harness = EngineHarness.Create(store: () => counting, clock: Clock);
         var task = await harness.Tasks.CreateTaskAsync();
         var streams = new List<TaskStream>();
         for (var i = 0; i < subscribers; i++)

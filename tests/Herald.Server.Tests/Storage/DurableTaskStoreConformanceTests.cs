@@ -51,13 +51,12 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         // A process that dies leaves its leases behind; the next process to open the data must not wait for them.
         var store = Store();
         var task = NewTask();
-        var farFuture = T0.AddDays(1);
-        await store.CreateAsync(task, new RunnerLease("dead-runner", farFuture));
+        await store.CreateAsync(task, new RunnerLease("dead-runner", TimeSpan.FromDays(1)));
 
         var reopened = await ReopenAsync(store);
 
-        Assert.Contains(task.Id, await reopened.FindExpiredLeasesAsync(T0, 100));
-        Assert.NotNull(await reopened.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(1)), T0));
+        Assert.Contains(task.Id, await reopened.FindExpiredLeasesAsync(100));
+        Assert.NotNull(await reopened.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(1))));
     }
 
     [Fact]
@@ -111,12 +110,12 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         var first = Store();
         var second = OpenSecond(first);
         var task = NewTask();
-        await first.CreateAsync(task, new RunnerLease("runner-a", T0.AddMinutes(1)));
-        await first.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
+        await first.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromMinutes(1)));
+        await first.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
 
-        var refused = await second.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("runner-b", T0.AddMinutes(2)), T0);
-        await first.ReleaseLeaseAsync(task.Id, "runner-a");
-        var accepted = await second.ContinueAsync(task.Id, UserMessage(task, "y"), new RunnerLease("runner-b", T0.AddMinutes(2)), T0);
+        var refused = await second.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("runner-b", TimeSpan.FromMinutes(2)));
+        await first.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(2)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
+        var accepted = await second.ContinueAsync(task.Id, UserMessage(task, "y"), new RunnerLease("runner-b", TimeSpan.FromMinutes(2)));
 
         Assert.Equal(ContinueOutcome.Leased, refused.Outcome);
         Assert.Equal(ContinueOutcome.Continued, accepted.Outcome);

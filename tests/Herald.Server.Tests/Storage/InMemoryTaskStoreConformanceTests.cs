@@ -4,5 +4,5 @@ namespace Herald.Server.Tests.Storage;
 
 public sealed class InMemoryTaskStoreConformanceTests : TaskStoreConformanceTests
 {
-    protected override TaskStore CreateStore() => new InMemoryTaskStore();
+    protected override TaskStore CreateStore() => new InMemoryTaskStore(Clock);
 }

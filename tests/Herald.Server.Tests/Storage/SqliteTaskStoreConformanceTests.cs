@@ -22,7 +22,7 @@ public sealed class SqliteTaskStoreConformanceTests : DurableTaskStoreConformanc
 
     private TaskStore Open(string path)
     {
-        var store = SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path });
+        var store = SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path, TimeProvider = Clock });
         _paths[store] = path;
         return store;
     }

@@ -6,14 +6,12 @@ namespace Herald.Server.Tests.Storage;
 /// <summary>Runner leases: who may run a task's agent, decided by the store alone.</summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    private static readonly DateTimeOffset Now = T0.AddMinutes(10);
-
     [Fact]
     public async Task AppendAsync_LeaseOwnerHoldsLease_IsAccepted()
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
 
         var appended = await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
 
@@ -25,7 +23,7 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
 
         var error = await Assert.ThrowsAsync<LeaseLostException>(() =>
             store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-b" }).AsTask());
@@ -41,7 +39,7 @@ public abstract partial class TaskStoreConformanceTests
         // Updates from outside the run (CancelTask, IHeraldTasks) name no lease.
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
 
         var canceled = await store.AppendAsync(task.Id, Status(task, TaskState.Canceled, T0.AddSeconds(1)));
 
@@ -55,10 +53,10 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
         await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
 
-        var result = await store.ContinueAsync(task.Id, UserMessage(task, "answer"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "answer"), new RunnerLease("runner-b", TimeSpan.FromSeconds(30)));
 
         Assert.Equal(ContinueOutcome.Continued, result.Outcome);
         Assert.Equal(TaskState.InputRequired, result.State);
@@ -74,10 +72,10 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
         await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
 
-        var result = await store.ContinueAsync(task.Id, UserMessage(task, "too soon"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "too soon"), new RunnerLease("runner-b", TimeSpan.FromSeconds(30)));
 
         Assert.Equal(ContinueOutcome.Leased, result.Outcome);
         Assert.Null(result.Message);
@@ -92,9 +90,9 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(-1)));
 
-        var result = await store.ContinueAsync(task.Id, UserMessage(task, "hello?"), new RunnerLease("runner-b", Now.AddSeconds(30)), Now);
+        var result = await store.ContinueAsync(task.Id, UserMessage(task, "hello?"), new RunnerLease("runner-b", TimeSpan.FromSeconds(30)));
 
         Assert.Equal(ContinueOutcome.Continued, result.Outcome);
         await Assert.ThrowsAsync<LeaseLostException>(() =>
@@ -108,8 +106,8 @@ public abstract partial class TaskStoreConformanceTests
         var task = await CreateAsync(store);
         await store.AppendAsync(task.Id, Status(task, TaskState.Completed, T0.AddSeconds(1)));
 
-        var terminal = await store.ContinueAsync(task.Id, UserMessage(task, "more"), new RunnerLease("r", Now.AddSeconds(30)), Now);
-        var unknown = await store.ContinueAsync("no-such-task", UserMessage(task, "more"), new RunnerLease("r", Now.AddSeconds(30)), Now);
+        var terminal = await store.ContinueAsync(task.Id, UserMessage(task, "more"), new RunnerLease("r", TimeSpan.FromSeconds(30)));
+        var unknown = await store.ContinueAsync("no-such-task", UserMessage(task, "more"), new RunnerLease("r", TimeSpan.FromSeconds(30)));
 
         Assert.Equal(ContinueOutcome.Terminal, terminal.Outcome);
         Assert.Equal(TaskState.Completed, terminal.State);
@@ -125,7 +123,7 @@ public abstract partial class TaskStoreConformanceTests
         await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)));
 
         var attempts = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
-            await store.ContinueAsync(task.Id, UserMessage(task, $"answer {i}"), new RunnerLease($"runner-{i}", Now.AddSeconds(30)), Now))).ToList();
+            await store.ContinueAsync(task.Id, UserMessage(task, $"answer {i}"), new RunnerLease($"runner-{i}", TimeSpan.FromSeconds(30))))).ToList();
         var results = await Task.WhenAll(attempts).Within();
 
         Assert.Single(results, r => r.Outcome == ContinueOutcome.Continued);
@@ -139,30 +137,60 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(5)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(5)));
 
-        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", Now.AddSeconds(60)));
-        Assert.False(await store.RenewLeaseAsync(task.Id, "runner-b", Now.AddSeconds(60)));
-        Assert.False(await store.RenewLeaseAsync("no-such-task", "runner-a", Now.AddSeconds(60)));
+        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", TimeSpan.FromSeconds(60)));
+        Assert.False(await store.RenewLeaseAsync(task.Id, "runner-b", TimeSpan.FromSeconds(60)));
+        Assert.False(await store.RenewLeaseAsync("no-such-task", "runner-a", TimeSpan.FromSeconds(60)));
 
-        // Renewed: not expired at a time past the original expiry.
-        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(Now.AddSeconds(30), 1000));
-        Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(Now.AddSeconds(61), 1000));
+        // Renewed: not expired at a time past the original expiry, by the store's clock.
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(1000));
+        Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(1000));
     }
 
     [Fact]
-    public async Task ReleaseLeaseAsync_OtherOwner_DoesNothing()
+    public async Task AppendAsync_ReleaseLeaseByOtherOwner_IsRefusedAndKeepsTheLease()
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(30)));
-        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
 
-        await store.ReleaseLeaseAsync(task.Id, "runner-b");
-        Assert.Equal(ContinueOutcome.Leased, (await store.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("c", Now.AddSeconds(30)), Now)).Outcome);
+        await Assert.ThrowsAsync<LeaseLostException>(() => store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)),
+            new AppendOptions { LeaseOwner = "runner-b", ReleaseLease = true }).AsTask());
 
-        await store.ReleaseLeaseAsync(task.Id, "runner-a");
-        Assert.Equal(ContinueOutcome.Continued, (await store.ContinueAsync(task.Id, UserMessage(task, "y"), new RunnerLease("c", Now.AddSeconds(30)), Now)).Outcome);
+        Assert.Equal(ContinueOutcome.Leased, (await store.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("c", TimeSpan.FromSeconds(30)))).Outcome);
+    }
+
+    [Fact]
+    public async Task FindExpiredLeasesAsync_TurnNeverEndedDurably_IsAnOrphanOnceTheLeaseLapses()
+    {
+        // A runner that wrote "working" and then vanished (or gave up on a failing store) never cleared its lease:
+        // once the lease lapses by the store's clock, the task is an orphan, whatever state it is in.
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
+        await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a" });
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(1000));
+
+        Clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(1000));
+    }
+
+    [Fact]
+    public async Task FindExpiredLeasesAsync_PausedTurn_IsNotAnOrphan()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
+
+        Clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(1000));
+        Assert.Null(await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2))));
     }
 
     [Fact]
@@ -173,13 +201,13 @@ public abstract partial class TaskStoreConformanceTests
         var live = NewTask();
         var ended = NewTask();
         var unleased = NewTask();
-        await store.CreateAsync(expired, new RunnerLease("a", Now.AddSeconds(-1)));
-        await store.CreateAsync(live, new RunnerLease("b", Now.AddSeconds(30)));
-        await store.CreateAsync(ended, new RunnerLease("c", Now.AddSeconds(-1)));
+        await store.CreateAsync(expired, new RunnerLease("a", TimeSpan.FromSeconds(-1)));
+        await store.CreateAsync(live, new RunnerLease("b", TimeSpan.FromSeconds(30)));
+        await store.CreateAsync(ended, new RunnerLease("c", TimeSpan.FromSeconds(-1)));
         await store.AppendAsync(ended.Id, Status(ended, TaskState.Failed, T0.AddSeconds(1)));
         await store.CreateAsync(unleased);
 
-        var found = await store.FindExpiredLeasesAsync(Now, 1000);
+        var found = await store.FindExpiredLeasesAsync(1000);
 
         Assert.Contains(expired.Id, found);
         Assert.DoesNotContain(live.Id, found);
@@ -192,13 +220,13 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(-1)));
 
-        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)), Now);
+        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)));
 
         Assert.Equal(2, failed!.Sequence);
         Assert.Equal(TaskState.Failed, (await store.GetAsync(task.Id))!.Task.Status.State);
-        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(Now, 1000));
+        Assert.DoesNotContain(task.Id, await store.FindExpiredLeasesAsync(1000));
         await Assert.ThrowsAsync<TaskAlreadyTerminalException>(() =>
             store.AppendAsync(task.Id, Chunk(task, "a", "late", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
     }
@@ -208,10 +236,10 @@ public abstract partial class TaskStoreConformanceTests
     {
         var store = Store();
         var task = NewTask();
-        await store.CreateAsync(task, new RunnerLease("runner-a", Now.AddSeconds(-1)));
-        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", Now.AddSeconds(30)));
+        await store.CreateAsync(task, new RunnerLease("runner-a", TimeSpan.FromSeconds(-1)));
+        Assert.True(await store.RenewLeaseAsync(task.Id, "runner-a", TimeSpan.FromSeconds(30)));
 
-        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)), Now);
+        var failed = await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2)));
 
         Assert.Null(failed);
         Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);

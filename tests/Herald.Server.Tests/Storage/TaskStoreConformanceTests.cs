@@ -14,7 +14,10 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     private readonly List<TaskStore> _stores = [];
 
-    /// <summary>A store for one test; disposed (when disposable) after the test.</summary>
+    /// <summary>The clock every store of a test decides lease expiry by; it moves only when the test advances it.</summary>
+    protected Microsoft.Extensions.Time.Testing.FakeTimeProvider Clock { get; } = new(T0.AddMinutes(10));
+
+    /// <summary>A store for one test, on <see cref="Clock"/>; disposed (when disposable) after the test.</summary>
     protected abstract TaskStore CreateStore();
 
     public Task InitializeAsync() => Task.CompletedTask;

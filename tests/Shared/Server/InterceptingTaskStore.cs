@@ -7,8 +7,9 @@ namespace Herald.Testing;
 /// A store (in memory unless given another) with hooks and counters: tests see when the server reads a
 /// task, count the store calls an operation costs, and make reads fail the way a broken database would.
 /// </summary>
-internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
+internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvider? clock = null) : TaskStore
 {
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
     private readonly TaskStore _inner = inner ?? CreateInMemory();
     private int _reads;
     private int _appends;
@@ -16,7 +17,10 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
     private readonly List<(DateTimeOffset ExpiresAt, TaskCompletionSource Done)> _renewalWaiters = [];
     private DateTimeOffset _latestRenewal = DateTimeOffset.MinValue;
 
-    /// <summary>Completes once a lease renewal that extended a lease to at least <paramref name="expiresAt"/> has succeeded.</summary>
+    /// <summary>
+    /// Completes once a lease renewal that extended a lease to at least <paramref name="expiresAt"/> has succeeded (the
+    /// expiry counted on the clock this store was given, which must be the inner store's).
+    /// </summary>
     public Task WaitForRenewalAsync(DateTimeOffset expiresAt)
     {
         lock (_renewalWaiters)
@@ -72,12 +76,13 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
         return _inner.AppendAsync(taskId, drafts, options, cancellationToken);
     }
 
-    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        _inner.ContinueAsync(taskId, message, lease, now, cancellationToken);
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default) =>
+        _inner.ContinueAsync(taskId, message, lease, cancellationToken);
 
-    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
+    public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
     {
-        var renewed = await _inner.RenewLeaseAsync(taskId, owner, expiresAt, cancellationToken);
+        var expiresAt = _clock.GetUtcNow() + duration;
+        var renewed = await _inner.RenewLeaseAsync(taskId, owner, duration, cancellationToken);
         if (renewed)
         {
             List<TaskCompletionSource> release = [];
@@ -102,14 +107,11 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null) : TaskStore
         return renewed;
     }
 
-    public override ValueTask ReleaseLeaseAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
-        _inner.ReleaseLeaseAsync(taskId, owner, cancellationToken);
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default) =>
+        _inner.FindExpiredLeasesAsync(maxCount, cancellationToken);
 
-    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(DateTimeOffset now, int maxCount, CancellationToken cancellationToken = default) =>
-        _inner.FindExpiredLeasesAsync(now, maxCount, cancellationToken);
-
-    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        _inner.AppendIfLeaseExpiredAsync(taskId, draft, now, cancellationToken);
+    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default) =>
+        _inner.AppendIfLeaseExpiredAsync(taskId, draft, cancellationToken);
 
     private readonly TaskCompletionSource _deleted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -4,11 +4,11 @@ using Herald.Server.Storage;
 namespace Herald.Server.Engine;
 
 /// <summary>
-/// One execution of the agent for one message. It holds the task's runner lease (renewed while it
-/// runs), writes the agent's reports through a <see cref="ReportWriter"/> fenced by that lease, and
-/// watches its own task's log: a terminal event that anyone else appends (CancelTask on any replica,
-/// <see cref="IHeraldTasks"/>, lease recovery) cancels the agent's token. Nothing here decides who runs
-/// the task; the store does.
+/// One execution of the agent for one message. It holds the task's runner lease (kept alive while it
+/// runs by a <see cref="RunnerLeaseRenewal"/>), writes the agent's reports through a <see cref="ReportWriter"/>
+/// fenced by that lease, and watches its own task's log: a terminal event that anyone else appends (CancelTask
+/// on any replica, <see cref="IHeraldTasks"/>, lease recovery) cancels the agent's token. Nothing here decides
+/// who runs the task; the store does.
 /// </summary>
 internal sealed class AgentRun : IAsyncDisposable
 {
@@ -16,9 +16,7 @@ internal sealed class AgentRun : IAsyncDisposable
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly TaskEngine _engine;
-    private ITimer? _renewal;
-    private int _renewing;
-    private int _renewRequested;
+    private RunnerLeaseRenewal? _renewal;
     private FeedReader? _watch;
     private volatile bool _taskExists;
 
@@ -79,8 +77,7 @@ internal sealed class AgentRun : IAsyncDisposable
             return;
         }
 
-        var every = _engine.Options.RunnerLeaseDuration / 3;
-        _renewal = _engine.Time.CreateTimer(static state => ((AgentRun)state!).Renew(), this, every, every);
+        _renewal = new RunnerLeaseRenewal(_engine, this);
         _watch = _engine.Feeds.Open(TaskId, WatchFrom);
         _ = WatchAsync(_watch);
     }
@@ -173,58 +170,6 @@ internal sealed class AgentRun : IAsyncDisposable
         {
             // The task is gone (deleted): nothing left to run for.
             await CancelAsync().ConfigureAwait(false);
-        }
-    }
-
-    private void Renew()
-    {
-        // A tick while a renewal is still in flight is not dropped: it is coalesced into one more renewal after it,
-        // with the time of when that runs, so the lease always ends up extended from the latest tick.
-        Volatile.Write(ref _renewRequested, 1);
-        if (Interlocked.Exchange(ref _renewing, 1) == 0)
-        {
-            _ = RenewLoopAsync();
-        }
-    }
-
-    private async Task RenewLoopAsync()
-    {
-        while (true)
-        {
-            while (Interlocked.Exchange(ref _renewRequested, 0) == 1)
-            {
-                await RenewAsync().ConfigureAwait(false);
-            }
-
-            Volatile.Write(ref _renewing, 0);
-
-            // A tick that came between the last check and the reset above would otherwise be lost.
-            if (Volatile.Read(ref _renewRequested) == 0 || Interlocked.Exchange(ref _renewing, 1) == 1)
-            {
-                return;
-            }
-        }
-    }
-
-    private async Task RenewAsync()
-    {
-        try
-        {
-            if (Writer.Paused || Writer.ReportedTerminal || Cancellation.IsCancellationRequested)
-            {
-                return;
-            }
-
-            if (!await _engine.Store.RenewLeaseAsync(TaskId, LeaseOwner, _engine.Options.RunnerLeaseDuration).ConfigureAwait(false))
-            {
-                // Someone else decided this run is over (its lease expired and the task was failed): stop the agent.
-                await CancelAsync().ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // A store hiccup: the next tick tries again, well before the lease runs out.
-            Log.LeaseRenewalFailed(_engine.Logger, TaskId, ex);
         }
     }
 }

@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using Herald.Protocol;
+using Herald.Server.Agents;
+using Herald.Server.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Engine;
+
+/// <summary>
+/// Runs the agent for accepted messages, each in the background in its own DI scope, and ends the turn it leaves
+/// open. Holds the only in-memory table of the engine, this process's runs, so that shutdown can stop them; who
+/// runs which task is decided by the store's leases, not by this table.
+/// </summary>
+internal sealed class AgentRunner(
+    TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, ILogger logger)
+{
+    private readonly ConcurrentDictionary<AgentRun, byte> _runs = new();
+
+    /// <summary>Number of agent executions in flight in this process.</summary>
+    public int RunningCount => _runs.Count;
+
+    /// <summary>The runs in flight now, for shutdown to stop.</summary>
+    public AgentRun[] SnapshotRuns() => _runs.Keys.ToArray();
+
+    public void Start(AgentRun run)
+    {
+        _runs.TryAdd(run, 0);
+        run.BeginWatching();
+        run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
+    }
+
+    /// <summary>Creates the task of a run whose agent may reply directly, at its first report; once, even when reports race.</summary>
+    public async ValueTask CreateTaskForRunAsync(AgentRun run, CancellationToken cancellationToken)
+    {
+        if (run.TaskExists)
+        {
+            return;
+        }
+
+        await run.CreateGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (run.TaskExists)
+            {
+                return;
+            }
+
+            if (run.Replied)
+            {
+                throw new InvalidOperationException("The agent already answered with a direct message; it cannot also report on a task.");
+            }
+
+            var now = drafts.Now();
+            var task = EventDrafts.NewTask(run.TaskId, run.ContextId, run.Message, now);
+            TaskEvent created;
+            try
+            {
+                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TaskAlreadyExistsException)
+            {
+                // Only a client-chosen id can be taken: another message created that task since this one was accepted.
+                run.Fail(A2AException.InvalidParams("message.taskId",
+                    $"Task '{run.TaskId}' was created by another message at the same time; send again to continue it once it waits for input."));
+                throw;
+            }
+
+            run.MarkTaskCreated(new TaskSnapshot(task, created.Sequence));
+            run.BeginWatching();
+        }
+        finally
+        {
+            run.CreateGate.Release();
+        }
+    }
+
+    private async Task ExecuteAsync(AgentRun run)
+    {
+        var token = run.Cancellation.Token;
+        var scope = scopes.CreateAsyncScope();
+        try
+        {
+            var context = new AgentContext(engine, run);
+            try
+            {
+                var instance = agent!.Factory(scope.ServiceProvider);
+                await instance.ExecuteAsync(context, token).ConfigureAwait(false);
+                if (!run.Replied)
+                {
+                    await run.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+                    await FinishTurnAsync(run, TaskState.Completed, null).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException)
+            {
+                // Ended from outside (canceled, or failed by lease recovery) while the agent was still reporting.
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Log.AgentFailed(logger, run.TaskId, ex);
+                if (!run.Replied)
+                {
+                    await FinishTurnAsync(run, TaskState.Failed, Message.AgentText("The agent failed with an internal error.")).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Creating the task itself failed: the sender gets the error instead of waiting.
+            run.Fail(ex);
+        }
+        finally
+        {
+            try
+            {
+                if (run.TaskExists)
+                {
+                    await store.ReleaseLeaseAsync(run.TaskId, run.LeaseOwner, CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.LeaseReleaseFailed(logger, run.TaskId, ex); // it expires by itself
+            }
+
+            _runs.TryRemove(run, out _);
+            run.MarkFinished();
+            await scope.DisposeAsync().ConfigureAwait(false);
+            run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));
+            await run.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends the turn the agent left open: completed when it returned, failed when it threw. A turn that
+    /// paused the task, or a task that someone else ended, is left as it is; the lease decides.
+    /// </summary>
+    private async Task FinishTurnAsync(AgentRun run, TaskState state, Message? message)
+    {
+        try
+        {
+            await CreateTaskForRunAsync(run, CancellationToken.None).ConfigureAwait(false);
+            if (run.Writer.Closed)
+            {
+                return;
+            }
+
+            await run.Writer.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            var update = drafts.Status(run.TaskId, run.ContextId, state, message);
+            await run.Writer.ReportAsync(update, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or InvalidOperationException)
+        {
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Herald.Server.Engine;
+
+/// <summary>
+/// Stops the engine: refuses new messages, cancels this process's runs (their tasks end canceled, so every
+/// stream gets a final event), and then closes the streams. Owns the two tokens streams watch to end.
+/// </summary>
+internal sealed class EngineShutdown : IDisposable
+{
+    private readonly TaskStore _store;
+    private readonly EventDrafts _drafts;
+    private readonly AgentRunner _runner;
+    private readonly HeraldOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _streamsClosing = new();
+    private readonly CancellationTokenSource _streamsDeadline;
+    private volatile bool _stopping;
+    private Task? _shutdown;
+
+    public EngineShutdown(TaskStore store, EventDrafts drafts, AgentRunner runner, HeraldOptions options, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _drafts = drafts;
+        _runner = runner;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _streamsDeadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+    }
+
+    /// <summary>True once shutdown has begun: no new message is accepted.</summary>
+    public bool Stopping => _stopping;
+
+    /// <summary>Canceled when shutdown has stopped the runs: streams deliver what is there, then end.</summary>
+    public CancellationToken StreamsClosing => _streamsClosing.Token;
+
+    /// <summary>Canceled when shutdown runs out of time: every stream ends at its next event boundary.</summary>
+    public CancellationToken StreamsDeadline => _streamsDeadline.Token;
+
+    /// <summary>
+    /// Stops accepting messages, cancels this process's running agents (their tasks end canceled, so
+    /// every stream gets a final event), waits a bounded time for them, then lets streams drain: each ends
+    /// once it has delivered what is there, and all end by the shutdown timeout, between events.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _shutdown ??= RunShutdownAsync(cancellationToken);
+            return _shutdown;
+        }
+    }
+
+    public void Dispose()
+    {
+        _streamsClosing.Dispose();
+        _streamsDeadline.Dispose();
+    }
+
+    private async Task RunShutdownAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        _streamsDeadline.CancelAfter(_options.ShutdownTimeout);
+        try
+        {
+            await CancelRunsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _streamsClosing.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task CancelRunsAsync(CancellationToken cancellationToken)
+    {
+        var running = _runner.SnapshotRuns();
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        Log.ShuttingDown(_logger, running.Length);
+        foreach (var run in running)
+        {
+            if (run.TaskExists)
+            {
+                try
+                {
+                    var canceled = _drafts.Status(run.TaskId, run.ContextId, TaskState.Canceled,
+                        Message.AgentText("The server shut down while this task was running.") with { TaskId = run.TaskId, ContextId = run.ContextId });
+                    await _store.AppendAsync(run.TaskId, canceled, default, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is TaskAlreadyTerminalException or A2AException)
+                {
+                }
+            }
+
+            await run.CancelAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Task.WhenAll(running.Select(r => r.Execution)).WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+}

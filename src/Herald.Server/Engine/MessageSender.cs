@@ -1,0 +1,168 @@
+using Herald.Protocol;
+using Herald.Server.Agents;
+using Herald.Server.Storage;
+
+namespace Herald.Server.Engine;
+
+/// <summary>
+/// Accepts a message: creates its task or continues the one it names (one atomic store decision each, taking the
+/// runner lease in the same write), hands the run to the <see cref="AgentRunner"/>, and answers the sender as its
+/// <see cref="SendMode"/> asks.
+/// </summary>
+internal sealed class MessageSender(
+    TaskEngine engine, TaskStore store, EventDrafts drafts, AgentRunner runner, EngineShutdown shutdown, AgentRegistration? agent, HeraldOptions options)
+{
+    public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, SendOptions sendOptions, CancellationToken cancellationToken)
+    {
+        var message = RequestValidator.ValidateSend(request);
+        var clientChosenId = sendOptions.CreateTaskWithClientId;
+        if (clientChosenId)
+        {
+            RequestValidator.ValidateClientTaskId(message.TaskId);
+        }
+
+        if (shutdown.Stopping)
+        {
+            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "The server is shutting down and accepts no new messages.");
+        }
+
+        var registered = agent ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>().");
+        var now = drafts.Now();
+        var lease = new RunnerLease(NewLeaseOwner(), options.RunnerLeaseDuration);
+        AgentRun run;
+        SendResult? accepted = null;
+        if (message.TaskId is { Length: > 0 } taskId)
+        {
+            // The task as the message finds it (what the agent sees as ExistingTask); the decision comes below.
+            var existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (existing is null && clientChosenId)
+            {
+                // A new task under the client's id. The store's duplicate check decides a race with another sender
+                // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
+                var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
+                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, cancellationToken)
+                    .ConfigureAwait(false);
+                if (started is { } fresh)
+                {
+                    (run, accepted) = fresh;
+                    return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+                }
+
+                existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+
+            if (existing is null)
+            {
+                throw A2AException.TaskNotFound(taskId);
+            }
+
+            var taskContextId = existing.Task.ContextId ?? "";
+            if (existing.Task.Status.State.IsTerminal())
+            {
+                throw clientChosenId ? TaskIdTaken(taskId, existing.Task.Status.State) : AcceptsNoMessages(taskId, existing.Task.Status.State);
+            }
+
+            if (message.ContextId is { Length: > 0 } givenContext && givenContext != taskContextId)
+            {
+                throw A2AException.InvalidParams("message.contextId", $"message.contextId '{givenContext}' does not match task '{taskId}' (context '{taskContextId}').");
+            }
+
+            message = message with { TaskId = taskId, ContextId = taskContextId };
+
+            // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
+            // message is appended and the lease taken in the same write. No check-then-act here.
+            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, cancellationToken).ConfigureAwait(false);
+            switch (outcome.Outcome)
+            {
+                case ContinueOutcome.NotFound:
+                    throw A2AException.TaskNotFound(taskId);
+                case ContinueOutcome.Terminal:
+                    throw clientChosenId ? TaskIdTaken(taskId, outcome.State) : AcceptsNoMessages(taskId, outcome.State);
+                case ContinueOutcome.Leased:
+                    throw new A2AException(A2AErrorCodes.UnsupportedOperation,
+                        $"Task '{taskId}' is still being worked on ({outcome.State.ToWireName()}); send the next message once it asks for input.");
+            }
+
+            var snapshot = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw A2AException.TaskNotFound(taskId);
+            run = new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true);
+
+            // The snapshot was read after the append: it includes the message (and anything appended since,
+            // which a stream from it must not repeat).
+            accepted = new SendResult(null, snapshot);
+        }
+        else
+        {
+            var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
+            var newTaskId = Guid.NewGuid().ToString();
+            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, cancellationToken)
+                .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
+        }
+
+        return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A run for a message that starts a new task with id <paramref name="taskId"/>: with <see cref="AgentResponseMode.Task"/> the
+    /// task is created now (null when the id is taken), otherwise by the agent's first report. Not started yet.
+    /// </summary>
+    private async Task<(AgentRun Run, SendResult? Accepted)?> TryStartNewTaskAsync(
+        AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        message = message with { TaskId = taskId, ContextId = contextId };
+        if (registered.Mode != AgentResponseMode.Task)
+        {
+            // The agent may answer with a direct message: the task is created by its first report, if any.
+            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false), null);
+        }
+
+        // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
+        var task = EventDrafts.NewTask(taskId, contextId, message, now);
+        TaskEvent created;
+        try
+        {
+            created = await store.CreateAsync(task, lease, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskAlreadyExistsException)
+        {
+            return null;
+        }
+
+        return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true),
+            new SendResult(null, new TaskSnapshot(task, created.Sequence)));
+    }
+
+    private async Task<SendResult> FinishSendAsync(AgentRun run, SendResult? accepted, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    {
+        runner.Start(run);
+        var start = accepted ?? await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (start.Reply is not null || mode == SendMode.Streaming)
+        {
+            return start;
+        }
+
+        var historyLength = request.Configuration?.HistoryLength;
+        if (mode == SendMode.Blocking)
+        {
+            await using var stream = new TaskStream(engine, null, run.TaskId, start.Task!.Sequence, stopAtInterrupt: true, keepAlives: false,
+                completed: start.Task.Task.Status.State.IsTerminal());
+            var sink = new List<TaskEvent>();
+            while (await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false) != TaskStreamRead.End)
+            {
+                sink.Clear();
+            }
+        }
+
+        var current = await store.GetAsync(run.TaskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new SendResult(null, current ?? throw A2AException.TaskNotFound(run.TaskId));
+    }
+
+    private string NewLeaseOwner() => options.InstanceId + "/" + Guid.NewGuid().ToString("N");
+
+    private static A2AException AcceptsNoMessages(string taskId, TaskState state) =>
+        new(A2AErrorCodes.UnsupportedOperation, $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
+
+    private static A2AException TaskIdTaken(string taskId, TaskState state) =>
+        A2AException.InvalidParams("message.taskId",
+            $"Task '{taskId}' already exists and is {state.ToWireName()}: a new task needs a new id (an existing task takes messages only while it waits for input).");
+}

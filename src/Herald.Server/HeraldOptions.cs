@@ -87,6 +87,25 @@ public sealed class HeraldOptions
     /// </summary>
     public TimeSpan? TaskRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How long an agent's reports are retried while the store fails transiently (a dropped connection, a full disk).
+    /// Meanwhile the agent's report calls wait once too much is pending; past it, the run is abandoned: the agent's
+    /// token is canceled and the task is failed with a reason as soon as the store accepts writes again.
+    /// </summary>
+    public TimeSpan StoreRetryHorizon { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a stream stays open while the store is unavailable, sending keep-alives; past it, the stream ends with an
+    /// error event, and the client resumes later with <c>Last-Event-ID</c> from the last event it received.
+    /// </summary>
+    public TimeSpan StoreOutageStreamTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a followed task's log goes without being re-read when no wake-up comes: wake-ups are only hints, and a
+    /// store whose notification channel silently dropped one still delivers within this interval.
+    /// </summary>
+    public TimeSpan WakeupFallbackInterval { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often expired tasks are deleted and expired runner leases recovered.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
 

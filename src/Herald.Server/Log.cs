@@ -30,4 +30,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Reading the log of task {TaskId} failed; its followers in this process get the error")]
     public static partial void FeedFailed(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Writing the reports of task {TaskId} failed; retrying with back-off")]
+    public static partial void StoreWriteFailing(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Writing the reports of task {TaskId} works again")]
+    public static partial void StoreWriteRecovered(ILogger logger, string taskId);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "The store stayed unavailable past the retry horizon: the run of task {TaskId} is abandoned and the task will be failed")]
+    public static partial void RunAbandoned(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Task {TaskId} failed: its run was abandoned because the store was unavailable")]
+    public static partial void AbandonedRunEnded(ILogger logger, string taskId);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "The store is unavailable while following task {TaskId}; retrying with back-off")]
+    public static partial void FeedUnavailable(ILogger logger, string taskId, Exception exception);
 }

@@ -37,6 +37,8 @@ public sealed class TaskStream : IAsyncDisposable
     private readonly TimeSpan _keepAlive;
     private long _position;
     private bool _completed;
+    private long? _unavailableSince;
+    private TimeSpan _retry = TimeSpan.FromMilliseconds(50);
 
     internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
     {
@@ -109,12 +111,39 @@ public sealed class TaskStream : IAsyncDisposable
             }
 
             var closing = engine.StreamsClosing.IsCancellationRequested;
-            var batch = await feed.ReadAsync(_position, ReadBatch, cancellationToken).ConfigureAwait(false);
-            if (batch.Count == 0 && closing)
+            IReadOnlyList<TaskEvent> batch;
+            try
             {
-                // Shutting down: the final event (the cancellation shutdown just appended) may be in the store before
-                // the feed's pump has read it. Look at the store itself before deciding there is nothing more.
-                batch = await engine.Store.ReadAsync(_taskId, _position, ReadBatch, cancellationToken).ConfigureAwait(false);
+                batch = await feed.ReadAsync(_position, ReadBatch, cancellationToken).ConfigureAwait(false);
+                if (batch.Count == 0 && closing)
+                {
+                    // Shutting down: the final event (the cancellation shutdown just appended) may be in the store before
+                    // the feed's pump has read it. Look at the store itself before deciding there is nothing more.
+                    batch = await engine.Store.ReadAsync(_taskId, _position, ReadBatch, cancellationToken).ConfigureAwait(false);
+                }
+
+                _unavailableSince = null;
+            }
+            catch (Exception ex) when (TaskStore.IsTransient(ex))
+            {
+                // A reader behind the feed's window reads the store itself: the store is unavailable. Like an outage seen by
+                // the feed, this keeps the stream alive with keep-alives, then ends it after the bounded outage.
+                _unavailableSince ??= engine.Time.GetTimestamp();
+                if (closing)
+                {
+                    return Complete();
+                }
+
+                ThrowIfOutageTooLong(engine, _unavailableSince);
+                var pause = Min(_retry, KeepAliveRemaining(engine, waitedSince));
+                if (pause <= TimeSpan.Zero)
+                {
+                    return TaskStreamRead.KeepAlive;
+                }
+
+                await Task.Delay(pause, engine.Time, cancellationToken).ConfigureAwait(false);
+                _retry = _retry * 2 < TimeSpan.FromSeconds(2) ? _retry * 2 : TimeSpan.FromSeconds(2);
+                continue;
             }
 
             if (batch.Count > 0)
@@ -160,13 +189,20 @@ public sealed class TaskStream : IAsyncDisposable
                 return Complete(); // shutting down and caught up with the store: the final event, if any, was delivered
             }
 
+            // Caught up, but the store is unavailable: keep-alives meanwhile, and an end with an error after the bounded outage.
+            ThrowIfOutageTooLong(engine, feed.UnavailableSince);
+
             // Caught up: wait for the pump, a keep-alive tick, shutdown, or the caller.
             var wait = feed.WaitAsync(_position);
             if (!wait.IsCompleted)
             {
-                var remaining = _keepAlive == Timeout.InfiniteTimeSpan
-                    ? Timeout.InfiniteTimeSpan
-                    : _keepAlive - engine.Time.GetElapsedTime(waitedSince);
+                var remaining = KeepAliveRemaining(engine, waitedSince);
+                if (feed.UnavailableSince is not null)
+                {
+                    // Look again at least every second during an outage, to end the stream on time.
+                    remaining = Min(remaining, TimeSpan.FromSeconds(1));
+                }
+
                 if (remaining != Timeout.InfiniteTimeSpan && remaining <= TimeSpan.Zero)
                 {
                     return TaskStreamRead.KeepAlive;
@@ -179,7 +215,10 @@ public sealed class TaskStream : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    return TaskStreamRead.KeepAlive;
+                    if (KeepAliveRemaining(engine, waitedSince) <= TimeSpan.Zero)
+                    {
+                        return TaskStreamRead.KeepAlive;
+                    }
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -194,6 +233,30 @@ public sealed class TaskStream : IAsyncDisposable
         _completed = true;
         _feed?.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    private TimeSpan KeepAliveRemaining(TaskEngine engine, long waitedSince) => _keepAlive == Timeout.InfiniteTimeSpan
+        ? Timeout.InfiniteTimeSpan
+        : _keepAlive - engine.Time.GetElapsedTime(waitedSince);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) =>
+        a == Timeout.InfiniteTimeSpan ? b : b == Timeout.InfiniteTimeSpan ? a : a < b ? a : b;
+
+    /// <summary>Ends the stream with an error once the store has been unavailable for longer than the configured outage.</summary>
+    private void ThrowIfOutageTooLong(TaskEngine engine, long? unavailableSince)
+    {
+        if (unavailableSince is not { } since)
+        {
+            return;
+        }
+
+        var outage = engine.Time.GetElapsedTime(since);
+        if (outage >= engine.Options.StoreOutageStreamTimeout)
+        {
+            _completed = true;
+            throw new A2AException(A2AErrorCodes.InternalError,
+                $"The task store has been unavailable for {outage.TotalSeconds:0} s, so this stream ends here; resume it later with Last-Event-ID: {_position}.");
+        }
     }
 
     private TaskStreamRead Complete()

@@ -17,7 +17,9 @@ internal sealed class AgentRun : IAsyncDisposable
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly TaskEngine _engine;
     private RunnerLeaseRenewal? _renewal;
+    private readonly CancellationTokenSource _watchStop = new();
     private FeedReader? _watch;
+    private Task _watching = Task.CompletedTask;
     private volatile bool _taskExists;
 
     public AgentRun(TaskEngine engine, string taskId, string contextId, Message message, SendMessageRequest request, AgentTask? existingTask, string leaseOwner, long watchFrom, bool taskExists)
@@ -31,7 +33,11 @@ internal sealed class AgentRun : IAsyncDisposable
         LeaseOwner = leaseOwner;
         WatchFrom = watchFrom;
         _taskExists = taskExists;
-        Writer = new ReportWriter(engine.Store, taskId, leaseOwner);
+        Writer = new ReportWriter(engine.Store, taskId, leaseOwner, watchFrom, engine.Time, engine.Options.StoreRetryHorizon, engine.Logger);
+
+        // A run abandoned because the store stayed unavailable stops its agent; the runner then ends the task with a reason.
+        Writer.Abandoned.ContinueWith(static (_, state) => ((AgentRun)state!).Cancel(), this, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     public string TaskId { get; }
@@ -79,13 +85,14 @@ internal sealed class AgentRun : IAsyncDisposable
 
         _renewal = new RunnerLeaseRenewal(_engine, this);
         _watch = _engine.Feeds.Open(TaskId, WatchFrom);
-        _ = WatchAsync(_watch);
+        _watching = WatchAsync(_watch);
     }
 
     public void MarkTaskCreated(TaskSnapshot snapshot)
     {
         _taskExists = true;
         WatchFrom = snapshot.Sequence;
+        Writer.StartAt(snapshot.Sequence);
         _started.TrySetResult(new SendResult(null, snapshot));
     }
 
@@ -118,21 +125,51 @@ internal sealed class AgentRun : IAsyncDisposable
             await _renewal.DisposeAsync().ConfigureAwait(false);
         }
 
+        // The watch is observed: stopped, awaited, and only then its feed left.
+        await _watchStop.CancelAsync().ConfigureAwait(false);
+        await _watching.ConfigureAwait(false);
         _watch?.Dispose();
+        _watchStop.Dispose();
         Cancellation.Dispose();
         _createGate.Dispose();
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            Cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     private async Task WatchAsync(FeedReader reader)
     {
         var feed = reader.Feed;
         var position = WatchFrom;
-        var token = Cancellation.Token;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token, _watchStop.Token);
+        var token = linked.Token;
+        var retry = TimeSpan.FromMilliseconds(50);
         try
         {
             while (!token.IsCancellationRequested)
             {
-                var batch = await feed.ReadAsync(position, 256, token).ConfigureAwait(false);
+                IReadOnlyList<TaskEvent> batch;
+                try
+                {
+                    batch = await feed.ReadAsync(position, 256, token).ConfigureAwait(false);
+                    retry = TimeSpan.FromMilliseconds(50);
+                }
+                catch (Exception ex) when (TaskStore.IsTransient(ex))
+                {
+                    // The store is unavailable: the watch goes on once it is back (the feed heals meanwhile).
+                    await Task.Delay(retry, _engine.Time, token).ConfigureAwait(false);
+                    retry = retry * 2 < TimeSpan.FromSeconds(2) ? retry * 2 : TimeSpan.FromSeconds(2);
+                    continue;
+                }
+
                 if (batch.Count == 0)
                 {
                     if (feed.Ended && position >= feed.End)
@@ -170,6 +207,11 @@ internal sealed class AgentRun : IAsyncDisposable
         {
             // The task is gone (deleted): nothing left to run for.
             await CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Observed, never thrown away: a watch that cannot go on leaves the run to its lease and the store's refusals.
+            Log.FeedFailed(_engine.Logger, TaskId, ex);
         }
     }
 }

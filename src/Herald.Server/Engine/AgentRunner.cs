@@ -13,7 +13,7 @@ namespace Herald.Server.Engine;
 /// runs which task is decided by the store's leases, not by this table.
 /// </summary>
 internal sealed class AgentRunner(
-    TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, ILogger logger)
+    TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, TimeProvider time, ILogger logger)
 {
     private readonly ConcurrentDictionary<AgentRun, byte> _runs = new();
 
@@ -96,6 +96,10 @@ internal sealed class AgentRunner(
             {
                 // Ended from outside (canceled, or failed by lease recovery) while the agent was still reporting.
             }
+            catch (Exception) when (run.Writer.IsAbandoned)
+            {
+                // The store stayed unavailable: the agent was stopped (or its report failed); the task is ended below.
+            }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
             }
@@ -107,6 +111,11 @@ internal sealed class AgentRunner(
                     await FinishTurnAsync(run, TaskState.Failed, Message.AgentText("The agent failed with an internal error.")).ConfigureAwait(false);
                 }
             }
+
+            if (run.Writer.IsAbandoned)
+            {
+                await EndAbandonedRunAsync(run).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -115,23 +124,60 @@ internal sealed class AgentRunner(
         }
         finally
         {
-            try
-            {
-                if (run.TaskExists)
-                {
-                    await store.ReleaseLeaseAsync(run.TaskId, run.LeaseOwner, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Log.LeaseReleaseFailed(logger, run.TaskId, ex); // it expires by itself
-            }
-
+            // The lease is not released here: a turn that ended durably cleared it in that write; one that did not is
+            // left to expire, so that recovery fails the task with a reason instead of it staying non-terminal for good.
             _runs.TryRemove(run, out _);
             run.MarkFinished();
             await scope.DisposeAsync().ConfigureAwait(false);
             run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));
             await run.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Ends a run abandoned because the store stayed unavailable past the retry horizon: appends <c>failed</c> with the
+    /// reason as soon as the store takes writes again, retrying with back-off for up to twice the lease duration. If
+    /// that is not enough, the lease (no longer renewed) expires and maintenance fails the task, on any replica.
+    /// </summary>
+    private async Task EndAbandonedRunAsync(AgentRun run)
+    {
+        var reason = Message.AgentText(
+            "The task store was unavailable for longer than the server's retry horizon, so the agent was stopped; " +
+            "updates it reported after the last one streamed were not saved.") with { TaskId = run.TaskId, ContextId = run.ContextId };
+        var draft = drafts.Status(run.TaskId, run.ContextId, TaskState.Failed, reason);
+        var started = time.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(100);
+        var position = run.Writer.Position;
+        while (time.GetElapsedTime(started) < options.RunnerLeaseDuration * 2 && !engine.StreamsClosing.IsCancellationRequested)
+        {
+            try
+            {
+                await store.AppendAsync(run.TaskId, [draft], new AppendOptions { LeaseOwner = run.LeaseOwner, ExpectedSequence = position + 1 }, CancellationToken.None)
+                    .ConfigureAwait(false);
+                Log.AbandonedRunEnded(logger, run.TaskId);
+                return;
+            }
+            catch (AppendConflictException conflict)
+            {
+                position = conflict.LastSequence;
+            }
+            catch (Exception ex) when (TaskStore.IsTransient(ex))
+            {
+                try
+                {
+                    await Task.Delay(delay, time, engine.StreamsClosing).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                delay = delay * 2 < TimeSpan.FromSeconds(5) ? delay * 2 : TimeSpan.FromSeconds(5);
+            }
+            catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or A2AException)
+            {
+                return; // someone else ended it (recovery, a cancel), or it is gone
+            }
         }
     }
 
@@ -153,7 +199,7 @@ internal sealed class AgentRunner(
             var update = drafts.Status(run.TaskId, run.ContextId, state, message);
             await run.Writer.ReportAsync(update, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or InvalidOperationException)
+        catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or InvalidOperationException || run.Writer.IsAbandoned)
         {
         }
     }

@@ -98,6 +98,12 @@ internal sealed class EngineShutdown : IDisposable
                 catch (Exception ex) when (ex is TaskAlreadyTerminalException or A2AException)
                 {
                 }
+                catch (Exception ex) when (TaskStore.IsTransient(ex))
+                {
+                    // The store is down: the run's lease is left to expire, and recovery (here after a restart, or on
+                    // another replica) fails the task with a reason.
+                    Log.LeaseRenewalFailed(_logger, run.TaskId, ex);
+                }
             }
 
             await run.CancelAsync().ConfigureAwait(false);

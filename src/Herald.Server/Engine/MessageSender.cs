@@ -40,7 +40,7 @@ internal sealed class MessageSender(
                 // A new task under the client's id. The store's duplicate check decides a race with another sender
                 // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
                 var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
-                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, cancellationToken)
+                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
                     .ConfigureAwait(false);
                 if (started is { } fresh)
                 {
@@ -95,7 +95,7 @@ internal sealed class MessageSender(
         {
             var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
             var newTaskId = Guid.NewGuid().ToString();
-            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, cancellationToken)
+            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
                 .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
         }
 

@@ -1,4 +1,5 @@
 using Herald.Server.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Herald.Server.Engine;
 
@@ -6,20 +7,53 @@ namespace Herald.Server.Engine;
 /// Carries one run's reports to the store in order, batching those that arrive while a write is in
 /// flight: the first report is written at once, reports made meanwhile go together in the next write
 /// (one durable write, one commit, however many chunks). An agent does not wait for durability of
-/// ordinary reports unless too many are pending (bounded memory); a report that ends or pauses the
-/// task, and <see cref="FlushAsync"/>, wait until everything reported is in the store. A write the
-/// store refuses (the task ended, the lease was lost) fails every later report with that error.
+/// ordinary reports unless too much is pending (bounded in events and in bytes); a report that ends or
+/// pauses the task, and <see cref="FlushAsync"/>, wait until everything reported is in the store.
 /// </summary>
-internal sealed class ReportWriter(TaskStore store, string taskId, string leaseOwner)
+/// <remarks>
+/// Faults: every write names the sequence it expects (<see cref="AppendOptions.ExpectedSequence"/>), so a write
+/// whose outcome is unknown is simply retried: the store finds its events or refuses. A transient failure is
+/// retried with back-off for <see cref="HeraldOptions.StoreRetryHorizon"/>; meanwhile the agent's reports wait once
+/// the bound is reached, and nothing else (readers, other tasks) waits for this writer. Past the horizon the run is
+/// abandoned: its pending reports (never acknowledged to anyone) are dropped, later reports fail, and
+/// <see cref="Abandoned"/> completes so the runner can stop the agent and end the task with a reason. A refusal
+/// (the task ended, the lease was lost) fails every later report with that error.
+/// </remarks>
+internal sealed class ReportWriter
 {
     private const int MaxPendingEvents = 4096;
+    private const long MaxPendingBytes = 16L * 1024 * 1024;
+    private const int MaxConflictsInARow = 64;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
+    private readonly TaskStore _store;
+    private readonly string _taskId;
+    private readonly string _leaseOwner;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _horizon;
+    private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<Exception> _abandoned = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private List<TaskEvent> _pending = [];
+    private long _pendingBytes;
     private bool _releasePending;
     private Task? _writing;
+    private TaskCompletionSource _room = NewSignal();
     private Exception? _failure;
     private bool _closed;
+    private long _position;
+
+    public ReportWriter(TaskStore store, string taskId, string leaseOwner, long position, TimeProvider time, TimeSpan horizon, ILogger logger)
+    {
+        _store = store;
+        _taskId = taskId;
+        _leaseOwner = leaseOwner;
+        _position = position;
+        _time = time;
+        _horizon = horizon;
+        _logger = logger;
+    }
 
     /// <summary>True once a terminal or pausing report was accepted: this turn can report nothing more.</summary>
     public bool Closed
@@ -39,15 +73,43 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
     /// <summary>True once this run paused the task for the client (input- or auth-required).</summary>
     public bool Paused { get; private set; }
 
-    /// <summary>Queues a report; waits only when the store has fallen far behind, or when the report ends or pauses the task.</summary>
+    /// <summary>The last sequence this writer knows to be in the log (where its next write must start after).</summary>
+    public long Position
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _position;
+            }
+        }
+    }
+
+    /// <summary>Completes, with the last store error, when the store stayed unavailable past the retry horizon.</summary>
+    public Task<Exception> Abandoned => _abandoned.Task;
+
+    /// <summary>True once the run was abandoned (see <see cref="Abandoned"/>).</summary>
+    public bool IsAbandoned => _abandoned.Task.IsCompleted;
+
+    /// <summary>Moves the writer's start to <paramref name="position"/>: the task was created after the writer was made.</summary>
+    public void StartAt(long position)
+    {
+        lock (_gate)
+        {
+            _position = Math.Max(_position, position);
+        }
+    }
+
+    /// <summary>Queues a report; waits only when too much is pending, or when the report ends or pauses the task.</summary>
     public ValueTask ReportAsync(TaskEvent draft, CancellationToken cancellationToken)
     {
-        Task? backlog = null;
+        Task? room = null;
         var endsTurn = draft.EndsStream;
         lock (_gate)
         {
             ThrowIfUnusable();
             _pending.Add(draft);
+            _pendingBytes += draft.GetV1Json().Length;
             if (endsTurn)
             {
                 _closed = true;
@@ -68,9 +130,9 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
             {
                 _writing = WriteLoopAsync();
             }
-            else if (_pending.Count >= MaxPendingEvents)
+            else if (_pending.Count >= MaxPendingEvents || _pendingBytes >= MaxPendingBytes)
             {
-                backlog = _writing;
+                room = _room.Task;
             }
         }
 
@@ -79,13 +141,14 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
             return FlushAsync(cancellationToken);
         }
 
-        return backlog is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(backlog, cancellationToken));
+        return room is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(room, cancellationToken));
     }
 
     /// <summary>Queues several reports as one write.</summary>
     public ValueTask ReportAsync(IReadOnlyList<TaskEvent> drafts, CancellationToken cancellationToken)
     {
         var endsTurn = false;
+        Task? room = null;
         lock (_gate)
         {
             ThrowIfUnusable();
@@ -105,16 +168,30 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
                     Paused = !draft.IsTerminal;
                     _releasePending |= !draft.IsTerminal;
                 }
+
+                _pendingBytes += draft.GetV1Json().Length;
             }
 
             _pending.AddRange(drafts);
-            _writing ??= WriteLoopAsync();
+            if (_writing is null)
+            {
+                _writing = WriteLoopAsync();
+            }
+            else if (_pending.Count >= MaxPendingEvents || _pendingBytes >= MaxPendingBytes)
+            {
+                room = _room.Task;
+            }
         }
 
-        return endsTurn ? FlushAsync(cancellationToken) : ValueTask.CompletedTask;
+        if (endsTurn)
+        {
+            return FlushAsync(cancellationToken);
+        }
+
+        return room is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(room, cancellationToken));
     }
 
-    /// <summary>Waits until everything reported so far is in the store; throws what the store refused.</summary>
+    /// <summary>Waits until everything reported so far is in the store; throws what the store refused, or why the run was abandoned.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken = default)
     {
         while (true)
@@ -139,9 +216,9 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
         }
     }
 
-    private async Task WaitForRoomAsync(Task backlog, CancellationToken cancellationToken)
+    private async Task WaitForRoomAsync(Task room, CancellationToken cancellationToken)
     {
-        await backlog.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         lock (_gate)
         {
             if (_failure is not null)
@@ -159,6 +236,7 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
         {
             List<TaskEvent> batch;
             bool release;
+            TaskCompletionSource room;
             lock (_gate)
             {
                 if (_pending.Count == 0)
@@ -169,24 +247,99 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
 
                 batch = _pending;
                 _pending = [];
+                _pendingBytes = 0;
                 release = _releasePending;
                 _releasePending = false;
+                room = _room;
+                _room = NewSignal();
+            }
+
+            room.TrySetResult(); // the batch is taken: reporters waiting for room may go on
+            var failure = await WriteAsync(batch, release).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                lock (_gate)
+                {
+                    _failure = failure;
+                    _pending.Clear();
+                    _pendingBytes = 0;
+                    _writing = null;
+                    room = _room;
+                }
+
+                room.TrySetResult();
+                return;
+            }
+        }
+    }
+
+    /// <summary>Writes one batch, retrying what may pass; returns null when it is in the log, or the error that ends this writer.</summary>
+    private async Task<Exception?> WriteAsync(List<TaskEvent> batch, bool release)
+    {
+        long? failingSince = null;
+        var delay = FirstRetryDelay;
+        var conflicts = 0;
+        while (true)
+        {
+            long expected;
+            lock (_gate)
+            {
+                expected = _position + 1;
             }
 
             try
             {
-                await store.AppendAsync(taskId, batch, new AppendOptions { LeaseOwner = leaseOwner, ReleaseLease = release }, CancellationToken.None).ConfigureAwait(false);
+                var options = new AppendOptions { LeaseOwner = _leaseOwner, ReleaseLease = release, ExpectedSequence = expected };
+                var appended = await _store.AppendAsync(_taskId, batch, options, CancellationToken.None).ConfigureAwait(false);
+                lock (_gate)
+                {
+                    _position = appended[^1].Sequence;
+                }
+
+                if (failingSince is not null)
+                {
+                    Log.StoreWriteRecovered(_logger, _taskId);
+                }
+
+                return null;
+            }
+            catch (AppendConflictException conflict) when (++conflicts <= MaxConflictsInARow)
+            {
+                // Someone else appended meanwhile (IHeraldTasks, CancelTask): this batch was not written; it goes after theirs.
+                lock (_gate)
+                {
+                    _position = conflict.LastSequence;
+                }
+            }
+            catch (Exception ex) when (TaskStore.IsTransient(ex))
+            {
+                var now = _time.GetTimestamp();
+                if (failingSince is null)
+                {
+                    failingSince = now;
+                    Log.StoreWriteFailing(_logger, _taskId, ex);
+                }
+
+                var elapsed = _time.GetElapsedTime(failingSince.Value);
+                if (elapsed >= _horizon)
+                {
+                    var abandoned = new TaskStoreUnavailableException(
+                        $"The task store stayed unavailable for {elapsed.TotalSeconds:0.#} s (HeraldOptions.StoreRetryHorizon is {_horizon.TotalSeconds:0.#} s): this run of task '{_taskId}' is abandoned.",
+                        ex);
+                    Log.RunAbandoned(_logger, _taskId, ex);
+                    _abandoned.TrySetResult(abandoned);
+                    return abandoned;
+                }
+
+                // Back-off with jitter, never past the horizon.
+                var wait = TimeSpan.FromTicks(Math.Min((delay * (0.5 + (Random.Shared.NextDouble() / 2))).Ticks, (_horizon - elapsed).Ticks));
+                await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _time).ConfigureAwait(false);
+                delay = delay * 2 < MaxRetryDelay ? delay * 2 : MaxRetryDelay;
             }
             catch (Exception ex)
             {
-                lock (_gate)
-                {
-                    _failure = ex;
-                    _pending.Clear();
-                    _writing = null;
-                }
-
-                return;
+                // A refusal (the task ended, the lease was lost, the task is gone) or a bug: no retry can change it.
+                return ex;
             }
         }
     }
@@ -201,8 +354,10 @@ internal sealed class ReportWriter(TaskStore store, string taskId, string leaseO
         if (_closed)
         {
             throw new InvalidOperationException(Paused
-                ? $"This turn of task '{taskId}' ended when it asked the client for input; report the rest in the next turn."
-                : $"Task '{taskId}' was already ended by this agent; it accepts no further reports.");
+                ? $"This turn of task '{_taskId}' ended when it asked the client for input; report the rest in the next turn."
+                : $"Task '{_taskId}' was already ended by this agent; it accepts no further reports.");
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

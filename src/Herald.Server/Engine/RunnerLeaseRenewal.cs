@@ -10,8 +10,10 @@ internal sealed class RunnerLeaseRenewal : IAsyncDisposable
     private readonly TaskEngine _engine;
     private readonly AgentRun _run;
     private readonly ITimer _timer;
+    private readonly CancellationTokenSource _stop = new();
     private int _renewing;
     private int _renewRequested;
+    private Task _loop = Task.CompletedTask;
 
     public RunnerLeaseRenewal(TaskEngine engine, AgentRun run)
     {
@@ -21,7 +23,15 @@ internal sealed class RunnerLeaseRenewal : IAsyncDisposable
         _timer = engine.Time.CreateTimer(static state => ((RunnerLeaseRenewal)state!).Renew(), this, every, every);
     }
 
-    public ValueTask DisposeAsync() => _timer.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _timer.DisposeAsync().ConfigureAwait(false);
+
+        // The renewal loop is observed: a renewal in flight is canceled and awaited before the run goes away.
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Volatile.Read(ref _loop).ConfigureAwait(false);
+        _stop.Dispose();
+    }
 
     private void Renew()
     {
@@ -30,7 +40,7 @@ internal sealed class RunnerLeaseRenewal : IAsyncDisposable
         Volatile.Write(ref _renewRequested, 1);
         if (Interlocked.Exchange(ref _renewing, 1) == 0)
         {
-            _ = RenewLoopAsync();
+            Volatile.Write(ref _loop, RenewLoopAsync());
         }
     }
 
@@ -57,17 +67,25 @@ internal sealed class RunnerLeaseRenewal : IAsyncDisposable
     {
         try
         {
-            if (_run.Writer.Paused || _run.Writer.ReportedTerminal || _run.Cancellation.IsCancellationRequested)
+            if (_run.Writer.Paused || _run.Writer.ReportedTerminal || _run.Writer.IsAbandoned || _run.Cancellation.IsCancellationRequested
+                || _stop.IsCancellationRequested)
             {
                 return;
             }
 
-            var expires = _engine.Time.GetUtcNow() + _engine.Options.RunnerLeaseDuration;
-            if (!await _engine.Store.RenewLeaseAsync(_run.TaskId, _run.LeaseOwner, expires).ConfigureAwait(false))
+            // Bounded: a renewal that hangs (a store that does not answer) is given up at the next tick's time, which
+            // still leaves two ticks before the lease lapses.
+            using var timeout = new CancellationTokenSource(_engine.Options.RunnerLeaseDuration / 3, _engine.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _stop.Token);
+            if (!await _engine.Store.RenewLeaseAsync(_run.TaskId, _run.LeaseOwner, _engine.Options.RunnerLeaseDuration, linked.Token)
+                    .AsTask().WaitAsync(linked.Token).ConfigureAwait(false))
             {
                 // Someone else decided this run is over (its lease expired and the task was failed): stop the agent.
                 await _run.CancelAsync().ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

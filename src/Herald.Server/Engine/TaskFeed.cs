@@ -17,6 +17,8 @@ internal sealed class TaskFeed
     private const int PumpBatch = 512;
     private const int WindowEvents = 1024;
     private const long WindowBytes = 8 * 1024 * 1024;
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
 
     private readonly TaskFeeds _owner;
     private readonly TaskStore _store;
@@ -27,6 +29,7 @@ internal sealed class TaskFeed
     private long _end;
     private bool _ended;
     private Exception? _failure;
+    private long? _unavailableSince;
     private TaskCompletionSource _signal = NewSignal();
     private int _readers;
 
@@ -85,7 +88,7 @@ internal sealed class TaskFeed
         {
             if (position == _end)
             {
-                // Caught up with the pump: nothing new until it reads again (or ever, after a failure).
+                // Caught up with the pump: nothing new until it reads again (or ever, once the task is gone).
                 return _failure is null ? [] : throw _failure;
             }
 
@@ -116,7 +119,10 @@ internal sealed class TaskFeed
         return await _store.ReadAsync(TaskId, position, maxCount, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Completes when the pump has read beyond <paramref name="position"/>, or the log can have nothing more.</summary>
+    /// <summary>
+    /// Completes when the pump has read beyond <paramref name="position"/>, the log can have nothing more, or the store's
+    /// availability changed (look at <see cref="UnavailableSince"/>). Wake-ups may be spurious: callers look again.
+    /// </summary>
     public Task WaitAsync(long position)
     {
         lock (_gate)
@@ -149,12 +155,31 @@ internal sealed class TaskFeed
         }
     }
 
+    /// <summary>
+    /// When the store became unavailable for this feed (a <see cref="TimeProvider"/> timestamp), or null while it works.
+    /// Readers use it to keep streams alive with keep-alives and to end them after a bounded outage.
+    /// </summary>
+    public long? UnavailableSince
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unavailableSince;
+            }
+        }
+    }
+
     private async Task PumpAsync()
     {
         var stop = _stop.Token;
-        try
+        var time = _owner.Time;
+        var retry = FirstRetryDelay;
+        Task? pendingWait = null;
+        long pendingFrom = -1;
+        while (!stop.IsCancellationRequested)
         {
-            while (!stop.IsCancellationRequested)
+            try
             {
                 long from;
                 lock (_gate)
@@ -162,12 +187,36 @@ internal sealed class TaskFeed
                     from = _end;
                 }
 
-                await _store.WaitForEventsAsync(TaskId, from, stop).ConfigureAwait(false);
+                // Wake-ups are hints: wait for one, but re-read after the fallback interval anyway, so a wake-up that a
+                // store's notification channel lost delays events by at most that much. A wait that timed out is kept
+                // and reused, so an idle task holds one pending wait, not one per interval.
+                if (pendingWait is null || pendingFrom != from || pendingWait.IsCompleted)
+                {
+                    if (pendingWait is { IsFaulted: true })
+                    {
+                        await pendingWait.ConfigureAwait(false); // rethrows the store's error
+                    }
+
+                    pendingWait = _store.WaitForEventsAsync(TaskId, from, stop).AsTask();
+                    pendingFrom = from;
+                }
+
+                try
+                {
+                    await pendingWait.WaitAsync(_owner.WakeupFallback, time, stop).ConfigureAwait(false);
+                    pendingWait = null;
+                }
+                catch (TimeoutException)
+                {
+                }
+
                 var batch = await _store.ReadAsync(TaskId, from, PumpBatch, stop).ConfigureAwait(false);
+                Healthy();
+                retry = FirstRetryDelay;
                 if (batch.Count == 0)
                 {
                     // Woken with nothing to read: the task may be gone (retention) - the read above would have said so -
-                    // or the wake-up was for an append that is not visible yet; wait again.
+                    // or the wake-up was for an append that is not visible yet, or the re-read found nothing; wait again.
                     if (await _store.GetAsync(TaskId, 0, false, stop).ConfigureAwait(false) is null)
                     {
                         throw Protocol.A2AException.TaskNotFound(TaskId);
@@ -182,6 +231,11 @@ internal sealed class TaskFeed
                 {
                     foreach (var e in batch)
                     {
+                        if (e.Sequence <= _end)
+                        {
+                            continue;
+                        }
+
                         _window.Enqueue(e);
                         _windowBytes += e.GetV1Json().Length;
                         _end = e.Sequence;
@@ -204,35 +258,107 @@ internal sealed class TaskFeed
                     return; // nothing follows a terminal event
                 }
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception ex)
-        {
-            TaskCompletionSource release;
-            lock (_gate)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                _failure = ex;
+                return;
+            }
+            catch (Protocol.A2AException ex)
+            {
+                // The task is gone (deleted by retention): final. The feed leaves the cache so nobody joins it again.
+                Fail(ex);
+                _owner.Remove(this);
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The store is unavailable (or failed in a way this feed cannot judge): never remembered for good. Readers
+                // are told (they send keep-alives, then end after a bounded outage), and the pump tries again with back-off.
+                pendingWait = null;
+                Unavailable(ex, time);
+                try
+                {
+                    await Task.Delay(Jitter(retry), time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                retry = retry * 2 < MaxRetryDelay ? retry * 2 : MaxRetryDelay;
+            }
+        }
+    }
+
+    private void Healthy()
+    {
+        TaskCompletionSource? release = null;
+        lock (_gate)
+        {
+            if (_unavailableSince is not null)
+            {
+                _unavailableSince = null;
                 release = _signal;
                 _signal = NewSignal();
             }
+        }
 
-            if (ex is not Protocol.A2AException)
+        release?.TrySetResult();
+    }
+
+    private void Unavailable(Exception ex, TimeProvider time)
+    {
+        TaskCompletionSource release;
+        bool first;
+        lock (_gate)
+        {
+            first = _unavailableSince is null;
+            _unavailableSince ??= time.GetTimestamp();
+            release = _signal;
+            _signal = NewSignal();
+        }
+
+        if (first)
+        {
+            if (Storage.TaskStore.IsTransient(ex))
+            {
+                Log.FeedUnavailable(_owner.Logger, TaskId, ex);
+            }
+            else
             {
                 Log.FeedFailed(_owner.Logger, TaskId, ex);
             }
-
-            release.TrySetResult();
         }
+
+        release.TrySetResult(); // readers look again: they see the outage and decide what to send
     }
+
+    private void Fail(Exception ex)
+    {
+        TaskCompletionSource release;
+        lock (_gate)
+        {
+            _failure = ex;
+            release = _signal;
+            _signal = NewSignal();
+        }
+
+        release.TrySetResult();
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + (Random.Shared.NextDouble() / 2));
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>The feeds of the tasks followed in this process, one per task.</summary>
-internal sealed class TaskFeeds(TaskStore store, ILogger logger)
+internal sealed class TaskFeeds(TaskStore store, ILogger logger, TimeProvider? time = null, TimeSpan? wakeupFallback = null)
 {
+    /// <summary>The clock of the pumps' back-off and fallback re-reads.</summary>
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
+
+    /// <summary>How long a pump waits for a wake-up before it re-reads the log anyway.</summary>
+    public TimeSpan WakeupFallback { get; } = wakeupFallback ?? TimeSpan.FromSeconds(15);
+
     private readonly Dictionary<string, TaskFeed> _feeds = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 

@@ -13,6 +13,9 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         Positive(failures, nameof(options.ShutdownTimeout), options.ShutdownTimeout);
         Positive(failures, nameof(options.RunnerLeaseDuration), options.RunnerLeaseDuration);
         Positive(failures, nameof(options.MaintenanceInterval), options.MaintenanceInterval);
+        Positive(failures, nameof(options.StoreRetryHorizon), options.StoreRetryHorizon);
+        Positive(failures, nameof(options.StoreOutageStreamTimeout), options.StoreOutageStreamTimeout);
+        Positive(failures, nameof(options.WakeupFallbackInterval), options.WakeupFallbackInterval);
         if (options.TaskRetention is { } retention && retention != Timeout.InfiniteTimeSpan && retention < TimeSpan.Zero)
         {
             failures.Add($"{nameof(options.TaskRetention)} must not be negative (null keeps tasks forever); it is {retention}.");

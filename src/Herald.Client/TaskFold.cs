@@ -1,20 +1,20 @@
 using System.Text;
 using System.Text.Json;
 using Herald.Protocol;
+using Herald.Protocol.Folding;
 
 namespace Herald.Client;
 
 /// <summary>
 /// Folds stream items into the current task, for callers who want the result rather than the events:
-/// a Task item replaces the state, status updates set the status (their messages join the history, as
-/// on the server), artifact updates add or replace an artifact or, with <c>append</c>, add their parts
-/// to it. Each item costs O(its own size); <see cref="Task"/> is built on demand. Not thread-safe.
+/// a Task item replaces the state; status updates, artifact updates and messages change it by the same
+/// rules as on the server (<see cref="EventFold"/>). Each item costs O(its own size); <see cref="Task"/>
+/// is built on demand. Not thread-safe.
 /// </summary>
 public sealed class TaskFold
 {
     private readonly List<Message> _history = [];
-    private readonly List<ArtifactState> _artifacts = [];
-    private readonly Dictionary<string, int> _artifactIndex = new(StringComparer.Ordinal);
+    private readonly FoldedArtifacts _artifacts = new();
     private readonly HashSet<string> _lastChunkSeen = new(StringComparer.Ordinal);
     private string? _id;
     private string? _contextId;
@@ -43,18 +43,18 @@ public sealed class TaskFold
     /// True when the artifact's last chunk arrived (<c>lastChunk</c>), or the task is terminal and has the artifact.
     /// </summary>
     public bool IsArtifactComplete(string artifactId) =>
-        _artifactIndex.ContainsKey(artifactId) && (_lastChunkSeen.Contains(artifactId) || _status.State.IsTerminal());
+        _artifacts.Contains(artifactId) && (_lastChunkSeen.Contains(artifactId) || _status.State.IsTerminal());
 
     /// <summary>The text parts of an artifact joined; null when there is no such artifact.</summary>
     public string? GetArtifactText(string artifactId)
     {
-        if (!_artifactIndex.TryGetValue(artifactId, out var index))
+        if (_artifacts.GetParts(artifactId) is not { } parts)
         {
             return null;
         }
 
         var text = new StringBuilder();
-        foreach (var part in _artifacts[index].Parts)
+        foreach (var part in parts)
         {
             text.Append(part.Text);
         }
@@ -82,24 +82,21 @@ public sealed class TaskFold
         else if (response.StatusUpdate is { } status)
         {
             EnsureTask(status.TaskId, status.ContextId);
-            _status = status.Status;
-            if (status.Status.Message is { } agentMessage)
-            {
-                _history.Add(agentMessage);
-                _historyPresent = true;
-            }
+            Apply(EventFold.StatusUpdate(status));
         }
         else if (response.ArtifactUpdate is { } update)
         {
             EnsureTask(update.TaskId, update.ContextId);
             var id = update.Artifact.ArtifactId;
-            Upsert(update.Artifact, update.Append == true);
-            _artifactsPresent = true;
+            var delta = EventFold.ArtifactUpdate(update, _artifacts.Contains(id));
+            Apply(delta);
+
+            // Completeness is the stream's news, not the task's: a chunk says it is the last one; a new start forgets that.
             if (update.LastChunk == true)
             {
                 _lastChunkSeen.Add(id);
             }
-            else if (update.Append != true)
+            else if (delta.ArtifactChange != ArtifactChange.Extend)
             {
                 _lastChunkSeen.Remove(id);
             }
@@ -112,8 +109,7 @@ public sealed class TaskFold
             }
             else
             {
-                _history.Add(message);
-                _historyPresent = true;
+                Apply(EventFold.Message(message));
             }
         }
     }
@@ -158,14 +154,13 @@ public sealed class TaskFold
         }
 
         _artifacts.Clear();
-        _artifactIndex.Clear();
         _artifactsPresent = task.Artifacts is not null;
         foreach (var artifact in task.Artifacts ?? [])
         {
-            Upsert(artifact, append: false);
+            Apply(EventFold.Artifact(artifact, _artifacts.Contains(artifact.ArtifactId)));
         }
 
-        _lastChunkSeen.IntersectWith(_artifactIndex.Keys);
+        _lastChunkSeen.RemoveWhere(id => !_artifacts.Contains(id));
     }
 
     private void EnsureTask(string taskId, string contextId)
@@ -177,25 +172,24 @@ public sealed class TaskFold
         }
     }
 
-    private void Upsert(Artifact artifact, bool append)
+    private void Apply(in TaskDelta delta)
     {
-        if (_artifactIndex.TryGetValue(artifact.ArtifactId, out var index))
+        if (delta.StatusSet is { } status)
         {
-            if (append)
-            {
-                _artifacts[index].Append(artifact);
-            }
-            else
-            {
-                _artifacts[index] = new ArtifactState(artifact);
-            }
-
-            return;
+            _status = status;
         }
 
-        // Appending to an artifact never seen (e.g. joined mid-stream) starts it: no chunk is dropped.
-        _artifactIndex[artifact.ArtifactId] = _artifacts.Count;
-        _artifacts.Add(new ArtifactState(artifact));
+        if (delta.HistoryAppend is { } message)
+        {
+            _history.Add(message);
+            _historyPresent = true;
+        }
+
+        if (delta.ArtifactChange != ArtifactChange.None)
+        {
+            _artifacts.Apply(delta);
+            _artifactsPresent = true;
+        }
     }
 
     private AgentTask Build() => new()
@@ -203,33 +197,8 @@ public sealed class TaskFold
         Id = _id!,
         ContextId = _contextId,
         Status = _status,
-        Artifacts = _artifactsPresent ? _artifacts.Select(a => a.ToArtifact()).ToArray() : null,
+        Artifacts = _artifactsPresent ? _artifacts.ToArray() : null,
         History = _historyPresent ? _history.ToArray() : null,
         Metadata = _metadata,
     };
-
-    private sealed class ArtifactState(Artifact first)
-    {
-        private readonly List<Part> _parts = [.. PartsOf(first)];
-        private Artifact _header = first;
-
-        public IReadOnlyList<Part> Parts => _parts;
-
-        public void Append(Artifact chunk)
-        {
-            _parts.AddRange(PartsOf(chunk));
-            _header = _header with
-            {
-                Name = chunk.Name ?? _header.Name,
-                Description = chunk.Description ?? _header.Description,
-                Metadata = chunk.Metadata ?? _header.Metadata,
-                Extensions = chunk.Extensions ?? _header.Extensions,
-            };
-        }
-
-        public Artifact ToArtifact() => _header with { Parts = _parts.ToArray() };
-
-        // Null when absent on the wire, whatever the annotation says (source-generated init-only members).
-        private static IEnumerable<Part> PartsOf(Artifact artifact) => (IEnumerable<Part>?)artifact.Parts ?? [];
-    }
 }

@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Protocol.Folding;
 using Herald.Server.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -102,12 +103,13 @@ internal sealed class SqliteWriteContext : IDisposable
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         foreach (var message in task.History ?? [])
         {
-            _insertHistory.Execute(task.Id, (long)row.HistoryCount++, SqliteCodec.Encode(message, A2AJsonContext.Default.Message));
+            ApplyDelta(row, EventFold.Message(message), timestamp);
         }
 
         foreach (var artifact in task.Artifacts ?? [])
         {
-            ApplyArtifact(row, artifacts, artifact, append: false);
+            var stored = FindArtifact(row, artifacts, artifact.ArtifactId);
+            ApplyArtifact(row, artifacts, stored, EventFold.Artifact(artifact, stored is not null));
         }
 
         SaveRow(row, artifacts);
@@ -263,35 +265,15 @@ internal sealed class SqliteWriteContext : IDisposable
         switch (appended.Kind)
         {
             case TaskEventKind.Message:
-                _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(appended.Message!, A2AJsonContext.Default.Message));
+                ApplyDelta(row, EventFold.Message(appended.Message!), appended.Timestamp);
                 break;
             case TaskEventKind.Status:
-                var status = appended.StatusUpdate!.Status;
-                if (status.State != row.State)
-                {
-                    _adjustCount.Execute((long)row.State, -1L);
-                    _adjustCount.Execute((long)status.State, 1L);
-                }
-
-                row.State = status.State;
-                row.StatusMs = SqliteCodec.ToMs(status.Timestamp ?? appended.Timestamp);
-                row.StatusJson = SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
-                if (status.State.IsTerminal())
-                {
-                    row.EndedMs = row.StatusMs;
-                    row.LeaseOwner = null;
-                    row.LeaseExpiresMs = null;
-                }
-
-                if (status.Message is { } agentMessage)
-                {
-                    _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(agentMessage, A2AJsonContext.Default.Message));
-                }
-
+                ApplyDelta(row, EventFold.StatusUpdate(appended.StatusUpdate!), appended.Timestamp);
                 break;
             case TaskEventKind.Artifact:
                 var update = appended.ArtifactUpdate!;
-                ApplyArtifact(row, artifacts, update.Artifact, update.Append == true);
+                var stored = FindArtifact(row, artifacts, update.Artifact.ArtifactId);
+                ApplyArtifact(row, artifacts, stored, EventFold.ArtifactUpdate(update, stored is not null));
                 break;
             default:
                 throw new ArgumentException($"A '{appended.Kind}' event cannot be appended.", nameof(draft));
@@ -303,48 +285,82 @@ internal sealed class SqliteWriteContext : IDisposable
         return appended;
     }
 
-    private void ApplyArtifact(TaskRow row, Dictionary<string, ArtifactRow> artifacts, Artifact artifact, bool append)
+    /// <summary>The status and history part of a delta: the task's row changes in memory, a history row is inserted.</summary>
+    private void ApplyDelta(TaskRow row, in TaskDelta delta, DateTimeOffset eventTimestamp)
     {
-        if (!artifacts.TryGetValue(artifact.ArtifactId, out var stored))
+        if (delta.StatusSet is { } status)
         {
-            stored = LoadArtifact(row.TaskId, artifact.ArtifactId);
-            if (stored is not null)
+            if (status.State != row.State)
             {
-                artifacts[artifact.ArtifactId] = stored;
+                _adjustCount.Execute((long)row.State, -1L);
+                _adjustCount.Execute((long)status.State, 1L);
+            }
+
+            row.State = status.State;
+            row.StatusMs = SqliteCodec.ToMs(status.Timestamp ?? eventTimestamp);
+            row.StatusJson = SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
+            if (status.State.IsTerminal())
+            {
+                row.EndedMs = row.StatusMs;
+                row.LeaseOwner = null;
+                row.LeaseExpiresMs = null;
             }
         }
 
-        if (stored is null)
+        if (delta.HistoryAppend is { } message)
         {
-            // New artifact (appending to one never seen starts it too: no chunk is dropped).
-            stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = artifact with { Parts = [] }, Dirty = true };
-            _insertArtifact.Execute(row.TaskId, (long)stored.Index, artifact.ArtifactId, SqliteCodec.EncodeHeader(artifact), 0L);
-            artifacts[artifact.ArtifactId] = stored;
+            _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(message, A2AJsonContext.Default.Message));
         }
-        else if (!append)
+    }
+
+    /// <summary>The artifact with this id, from this write's cache or its row; null when the task has none.</summary>
+    private ArtifactRow? FindArtifact(TaskRow row, Dictionary<string, ArtifactRow> artifacts, string artifactId)
+    {
+        if (!artifacts.TryGetValue(artifactId, out var stored))
         {
-            _deleteParts.Execute(row.TaskId, (long)stored.Index);
-            stored.Header = artifact with { Parts = [] };
-            stored.SegmentCount = 0;
-            stored.Pending.Clear();
-            stored.Dirty = true;
-        }
-        else if (artifact.Name is not null || artifact.Description is not null || artifact.Metadata is not null || artifact.Extensions is not null)
-        {
-            // Decoded once per write and encoded once when saved, however many chunks of the write change it.
-            var header = stored.Header;
-            stored.Header = header with
+            stored = LoadArtifact(row.TaskId, artifactId);
+            if (stored is not null)
             {
-                Name = artifact.Name ?? header.Name,
-                Description = artifact.Description ?? header.Description,
-                Metadata = artifact.Metadata ?? header.Metadata,
-                Extensions = artifact.Extensions ?? header.Extensions,
-            };
-            stored.Dirty = true;
+                artifacts[artifactId] = stored;
+            }
         }
 
-        // Written as one segment per artifact per write when the row is saved.
-        stored.Pending.AddRange(artifact.Parts);
+        return stored;
+    }
+
+    /// <summary>
+    /// The artifact part of a delta, relationally: an added artifact is a new row, a replaced one loses its part
+    /// segments, and parts are only ever inserted (one segment per artifact per write, when the row is saved). The
+    /// header is decoded and rewritten only when the delta changes it.
+    /// </summary>
+    private void ApplyArtifact(TaskRow row, Dictionary<string, ArtifactRow> artifacts, ArtifactRow? stored, in TaskDelta delta)
+    {
+        switch (delta.ArtifactChange)
+        {
+            case ArtifactChange.Add:
+                stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = delta.ArtifactHeader(), Dirty = true };
+                _insertArtifact.Execute(row.TaskId, (long)stored.Index, delta.ArtifactId!, SqliteCodec.EncodeHeader(stored.Header), 0L);
+                artifacts[delta.ArtifactId!] = stored;
+                break;
+            case ArtifactChange.Replace:
+                _deleteParts.Execute(row.TaskId, (long)stored!.Index);
+                stored.Header = delta.ArtifactHeader();
+                stored.SegmentCount = 0;
+                stored.Pending.Clear();
+                stored.Dirty = true;
+                break;
+            case ArtifactChange.Extend when delta.ChangesArtifactHeader:
+                // Decoded once per write and encoded once when saved, however many chunks of the write change it.
+                stored!.Header = delta.ArtifactHeader(stored.Header);
+                stored.Dirty = true;
+                break;
+            case ArtifactChange.Extend:
+                break;
+            default:
+                return;
+        }
+
+        stored!.Pending.AddRange(delta.ArtifactParts);
     }
 
     private TaskRow? LoadRow(string taskId)

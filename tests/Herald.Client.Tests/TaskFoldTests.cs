@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Herald.Protocol;
 
 namespace Herald.Client.Tests;
@@ -134,5 +135,39 @@ public sealed class TaskFoldTests
         Assert.Same(first, fold.Task);
         fold.Apply(Status(TaskState.Working));
         Assert.NotSame(first, fold.Task);
+    }
+
+    [Fact]
+    public void Apply_AppendedChunkWithMetadata_MergesItKeyByKeyAndKeepsTheName()
+    {
+        var fold = new TaskFold();
+        fold.Apply(Snapshot());
+        fold.Apply(WithMetadata(Chunk("a", "one ", append: false, name: "A"), ("first", "1"), ("n", "1")));
+        fold.Apply(WithMetadata(Chunk("a", "two"), ("n", "2")));
+
+        var artifact = Assert.Single(fold.Task!.Artifacts!);
+        Assert.Equal("A", artifact.Name);
+        Assert.Equal("one two", fold.GetArtifactText("a"));
+        Assert.Equal(["first=1", "n=2"], artifact.Metadata!.Select(p => $"{p.Key}={p.Value.GetRawText()}").Order());
+    }
+
+    [Fact]
+    public void Apply_MessageAfterTheTask_JoinsTheHistory()
+    {
+        var fold = new TaskFold();
+        fold.Apply(Snapshot(TaskState.InputRequired));
+        fold.Apply(new StreamResponse { Message = Message.UserText("more") });
+
+        Assert.Null(fold.Message);
+        Assert.Equal(["hi", "more"], fold.Task!.History!.Select(m => m.Parts[0].Text));
+    }
+
+    private static StreamResponse WithMetadata(StreamResponse chunk, params (string Key, string Json)[] metadata)
+    {
+        var update = chunk.ArtifactUpdate!;
+        return new StreamResponse
+        {
+            ArtifactUpdate = update with { Artifact = update.Artifact with { Metadata = metadata.ToDictionary(m => m.Key, m => JsonElement.Parse(m.Json)) } },
+        };
     }
 }

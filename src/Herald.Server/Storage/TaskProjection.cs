@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Herald.Protocol;
+using Herald.Protocol.Folding;
 
 namespace Herald.Server.Storage;
 
@@ -11,8 +12,7 @@ namespace Herald.Server.Storage;
 internal sealed class TaskProjection
 {
     private readonly List<Message> _history = [];
-    private readonly List<ArtifactState> _artifacts = [];
-    private readonly Dictionary<string, int> _artifactIndex = new(StringComparer.Ordinal);
+    private readonly FoldedArtifacts _artifacts = new();
 
     public TaskProjection(AgentTask created)
     {
@@ -30,7 +30,7 @@ internal sealed class TaskProjection
         {
             foreach (var artifact in artifacts)
             {
-                Upsert(artifact, append: false);
+                Apply(EventFold.Artifact(artifact, _artifacts.Contains(artifact.ArtifactId)));
             }
         }
     }
@@ -55,27 +55,13 @@ internal sealed class TaskProjection
     public void Apply(TaskEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        switch (e.Kind)
+        Apply(e.Kind switch
         {
-            case TaskEventKind.Message:
-                _history.Add(e.Message!);
-                break;
-            case TaskEventKind.Status:
-                Status = e.StatusUpdate!.Status;
-                if (Status.Message is { } agentMessage)
-                {
-                    _history.Add(agentMessage);
-                }
-
-                break;
-            case TaskEventKind.Artifact:
-                var update = e.ArtifactUpdate!;
-                Upsert(update.Artifact, update.Append == true);
-                break;
-            default:
-                throw new InvalidOperationException($"A '{e.Kind}' event cannot be applied to an existing task.");
-        }
-
+            TaskEventKind.Message => EventFold.Message(e.Message!),
+            TaskEventKind.Status => EventFold.StatusUpdate(e.StatusUpdate!),
+            TaskEventKind.Artifact => EventFold.ArtifactUpdate(e.ArtifactUpdate!, _artifacts.Contains(e.ArtifactUpdate!.Artifact.ArtifactId)),
+            _ => throw new InvalidOperationException($"A '{e.Kind}' event cannot be applied to an existing task."),
+        });
         Sequence = e.Sequence;
     }
 
@@ -92,13 +78,7 @@ internal sealed class TaskProjection
         IReadOnlyList<Artifact>? artifacts = null;
         if (includeArtifacts)
         {
-            var list = new Artifact[_artifacts.Count];
-            for (var i = 0; i < list.Length; i++)
-            {
-                list[i] = _artifacts[i].ToArtifact();
-            }
-
-            artifacts = list;
+            artifacts = _artifacts.ToArray();
         }
 
         return new AgentTask
@@ -112,47 +92,18 @@ internal sealed class TaskProjection
         };
     }
 
-    private void Upsert(Artifact artifact, bool append)
+    private void Apply(in TaskDelta delta)
     {
-        if (_artifactIndex.TryGetValue(artifact.ArtifactId, out var index))
+        if (delta.StatusSet is { } status)
         {
-            if (append)
-            {
-                _artifacts[index].Append(artifact);
-            }
-            else
-            {
-                _artifacts[index] = new ArtifactState(artifact);
-            }
-
-            return;
+            Status = status;
         }
 
-        // Appending to an artifact we have never seen starts it: no chunk is dropped.
-        _artifactIndex[artifact.ArtifactId] = _artifacts.Count;
-        _artifacts.Add(new ArtifactState(artifact));
-    }
-
-    private sealed class ArtifactState(Artifact first)
-    {
-        private readonly List<Part> _parts = [.. first.Parts];
-        private Artifact _header = first;
-
-        public void Append(Artifact chunk)
+        if (delta.HistoryAppend is { } message)
         {
-            _parts.AddRange(chunk.Parts);
-            if (chunk.Name is not null || chunk.Description is not null || chunk.Metadata is not null || chunk.Extensions is not null)
-            {
-                _header = _header with
-                {
-                    Name = chunk.Name ?? _header.Name,
-                    Description = chunk.Description ?? _header.Description,
-                    Metadata = chunk.Metadata ?? _header.Metadata,
-                    Extensions = chunk.Extensions ?? _header.Extensions,
-                };
-            }
+            _history.Add(message);
         }
 
-        public Artifact ToArtifact() => _header with { Parts = _parts.ToArray() };
+        _artifacts.Apply(delta);
     }
 }

@@ -6,6 +6,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Herald.Cli.Commands;
 using Herald.Protocol;
+using Herald.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Herald.Cli.Tests;
 
@@ -93,6 +97,9 @@ public sealed partial class ServeCommandTests
     [InlineData(new[] { "serve", "--public-url", "agents.example.com" }, "--public-url 'agents.example.com' is not an absolute http or https URL")]
     [InlineData(new[] { "serve", "--public-url", "ftp://agents.example.com/" }, "--public-url")]
     [InlineData(new[] { "serve", "--grpc-public-url", "grpc.example.com:443" }, "--grpc-public-url 'grpc.example.com:443' is not an absolute http or https URL")]
+    [InlineData(new[] { "serve", "--keep-alive", "0s" }, "--keep-alive '0s' is not a positive duration")]
+    [InlineData(new[] { "serve", "--runner-lease", "soon" }, "--runner-lease 'soon' is not a positive duration")]
+    [InlineData(new[] { "serve", "--maintenance-interval", "10" }, "--maintenance-interval '10' is not a positive duration")]
     public async Task Serve_InvalidArguments_FailsWithoutStarting(string[] args, string expectedError)
     {
         var output = new StringWriter();
@@ -117,6 +124,26 @@ public sealed partial class ServeCommandTests
         Assert.Contains("--urls", help, StringComparison.Ordinal);
         Assert.Contains("--agent <echo|chunks|exec>", help, StringComparison.Ordinal);
         Assert.Contains("--verbose", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_TimingOptions_ReachHeraldOptions()
+    {
+        var timings = new ServeTimingOptions();
+        var command = new System.CommandLine.Command("serve");
+        timings.AddTo(command);
+
+        var parsed = timings.Read(command.Parse(["--keep-alive", "1s", "--runner-lease", "3s", "--maintenance-interval", "500ms"]));
+        var defaults = timings.Read(command.Parse([]));
+        var settings = new ServeSettings("http://127.0.0.1:0", DemoAgent.Echo, Store: ServeCommand.MemoryStore) { Timings = parsed };
+        using var app = (IDisposable)ServeCommand.BuildApp(settings);
+        var options = ((WebApplication)app).Services.GetRequiredService<IOptions<HeraldOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromSeconds(1), options.KeepAliveInterval);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.RunnerLeaseDuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), options.MaintenanceInterval);
+        var library = new HeraldOptions();
+        Assert.Equal((library.KeepAliveInterval, library.RunnerLeaseDuration, library.MaintenanceInterval), (defaults.KeepAlive, defaults.RunnerLease, defaults.MaintenanceInterval));
     }
 
     [Fact]

@@ -53,6 +53,9 @@ internal sealed record ServeSettings(
     /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
     public ServeLimits Limits { get; init; } = new();
 
+    /// <summary>Keep-alive, runner lease and maintenance timings (<see cref="ServeTimingOptions"/>).</summary>
+    public ServeTimings Timings { get; init; } = new();
+
     /// <summary>The gRPC addresses (<c>--grpc-urls</c>): null for the default next to <see cref="Urls"/>, <c>off</c> for none.</summary>
     public string? GrpcUrls { get; init; }
 }
@@ -145,6 +148,8 @@ internal static class ServeCommand
         };
         var limitOptions = new ServeLimitOptions();
         limitOptions.AddTo(serve);
+        var timingOptions = new ServeTimingOptions();
+        timingOptions.AddTo(serve);
         var grpcUrls = GrpcServing.CreateOption();
         serve.Options.Add(grpcUrls);
 
@@ -204,6 +209,7 @@ internal static class ServeCommand
                 IsOff(retentionText) ? null : DurationParser.TryParse(retentionText, out var kept) ? kept : DefaultRetention)
             {
                 Limits = limitOptions.Read(parseResult),
+                Timings = timingOptions.Read(parseResult),
                 PublicUrl = parseResult.GetValue(publicUrl) is { } given ? new Uri(given) : null,
                 GrpcPublicUrl = parseResult.GetValue(grpcPublicUrl) is { } grpcGiven ? new Uri(grpcGiven) : null,
                 GrpcUrls = parseResult.GetValue(grpcUrls),
@@ -282,6 +288,7 @@ internal static class ServeCommand
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;
+            settings.Timings.ApplyTo(o);
         });
         if (!settings.InMemory)
         {

@@ -271,7 +271,8 @@ public sealed class RestBindingTests : IAsyncLifetime
     {
         var store = new InterceptingTaskStore();
         var agent = new ControlledAgent();
-        await using var server = await HeraldTestServer.StartAsync(agent, configureServices: s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store), binding: WireBindings.Rest);
+        await using var server = await HeraldTestServer.StartAsync(agent, o => o.StoreOutageStreamTimeout = TimeSpan.FromSeconds(1),
+            s => s.AddSingleton<Herald.Server.Storage.TaskStore>(store), binding: WireBindings.Rest);
         var stream = Assert.IsType<SseWireStream>(await server.Wire.StreamAsync());
         await using var _ = stream;
         var run = await agent.NextRunAsync();

@@ -138,11 +138,15 @@ public abstract class StreamTests : BindingTests
     }
 
     [Fact]
-    public async Task SendStreamingMessage_StoreFailsMidStream_ErrorItemWithoutDetailsThenClose()
+    public async Task SendStreamingMessage_StoreFailsMidStream_KeepAlivesThenErrorItemWithoutDetailsThenClose()
     {
+        // The store keeps failing: the stream is kept open (keep-alives) for StoreOutageStreamTimeout, then ends with an
+        // error item that says how to resume and nothing of the cause, which goes to the server's log.
         var store = new InterceptingTaskStore();
         var agent = new ControlledAgent();
-        await using var server = await StartAsync(agent, configureServices: s => s.AddSingleton<TaskStore>(store));
+        await using var server = await StartAsync(agent,
+            o => (o.StoreOutageStreamTimeout, o.KeepAliveInterval) = (TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200)),
+            s => s.AddSingleton<TaskStore>(store));
         await using var stream = await server.Wire.StreamAsync();
         var run = await agent.NextRunAsync();
         Assert.Equal("task", (await stream.NextAsync()).Kind);
@@ -154,10 +158,31 @@ public abstract class StreamTests : BindingTests
         var last = Assert.Single(rest);
         var error = Assert.IsType<WireError>(last.Error);
         Assert.Equal(A2AErrorCodes.InternalError, error.Code);
+        Assert.Contains("Last-Event-ID", last.Data, StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET", last.Data, StringComparison.Ordinal);
         HeraldTestServer.AssertNoInternals(last.Data);
-        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 2002 && e.Exception?.Message.StartsWith("SECRET", StringComparison.Ordinal) == true);
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1009 && e.Exception?.Message.StartsWith("SECRET", StringComparison.Ordinal) == true);
         store.FailRead = null;
+    }
+
+    [Fact]
+    public async Task SendStreamingMessage_StoreFailsBrieflyMidStream_StreamGoesOnAndEndsWithTheFinalEvent()
+    {
+        var store = new FaultyTaskStore();
+        var agent = new ControlledAgent();
+        await using var server = await StartAsync(agent, o => o.StoreOutageStreamTimeout = TimeSpan.FromSeconds(30), s => s.AddSingleton<TaskStore>(store));
+        await using var stream = await server.Wire.StreamAsync();
+        var run = await agent.NextRunAsync();
+        Assert.Equal("task", (await stream.NextAsync()).Kind);
+
+        store.FailNext(StoreOp.Read, 3);
+        await run.WorkingAsync();
+        await store.WaitForFaultsAsync(3).Within();
+        await run.CompleteAsync();
+        var rest = await stream.ReadToEndAsync();
+
+        Assert.All(rest, e => Assert.Null(e.Error));
+        Assert.Equal(["TASK_STATE_WORKING", "TASK_STATE_COMPLETED"], rest.Select(e => e.State));
     }
 
     [Fact]

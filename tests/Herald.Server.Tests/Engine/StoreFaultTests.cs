@@ -453,6 +453,32 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(TaskState.Failed, (await store.Inner.GetAsync(task.Id))!.Task.Status.State);
     }
 
+    [Fact]
+    public async Task TerminalWriteRetriedLongerThanTheLease_LeaseStillRenewed_TaskCompletes()
+    {
+        // Appends fail for longer than the lease while renewals still work (a full disk that refuses the event but not the
+        // lease's small update): the run is still trying to end its turn, so its lease must stay live, and recovery must
+        // not fail a task whose agent completed it.
+        var store = new FaultyTaskStore(NewStore());
+        var lease = TimeSpan.FromSeconds(3);
+        await using var harness = EngineHarness.Create(async (ctx, ct) =>
+        {
+            await ctx.StartWorkAsync(cancellationToken: ct);
+            await ctx.FlushAsync(ct);
+            store.FailNext(StoreOp.Append, 10); // back-off of at least 4.5 s in all, well past the lease
+            await ctx.CompleteAsync("done", ct);
+        }, o => o.RunnerLeaseDuration = lease, store: () => store, clock: Clock);
+
+        var task = await harness.SendForTaskAsync(EngineHarness.Request(), SendMode.Immediate);
+        var run = Assert.Single(harness.Engine.Runner.SnapshotRuns());
+        await DriveAsync(store.WaitForFaultsAsync(10), TimeSpan.FromMilliseconds(500));
+        Assert.False(run.Finished.IsCompleted);
+
+        Assert.Equal(0, await harness.Engine.RecoverExpiredLeasesAsync());
+        await DriveAsync(run.Finished, TimeSpan.FromMilliseconds(500));
+        Assert.Equal(TaskState.Completed, (await store.Inner.GetAsync(task.Id))!.Task.Status.State);
+    }
+
     private static void AssertChunksOnceInOrder(IReadOnlyList<TaskEvent> log)
     {
         var chunks = log.Where(e => e.Kind == TaskEventKind.Artifact).Select(e => e.ArtifactUpdate!.Artifact.Parts[0].Text).ToList();

@@ -12,6 +12,7 @@ internal sealed class TestClock : FakeTimeProvider
     private readonly Lock _gate = new();
     private readonly Dictionary<TimeSpan, int> _created = [];
     private readonly List<(TimeSpan DueTime, int Count, TaskCompletionSource Done)> _waiters = [];
+    private TaskCompletionSource _anyTimer = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TestClock()
         : base(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero))
@@ -37,6 +38,14 @@ internal sealed class TestClock : FakeTimeProvider
             });
         }
 
+        TaskCompletionSource any;
+        lock (_gate)
+        {
+            any = _anyTimer;
+            _anyTimer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        any.TrySetResult();
         foreach (var done in release)
         {
             done.TrySetResult();
@@ -67,6 +76,15 @@ internal sealed class TestClock : FakeTimeProvider
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((dueTime, count, done));
             return done.Task.WaitAsync(Bounded.Timeout);
+        }
+    }
+
+    /// <summary>Completes when the next timer of any due time is created (for code whose waits are jittered).</summary>
+    public Task NextTimerAsync()
+    {
+        lock (_gate)
+        {
+            return _anyTimer.Task;
         }
     }
 

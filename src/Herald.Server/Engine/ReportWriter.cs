@@ -70,6 +70,9 @@ internal sealed class ReportWriter
     /// <summary>True once this run reported a terminal state itself.</summary>
     public bool ReportedTerminal { get; private set; }
 
+    /// <summary>True once the write that ended or paused this turn is in the store (until then, the run still holds its lease).</summary>
+    public bool EndWritten { get; private set; }
+
     /// <summary>True once this run paused the task for the client (input- or auth-required).</summary>
     public bool Paused { get; private set; }
 
@@ -294,6 +297,11 @@ internal sealed class ReportWriter
                 lock (_gate)
                 {
                     _position = appended[^1].Sequence;
+                }
+
+                if (appended[^1].EndsStream)
+                {
+                    EndWritten = true;
                 }
 
                 if (failingSince is not null)

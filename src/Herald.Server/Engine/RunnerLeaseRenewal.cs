@@ -67,7 +67,10 @@ internal sealed class RunnerLeaseRenewal : IAsyncDisposable
     {
         try
         {
-            if (_run.Writer.Paused || _run.Writer.ReportedTerminal || _run.Writer.IsAbandoned || _run.Cancellation.IsCancellationRequested
+            // Renewal stops once the turn's end is durable, not once it is reported: a terminal or pausing write that is
+            // still being retried (the store failing transiently) must keep its lease, or recovery fails a task whose agent
+            // completed it (found by StoreFaultTests.TerminalWriteRetriedLongerThanTheLease_LeaseStillRenewed_TaskCompletes).
+            if (_run.Writer.EndWritten || _run.Writer.IsAbandoned || _run.Cancellation.IsCancellationRequested
                 || _stop.IsCancellationRequested)
             {
                 return;

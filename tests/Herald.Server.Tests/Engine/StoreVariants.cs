@@ -61,3 +61,13 @@ public sealed class ClientChosenTaskIdTestsSqlite : ClientChosenTaskIdTests
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
 }
+
+public sealed class StoreFaultTestsInMemory : StoreFaultTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class StoreFaultTestsSqlite : StoreFaultTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}

@@ -45,4 +45,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "The store is unavailable while following task {TaskId}; retrying with back-off")]
     public static partial void FeedUnavailable(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "A request failed because the task store is unavailable")]
+    public static partial void RequestStoreUnavailable(ILogger logger, Exception exception);
 }

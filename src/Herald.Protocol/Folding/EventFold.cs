@@ -76,8 +76,10 @@ public static class EventFold
             return current;
         }
 
-        if (current is not { Count: > 0 })
+        if (current is not { Count: > 0 } || CoversEveryKey(chunk, current))
         {
+            // The common case of streamed chunks (each carries the same keys): the merge is the chunk's own metadata,
+            // shared instead of copied, so a chunk costs no dictionary.
             return chunk;
         }
 
@@ -88,6 +90,24 @@ public static class EventFold
         }
 
         return merged;
+    }
+
+    private static bool CoversEveryKey(Dictionary<string, JsonElement> chunk, Dictionary<string, JsonElement> current)
+    {
+        if (chunk.Count < current.Count || !ReferenceEquals(chunk.Comparer, current.Comparer))
+        {
+            return false;
+        }
+
+        foreach (var key in current.Keys)
+        {
+            if (!chunk.ContainsKey(key))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     internal static IReadOnlyList<string>? UnionExtensions(IReadOnlyList<string>? current, IReadOnlyList<string>? chunk)

@@ -83,6 +83,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public async ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await SendMessageCoreAsync(request, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<SendResult> SendMessageCoreAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
         var mode = request?.Configuration?.ReturnImmediately == true ? SendMode.Immediate : SendMode.Blocking;
         return await SendAsync(request!, mode, options, cancellationToken).ConfigureAwait(false);
@@ -92,6 +104,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         SendStreamingMessageAsync(request, SendOptions.Default, cancellationToken);
 
     public async ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await SendStreamingMessageCoreAsync(request, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<TaskStream> SendStreamingMessageCoreAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var start = await SendAsync(request, SendMode.Streaming, options, cancellationToken).ConfigureAwait(false);
@@ -107,6 +131,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public async ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await GetTaskCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<AgentTask> GetTaskCoreAsync(GetTaskRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
         var historyLength = RequestValidator.HistoryLength(request.HistoryLength);
@@ -115,6 +151,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     }
 
     public async ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ListTasksCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<ListTasksResponse> ListTasksCoreAsync(ListTasksRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var pageSize = request.PageSize ?? _options.DefaultPageSize;
@@ -150,6 +198,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public async ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await CancelTaskCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<AgentTask> CancelTaskCoreAsync(CancelTaskRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
         var snapshot = await _store.GetAsync(id, 0, false, cancellationToken).ConfigureAwait(false)
@@ -177,6 +237,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public async ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await SubscribeToTaskCoreAsync(request, lastEventId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
+    }
+
+    private async ValueTask<TaskStream> SubscribeToTaskCoreAsync(SubscribeToTaskRequest request, long? lastEventId, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
         if (lastEventId is { } after)
@@ -193,6 +265,16 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
 
         return new TaskStream(this, snapshot, id, snapshot.Sequence, stopAtInterrupt: true, keepAlives: true, completed: false);
+    }
+
+    /// <summary>
+    /// What a caller of the engine sees when the store is unavailable: a retryable internal error that says so, without
+    /// the provider's details (they go to the log).
+    /// </summary>
+    private A2AException StoreUnavailable(TaskStoreUnavailableException ex)
+    {
+        Log.RequestStoreUnavailable(_logger, ex);
+        return new A2AException(A2AErrorCodes.InternalError, "The server's task store is temporarily unavailable; try again shortly.");
     }
 
     // ---- sending (MessageSender) ----

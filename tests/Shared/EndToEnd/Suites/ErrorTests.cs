@@ -152,6 +152,28 @@ public abstract class ErrorTests : BindingTests, IAsyncLifetime
         Assert.Contains(server.Logs.Entries, e => e.Level == LogLevel.Error && e.Exception?.Message.StartsWith("SECRET", StringComparison.Ordinal) == true);
     }
 
+    [Fact]
+    public async Task Requests_StoreUnavailable_RetryableInternalErrorThatSaysSoThenWorkAgain()
+    {
+        var store = new FaultyTaskStore();
+        await using var server = await StartAsync(h => h.AddAgent((c, ct) => c.CompleteAsync("done", ct).AsTask()), configureServices: s => s.AddSingleton<TaskStore>(store));
+        store.GoDown();
+
+        var list = await ErrorAsync(() => server.Wire.ListTasksAsync(), A2AErrorCodes.InternalError);
+        var send = await ErrorAsync(() => server.Wire.SendBlockingAsync(), A2AErrorCodes.InternalError);
+
+        foreach (var error in new[] { list, send })
+        {
+            Assert.Contains("temporarily unavailable", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Injected", error.Raw, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(server.Logs.Entries, e => e.EventId.Id == 1015 && e.Exception is TaskStoreUnavailableException);
+        store.ComeBack();
+        var task = await server.Wire.SendBlockingAsync();
+        Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
+    }
+
     /// <summary>The real engine, except that task ids <c>fail-&lt;code&gt;</c> raise that A2A error.</summary>
     private sealed class FailingEngine(IHeraldEngine inner) : IHeraldEngine
     {

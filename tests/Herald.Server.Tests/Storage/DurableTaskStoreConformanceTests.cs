@@ -15,6 +15,40 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
     /// <summary>Closes <paramref name="existing"/> (as a process that ends) and opens the same data again.</summary>
     protected abstract Task<TaskStore> ReopenAsync(TaskStore existing);
 
+    /// <summary>
+    /// Makes the store's provider fail its writes the way it does when its resource is unavailable (a database locked or
+    /// unreachable, a full disk), until the returned handle is disposed. The store's fault model must turn that into
+    /// <see cref="TaskStoreUnavailableException"/>.
+    /// </summary>
+    protected abstract Task<IAsyncDisposable> BreakProviderAsync(TaskStore store);
+
+    [Fact]
+    public async Task ProviderFault_ReachesCallersAsTransient_WritesNothing_AndTheRetrySucceedsOnce()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        TaskEvent[] batch = [Status(task, TaskState.Working, T0.AddSeconds(1)), Chunk(task, "out", "once", append: false)];
+        var options = new AppendOptions { ExpectedSequence = 2 };
+
+        TaskStoreUnavailableException error;
+        await using (await BreakProviderAsync(store))
+        {
+            error = await Assert.ThrowsAsync<TaskStoreUnavailableException>(() => store.AppendAsync(task.Id, batch, options).AsTask());
+
+            // Reads go on while writes fail, and nothing of the failed write is visible.
+            Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
+            Assert.Single(await store.ReadAsync(task.Id, 0, 10));
+        }
+
+        Assert.True(TaskStore.IsTransient(error));
+        Assert.NotNull(error.InnerException);
+        var retried = await store.AppendAsync(task.Id, batch, options);
+        var again = await store.AppendAsync(task.Id, batch, options);
+        Assert.Equal([2L, 3], retried.Select(e => e.Sequence));
+        Assert.Equal([2L, 3], again.Select(e => e.Sequence));
+        Assert.Equal([1L, 2, 3], (await store.ReadAsync(task.Id, 0, 10)).Select(e => e.Sequence));
+    }
+
     [Fact]
     public async Task Reopen_AfterAppends_EverythingAcknowledgedIsThere()
     {

@@ -129,22 +129,10 @@ internal sealed class ReportWriter
                 }
             }
 
-            if (_writing is null)
-            {
-                _writing = WriteLoopAsync();
-            }
-            else if (_pending.Count >= MaxPendingEvents || _pendingBytes >= MaxPendingBytes)
-            {
-                room = _room.Task;
-            }
+            room = StartWritingLocked();
         }
 
-        if (endsTurn)
-        {
-            return FlushAsync(cancellationToken);
-        }
-
-        return room is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(room, cancellationToken));
+        return AfterQueued(endsTurn, room, cancellationToken);
     }
 
     /// <summary>Queues several reports as one write.</summary>
@@ -176,22 +164,10 @@ internal sealed class ReportWriter
             }
 
             _pending.AddRange(drafts);
-            if (_writing is null)
-            {
-                _writing = WriteLoopAsync();
-            }
-            else if (_pending.Count >= MaxPendingEvents || _pendingBytes >= MaxPendingBytes)
-            {
-                room = _room.Task;
-            }
+            room = StartWritingLocked();
         }
 
-        if (endsTurn)
-        {
-            return FlushAsync(cancellationToken);
-        }
-
-        return room is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(room, cancellationToken));
+        return AfterQueued(endsTurn, room, cancellationToken);
     }
 
     /// <summary>Waits until everything reported so far is in the store; throws what the store refused, or why the run was abandoned.</summary>
@@ -217,6 +193,29 @@ internal sealed class ReportWriter
 
             await writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Starts the write loop when none runs; otherwise returns what to wait for when too much is pending (null: nothing).</summary>
+    private Task? StartWritingLocked()
+    {
+        if (_writing is null)
+        {
+            _writing = WriteLoopAsync();
+            return null;
+        }
+
+        return _pending.Count >= MaxPendingEvents || _pendingBytes >= MaxPendingBytes ? _room.Task : null;
+    }
+
+    /// <summary>A report that ends the turn waits for everything to be written; others wait only for room.</summary>
+    private ValueTask AfterQueued(bool endsTurn, Task? room, CancellationToken cancellationToken)
+    {
+        if (endsTurn)
+        {
+            return FlushAsync(cancellationToken);
+        }
+
+        return room is null ? ValueTask.CompletedTask : new ValueTask(WaitForRoomAsync(room, cancellationToken));
     }
 
     private async Task WaitForRoomAsync(Task room, CancellationToken cancellationToken)

@@ -29,7 +29,7 @@ internal sealed class TaskFeed
     private long _end;
     private bool _ended;
     private Exception? _failure;
-    private long? _unavailableSince;
+    private long _unavailableSince; // a TimeProvider timestamp; 0 while the store works (read without the lock: hot path)
     private TaskCompletionSource _signal = NewSignal();
     private int _readers;
 
@@ -159,16 +159,7 @@ internal sealed class TaskFeed
     /// When the store became unavailable for this feed (a <see cref="TimeProvider"/> timestamp), or null while it works.
     /// Readers use it to keep streams alive with keep-alives and to end them after a bounded outage.
     /// </summary>
-    public long? UnavailableSince
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _unavailableSince;
-            }
-        }
-    }
+    public long? UnavailableSince => Volatile.Read(ref _unavailableSince) is var since and not 0 ? since : null;
 
     private async Task PumpAsync()
     {
@@ -291,12 +282,17 @@ internal sealed class TaskFeed
 
     private void Healthy()
     {
+        if (Volatile.Read(ref _unavailableSince) == 0)
+        {
+            return; // the common case: nothing to announce, no lock
+        }
+
         TaskCompletionSource? release = null;
         lock (_gate)
         {
-            if (_unavailableSince is not null)
+            if (_unavailableSince != 0)
             {
-                _unavailableSince = null;
+                Volatile.Write(ref _unavailableSince, 0);
                 release = _signal;
                 _signal = NewSignal();
             }
@@ -311,8 +307,11 @@ internal sealed class TaskFeed
         bool first;
         lock (_gate)
         {
-            first = _unavailableSince is null;
-            _unavailableSince ??= time.GetTimestamp();
+            first = _unavailableSince == 0;
+            if (first)
+            {
+                Volatile.Write(ref _unavailableSince, Math.Max(1, time.GetTimestamp()));
+            }
             release = _signal;
             _signal = NewSignal();
         }

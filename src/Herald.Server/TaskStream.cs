@@ -215,7 +215,9 @@ public sealed class TaskStream : IAsyncDisposable
                 }
                 catch (TimeoutException)
                 {
-                    if (KeepAliveRemaining(engine, waitedSince) <= TimeSpan.Zero)
+                    // Either the keep-alive is due, or (during an outage) it is time to look at the outage again.
+                    var left = KeepAliveRemaining(engine, waitedSince);
+                    if (left != Timeout.InfiniteTimeSpan && left <= TimeSpan.Zero)
                     {
                         return TaskStreamRead.KeepAlive;
                     }

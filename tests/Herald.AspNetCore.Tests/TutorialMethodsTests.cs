@@ -32,7 +32,14 @@ public sealed class TutorialMethodsTests
 
         Assert.Equal(taskId, run.TaskId);
         Assert.Equal("session-9", run.ContextId);
-        Assert.Equal(["1", "2", "3", "4", "5", "6"], events.Select(e => e.Id));
+        // Framed as the tutorial's server framed it: each message is one data: line, no id: (its client parses the whole message).
+        Assert.Equal(6, events.Count);
+        Assert.All(events, e => Assert.Null(e.Id));
+        Assert.DoesNotContain("\nid:", stream.RawText, StringComparison.Ordinal);
+        var messages = stream.RawText.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(messages, m => Assert.DoesNotContain('\n', m));
+        Assert.StartsWith("retry: ", messages[0], StringComparison.Ordinal);
+        Assert.Equal(6, messages.Count(m => m.StartsWith("data: ", StringComparison.Ordinal)));
         Assert.All(events, e => Assert.Equal(taskId, e.Result.GetProperty("id").GetString()));
         Assert.Equal(["submitted", "working", "completed"], events.Where(e => e.Result.Has("status")).Select(e => e.V03State()));
         Assert.Equal([false, false, true], events.Where(e => e.Result.Has("status")).Select(e => e.Final()));
@@ -238,6 +245,8 @@ public sealed class TutorialMethodsTests
         await run.CompleteAsync();
         var tail = await resumed.ReadToEndAsync();
 
+        // A client that resumes reads ids, so this stream keeps them (the tutorial's client never sends Last-Event-ID).
+        Assert.Equal(["4", "5", "6"], missed.Concat(tail).Select(e => e.Id));
         Assert.Equal([0, 1], seen.Skip(1).Select(e => e.Result.GetProperty("artifact").GetProperty("index").GetInt32()));
         Assert.Equal([1, 2], missed.Select(e => e.Result.GetProperty("artifact").GetProperty("index").GetInt32()));
         Assert.All(missed, e =>

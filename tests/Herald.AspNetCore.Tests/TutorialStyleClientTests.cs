@@ -5,9 +5,10 @@ using System.Text.Json.Nodes;
 namespace Herald.AspNetCore.Tests;
 
 /// <summary>
-/// A client written the way the A2A tutorial teaches: no SSE parser, it splits the response on blank lines,
-/// reads only the messages that start with <c>data: </c> and yields their <c>result</c>. It gets every event
-/// of every dialect, because Herald writes the <c>data:</c> line first and the <c>id:</c> line after it.
+/// Clients without an SSE parser. The A2A tutorial's: it splits the response on blank lines and, for a message that
+/// starts with <c>data: </c>, JSON-parses everything after that prefix up to the blank line, so it reads a tutorial-era
+/// stream only because those messages are one <c>data:</c> line and nothing else. And a hand-written reader that takes
+/// the <c>data:</c> line of each message: it reads v1.0 and v0.3 streams, whose <c>data:</c> line comes before the <c>id:</c>.
 /// </summary>
 public sealed class TutorialStyleClientTests
 {
@@ -24,8 +25,21 @@ public sealed class TutorialStyleClientTests
         await c.CompleteAsync("done", ct);
     }));
 
-    /// <summary>The tutorial's reader, over the raw bytes of the response.</summary>
-    private static async Task<List<JsonElement>> TutorialClientAsync(HeraldTestServer server, string method, JsonObject parameters, string? version)
+    /// <summary>The tutorial's reader, over the raw bytes of the response: the whole message after <c>data: </c> is the JSON.</summary>
+    private static Task<List<JsonElement>> TutorialClientAsync(HeraldTestServer server, string method, JsonObject parameters, string? version) =>
+        ReadMessagesAsync(server, method, parameters, version, data => data);
+
+    /// <summary>A reader that takes only the <c>data:</c> line of each message (the first line, as Herald writes them).</summary>
+    private static Task<List<JsonElement>> DataLineClientAsync(HeraldTestServer server, string method, JsonObject parameters, string? version) =>
+        ReadMessagesAsync(server, method, parameters, version, data => data.Split('\n')[0]);
+
+    /// <summary>
+    /// Splits the response on blank lines, keeping the incomplete rest for the next chunk, and parses the <c>result</c>
+    /// of each message that starts with <c>data: </c> (<paramref name="json"/> picks the JSON from what follows the prefix).
+    /// A message that does not parse fails the test, where the tutorial's client logs "Failed to parse SSE data" and drops it.
+    /// </summary>
+    private static async Task<List<JsonElement>> ReadMessagesAsync(
+        HeraldTestServer server, string method, JsonObject parameters, string? version, Func<string, string> json, Action<JsonElement>? seen = null)
     {
         using var request = server.NewPost(HeraldTestServer.Request(method, parameters), version);
         using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).Within();
@@ -46,8 +60,23 @@ public sealed class TutorialStyleClientTests
                 text = text[(end + 2)..];
                 if (message.StartsWith("data: ", StringComparison.Ordinal))
                 {
-                    var data = message["data: ".Length..].Split('\n')[0];
-                    results.Add(JsonDocument.Parse(data).RootElement.GetProperty("result").Clone());
+                    var data = json(message["data: ".Length..]);
+                    JsonDocument document;
+                    try
+                    {
+                        document = JsonDocument.Parse(data);
+                    }
+                    catch (JsonException ex)
+                    {
+                        throw new Xunit.Sdk.XunitException($"Failed to parse SSE data: '{message.Replace("\n", "\\n", StringComparison.Ordinal)}' ({ex.Message})");
+                    }
+
+                    using (document)
+                    {
+                        results.Add(document.RootElement.GetProperty("result").Clone());
+                    }
+
+                    seen?.Invoke(results[^1]);
                 }
             }
 
@@ -60,11 +89,11 @@ public sealed class TutorialStyleClientTests
     private static string Text(IEnumerable<JsonElement> artifactParts) => string.Concat(artifactParts.Select(p => p.GetProperty("text").GetString()));
 
     [Fact]
-    public async Task V1SendStreamingMessage_EveryEvent()
+    public async Task V1SendStreamingMessage_DataLineReader_EveryEvent()
     {
         await using var server = await StartAsync();
 
-        var results = await TutorialClientAsync(server, "SendStreamingMessage", HeraldTestServer.SendParams("go"), "1.0");
+        var results = await DataLineClientAsync(server, "SendStreamingMessage", HeraldTestServer.SendParams("go"), "1.0");
 
         Assert.Equal(3 + Chunks, results.Count);
         Assert.True(results[0].Has("task"));
@@ -74,11 +103,11 @@ public sealed class TutorialStyleClientTests
     }
 
     [Fact]
-    public async Task V03MessageStream_EveryEventEndingWithFinal()
+    public async Task V03MessageStream_DataLineReader_EveryEventEndingWithFinal()
     {
         await using var server = await StartAsync();
 
-        var results = await TutorialClientAsync(server, "message/stream", Dialects.V03Send("go"), version: null);
+        var results = await DataLineClientAsync(server, "message/stream", Dialects.V03Send("go"), version: null);
 
         Assert.Equal(3 + Chunks, results.Count);
         Assert.Equal("task", results[0].GetProperty("kind").GetString());
@@ -87,7 +116,7 @@ public sealed class TutorialStyleClientTests
     }
 
     [Fact]
-    public async Task TutorialSendSubscribe_EveryStatusAndArtifactEndingWithFinal()
+    public async Task TutorialSendSubscribe_TutorialClient_EveryStatusAndArtifactEndingWithFinal()
     {
         await using var server = await StartAsync();
 
@@ -100,5 +129,32 @@ public sealed class TutorialStyleClientTests
         Assert.True(results[^1].GetProperty("final").GetBoolean());
         Assert.Equal(string.Concat(Enumerable.Range(1, Chunks).Select(i => $"chunk {i}\n")),
             Text(results.Where(r => r.Has("artifact")).SelectMany(r => r.GetProperty("artifact").GetProperty("parts").EnumerateArray())));
+    }
+
+    [Fact]
+    public async Task TutorialResubscribe_TutorialClientWithoutLastEventId_SnapshotThenEveryEventEndingWithFinal()
+    {
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent);
+        await using var first = await server.StreamAsync("tasks/sendSubscribe", Dialects.TutorialSend("tutorial-client-2", "go"), version: null);
+        var run = await agent.NextRunAsync();
+        await run.ArtifactAsync("chunk 1\n", artifactId: "out");
+        await first.NextAsync(2);
+
+        var subscribed = new TaskCompletionSource();
+        var reading = ReadMessagesAsync(server, "tasks/resubscribe", Dialects.Id("tutorial-client-2"), version: null, data => data, _ => subscribed.TrySetResult());
+        // The reader's first event (the snapshot) says it is subscribed; a parse failure ends the test at once.
+        await (await Task.WhenAny(subscribed.Task, reading).Within());
+        await run.ArtifactAsync("chunk 2\n", artifactId: "out", append: true, lastChunk: true);
+        await run.CompleteAsync("done");
+        var results = await reading.Within();
+
+        Assert.Equal(3, results.Count);
+        Assert.All(results, r => Assert.Equal("tutorial-client-2", r.GetProperty("id").GetString()));
+        Assert.Equal("chunk 1\n", Text(results[0].GetProperty("artifacts")[0].GetProperty("parts").EnumerateArray()));
+        Assert.Equal("chunk 2\n", Text(results[1].GetProperty("artifact").GetProperty("parts").EnumerateArray()));
+        Assert.Equal("completed", results[^1].GetProperty("status").GetProperty("state").GetString());
+        Assert.True(results[^1].GetProperty("final").GetBoolean());
+        await run.FinishAsync();
     }
 }

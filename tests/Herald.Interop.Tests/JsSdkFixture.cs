@@ -39,6 +39,13 @@ public sealed class JsSdkFixture : IAsyncLifetime
     /// <summary>Runs one scenario of client-v03.mjs (the SDK's 0.3.x client, JSON-RPC) against the same server.</summary>
     public Task<JsonElement> RunV03ClientAsync(string scenario) => RunScriptAsync("client-v03.mjs", [scenario], scenario);
 
+    /// <summary>
+    /// Runs one scenario of tutorial-client.mjs (a client that reads SSE exactly as the first A2A tutorial's client
+    /// does, no SDK) against the same server's JSON-RPC endpoint, and returns its summary object.
+    /// </summary>
+    public Task<JsonElement> RunTutorialClientAsync(string scenario, string text) =>
+        RunScriptAsync("tutorial-client.mjs", [scenario, text], scenario);
+
     private async Task<JsonElement> RunScriptAsync(string script, string[] arguments, string what)
     {
         var (code, stdout, stderr) = await ProcessRunner.RunAsync(

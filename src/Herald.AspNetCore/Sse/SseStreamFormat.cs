@@ -38,4 +38,12 @@ internal sealed class SseStreamFormat
     /// <c>error</c> (what REST clients look for); in JSON-RPC the envelope's <c>error</c> member says it.
     /// </summary>
     public ReadOnlyMemory<byte> ErrorEventName { get; init; }
+
+    /// <summary>
+    /// True for the tutorial-era framing: each message is its one <c>data:</c> line and nothing else (no <c>id:</c>,
+    /// no <c>event:</c>, whatever the options say). The tutorial's client splits on blank lines and JSON-parses all
+    /// of a message after <c>data: </c>, so any other line in it breaks every event. Ids are dropped, not moved into
+    /// a message of their own: other parsers (httpx-sse) would deliver that as an event with empty data.
+    /// </summary>
+    public bool DataOnly { get; init; }
 }

@@ -12,9 +12,9 @@ namespace Herald.AspNetCore.Sse;
 /// <summary>
 /// Writes a <see cref="TaskStream"/> as Server-Sent Events, for every binding and dialect: headers,
 /// <c>retry:</c> once, the first item, then each event as <c>data:</c> (first, so that parsers that only
-/// read lines starting with <c>data: </c> see it) with <c>id: &lt;sequence&gt;</c>, keep-alive comments,
-/// and a clean end. The stream's rules (position, end, keep-alive timing, shutdown) are the
-/// <see cref="TaskStream"/>'s; this class only frames. Output is flushed after every batch and whenever
+/// read lines starting with <c>data: </c> see it) with <c>id: &lt;sequence&gt;</c> (none when the format is
+/// <see cref="SseStreamFormat.DataOnly"/>), keep-alive comments, and a clean end. The stream's rules (position,
+/// end, keep-alive timing, shutdown) are the <see cref="TaskStream"/>'s; this class only frames. Output is flushed after every batch and whenever
 /// <see cref="FlushBytes"/> are waiting, so a stream never holds more than that much for a client, and
 /// every write completes whole events: a stream ends on an event boundary.
 /// </summary>
@@ -57,8 +57,9 @@ internal static partial class SseStreamer
         StartResponse(context);
         var writer = context.Response.BodyWriter;
         var aborted = context.RequestAborted;
-        var named = options.NamedSseEvents || format.EventName is not null;
-        var eventName = format.EventName;
+        var dataOnly = format.DataOnly;
+        var named = !dataOnly && (options.NamedSseEvents || format.EventName is not null);
+        var eventName = dataOnly ? null : format.EventName;
         var eventPrefix = format.EventsAreWhole ? [] : prefix;
         var eventSuffix = format.EventsAreWhole ? [] : suffix;
         SseWriter.WriteRetry(writer, options.SseRetry);
@@ -87,7 +88,7 @@ internal static partial class SseStreamer
                     throw ResponseLimit.TooLarge(bytes.Length, limit);
                 }
 
-                SseWriter.WriteEvent(writer, snapshot.Sequence, named ? "task"u8 : default, prefix, bytes, suffix);
+                SseWriter.WriteEvent(writer, dataOnly ? null : snapshot.Sequence, named ? "task"u8 : default, prefix, bytes, suffix);
             }
 
             // Headers (and retry:, and the snapshot) go at once, not with the first event, which may be a while.
@@ -114,7 +115,7 @@ internal static partial class SseStreamer
                 {
                     var payload = format.Event(e);
                     var name = eventName is not null ? eventName(e) : named ? EventName(e) : null;
-                    SseWriter.WriteEvent(writer, e.Sequence, name, eventPrefix, payload.Span, eventSuffix);
+                    SseWriter.WriteEvent(writer, dataOnly ? null : e.Sequence, name, eventPrefix, payload.Span, eventSuffix);
                     pending += payload.Length + eventPrefix.Length + eventSuffix.Length + (name?.Length ?? 0) + 32;
                     if (pending >= FlushBytes)
                     {

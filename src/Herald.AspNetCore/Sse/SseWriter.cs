@@ -33,8 +33,9 @@ internal static class SseWriter
 
     /// <summary>Writes one event: <c>data: prefix+payload+suffix</c>, then the optional <c>id:</c> and <c>event:</c> lines.</summary>
     /// <remarks>
-    /// <c>data:</c> comes first because clients written like the A2A tutorial split on blank lines and only
-    /// read messages that start with <c>data: </c>; field order means nothing to a conforming parser.
+    /// <c>data:</c> comes first because hand-written clients split on blank lines and only read messages that start
+    /// with <c>data: </c>; field order means nothing to a conforming parser. The A2A tutorial's client also parses
+    /// the whole rest of the message as JSON: its streams pass no id and no name (<see cref="SseStreamFormat.DataOnly"/>).
     /// The JSON parts never contain a line break (JSON escapes them), so one data line suffices.
     /// </remarks>
     public static void WriteEvent(PipeWriter writer, long? id, ReadOnlySpan<byte> eventName, ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> suffix)

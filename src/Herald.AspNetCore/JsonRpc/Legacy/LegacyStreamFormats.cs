@@ -8,7 +8,8 @@ namespace Herald.AspNetCore.JsonRpc.Legacy;
 
 /// <summary>
 /// How tutorial-era streams (<c>tasks/sendSubscribe</c>) put items into SSE data: <c>{id, status, final}</c> and
-/// <c>{id, artifact{index, ...}}</c>, what those clients read as <c>result.status</c> / <c>result.artifact</c>.
+/// <c>{id, artifact{index, ...}}</c>, what those clients read as <c>result.status</c> / <c>result.artifact</c>, each
+/// framed as the tutorial's server framed it: a message of one <c>data:</c> line (<see cref="SseStreamFormat.DataOnly"/>).
 /// </summary>
 /// <remarks>
 /// Those clients tell artifacts apart by <c>index</c>. Every stream numbers them in the order they first appear in
@@ -26,6 +27,7 @@ internal static class LegacyStreamFormats
         Event = e => Encode(e, index),
         Snapshot = task => Serialize(LegacyMapping.ToLegacy(new StreamResponse { Task = task }, index)),
         Reply = message => Serialize(LegacyMapping.ToLegacy(new StreamResponse { Message = message with { TaskId = message.TaskId ?? taskId } }, index)),
+        DataOnly = true,
     };
 
     /// <summary>Numbers the artifacts a task already has, in its order.</summary>

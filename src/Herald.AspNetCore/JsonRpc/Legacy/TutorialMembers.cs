@@ -25,11 +25,14 @@ internal static class TutorialMembers
         JsonSerializer.SerializeToNode(LegacyMapping.ToLegacy(task), LegacyJsonContext.Default.LegacyTask));
 
     /// <summary>A format for one <c>tasks/resubscribe</c> stream, numbering artifacts with <paramref name="index"/> (see <see cref="LegacyStreamFormats"/>).</summary>
-    public static SseStreamFormat CreateStreamFormat(LegacyArtifactIndex index) => new()
+    /// <param name="index">This stream's artifact numbering.</param>
+    /// <param name="dataOnly">The tutorial's framing, without <c>id:</c> lines (see <see cref="SseStreamFormat.DataOnly"/>).</param>
+    public static SseStreamFormat CreateStreamFormat(LegacyArtifactIndex index, bool dataOnly) => new()
     {
         Event = e => e.GetEncoded(Encoding.Instance, Register(e, index)),
         Snapshot = task => Merge(V03StreamFormats.Snapshot(task), LegacyStreamFormats.Serialize(LegacyMapping.ToLegacy(new StreamResponse { Task = task }, index))),
         Reply = message => Merge(V03StreamFormats.Reply(message), LegacyStreamFormats.Serialize(LegacyMapping.ToLegacy(new StreamResponse { Message = message }, index))),
+        DataOnly = dataOnly,
     };
 
     private static LegacyArtifactIndex Register(TaskEvent taskEvent, LegacyArtifactIndex index)

@@ -73,7 +73,9 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                     // Resumption works as on SubscribeToTask: Last-Event-ID replays the events after it.
                     var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
                     await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
-                    var format = withTutorialMembers ? await TutorialStreamFormatAsync(stream, ct).ConfigureAwait(false) : V03StreamFormats.For(options);
+                    var format = withTutorialMembers
+                        ? await TutorialStreamFormatAsync(stream, dataOnly: lastEventId is null, ct).ConfigureAwait(false)
+                        : V03StreamFormats.For(options);
                     await JsonRpcStreams.WriteAsync(context, id, stream, format, options, logger).ConfigureAwait(false);
                 });
             }
@@ -117,8 +119,10 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
     /// <summary>
     /// The v0.3 + tutorial-era format for this stream. Its artifacts are numbered as the task numbers them: from the
     /// snapshot when there is one, else (resuming after Last-Event-ID) from the task's artifacts as they are now.
+    /// Framed as the tutorial's server framed it (no <c>id:</c> lines, which its client cannot parse) unless the
+    /// client sent Last-Event-ID: the tutorial's client never does, and a v0.3 client that resumes reads the ids.
     /// </summary>
-    private async Task<SseStreamFormat> TutorialStreamFormatAsync(TaskStream stream, CancellationToken cancellationToken)
+    private async Task<SseStreamFormat> TutorialStreamFormatAsync(TaskStream stream, bool dataOnly, CancellationToken cancellationToken)
     {
         var index = new LegacyArtifactIndex();
         if (stream.Snapshot is null && stream.TaskId is { } taskId)
@@ -127,6 +131,6 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
             LegacyStreamFormats.Seed(index, task);
         }
 
-        return TutorialMembers.CreateStreamFormat(index);
+        return TutorialMembers.CreateStreamFormat(index, dataOnly);
     }
 }

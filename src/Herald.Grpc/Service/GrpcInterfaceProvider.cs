@@ -1,5 +1,5 @@
-using Herald.AspNetCore;
 using Herald.Protocol;
+using Herald.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Grpc.Service;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.AspNetCore.Card;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;

@@ -3,6 +3,7 @@ using Herald.AspNetCore.Card;
 using Herald.AspNetCore.JsonRpc;
 using Herald.AspNetCore.Rest;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -25,7 +25,7 @@ internal sealed class GrpcA2ABinding : A2ABinding
         _client = new P.A2AService.A2AServiceClient(channel);
         _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
         _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
-        _streamExtensions = string.Join(",", options.Extensions.Append(GrpcEventIds.ExtensionUri).Distinct(StringComparer.Ordinal));
+        _streamExtensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
     }
 
     public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)

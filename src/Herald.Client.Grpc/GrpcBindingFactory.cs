@@ -16,9 +16,11 @@ internal sealed class GrpcBindingFactory(Action<GrpcChannelOptions>? configure) 
         ArgumentNullException.ThrowIfNull(httpClient);
         ArgumentNullException.ThrowIfNull(agentInterface);
         ArgumentNullException.ThrowIfNull(options);
-        if (!Uri.TryCreate(agentInterface.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        if (!GrpcTarget.TryParse(agentInterface.Url, out var url))
         {
-            throw new ArgumentException($"The gRPC interface URL '{agentInterface.Url}' is not an absolute http(s) URL (http:// for HTTP/2 without TLS).", nameof(agentInterface));
+            throw new ArgumentException(
+                $"The gRPC interface URL '{agentInterface.Url}' is none of http://host:port (HTTP/2 without TLS), https://host:port, host:port or dns:[//resolver/]host:port (both without TLS).",
+                nameof(agentInterface));
         }
 
         var channelOptions = new GrpcChannelOptions

@@ -245,9 +245,17 @@ public sealed class AgentCardResolver
         }
     }
 
-    /// <summary>A relative interface URL (allowed by few, written by some) is taken relative to the card.</summary>
+    /// <summary>
+    /// A relative interface URL (allowed by few, written by some) is taken relative to the card. Not a gRPC one:
+    /// <c>host:port</c> there is a gRPC target (the form gRPC clients dial), not a path.
+    /// </summary>
     private static AgentInterface MakeAbsolute(AgentInterface agentInterface, Uri cardUri)
     {
+        if (ProtocolBindings.Is(agentInterface.ProtocolBinding, ProtocolBindings.Grpc))
+        {
+            return agentInterface;
+        }
+
         // On Unix "/a2a" parses as an absolute file: URI, so check the scheme too.
         if (Uri.TryCreate(agentInterface.Url, UriKind.Absolute, out var given) && (given.Scheme == Uri.UriSchemeHttp || given.Scheme == Uri.UriSchemeHttps))
         {

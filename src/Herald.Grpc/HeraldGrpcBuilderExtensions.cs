@@ -1,6 +1,5 @@
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
-using Herald.AspNetCore;
 using Herald.Grpc;
 using Herald.Grpc.Service;
 using Herald.Server;

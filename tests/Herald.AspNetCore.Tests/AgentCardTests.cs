@@ -65,7 +65,7 @@ public sealed class AgentCardTests
         var extensions = card.GetProperty("capabilities").GetProperty("extensions").EnumerateArray().ToArray();
         Assert.Equal(["https://example.com/ext/v1", ResumableStreams], extensions.Select(e => e.GetProperty("uri").GetString()));
         Assert.False(extensions[1].GetProperty("required").GetBoolean());
-        Assert.Equal(AgentCardDocument.ResumableStreamsExtensionUri, ResumableStreams);
+        Assert.Equal(HeraldExtensionUris.ResumableStreams, ResumableStreams);
     }
 
     [Fact]

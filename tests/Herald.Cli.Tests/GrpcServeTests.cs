@@ -18,7 +18,8 @@ public sealed partial class GrpcServeTests
         Assert.NotEqual(serve.Http.Port, serve.Grpc!.Port);
         var card = await ReadCardAsync(serve.Http);
         Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
-        Assert.Equal($"http://127.0.0.1:{serve.Grpc.Port}", card.SupportedInterfaces[3].Url);
+        // host:port, the target gRPC clients dial (grpc-js, Python's insecure_channel): they fail on an http:// URL.
+        Assert.Equal($"127.0.0.1:{serve.Grpc.Port}", card.SupportedInterfaces[3].Url);
         Assert.Equal("1.0", card.SupportedInterfaces[3].ProtocolVersion);
     }
 

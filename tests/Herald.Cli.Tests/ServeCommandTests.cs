@@ -38,8 +38,10 @@ public sealed partial class ServeCommandTests
             [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0"), ("GRPC", "1.0")],
             card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.ProtocolVersion)));
         Assert.All(card.SupportedInterfaces.Take(3), i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
-        var grpc = new Uri(card.SupportedInterfaces[3].Url);
-        Assert.Equal((address.Scheme, address.Host), (grpc.Scheme, grpc.Host));
+        // The gRPC target as gRPC clients dial it: host:port, the card's host, its own port.
+        var grpc = new Uri("http://" + card.SupportedInterfaces[3].Url);
+        Assert.Equal($"{grpc.Host}:{grpc.Port}", card.SupportedInterfaces[3].Url);
+        Assert.Equal(address.Host, grpc.Host);
         Assert.NotEqual(address.Port, grpc.Port);
 
         await stop.CancelAsync();

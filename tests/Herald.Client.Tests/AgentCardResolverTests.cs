@@ -290,6 +290,21 @@ public sealed class AgentCardResolverTests
         Assert.Equal(server.RpcUrl.ToString(), card.SupportedInterfaces[0].Url);
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:5078")]
+    [InlineData("localhost:5078")]
+    [InlineData("dns:///grpc.example.com:443")]
+    public async Task ResolveAsync_GrpcHostPortTarget_KeptAsGivenNotResolvedAgainstTheCard(string target)
+    {
+        await using var server = await FakeAgentServer.StartAsync((_, _) => Task.CompletedTask);
+        server.CardJson = $$"""{"name":"A","description":"d","supportedInterfaces":[{"url":"{{target}}","protocolBinding":"GRPC","protocolVersion":"1.0"}]}""";
+        using var http = new HttpClient();
+
+        var card = await new AgentCardResolver(http).ResolveAsync(server.BaseUrl).Within();
+
+        Assert.Equal(target, card.SupportedInterfaces[0].Url);
+    }
+
     [Fact]
     public async Task Client_ServerUnreachable_ThrowsHttpRequestException()
     {

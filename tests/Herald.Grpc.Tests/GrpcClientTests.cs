@@ -45,7 +45,7 @@ public sealed class GrpcClientTests : IAsyncLifetime, IDisposable
         var endpoint = await client.GetEndpointAsync().Within();
 
         Assert.Equal("GRPC", endpoint.Interface.ProtocolBinding);
-        Assert.Equal(_server.GrpcPort, new Uri(endpoint.Interface.Url).Port);
+        Assert.Equal($"127.0.0.1:{_server.GrpcPort}", endpoint.Interface.Url);
     }
 
     [Fact]
@@ -255,6 +255,37 @@ public sealed class GrpcClientTests : IAsyncLifetime, IDisposable
         var error = await Assert.ThrowsAnyAsync<Exception>(() => client.SendMessageAsync(Text("work"))).Within();
 
         Assert.IsType<IOException>(error);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:{0}")]
+    [InlineData("localhost:{0}")]
+    [InlineData("dns:127.0.0.1:{0}")]
+    [InlineData("dns:///localhost:{0}")]
+    [InlineData("dns://8.8.8.8/127.0.0.1:{0}")]
+    [InlineData("http://127.0.0.1:{0}")]
+    [InlineData("http://127.0.0.1:{0}/")]
+    public async Task SendMessageAsync_EachFormOfTheGrpcUrl_ReachesTheServerWithoutTls(string form)
+    {
+        var client = A2AClient.Create(_http, GrpcInterface(string.Format(System.Globalization.CultureInfo.InvariantCulture, form, _server.GrpcPort)), Options());
+
+        var response = await client.SendMessageAsync(Text("work")).Within();
+
+        Assert.NotNull(response.Task ?? (object?)response.Message);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("dns:///127.0.0.1")]
+    [InlineData("::1:5078")]
+    [InlineData("ftp://127.0.0.1:5078")]
+    [InlineData("127.0.0.1:5078/path")]
+    [InlineData("user@127.0.0.1:5078")]
+    public void Create_GrpcUrlNotAnAddress_RefusedNamingTheForms(string url)
+    {
+        var error = Assert.Throws<ArgumentException>(() => A2AClient.Create(_http, GrpcInterface(url), Options()));
+
+        Assert.Contains("host:port", error.Message, StringComparison.Ordinal);
     }
 
     private static AgentInterface GrpcInterface(string url) => new() { Url = url, ProtocolBinding = "GRPC", ProtocolVersion = "1.0" };

@@ -20,7 +20,7 @@ public sealed class GrpcHostingTests
 
         Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
         var grpc = card.SupportedInterfaces[3];
-        Assert.Equal($"http://127.0.0.1:{server.GrpcPort}", grpc.Url);
+        Assert.Equal($"127.0.0.1:{server.GrpcPort}", grpc.Url);
         Assert.Equal("1.0", grpc.ProtocolVersion);
         Assert.True(card.Capabilities.Streaming);
     }

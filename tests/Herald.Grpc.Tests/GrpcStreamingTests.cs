@@ -40,6 +40,23 @@ public sealed class GrpcStreamingTests
     }
 
     [Fact]
+    public async Task SendStreamingMessage_ActivatedByTheUriTheCardDeclares_ItemsCarryIdsUnderIt()
+    {
+        var agent = new ControlledAgent();
+        await using var server = await GrpcTestServer.StartAsync(agent);
+        using var card = System.Text.Json.JsonDocument.Parse(await server.Http.GetStringAsync(new Uri(server.BaseAddress, ".well-known/agent-card.json")));
+        var declared = Assert.Single(card.RootElement.GetProperty("capabilities").GetProperty("extensions").EnumerateArray()).GetProperty("uri").GetString()!;
+        await using var stream = server.Raw.SendStreamingMessage(RawA2AClient.Text(), new Metadata { { "a2a-version", "1.0" }, { "a2a-extensions", declared } });
+        var run = await agent.NextRunAsync();
+        await run.ArtifactAsync("a");
+        await run.CompleteAsync();
+        var items = await stream.ReadToEndAsync();
+
+        Assert.Equal([1L, 2L, 3L], items.Select(i => i.Sequence));
+        Assert.Equal("2", items[1].Message.ArtifactUpdate.Metadata.Fields[declared].StructValue.Fields["eventId"].StringValue);
+    }
+
+    [Fact]
     public async Task SendStreamingMessage_WithoutTheExtension_ItemsCarryNoIdAndNoMetadata()
     {
         var agent = new ControlledAgent();

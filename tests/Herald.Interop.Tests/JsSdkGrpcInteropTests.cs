@@ -5,7 +5,8 @@ namespace Herald.Interop.Tests;
 
 /// <summary>
 /// The @a2a-js/sdk 1.3.0 gRPC client (@a2a-js/sdk/client/grpc on @grpc/grpc-js) drives `herald serve`'s gRPC
-/// service through the card: the same seven scenarios as over JSON-RPC. The SDK reports the gRPC status code,
+/// service through the card, exactly as the SDK does (ClientFactory.createFromUrl with its GrpcTransportFactory,
+/// which dials the card's URL as a gRPC target): the same seven scenarios as over JSON-RPC. The SDK reports the gRPC status code,
 /// and names the error from the ErrorInfo reason in the status details.
 /// </summary>
 [Collection(JsSdkCollection.Name)]
@@ -19,7 +20,7 @@ public sealed class JsSdkGrpcClientInteropTests(JsSdkFixture fixture) : JsSdkCli
 
 /// <summary>
 /// The official @a2a-js/sdk 1.3.0 gRPC server (tests/interop/js/server-grpc.mjs, @a2a-js/sdk/server/grpc) on a
-/// free loopback port; its card, served over HTTP, lists one interface: GRPC at the gRPC port.
+/// free loopback port; its card, served over HTTP, lists one interface: GRPC at a bare <c>127.0.0.1:PORT</c>.
 /// </summary>
 public sealed class JsSdkGrpcServerFixture() : NodeServerFixture("server-grpc.mjs", "js-sdk-grpc");
 
@@ -62,6 +63,8 @@ public sealed class JsSdkGrpcServerInteropTests(JsSdkGrpcServerFixture server) :
         Configuration = returnImmediately ? new SendMessageConfiguration { ReturnImmediately = true } : null,
     };
 
+    private static int GrpcPort(string hostPort) => int.Parse(hostPort[(hostPort.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
     private static string Chunks(int count) => string.Concat(Enumerable.Range(1, count).Select(i => $"chunk {i} of {count}\n"));
 
     [Fact]
@@ -72,7 +75,9 @@ public sealed class JsSdkGrpcServerInteropTests(JsSdkGrpcServerFixture server) :
         var endpoint = await client.GetEndpointAsync(Token);
 
         Assert.Equal("GRPC", endpoint.Interface.ProtocolBinding);
-        Assert.NotEqual(server.BaseAddress.Port, new Uri(endpoint.Interface.Url).Port);
+        // The bare host:port the SDK lists, kept as given (not resolved against the card's URL as a relative path).
+        Assert.Matches(@"^127\.0\.0\.1:[0-9]+$", endpoint.Interface.Url);
+        Assert.NotEqual(server.BaseAddress.Port, GrpcPort(endpoint.Interface.Url));
         Assert.Equal("js-sdk grpc chunks agent", endpoint.Card!.Name);
     }
 
@@ -160,7 +165,7 @@ public sealed class JsSdkGrpcServerInteropTests(JsSdkGrpcServerFixture server) :
     public async Task SendStreamingMessage_ConnectionCut_ResumesFromASnapshotAndEndsComplete()
     {
         var card = await (await ConnectAsync()).GetEndpointAsync(Token);
-        await using var proxy = new CuttingProxy(new Uri(card.Interface.Url).Port);
+        await using var proxy = new CuttingProxy(GrpcPort(card.Interface.Url));
         var resumes = new List<ResumeInfo>();
         var client = A2AClient.Create(_http, card.Interface with { Url = $"http://127.0.0.1:{proxy.Port}" },
             new A2AClientOptions { OnResumed = resumes.Add, ResumeDelay = TimeSpan.Zero }.AddGrpcBinding());

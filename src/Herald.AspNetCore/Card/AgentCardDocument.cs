@@ -13,13 +13,10 @@ namespace Herald.AspNetCore.Card;
 /// </summary>
 internal sealed class AgentCardDocument
 {
-    /// <summary>The URI under which the card declares Herald's resumable streams (docs/resumable-streams.md).</summary>
-    public const string ResumableStreamsExtensionUri = "urn:herald:a2a:extension:resumable-streams:v1";
-
     /// <summary>How the card declares the extension (docs/resumable-streams.md).</summary>
     public static readonly AgentExtension ResumableStreams = new()
     {
-        Uri = ResumableStreamsExtensionUri,
+        Uri = HeraldExtensionUris.ResumableStreams,
         Description = "Stream events carry their task log sequence as the SSE id; SubscribeToTask (tasks/resubscribe in v0.3) with Last-Event-ID resumes after it.",
         Required = false,
     };
@@ -50,7 +47,7 @@ internal sealed class AgentCardDocument
             ? configured.SupportedInterfaces
             : [.. interfaces.Select(i => new AgentInterface { Url = Join(endpointUrl, i.Path), ProtocolBinding = i.ProtocolBinding, ProtocolVersion = i.ProtocolVersion }), .. elsewhere ?? []];
         var extensions = configured.Capabilities.Extensions ?? [];
-        if (!extensions.Any(e => e.Uri == ResumableStreamsExtensionUri))
+        if (!extensions.Any(e => e.Uri == HeraldExtensionUris.ResumableStreams))
         {
             extensions = [.. extensions, ResumableStreams];
         }

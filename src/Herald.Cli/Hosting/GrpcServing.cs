@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Herald.Cli.Commands;
+using Herald.Grpc;
 using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -17,7 +18,8 @@ namespace Herald.Cli.Hosting;
 /// without TLS a client can only use on a port that speaks nothing else), by default the first <c>--urls</c>
 /// address with the port + 1 (port 0 stays 0: any free port). Every address is bound through Kestrel's own
 /// endpoint configuration, so <c>--urls</c> keeps its usual forms (<c>localhost</c>, <c>*</c>, <c>https</c>).
-/// The agent card lists the gRPC interface at the card's own host and the gRPC port, at <c>--grpc-public-url</c> when given,
+/// The agent card lists the gRPC interface at the card's own host and the gRPC port (as <c>host:port</c>, the target gRPC
+/// clients dial, or <c>https://host:port</c> for TLS: <see cref="HeraldGrpcOptions.CardUrl"/>), at <c>--grpc-public-url</c> when given,
 /// and not at all behind a proxy (<c>--public-url</c>) without it.
 /// </summary>
 internal sealed partial class GrpcServing
@@ -127,7 +129,7 @@ internal sealed partial class GrpcServing
         var host = IsWildcard(configured.Host) || IsLoopback(configured.Host) == IsLoopback(endpointUrl.Host)
             ? endpointUrl.Host
             : configured.Host;
-        return $"{configured.Scheme}://{host}:{bound.Port}";
+        return HeraldGrpcOptions.CardUrl(new UriBuilder(configured.Scheme, host, bound.Port).Uri);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using Herald.Protocol;
 using P = Lf.A2a.V1;
 
 namespace Herald.Grpc.Conversion;
@@ -6,7 +7,7 @@ namespace Herald.Grpc.Conversion;
 /// <summary>
 /// Herald's resumable-streams extension on the gRPC binding (docs/resumable-streams.md). gRPC metadata is
 /// per call, so each stream item carries its event id in its own metadata map, under the extension's URI:
-/// <c>{"urn:herald:resumable-streams:v1": {"eventId": "42"}}</c> (on the Task snapshot, the status update or
+/// <c>{"urn:herald:a2a:extension:resumable-streams:v1": {"eventId": "42"}}</c> (<see cref="HeraldExtensionUris.ResumableStreams"/>, the URI the card declares) (on the Task snapshot, the status update or
 /// the artifact update). Only a call that activates the extension (request metadata <c>a2a-extensions</c>
 /// naming the URI) gets ids, so other clients see the events exactly as the specification writes them.
 /// A client resumes with SubscribeToTask and the request metadata <c>last-event-id</c>, the same name and
@@ -14,9 +15,6 @@ namespace Herald.Grpc.Conversion;
 /// </summary>
 internal static class GrpcEventIds
 {
-    /// <summary>The extension's URI: activates it in <c>a2a-extensions</c>, and keys the id in an item's metadata.</summary>
-    public const string ExtensionUri = "urn:herald:resumable-streams:v1";
-
     /// <summary>Request metadata key carrying the id of the last event the client processed.</summary>
     public const string LastEventIdKey = "last-event-id";
 
@@ -39,7 +37,7 @@ internal static class GrpcEventIds
         {
             var entry = new Struct();
             entry.Fields[EventIdField] = Value.ForString(eventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            metadata.Fields[ExtensionUri] = Value.ForStruct(entry);
+            metadata.Fields[HeraldExtensionUris.ResumableStreams] = Value.ForStruct(entry);
         }
     }
 
@@ -68,12 +66,12 @@ internal static class GrpcEventIds
     private static Struct? Take(Struct? metadata, out string? eventId)
     {
         eventId = null;
-        if (metadata is null || !metadata.Fields.TryGetValue(ExtensionUri, out var entry))
+        if (metadata is null || !metadata.Fields.TryGetValue(HeraldExtensionUris.ResumableStreams, out var entry))
         {
             return metadata;
         }
 
-        metadata.Fields.Remove(ExtensionUri);
+        metadata.Fields.Remove(HeraldExtensionUris.ResumableStreams);
         if (entry.KindCase == Value.KindOneofCase.StructValue
             && entry.StructValue.Fields.TryGetValue(EventIdField, out var id)
             && id.KindCase == Value.KindOneofCase.StringValue)

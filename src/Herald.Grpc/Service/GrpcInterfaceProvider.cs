@@ -1,5 +1,5 @@
-using Herald.AspNetCore;
 using Herald.Protocol;
+using Herald.Server.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Herald.Grpc.Service;
@@ -17,7 +17,7 @@ internal sealed class GrpcInterfaceProvider(IOptions<HeraldGrpcOptions> options,
             return [];
         }
 
-        var url = settings.InterfaceUrl is { } resolve ? resolve(endpointUrl) : endpointUrl.GetLeftPart(UriPartial.Authority);
+        var url = settings.InterfaceUrl is { } resolve ? resolve(endpointUrl) : HeraldGrpcOptions.CardUrl(endpointUrl);
         return string.IsNullOrEmpty(url) ? [] : [new AgentInterface { Url = url, ProtocolBinding = Binding, ProtocolVersion = "1.0" }];
     }
 }

@@ -40,7 +40,7 @@ internal static class GrpcServiceParameters
             {
                 foreach (var uri in entry.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
                 {
-                    if (uri == GrpcEventIds.ExtensionUri)
+                    if (uri == HeraldExtensionUris.ResumableStreams)
                     {
                         return true;
                     }

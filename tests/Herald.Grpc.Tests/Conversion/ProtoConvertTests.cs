@@ -312,7 +312,7 @@ public sealed class ProtoConvertTests
         });
 
         GrpcEventIds.Stamp(response, 42);
-        Assert.Equal("42", response.StatusUpdate.Metadata.Fields[GrpcEventIds.ExtensionUri].StructValue.Fields["eventId"].StringValue);
+        Assert.Equal("42", response.StatusUpdate.Metadata.Fields[HeraldExtensionUris.ResumableStreams].StructValue.Fields["eventId"].StringValue);
         var id = GrpcEventIds.Take(response);
 
         Assert.Equal("42", id);

@@ -172,7 +172,7 @@ public sealed class GrpcWire : A2AWire, IDisposable
 
         if (stream)
         {
-            headers.Add(GrpcEventIds.ExtensionsKey, GrpcEventIds.ExtensionUri);
+            headers.Add(GrpcEventIds.ExtensionsKey, HeraldExtensionUris.ResumableStreams);
         }
 
         if (lastEventId is not null)

@@ -76,7 +76,7 @@ internal sealed class GrpcTestServer : IAsyncDisposable
         herald.AddGrpc(o =>
         {
             // As herald serve does: the card's host as the client used it, the gRPC port.
-            o.InterfaceUrl = endpoint => $"http://{endpoint.Host}:{grpc!.IPEndPoint!.Port}";
+            o.InterfaceUrl = endpoint => HeraldGrpcOptions.CardUrl(new UriBuilder(Uri.UriSchemeHttp, endpoint.Host, grpc!.IPEndPoint!.Port).Uri);
             configureGrpc?.Invoke(o);
         });
 

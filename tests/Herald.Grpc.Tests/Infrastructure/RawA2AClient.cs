@@ -3,6 +3,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Herald.Grpc.Conversion;
 using Herald.Grpc.Service;
+using Herald.Protocol;
 using P = Lf.A2a.V1;
 
 namespace Herald.Grpc.Tests.Infrastructure;
@@ -21,7 +22,7 @@ internal sealed class RawA2AClient(CallInvoker invoker)
     public static Metadata V1 => new() { { "a2a-version", "1.0" } };
 
     /// <summary>a2a-version 1.0 and the resumable-streams extension activated.</summary>
-    public static Metadata WithIds => new() { { "a2a-version", "1.0" }, { GrpcEventIds.ExtensionsKey, GrpcEventIds.ExtensionUri } };
+    public static Metadata WithIds => new() { { "a2a-version", "1.0" }, { GrpcEventIds.ExtensionsKey, HeraldExtensionUris.ResumableStreams } };
 
     public Task<P.SendMessageResponse> SendMessageAsync(P.SendMessageRequest request, Metadata? headers = null) =>
         UnaryAsync("SendMessage", request, P.SendMessageResponse.Parser, headers);

@@ -313,15 +313,11 @@ const scenarios = {
 
 // ---------- main ----------
 
-// The SDK's gRPC transport hands the interface URL to @grpc/grpc-js, which takes "host:port" targets: an absolute
-// URL (what the specification asks cards to hold, and what Herald lists) is cut down to its authority first.
+// The SDK's own gRPC transport, unwrapped: it hands the card's interface URL to @grpc/grpc-js as the target, so
+// the card must list gRPC as "host:port" (an http:// URL fails name resolution), as Herald's card does.
 async function grpcTransportFactory() {
   const { GrpcTransportFactory } = await import('@a2a-js/sdk/client/grpc');
-  const inner = new GrpcTransportFactory();
-  return {
-    get protocolName() { return inner.protocolName; },
-    create: (url, card) => inner.create(url.replace(/^https?:\/\//, '').replace(/\/+$/, ''), card),
-  };
+  return new GrpcTransportFactory();
 }
 
 async function main() {

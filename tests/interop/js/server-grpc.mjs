@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The official @a2a-js/sdk gRPC server (@a2a-js/sdk/server/grpc on @grpc/grpc-js, protocol 1.0) with the agent of
 // chunks-agent.mjs, so Herald's gRPC client is tested against a real peer. Its agent card (served over HTTP by
-// express) lists one interface, binding GRPC, at the gRPC port.
+// express) lists one interface, binding GRPC, as the bare "HOST:GRPCPORT" the SDK's samples write.
 //
 // Usage: node server-grpc.mjs [PORT] [HOST]   (PORT 0 or missing = a free port for the card; HOST = 127.0.0.1)
 // Prints one line "js-sdk-grpc listening on http://HOST:PORT" (the card's base URL) once both the card and the gRPC
@@ -52,8 +52,8 @@ const grpcServer = new grpc.Server();
 grpcServer.addService(A2AService, grpcService({ requestHandler, userBuilder: UserBuilder.noAuthentication }));
 const grpcPort = await new Promise((resolve, reject) =>
   grpcServer.bindAsync(`${host}:0`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
-// grpc-js takes "host:port" targets; the card has an absolute URL as the specification asks.
-agentCard.supportedInterfaces[0].url = `http://${host}:${grpcPort}`;
+// As the SDK's own samples list it: the bare "host:port" grpc-js dials.
+agentCard.supportedInterfaces[0].url = `${host}:${grpcPort}`;
 
 const app = express();
 app.use(`/${AGENT_CARD_PATH}`, agentCardHandler({ agentCardProvider: requestHandler, userBuilder: HttpUserBuilder.noAuthentication }));

@@ -1,6 +1,6 @@
 using Herald.Protocol;
 
-namespace Herald.AspNetCore;
+namespace Herald.Server.Hosting;
 
 /// <summary>
 /// Lists, in the agent card, interfaces served apart from <c>MapHerald</c>'s endpoint (gRPC on its own
@@ -12,7 +12,8 @@ namespace Herald.AspNetCore;
 /// A provider sees the endpoint URL the card advertises, never the request: that URL comes from
 /// <see cref="Herald.Server.HeraldOptions.PublicBaseUrl"/> or the server's listening addresses, not from a
 /// client's <c>Host</c> header, and the card built on it is cached and may be shared. Return the same
-/// interfaces for the same URL.
+/// interfaces for the same URL. It lives here, beside the engine, so that a binding package (Herald.Grpc) can
+/// offer its interface without depending on the one that serves the card (Herald.AspNetCore).
 /// </remarks>
 public interface IAgentInterfaceProvider
 {

@@ -105,8 +105,10 @@ internal static class ProtoJsonNames
     {
         var name = JsonMarshal.GetRawUtf8PropertyName(member);
         var hasUnderscore = name.IndexOf((byte)'_') >= 0;
-        foreach (var property in info.Properties)
+        var properties = info.Properties;
+        for (var i = 0; i < properties.Count; i++) // indexed: foreach over the IList would allocate an enumerator
         {
+            var property = properties[i];
             if (hasUnderscore ? MatchesProtoName(property.Name, name) : member.NameEquals(property.Name))
             {
                 jsonName = property.Name;

@@ -257,6 +257,13 @@ internal sealed class A2AClientCore : IA2AClient
                             refusal = ex;
                             break;
                         }
+                        catch (A2AInvalidResponseException ex) when (isResumption && taskId is not null)
+                        {
+                            // A peer's unreadable or non-standard event on a resumed stream (e.g. {"error":"..."}) is
+                            // treated like a refused resumption on every binding: the task is asked for instead.
+                            refusal = ex;
+                            break;
+                        }
 
                         retry = reading.RetryInterval ?? retry;
                         if (!more)

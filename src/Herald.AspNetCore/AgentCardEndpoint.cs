@@ -13,7 +13,9 @@ namespace Herald.AspNetCore;
 /// Serves the agent card, in both generations (<see cref="AgentCardDocument"/>), at <c>/.well-known/agent-card.json</c>
 /// and the older <c>/.well-known/agent.json</c>. Interface URLs come from <see cref="CardAddress"/> (configuration or the
 /// listening addresses, never a bare <c>Host</c> header); the card carries an <c>ETag</c> and answers
-/// <c>If-None-Match</c> with 304. Interfaces served elsewhere (gRPC) come from each <see cref="IAgentInterfaceProvider"/>.
+/// <c>If-None-Match</c> with 304; it also carries a <c>Last-Modified</c> (when this endpoint was mapped, the card being
+/// built from configuration read then) and answers <c>If-Modified-Since</c> with 304 when the request has no
+/// <c>If-None-Match</c> (RFC 9110 13.2.2). Interfaces served elsewhere (gRPC) come from each <see cref="IAgentInterfaceProvider"/>.
 /// </summary>
 internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IReadOnlyList<IAgentInterfaceProvider> providers, IServer? server)
 {
@@ -21,6 +23,9 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
     private const int MaxCachedCards = 16;
 
     private readonly ConcurrentDictionary<string, AgentCardDocument> _documents = new(StringComparer.Ordinal);
+
+    /// <summary>When the card's content was fixed: now, to the second (HTTP dates have no finer resolution).</summary>
+    private readonly DateTimeOffset _lastModified = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
     public AgentCardDocument GetDocument(HttpContext context, out bool shareable)
     {
@@ -46,10 +51,11 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
         var document = GetDocument(context, out var shareable);
         var response = context.Response;
         response.Headers.ETag = document.ETag;
+        response.GetTypedHeaders().LastModified = _lastModified;
 
         // A card whose URLs came from this connection must not be handed to other clients by a shared cache.
         response.Headers.CacheControl = shareable ? "public, max-age=60" : "private, max-age=60";
-        if (NotModified(context.Request, document.ETag))
+        if (NotModified(context.Request, document.ETag, _lastModified))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return;
@@ -60,12 +66,14 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
         await response.Body.WriteAsync(document.Json, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static bool NotModified(HttpRequest request, string etag)
+    private static bool NotModified(HttpRequest request, string etag, DateTimeOffset lastModified)
     {
-        var ifNoneMatch = request.GetTypedHeaders().IfNoneMatch;
+        var headers = request.GetTypedHeaders();
+        var ifNoneMatch = headers.IfNoneMatch;
         if (ifNoneMatch is not { Count: > 0 })
         {
-            return false;
+            // If-Modified-Since counts only without If-None-Match (RFC 9110 13.2.2); an unparsable date is ignored.
+            return request.Headers.IfNoneMatch.Count == 0 && headers.IfModifiedSince is { } since && lastModified <= since;
         }
 
         var current = new EntityTagHeaderValue(etag);

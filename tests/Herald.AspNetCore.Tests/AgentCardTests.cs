@@ -113,6 +113,36 @@ public sealed class AgentCardTests
     }
 
     [Fact]
+    public async Task Card_HasLastModified_IfModifiedSinceAnswers304_IfNoneMatchTakesPrecedence()
+    {
+        await using var server = await StartAsync();
+        var (first, _, _) = await GetCardAsync(server);
+        var lastModified = first.Content.Headers.LastModified;
+        Assert.NotNull(lastModified);
+        Assert.True(lastModified <= DateTimeOffset.UtcNow);
+
+        var (same, _, body) = await GetCardAsync(server, configure: r => r.Headers.IfModifiedSince = lastModified);
+        var (later, _, _) = await GetCardAsync(server, configure: r => r.Headers.IfModifiedSince = lastModified.Value.AddHours(1));
+        var (earlier, _, _) = await GetCardAsync(server, configure: r => r.Headers.IfModifiedSince = lastModified.Value.AddSeconds(-1));
+        var (unreadable, _, _) = await GetCardAsync(server, configure: r => r.Headers.TryAddWithoutValidation("If-Modified-Since", "yesterday"));
+
+        // With If-None-Match, If-Modified-Since is not evaluated (RFC 9110 13.2.2): a different tag means 200.
+        var (otherTag, _, _) = await GetCardAsync(server, configure: r =>
+        {
+            r.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"something-else\""));
+            r.Headers.IfModifiedSince = lastModified;
+        });
+
+        Assert.Equal(HttpStatusCode.NotModified, same.StatusCode);
+        Assert.Equal("", body);
+        Assert.Equal(HttpStatusCode.NotModified, later.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, earlier.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, unreadable.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, otherTag.StatusCode);
+        Assert.Equal(lastModified, otherTag.Content.Headers.LastModified);
+    }
+
+    [Fact]
     public async Task Card_ChangedConfiguration_ChangesTheETag()
     {
         await using var first = await StartAsync(o => o.PublicBaseUrl = new Uri("https://agents.example.com/"));

@@ -390,6 +390,62 @@ public sealed class ResumptionFallbackTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task SendStreamingMessageEventsAsync_ResumedStreamCarriesANonStandardError_FallsBackToGetTaskQuotingIt()
+    {
+        // a2a-dotnet's answer to resuming a finished task: an event that is neither a JSON-RPC response nor a StreamResponse.
+        _handler = async (c, call) =>
+        {
+            switch (call.Method)
+            {
+                case "SendStreamingMessage":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Task("t1")), 1));
+                    break; // drops
+                case "SubscribeToTask":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event("""{"error":"An internal error occurred during streaming."}"""));
+                    break;
+                case "GetTask":
+                    await Wire.JsonAsync(c, Wire.Result(call, Wire.Task("t1", "TASK_STATE_COMPLETED")[8..^1]));
+                    break;
+            }
+        };
+
+        var events = await Client().SendStreamingMessageEventsAsync(Hello).CollectWithin();
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(TaskState.Completed, events[1].Response.Task!.Status.State);
+        var cause = Assert.IsType<A2AInvalidResponseException>(events[1].FallbackCause);
+        Assert.Contains("An internal error occurred during streaming.", cause.Message, StringComparison.Ordinal);
+        Assert.Equal(["SendStreamingMessage", "SubscribeToTask", "GetTask"], _server!.Calls.Select(c => c.Method));
+    }
+
+    [Fact]
+    public async Task SubscribeToTaskEventsAsync_NonStandardErrorEvent_FallsBackToGetTask()
+    {
+        _handler = async (c, call) =>
+        {
+            switch (call.Method)
+            {
+                case "SubscribeToTask":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event("""{"error":"An internal error occurred during streaming."}"""));
+                    break;
+                case "GetTask":
+                    await Wire.JsonAsync(c, Wire.Result(call, Wire.Task("t1", "TASK_STATE_COMPLETED")[8..^1]));
+                    break;
+            }
+        };
+
+        var events = await Client().SubscribeToTaskEventsAsync(new SubscribeToTaskRequest { Id = "t1" }).CollectWithin();
+
+        var only = Assert.Single(events);
+        Assert.Equal(TaskState.Completed, only.Response.Task!.Status.State);
+        Assert.Contains("An internal error occurred during streaming.", Assert.IsType<A2AInvalidResponseException>(only.FallbackCause).Message, StringComparison.Ordinal);
+        Assert.Equal(["SubscribeToTask", "GetTask"], _server!.Calls.Select(c => c.Method));
+    }
+
+    [Fact]
     public async Task SendStreamingMessageEventsAsync_LastEventIdRefusedWhileTaskRuns_FollowsItFromASnapshot()
     {
         _handler = async (c, call) =>

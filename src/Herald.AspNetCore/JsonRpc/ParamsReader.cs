@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -31,8 +32,28 @@ internal static class ParamsReader
         }),
     };
 
+    /// <summary>
+    /// The v1.0 params as <typeparamref name="T"/> (a new one when the request has none). ProtoJSON: each member is
+    /// read under its JSON name or its proto name (<see cref="ProtoJsonNames"/>).
+    /// </summary>
     public static T Read<T>(JsonElement? parameters)
-        where T : class, new() => Read<T>(parameters, V1) ?? new T();
+        where T : class, new()
+    {
+        if (parameters is { ValueKind: JsonValueKind.Object } element && ProtoJsonNames.HasProtoNames(element, TypeInfo<T>(V1)))
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            // The request's depth was checked when it was read; the rewrite copies it as it is.
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+            {
+                ProtoJsonNames.Rewrite(writer, element, TypeInfo<T>(V1));
+            }
+
+            using var renamed = JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = int.MaxValue });
+            return Read<T>(renamed.RootElement, V1) ?? new T();
+        }
+
+        return Read<T>(parameters, V1) ?? new T();
+    }
 
     /// <summary>The params as <typeparamref name="T"/>, or null when the request has none.</summary>
     /// <exception cref="A2AException">params is not an object, or a member has a value of the wrong shape (-32602, naming it).</exception>

@@ -91,10 +91,19 @@ internal static class RestRequestReader
         };
     }
 
-    /// <summary>The parameter's only value; null when absent. Repeating a single-valued parameter is an error.</summary>
+    /// <summary>
+    /// The parameter's only value; null when absent. ProtoJSON: the parameter goes by its JSON name or its proto name
+    /// (<c>pageSize</c>, <c>page_size</c>). Repeating a single-valued parameter, under either name, is an error.
+    /// </summary>
     private static string? Single(IQueryCollection query, string name)
     {
-        if (!query.TryGetValue(name, out var values) || StringValues.IsNullOrEmpty(values))
+        query.TryGetValue(name, out var values);
+        if (ProtoName(name) is { } protoName && query.TryGetValue(protoName, out var protoValues) && !StringValues.IsNullOrEmpty(protoValues))
+        {
+            values = StringValues.Concat(values, protoValues);
+        }
+
+        if (StringValues.IsNullOrEmpty(values))
         {
             return null;
         }
@@ -103,6 +112,18 @@ internal static class RestRequestReader
             ? values[0]
             : throw A2AException.InvalidParams(name, $"{name} is given {values.Count} times; it takes one value.");
     }
+
+    /// <summary>The proto field name (a2a-v1.0.proto) of a query parameter whose JSON name differs from it.</summary>
+    private static string? ProtoName(string name) => name switch
+    {
+        "contextId" => "context_id",
+        "pageSize" => "page_size",
+        "pageToken" => "page_token",
+        "historyLength" => "history_length",
+        "statusTimestampAfter" => "status_timestamp_after",
+        "includeArtifacts" => "include_artifacts",
+        _ => null,
+    };
 
     private static int? Int(IQueryCollection query, string name)
     {
@@ -135,13 +156,14 @@ internal static class RestRequestReader
 
         foreach (var state in Enum.GetValues<TaskState>())
         {
-            if (text == state.ToWireName())
+            // ProtoJSON: an enum by its name or its number.
+            if (text == state.ToWireName() || text == ((int)state).ToString(CultureInfo.InvariantCulture))
             {
                 return state;
             }
         }
 
-        throw A2AException.InvalidParams(name, $"{name} must be a task state name such as TASK_STATE_WORKING, not '{Quote(text)}'.");
+        throw A2AException.InvalidParams(name, $"{name} must be a task state name such as TASK_STATE_WORKING (or its number), not '{Quote(text)}'.");
     }
 
     private static DateTimeOffset? Timestamp(IQueryCollection query, string name)

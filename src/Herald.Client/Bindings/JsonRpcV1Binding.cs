@@ -68,10 +68,20 @@ internal sealed class JsonRpcV1Binding(HttpClient httpClient, Uri endpoint, stri
 
     private static StreamResponse ParseEvent(ReadOnlySpan<byte> data, long id)
     {
-        var item = JsonRpcEnvelope.ReadResult(data, id, A2AJsonContext.Default.StreamResponse, inStream: true);
+        StreamResponse item;
+        try
+        {
+            item = JsonRpcEnvelope.ReadResult(data, id, A2AJsonContext.Default.StreamResponse, inStream: true);
+        }
+        catch (A2AInvalidResponseException ex)
+        {
+            // Quote the event: a peer's non-standard one ({"error":"..."}) says what went wrong.
+            throw new A2AInvalidResponseException($"{ex.Message} The event: {JsonRpcTransport.Excerpt(data)}", ex.InnerException ?? ex);
+        }
+
         var count = (item.Task is null ? 0 : 1) + (item.Message is null ? 0 : 1) + (item.StatusUpdate is null ? 0 : 1) + (item.ArtifactUpdate is null ? 0 : 1);
         return count == 1
             ? item
-            : throw new A2AInvalidResponseException($"A stream event must hold exactly one of task, message, statusUpdate and artifactUpdate; it holds {count}.");
+            : throw new A2AInvalidResponseException($"A stream event must hold exactly one of task, message, statusUpdate and artifactUpdate; it holds {count}: {JsonRpcTransport.Excerpt(data)}");
     }
 }

@@ -116,7 +116,7 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
         }
 
         throw (count == 0 ? RestErrorBody.TryRead(data, inStream: true) : null)
-            ?? new A2AInvalidResponseException($"A stream event must hold exactly one of task, message, statusUpdate and artifactUpdate; it holds {count}.");
+            ?? new A2AInvalidResponseException($"A stream event must hold exactly one of task, message, statusUpdate and artifactUpdate; it holds {count}: {JsonRpcTransport.Excerpt(data)}");
     }
 
     private HttpRequestMessage CreateRequest<TBody>(HttpMethod method, Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, bool streaming, string? lastEventId)

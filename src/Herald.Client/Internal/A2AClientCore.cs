@@ -93,7 +93,7 @@ internal sealed class A2AClientCore : IA2AClient
         }
 
         var lastEventId = afterEventId?.ToString(CultureInfo.InvariantCulture);
-        return StreamAsync((binding, ct) => binding.SubscribeToTaskAsync(request, lastEventId, ct), request.Id, lastEventId, cancellationToken);
+        return StreamAsync((binding, ct) => binding.SubscribeToTaskAsync(request, lastEventId, ct), request.Id, lastEventId, cancellationToken, subscribing: true);
     }
 
     public async Task<AgentCard> GetExtendedAgentCardAsync(CancellationToken cancellationToken = default)
@@ -209,7 +209,8 @@ internal sealed class A2AClientCore : IA2AClient
         Func<IA2ABinding, CancellationToken, Task<A2AEventStream>> open,
         string? taskId,
         string? lastEventId,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        bool subscribing = false)
     {
         var binding = (await ConnectAsync(cancellationToken).ConfigureAwait(false)).Binding;
         var lastNumericId = ParseId(lastEventId);
@@ -254,6 +255,14 @@ internal sealed class A2AClientCore : IA2AClient
                         }
                         catch (A2AStreamErrorException ex) when (isResumption && taskId is not null && IsRefusal(ex))
                         {
+                            refusal = ex;
+                            break;
+                        }
+                        catch (A2AInvalidResponseException ex) when ((isResumption || subscribing) && taskId is not null)
+                        {
+                            // A peer's unreadable or non-standard event on a resumed or subscribed stream (a2a-dotnet
+                            // answers SubscribeToTask on a finished task with {"error":"..."}) is treated like a refused
+                            // resumption on every binding: the task is asked for instead.
                             refusal = ex;
                             break;
                         }

@@ -191,6 +191,33 @@ public sealed class RestBindingTests : IAsyncLifetime
 
     // ---- path and query parameters ----
 
+    [Fact]
+    public async Task Routes_AfterADoubledSlash_AreServed()
+    {
+        // A card URL ending in '/' joined with "/message:send" (as the TCK joins them) doubles the slash.
+        HttpRequestMessage Doubled(HttpMethod method, string route, HttpContent? content = null)
+        {
+            var request = Rest.New(method, route, content);
+            request.RequestUri = new Uri(_server.BaseAddress.GetLeftPart(UriPartial.Authority) + "/" + Rest.PathOf(route));
+            return request;
+        }
+
+        var send = Rest.SendAsync(Doubled(HttpMethod.Post, "/message:send", Json(SendBody(), "application/json")));
+        var run = await _agent.NextRunAsync();
+        await run.CompleteAsync("done");
+        var taskId = (await send.Within()).GetProperty("task").GetProperty("id").GetString()!;
+
+        var task = await Rest.SendAsync(Doubled(HttpMethod.Get, $"/tasks/{taskId}"));
+        var list = await Rest.SendAsync(Doubled(HttpMethod.Get, "/tasks?pageSize=1"));
+        using var cancel = await _server.Client.SendAsync(Doubled(HttpMethod.Post, $"/tasks/{taskId}:cancel")).Within();
+
+        Assert.Equal(taskId, task.GetProperty("id").GetString());
+        Assert.Single(list.GetProperty("tasks").EnumerateArray());
+        Assert.NotEqual(HttpStatusCode.NotFound, cancel.StatusCode); // the route answered (the task is finished: not cancelable)
+        Assert.Contains("TASK_NOT_CANCELABLE", await cancel.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+
     [Theory]
     [InlineData("historyLength=abc", "historyLength")]
     [InlineData("historyLength=1.5", "historyLength")]
@@ -299,6 +326,7 @@ public sealed class RestBindingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal(["POST"], wrongMethod.Content.Headers.Allow);
     }
 }
 

@@ -198,10 +198,18 @@ public abstract class ClientOperationsTests(HeraldServer server) : IClassFixture
         var client = NewClient();
         var gate = Gates.NewKey();
         var task = (await client.SendMessageAsync(Text($"wait:{gate}", returnImmediately: true)).Within()).Task!;
-        var streaming = client.SubscribeToTaskAsync(task.Id).CollectWithin();
+        using var cts = Bounded.Token();
+        await using var stream = client.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = task.Id }, cancellationToken: cts.Token).GetAsyncEnumerator(cts.Token);
 
+        // The subscription is open (its snapshot is in) before the cancel: a subscribe that came after it would be
+        // refused, as the task would already be canceled.
+        Assert.True(await stream.MoveNextAsync());
+        var events = new List<StreamResponse> { stream.Current };
         var canceled = await client.CancelTaskAsync(task.Id).Within();
-        var events = await streaming;
+        while (await stream.MoveNextAsync())
+        {
+            events.Add(stream.Current);
+        }
 
         Assert.Equal(TaskState.Canceled, canceled.Status.State);
         Assert.Equal(TaskState.Canceled, events[^1].StatusUpdate!.Status.State);

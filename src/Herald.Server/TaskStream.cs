@@ -38,7 +38,7 @@ public sealed class TaskStream : IAsyncDisposable
     private long _position;
     private bool _completed;
     private long? _unavailableSince;
-    private TimeSpan _retry = TimeSpan.FromMilliseconds(50);
+    private RetryBackoff _retry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
 
     internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
     {
@@ -135,14 +135,13 @@ public sealed class TaskStream : IAsyncDisposable
                 }
 
                 ThrowIfOutageTooLong(engine, _unavailableSince);
-                var pause = Min(_retry, KeepAliveRemaining(engine, waitedSince));
+                var pause = Min(_retry.Next(), KeepAliveRemaining(engine, waitedSince));
                 if (pause <= TimeSpan.Zero)
                 {
                     return TaskStreamRead.KeepAlive;
                 }
 
                 await Task.Delay(pause, engine.Time, cancellationToken).ConfigureAwait(false);
-                _retry = _retry * 2 < TimeSpan.FromSeconds(2) ? _retry * 2 : TimeSpan.FromSeconds(2);
                 continue;
             }
 

@@ -151,7 +151,7 @@ internal sealed class AgentRun : IAsyncDisposable
         var position = WatchFrom;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token, _watchStop.Token);
         var token = linked.Token;
-        var retry = TimeSpan.FromMilliseconds(50);
+        var retry = new RetryBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
         try
         {
             while (!token.IsCancellationRequested)
@@ -160,13 +160,12 @@ internal sealed class AgentRun : IAsyncDisposable
                 try
                 {
                     batch = await feed.ReadAsync(position, 256, token).ConfigureAwait(false);
-                    retry = TimeSpan.FromMilliseconds(50);
+                    retry.Reset();
                 }
                 catch (Exception ex) when (TaskStore.IsTransient(ex))
                 {
                     // The store is unavailable: the watch goes on once it is back (the feed heals meanwhile).
-                    await Task.Delay(retry, _engine.Time, token).ConfigureAwait(false);
-                    retry = retry * 2 < TimeSpan.FromSeconds(2) ? retry * 2 : TimeSpan.FromSeconds(2);
+                    await Task.Delay(retry.Next(), _engine.Time, token).ConfigureAwait(false);
                     continue;
                 }
 

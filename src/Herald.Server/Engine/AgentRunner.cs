@@ -13,7 +13,7 @@ namespace Herald.Server.Engine;
 /// runs which task is decided by the store's leases, not by this table.
 /// </summary>
 internal sealed class AgentRunner(
-    TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, TimeProvider time, ILogger logger)
+    TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, ILogger logger)
 {
     private readonly ConcurrentDictionary<AgentRun, byte> _runs = new();
 
@@ -136,8 +136,9 @@ internal sealed class AgentRunner(
 
     /// <summary>
     /// Ends a run abandoned because the store stayed unavailable past the retry horizon: appends <c>failed</c> with the
-    /// reason as soon as the store takes writes again, retrying with back-off for up to twice the lease duration. If
-    /// that is not enough, the lease (no longer renewed) expires and maintenance fails the task, on any replica.
+    /// reason as soon as the store takes writes again, through the run's writer (its position, its retry loop), for up to
+    /// twice the lease duration. If that is not enough, the lease (no longer renewed) expires and maintenance fails the
+    /// task, on any replica.
     /// </summary>
     private async Task EndAbandonedRunAsync(AgentRun run)
     {
@@ -145,39 +146,10 @@ internal sealed class AgentRunner(
             "The task store was unavailable for longer than the server's retry horizon, so the agent was stopped; " +
             "updates it reported after the last one streamed were not saved.") with { TaskId = run.TaskId, ContextId = run.ContextId };
         var draft = drafts.Status(run.TaskId, run.ContextId, TaskState.Failed, reason);
-        var started = time.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(100);
-        var position = run.Writer.Position;
-        while (time.GetElapsedTime(started) < options.RunnerLeaseDuration * 2 && !engine.StreamsClosing.IsCancellationRequested)
+        if (await run.Writer.WriteEndAfterAbandonmentAsync(draft, options.RunnerLeaseDuration * 2,
+                new RetryBackoff(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5)), engine.StreamsClosing).ConfigureAwait(false))
         {
-            try
-            {
-                await store.AppendAsync(run.TaskId, [draft], new AppendOptions { LeaseOwner = run.LeaseOwner, ExpectedSequence = position + 1 }, CancellationToken.None)
-                    .ConfigureAwait(false);
-                Log.AbandonedRunEnded(logger, run.TaskId);
-                return;
-            }
-            catch (AppendConflictException conflict)
-            {
-                position = conflict.LastSequence;
-            }
-            catch (Exception ex) when (TaskStore.IsTransient(ex))
-            {
-                try
-                {
-                    await Task.Delay(delay, time, engine.StreamsClosing).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-
-                delay = delay * 2 < TimeSpan.FromSeconds(5) ? delay * 2 : TimeSpan.FromSeconds(5);
-            }
-            catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or A2AException)
-            {
-                return; // someone else ended it (recovery, a cancel), or it is gone
-            }
+            Log.AbandonedRunEnded(logger, run.TaskId);
         }
     }
 

@@ -278,8 +278,38 @@ internal sealed class ReportWriter
     /// <summary>Writes one batch, retrying what may pass; returns null when it is in the log, or the error that ends this writer.</summary>
     private async Task<Exception?> WriteAsync(List<TaskEvent> batch, bool release)
     {
+        var failure = await AppendRetryingAsync(batch, release, _horizon, new RetryBackoff(FirstRetryDelay, MaxRetryDelay, jitter: true), CancellationToken.None)
+            .ConfigureAwait(false);
+        if (failure is TaskStoreUnavailableException outage)
+        {
+            var abandoned = new TaskStoreUnavailableException(
+                $"{outage.Message} (HeraldOptions.StoreRetryHorizon): this run of task '{_taskId}' is abandoned.", outage.InnerException ?? outage);
+            Log.RunAbandoned(_logger, _taskId, outage.InnerException ?? outage);
+            _abandoned.TrySetResult(abandoned);
+            return abandoned;
+        }
+
+        return failure;
+    }
+
+    /// <summary>
+    /// After the run was abandoned: writes <paramref name="end"/> (the status that ends the task) after the last event this
+    /// writer knows of, retrying a store that is still unavailable for up to <paramref name="within"/>. True when it is in
+    /// the log; false when the store stayed unavailable, <paramref name="stop"/> fired, or the store refused (someone else
+    /// ended the task, or it is gone).
+    /// </summary>
+    public async Task<bool> WriteEndAfterAbandonmentAsync(TaskEvent end, TimeSpan within, RetryBackoff backoff, CancellationToken stop) =>
+        await AppendRetryingAsync([end], release: false, within, backoff, stop).ConfigureAwait(false) is null;
+
+    /// <summary>
+    /// The one retry loop of this writer: appends <paramref name="batch"/> at the position it expects, moves after other
+    /// writers' events on a conflict, and retries transient failures on <paramref name="backoff"/> until they have lasted
+    /// <paramref name="horizon"/>. Returns null when the batch is in the log; a <see cref="TaskStoreUnavailableException"/>
+    /// when the store stayed unavailable past the horizon; the store's refusal; or the cancellation of <paramref name="stop"/>.
+    /// </summary>
+    private async Task<Exception?> AppendRetryingAsync(IReadOnlyList<TaskEvent> batch, bool release, TimeSpan horizon, RetryBackoff backoff, CancellationToken stop)
+    {
         long? failingSince = null;
-        var delay = FirstRetryDelay;
         var conflicts = 0;
         while (true)
         {
@@ -320,28 +350,30 @@ internal sealed class ReportWriter
             }
             catch (Exception ex) when (TaskStore.IsTransient(ex))
             {
-                var now = _time.GetTimestamp();
                 if (failingSince is null)
                 {
-                    failingSince = now;
+                    failingSince = _time.GetTimestamp();
                     Log.StoreWriteFailing(_logger, _taskId, ex);
                 }
 
                 var elapsed = _time.GetElapsedTime(failingSince.Value);
-                if (elapsed >= _horizon)
+                if (elapsed >= horizon)
                 {
-                    var abandoned = new TaskStoreUnavailableException(
-                        $"The task store stayed unavailable for {elapsed.TotalSeconds:0.#} s (HeraldOptions.StoreRetryHorizon is {_horizon.TotalSeconds:0.#} s): this run of task '{_taskId}' is abandoned.",
-                        ex);
-                    Log.RunAbandoned(_logger, _taskId, ex);
-                    _abandoned.TrySetResult(abandoned);
-                    return abandoned;
+                    return new TaskStoreUnavailableException(
+                        $"The task store stayed unavailable for {elapsed.TotalSeconds:0.#} s, the {horizon.TotalSeconds:0.#} s a write of task '{_taskId}' may wait", ex);
                 }
 
-                // Back-off with jitter, never past the horizon.
-                var wait = TimeSpan.FromTicks(Math.Min((delay * (0.5 + (Random.Shared.NextDouble() / 2))).Ticks, (_horizon - elapsed).Ticks));
-                await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _time).ConfigureAwait(false);
-                delay = delay * 2 < MaxRetryDelay ? delay * 2 : MaxRetryDelay;
+                // Back-off, never past the horizon.
+                var wait = backoff.Next();
+                wait = wait < horizon - elapsed ? wait : horizon - elapsed;
+                try
+                {
+                    await Task.Delay(wait < TimeSpan.Zero ? TimeSpan.Zero : wait, _time, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException canceled)
+                {
+                    return canceled;
+                }
             }
             catch (Exception ex)
             {

@@ -42,7 +42,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         _logger = logger ?? (ILogger)NullLogger.Instance;
         Feeds = new TaskFeeds(store, _logger, _time, _options.WakeupFallbackInterval);
         Drafts = new EventDrafts(_options, _time);
-        Runner = new AgentRunner(this, store, Drafts, scopes, agent, _options, _time, _logger);
+        Runner = new AgentRunner(this, store, Drafts, scopes, agent, _options, _logger);
         _shutdown = new EngineShutdown(store, Drafts, Runner, _options, _time, _logger);
         _sender = new MessageSender(this, store, Drafts, Runner, _shutdown, agent, _options);
         _maintenance = new TaskMaintenance(store, Drafts, _options, _time, _logger);

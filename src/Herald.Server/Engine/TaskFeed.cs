@@ -165,7 +165,7 @@ internal sealed class TaskFeed
     {
         var stop = _stop.Token;
         var time = _owner.Time;
-        var retry = FirstRetryDelay;
+        var retry = new RetryBackoff(FirstRetryDelay, MaxRetryDelay, jitter: true);
         Task? pendingWait = null;
         long pendingFrom = -1;
         while (!stop.IsCancellationRequested)
@@ -203,7 +203,7 @@ internal sealed class TaskFeed
 
                 var batch = await _store.ReadAsync(TaskId, from, PumpBatch, stop).ConfigureAwait(false);
                 Healthy();
-                retry = FirstRetryDelay;
+                retry.Reset();
                 if (batch.Count == 0)
                 {
                     // Woken with nothing to read: the task may be gone (retention) - the read above would have said so -
@@ -268,14 +268,12 @@ internal sealed class TaskFeed
                 Unavailable(ex, time);
                 try
                 {
-                    await Task.Delay(Jitter(retry), time, stop).ConfigureAwait(false);
+                    await Task.Delay(retry.Next(), time, stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
-
-                retry = retry * 2 < MaxRetryDelay ? retry * 2 : MaxRetryDelay;
             }
         }
     }
@@ -343,8 +341,6 @@ internal sealed class TaskFeed
 
         release.TrySetResult();
     }
-
-    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.5 + (Random.Shared.NextDouble() / 2));
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -176,11 +176,15 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                 if (options.ExpectedSequence is { } expected)
                 {
                     // Idempotency first: a retry of a write that happened (and perhaps ended the task) finds its events.
-                    var from = (int)Math.Clamp(expected - 1, 0, _events.Count);
-                    var stored = _events.GetRange(from, Math.Min(drafts.Count, _events.Count - from));
-                    if (expected >= 1 && HoldsDrafts(stored, drafts, expected))
+                    if (expected >= 1 && expected <= _events.Count)
                     {
-                        return [.. stored];
+                        // Only a retry looks back; an append at the end (every first try) copies nothing.
+                        var from = (int)(expected - 1);
+                        var stored = _events.GetRange(from, Math.Min(drafts.Count, _events.Count - from));
+                        if (HoldsDrafts(stored, drafts, expected))
+                        {
+                            return [.. stored];
+                        }
                     }
 
                     if (expected != _events.Count + 1)

@@ -28,7 +28,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "Maintenance (lease recovery, retention) failed; retrying at the next interval")]
     public static partial void MaintenanceFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Reading the log of task {TaskId} failed; its followers in this process get the error")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Error, Message = "Reading the log of task {TaskId} failed; retrying with back-off (its streams send keep-alives, then end after StoreOutageStreamTimeout)")]
     public static partial void FeedFailed(ILogger logger, string taskId, Exception exception);
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Writing the reports of task {TaskId} failed; retrying with back-off")]

@@ -21,6 +21,7 @@ internal static class GrpcErrorMapper
         A2AErrorCodes.TaskNotFound, A2AErrorCodes.TaskNotCancelable, A2AErrorCodes.PushNotificationNotSupported,
         A2AErrorCodes.UnsupportedOperation, A2AErrorCodes.ContentTypeNotSupported, A2AErrorCodes.InvalidAgentResponse,
         A2AErrorCodes.ExtendedAgentCardNotConfigured, A2AErrorCodes.ExtensionSupportRequired, A2AErrorCodes.VersionNotSupported,
+        A2AErrorCodes.TaskGenerationMismatch,
     ];
 
     private static readonly Dictionary<string, int> CodesByReason = KnownCodes.ToDictionary(A2AErrorCodes.Reason, c => c, StringComparer.Ordinal);
@@ -55,6 +56,7 @@ internal static class GrpcErrorMapper
             StatusCode.InvalidArgument or StatusCode.OutOfRange => A2AErrorCodes.InvalidParams,
             StatusCode.Unimplemented => A2AErrorCodes.MethodNotFound,
             StatusCode.FailedPrecondition => A2AErrorCodes.UnsupportedOperation,
+            StatusCode.Aborted => A2AErrorCodes.TaskGenerationMismatch,
             StatusCode.ResourceExhausted => A2AErrorCodes.InvalidRequest,
             _ => A2AErrorCodes.InternalError,
         };

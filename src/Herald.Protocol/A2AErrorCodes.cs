@@ -21,6 +21,9 @@ public static class A2AErrorCodes
     public const int ExtensionSupportRequired = -32008;
     public const int VersionNotSupported = -32009;
 
+    /// <summary>A2A 1.1: a follow-up's <c>ifGenerationMatch</c> is not the task's generation (gRPC ABORTED, HTTP 409).</summary>
+    public const int TaskGenerationMismatch = -32010;
+
     /// <summary>The <c>google.rpc.ErrorInfo</c> reason for a code, e.g. <c>TASK_NOT_FOUND</c>.</summary>
     public static string Reason(int code) => code switch
     {
@@ -37,6 +40,7 @@ public static class A2AErrorCodes
         ExtendedAgentCardNotConfigured => "EXTENDED_AGENT_CARD_NOT_CONFIGURED",
         ExtensionSupportRequired => "EXTENSION_SUPPORT_REQUIRED",
         VersionNotSupported => "VERSION_NOT_SUPPORTED",
+        TaskGenerationMismatch => "TASK_GENERATION_MISMATCH",
         _ => "INTERNAL",
     };
 
@@ -44,6 +48,7 @@ public static class A2AErrorCodes
     public static int HttpStatus(int code) => code switch
     {
         TaskNotFound => 404,
+        TaskGenerationMismatch => 409,
         InternalError or InvalidAgentResponse => 500,
         _ => 400,
     };

@@ -56,6 +56,22 @@ public class A2AException : Exception
         return new(A2AErrorCodes.TaskNotFound, $"Task '{shown}' was not found.") { Details = new Dictionary<string, string> { ["taskId"] = shown } };
     }
 
+    /// <summary>A2A 1.1 <c>TaskGenerationMismatchError</c>: the follow-up's <c>ifGenerationMatch</c> is not the task's generation.</summary>
+    public static A2AException TaskGenerationMismatch(string taskId, long expected, long current)
+    {
+        var shown = taskId.Length <= 128 ? taskId : taskId[..128] + "...";
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return new(A2AErrorCodes.TaskGenerationMismatch, $"Task generation mismatch: expected {expected} but current generation is {current}.")
+        {
+            Details = new Dictionary<string, string>
+            {
+                ["taskId"] = shown,
+                ["expectedGeneration"] = expected.ToString(culture),
+                ["currentGeneration"] = current.ToString(culture),
+            },
+        };
+    }
+
     public static A2AException InvalidParams(string field, string message) =>
         new(A2AErrorCodes.InvalidParams, message, field);
 }

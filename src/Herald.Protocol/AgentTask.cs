@@ -17,4 +17,12 @@ public sealed record AgentTask
     public IReadOnlyList<Message>? History { get; init; }
 
     public Dictionary<string, JsonElement>? Metadata { get; init; }
+
+    /// <summary>
+    /// A2A 1.1: the task's generation (1 at creation, one more per emitted status or artifact update). Herald
+    /// writes it only to clients that ask for 1.1 or activate the resumable-streams extension; null otherwise.
+    /// Read from a JSON number or string (ProtoJSON int64), written as a number.
+    /// </summary>
+    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
+    public long? Generation { get; init; }
 }

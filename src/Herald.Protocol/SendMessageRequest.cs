@@ -26,4 +26,11 @@ public sealed record SendMessageConfiguration
 
     /// <summary>Return as soon as the task exists instead of waiting for a terminal or interrupted state.</summary>
     public bool? ReturnImmediately { get; init; }
+
+    /// <summary>
+    /// A2A 1.1 guarded follow-up: the message is refused (-32010, <c>TaskGenerationMismatchError</c>) unless the
+    /// existing task's generation equals this value when the message is processed. Ignored for a new task.
+    /// </summary>
+    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
+    public long? IfGenerationMatch { get; init; }
 }

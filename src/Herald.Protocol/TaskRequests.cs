@@ -11,6 +11,13 @@ public sealed record GetTaskRequest
     public string? Id { get; init; }
 
     public int? HistoryLength { get; init; }
+
+    /// <summary>
+    /// A2A 1.1 long-poll: when set and the task's generation is not beyond it, the answer waits until it is
+    /// (or until the server's long-poll timeout, then returns the task as it is).
+    /// </summary>
+    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
+    public long? CurrentGeneration { get; init; }
 }
 
 /// <summary>Parameters of ListTasks.</summary>

@@ -106,6 +106,12 @@ public sealed class HeraldOptions
     /// </summary>
     public TimeSpan WakeupFallbackInterval { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long a GetTask with <c>currentGeneration</c> (A2A 1.1 long-poll) waits for the task's generation to pass that
+    /// value; then it returns the task as it is. Keep it below the idle timeout of proxies in front of the server.
+    /// </summary>
+    public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often expired tasks are deleted and expired runner leases recovered.</summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
 

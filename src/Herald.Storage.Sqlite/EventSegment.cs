@@ -65,7 +65,7 @@ internal static class EventSegment
 
             if (sequence > after)
             {
-                into.Add(TaskEvent.FromStored(sequence, kind, SqliteCodec.FromMs(ms), state, span.Slice(HeaderSize, length).ToArray()));
+                into.Add(TaskEvent.FromStored(sequence, kind, SqliteCodec.FromMs(ms), state, span.Slice(HeaderSize, length).ToArray(), 0));
             }
 
             span = span[(HeaderSize + length)..];

@@ -109,10 +109,10 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         return await _writer.Run(c => c.Append(taskId, drafts, options, HoldsDrafts), cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default)
+    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return await _writer.Run(c => c.Continue(taskId, message, lease, Now()), cancellationToken).ConfigureAwait(false);
+        return await _writer.Run(c => c.Continue(taskId, message, lease, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>

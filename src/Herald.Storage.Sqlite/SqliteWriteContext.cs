@@ -165,7 +165,7 @@ internal sealed class SqliteWriteContext : IDisposable
         return appended;
     }
 
-    public ContinueResult Continue(string taskId, TaskEvent message, RunnerLease lease, DateTimeOffset now)
+    public ContinueResult Continue(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration, DateTimeOffset now)
     {
         var row = LoadRow(taskId);
         if (row is null)

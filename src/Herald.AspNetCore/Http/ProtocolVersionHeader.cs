@@ -23,6 +23,9 @@ internal static class ProtocolVersionHeader
     /// <summary><c>1.0</c>, <c>1</c> or <c>1.0.x</c>: patch numbers do not count.</summary>
     public static bool IsV1(string version) => version is "1.0" or "1" || version.StartsWith("1.0.", StringComparison.Ordinal);
 
+    /// <summary><c>1.1</c> or <c>1.1.x</c>: the A2A 1.1 draft, served as v1.0 plus its <c>generation</c> fields.</summary>
+    public static bool IsV11(string version) => version is "1.1" || version.StartsWith("1.1.", StringComparison.Ordinal);
+
     /// <summary>VersionNotSupported (-32009) for <paramref name="requested"/>, naming what is spoken instead.</summary>
     public static A2AException NotSupported(string requested, IReadOnlyList<string> supported)
     {

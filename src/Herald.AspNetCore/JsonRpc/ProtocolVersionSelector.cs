@@ -16,13 +16,13 @@ namespace Herald.AspNetCore.JsonRpc;
 internal static class ProtocolVersionSelector
 {
     /// <summary>The served versions, as error answers list them.</summary>
-    public static readonly string[] Supported = ["1.0", "0.3"];
+    public static readonly string[] Supported = ["1.0", "1.1", "0.3"];
 
     /// <exception cref="A2AException">The request names a version this endpoint does not serve (-32009).</exception>
     public static JsonRpcDialect Select(HttpRequest request, string method)
     {
         var requested = ProtocolVersionHeader.Read(request);
-        if (requested.Length > 0 && !ProtocolVersionHeader.IsV1(requested) && !V03Mapping.IsV03Version(requested))
+        if (requested.Length > 0 && !ProtocolVersionHeader.IsV1(requested) && !ProtocolVersionHeader.IsV11(requested) && !V03Mapping.IsV03Version(requested))
         {
             throw ProtocolVersionHeader.NotSupported(requested, Supported);
         }

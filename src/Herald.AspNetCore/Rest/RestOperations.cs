@@ -1,3 +1,4 @@
+using Herald.AspNetCore.Http;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
@@ -18,7 +19,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         var request = await ReadSendAsync(c).ConfigureAwait(false);
         var result = await engine.SendMessageAsync(request, ct).ConfigureAwait(false);
         var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
-        await RestResponses.WriteResultAsync(c, response, A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, GenerationFields.Response(response, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
     });
 
     public Task SendStreamingMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
@@ -31,13 +32,13 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var task = await engine.GetTaskAsync(RestRequestReader.ReadGetTask(c), ct).ConfigureAwait(false);
-        await RestResponses.WriteResultAsync(c, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
     public Task ListTasksAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var page = await engine.ListTasksAsync(RestRequestReader.ReadListTasks(c), ct).ConfigureAwait(false);
-        await RestResponses.WriteResultAsync(c, page, A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, GenerationFields.Page(page, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
     });
 
     public Task CancelTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
@@ -46,7 +47,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
         var request = body with { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") ?? body.Tenant };
         var task = await engine.CancelTaskAsync(request, ct).ConfigureAwait(false);
-        await RestResponses.WriteResultAsync(c, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
     /// <summary>POST per the spec's text (11.3.2), GET per the proto's annotation: both are served.</summary>

@@ -16,13 +16,13 @@ namespace Herald.AspNetCore.Rest;
 /// </summary>
 internal static class RestRequestReader
 {
-    private static readonly string[] SupportedVersions = ["1.0"];
+    private static readonly string[] SupportedVersions = ["1.0", "1.1"];
 
-    /// <summary>Refuses any protocol version but 1.0 (the REST paths here are v1.0's).</summary>
+    /// <summary>Refuses any protocol version but 1.0 and 1.1 (the REST paths here are v1.0's; 1.1 adds fields).</summary>
     public static void CheckVersion(HttpRequest request)
     {
         var requested = ProtocolVersionHeader.Read(request);
-        if (!ProtocolVersionHeader.IsV1(requested))
+        if (!ProtocolVersionHeader.IsV1(requested) && !ProtocolVersionHeader.IsV11(requested))
         {
             throw ProtocolVersionHeader.NotSupported(requested, SupportedVersions);
         }
@@ -72,6 +72,7 @@ internal static class RestRequestReader
         Tenant = Route(context, "tenant"),
         Id = Route(context, "id"),
         HistoryLength = Int(context.Request.Query, "historyLength"),
+        CurrentGeneration = Long(context.Request.Query, "currentGeneration"),
     };
 
     /// <summary>ListTasks: every field from the query.</summary>
@@ -122,6 +123,7 @@ internal static class RestRequestReader
         "historyLength" => "history_length",
         "statusTimestampAfter" => "status_timestamp_after",
         "includeArtifacts" => "include_artifacts",
+        "currentGeneration" => "current_generation",
         _ => null,
     };
 
@@ -134,6 +136,19 @@ internal static class RestRequestReader
         }
 
         return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw A2AException.InvalidParams(name, $"{name} must be a whole number, not '{Quote(text)}'.");
+    }
+
+    private static long? Long(IQueryCollection query, string name)
+    {
+        var text = Single(query, name);
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw A2AException.InvalidParams(name, $"{name} must be a whole number, not '{Quote(text)}'.");
     }

@@ -34,6 +34,15 @@ internal static class RestResponses
         ErrorEventName = "error"u8.ToArray(),
     };
 
+    /// <summary>As <see cref="StreamFormat"/>, with A2A 1.1 <c>generation</c> (<see cref="GenerationFields"/>).</summary>
+    public static readonly SseStreamFormat StreamFormatWithGeneration = new()
+    {
+        Event = V1StreamFormats.ResponsesWithGeneration.Event,
+        Snapshot = V1StreamFormats.ResponsesWithGeneration.Snapshot,
+        Reply = V1StreamFormats.ResponsesWithGeneration.Reply,
+        ErrorEventName = "error"u8.ToArray(),
+    };
+
     public static async Task WriteResultAsync<T>(HttpContext context, T value, JsonTypeInfo<T> typeInfo, int status = StatusCodes.Status200OK)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
@@ -87,7 +96,7 @@ internal static class RestResponses
 
     /// <summary>Writes the stream as SSE; errors after it started end it with an <c>event: error</c>.</summary>
     public static Task StreamAsync(HttpContext context, TaskStream stream, HeraldOptions options, ILogger logger) =>
-        SseStreamer.WriteAsync(context, stream, StreamFormat, [], [], static error => ErrorBytes(error), options, logger);
+        SseStreamer.WriteAsync(context, stream, GenerationFields.Requested(context.Request) ? StreamFormatWithGeneration : StreamFormat, [], [], static error => ErrorBytes(error), options, logger);
 
     /// <summary>
     /// <c>application/a2a+json</c> (spec 11.1), unless the client accepts <c>application/json</c> and not that:

@@ -9,7 +9,7 @@ namespace Herald.AspNetCore.Rest;
 /// </summary>
 internal static class RestStatusMapping
 {
-    /// <summary>The HTTP status for an error code (spec 5.4: 404, 500, or 400 for every other A2A error).</summary>
+    /// <summary>The HTTP status for an error code (spec 5.4: 404, 500, 409 for a generation mismatch (1.1), or 400 for every other A2A error).</summary>
     public static int HttpStatus(int code) => A2AErrorCodes.HttpStatus(code);
 
     /// <summary>The <c>google.rpc.Code</c> name for an error code.</summary>
@@ -27,6 +27,7 @@ internal static class RestStatusMapping
             or A2AErrorCodes.InvalidRequest
             or A2AErrorCodes.ParseError => "INVALID_ARGUMENT",
         A2AErrorCodes.MethodNotFound => "UNIMPLEMENTED",
+        A2AErrorCodes.TaskGenerationMismatch => "ABORTED",
         _ => "INTERNAL",
     };
 

@@ -70,7 +70,7 @@ internal static class ErrorReasons
         A2AErrorCodes.InternalError, A2AErrorCodes.TaskNotFound, A2AErrorCodes.TaskNotCancelable,
         A2AErrorCodes.PushNotificationNotSupported, A2AErrorCodes.UnsupportedOperation, A2AErrorCodes.ContentTypeNotSupported,
         A2AErrorCodes.InvalidAgentResponse, A2AErrorCodes.ExtendedAgentCardNotConfigured, A2AErrorCodes.ExtensionSupportRequired,
-        A2AErrorCodes.VersionNotSupported,
+        A2AErrorCodes.VersionNotSupported, A2AErrorCodes.TaskGenerationMismatch,
     ];
 
     public static bool TryGetCode(string reason, out int code)

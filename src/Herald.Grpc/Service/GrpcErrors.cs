@@ -30,6 +30,7 @@ internal static class GrpcErrors
             or A2AErrorCodes.InvalidRequest
             or A2AErrorCodes.ParseError => StatusCode.InvalidArgument,
         A2AErrorCodes.MethodNotFound => StatusCode.Unimplemented,
+        A2AErrorCodes.TaskGenerationMismatch => StatusCode.Aborted,
         _ => StatusCode.Internal, // InvalidAgentResponse, InternalError, anything else
     };
 

@@ -66,7 +66,7 @@ internal sealed class AgentRunner(
                 throw;
             }
 
-            run.MarkTaskCreated(new TaskSnapshot(task, created.Sequence));
+            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence));
             run.BeginWatching();
         }
         finally

@@ -71,13 +71,16 @@ internal sealed class MessageSender(
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.
-            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, cancellationToken).ConfigureAwait(false);
+            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, request.Configuration?.IfGenerationMatch, cancellationToken)
+                .ConfigureAwait(false);
             switch (outcome.Outcome)
             {
                 case ContinueOutcome.NotFound:
                     throw A2AException.TaskNotFound(taskId);
                 case ContinueOutcome.Terminal:
                     throw clientChosenId ? TaskIdTaken(taskId, outcome.State) : AcceptsNoMessages(taskId, outcome.State);
+                case ContinueOutcome.GenerationMismatch:
+                    throw A2AException.TaskGenerationMismatch(taskId, request.Configuration!.IfGenerationMatch!.Value, outcome.Generation);
                 case ContinueOutcome.Leased:
                     throw new A2AException(A2AErrorCodes.UnsupportedOperation,
                         $"Task '{taskId}' is still being worked on ({outcome.State.ToWireName()}); send the next message once it asks for input.");
@@ -129,7 +132,7 @@ internal sealed class MessageSender(
         }
 
         return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true),
-            new SendResult(null, new TaskSnapshot(task, created.Sequence)));
+            new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence)));
     }
 
     private async Task<SendResult> FinishSendAsync(AgentRun run, SendResult? accepted, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)

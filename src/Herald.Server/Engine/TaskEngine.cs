@@ -146,8 +146,60 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
         var historyLength = RequestValidator.HistoryLength(request.HistoryLength);
-        var snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return snapshot?.Task ?? throw A2AException.TaskNotFound(id);
+        var snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false)
+            ?? throw A2AException.TaskNotFound(id);
+        if (request.CurrentGeneration is { } current && !Passed(snapshot, current)
+            && await WaitForGenerationAsync(id, snapshot.Sequence, current, cancellationToken).ConfigureAwait(false))
+        {
+            snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false)
+                ?? throw A2AException.TaskNotFound(id);
+        }
+
+        return snapshot.Task;
+
+        // A terminal task's generation never moves again: waiting for it would only hold the connection.
+        static bool Passed(TaskSnapshot snapshot, long current) => snapshot.Generation > current || snapshot.Task.Status.State.IsTerminal();
+    }
+
+    /// <summary>
+    /// The wait of an A2A 1.1 long-poll: follows the task's feed from <paramref name="position"/> (the same wake-ups and shared
+    /// reads as streams, holding no thread) until an event takes the generation past <paramref name="current"/> or ends the
+    /// task (true), or <see cref="HeraldOptions.LongPollTimeout"/> passes (false: the caller answers with the task as it is).
+    /// </summary>
+    private async Task<bool> WaitForGenerationAsync(string taskId, long position, long current, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(_options.LongPollTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        using var reader = Feeds.Open(taskId, position);
+        try
+        {
+            while (true)
+            {
+                var events = await reader.Feed.ReadAsync(position, 256, linked.Token).ConfigureAwait(false);
+                foreach (var e in events)
+                {
+                    if (e.Generation > current || e.IsTerminal)
+                    {
+                        return true;
+                    }
+
+                    position = e.Sequence;
+                }
+
+                if (events.Count == 0)
+                {
+                    await reader.Feed.WaitAsync(position).WaitAsync(linked.Token).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (TaskStoreUnavailableException) when (timeout.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     public async ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default)

@@ -16,6 +16,7 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         Positive(failures, nameof(options.StoreRetryHorizon), options.StoreRetryHorizon);
         Positive(failures, nameof(options.StoreOutageStreamTimeout), options.StoreOutageStreamTimeout);
         Positive(failures, nameof(options.WakeupFallbackInterval), options.WakeupFallbackInterval);
+        Positive(failures, nameof(options.LongPollTimeout), options.LongPollTimeout);
         if (options.TaskRetention is { } retention && retention != Timeout.InfiniteTimeSpan && retention < TimeSpan.Zero)
         {
             failures.Add($"{nameof(options.TaskRetention)} must not be negative (null keeps tasks forever); it is {retention}.");

@@ -18,7 +18,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var created = TaskEvent.Created(1, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow);
+        var created = TaskEvent.Created(0, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow).Sequenced(1, 0);
         var log = new TaskLog(this, new TaskProjection(task), created, lease is { } l ? (l.Owner, Now() + l.Duration) : null);
 
         // Indexed under the task's lock, before anyone can append to it: the index never misses a status change.
@@ -45,11 +45,11 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         return ValueTask.FromResult<IReadOnlyList<TaskEvent>>(Find(taskId).Append(drafts, options));
     }
 
-    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default)
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log)
-            ? log.Continue(message, lease, Now())
+            ? log.Continue(message, lease, expectedGeneration, Now())
             : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null));
     }
 
@@ -221,7 +221,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             return appended;
         }
 
-        public ContinueResult Continue(TaskEvent message, RunnerLease lease, DateTimeOffset now)
+        public ContinueResult Continue(TaskEvent message, RunnerLease lease, long? expectedGeneration, DateTimeOffset now)
         {
             TaskCompletionSource toRelease;
             TaskEvent appended;
@@ -229,6 +229,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             lock (Gate)
             {
                 state = _projection.Status.State;
+                var generation = _projection.Generation;
                 if (_deleted)
                 {
                     return new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
@@ -236,12 +237,17 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 
                 if (state.IsTerminal())
                 {
-                    return new ContinueResult(ContinueOutcome.Terminal, state, null);
+                    return new ContinueResult(ContinueOutcome.Terminal, state, null, generation);
+                }
+
+                if (expectedGeneration is { } expected && expected != generation)
+                {
+                    return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, generation);
                 }
 
                 if (_leaseOwner is not null && _leaseExpires > now)
                 {
-                    return new ContinueResult(ContinueOutcome.Leased, state, null);
+                    return new ContinueResult(ContinueOutcome.Leased, state, null, generation);
                 }
 
                 SetLeaseLocked(lease.Owner, now + lease.Duration);
@@ -250,7 +256,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             }
 
             toRelease.TrySetResult();
-            return new ContinueResult(ContinueOutcome.Continued, state, appended);
+            return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
         }
 
         public bool Renew(string owner, DateTimeOffset expiresAt)
@@ -344,7 +350,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 
         private TaskEvent AppendLocked(TaskEvent draft)
         {
-            var appended = draft.WithSequence(_events.Count + 1);
+            var appended = draft.Sequenced(_events.Count + 1, _projection.Generation);
             var before = _projection.Status;
             _projection.Apply(appended);
             _events.Add(appended);

@@ -15,9 +15,10 @@ public sealed class TaskEvent
     private object? _content;
     private byte[]?[]? _encoded;
 
-    private TaskEvent(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, object? content, byte[]? v1Json)
+    private TaskEvent(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, object? content, byte[]? v1Json, long generation = 0)
     {
         Sequence = sequence;
+        Generation = generation;
         Kind = kind;
         Timestamp = timestamp;
         _state = state;
@@ -27,6 +28,14 @@ public sealed class TaskEvent
 
     /// <summary>Position in the task's log: 1 for the event that created the task, then 2, 3, ...; 0 for an unsequenced draft.</summary>
     public long Sequence { get; }
+
+    /// <summary>
+    /// The task's A2A 1.1 generation after this event (0 for a draft): 1 for the created event, one more for each
+    /// status or artifact update, unchanged by entries that are not streamed (a follow-up message). Unlike
+    /// <see cref="Sequence"/> it has no gaps between the events a stream delivers. Stores assign it with the
+    /// sequence (see <see cref="NextGeneration"/>).
+    /// </summary>
+    public long Generation { get; }
 
     public TaskEventKind Kind { get; }
 
@@ -106,14 +115,33 @@ public sealed class TaskEvent
     /// <param name="timestamp">When it was appended.</param>
     /// <param name="state">The state of a status or created event (stores keep it beside the bytes so that end-of-stream checks need no decoding).</param>
     /// <param name="v1Json">The stored v1.0 <c>StreamResponse</c> bytes.</param>
-    public static TaskEvent FromStored(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, byte[] v1Json)
+    /// <param name="generation">The task's generation after the event (see <see cref="Generation"/>).</param>
+    public static TaskEvent FromStored(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, byte[] v1Json, long generation)
     {
         ArgumentNullException.ThrowIfNull(v1Json);
-        return new(sequence, kind, timestamp, state, null, v1Json);
+        return new(sequence, kind, timestamp, state, null, v1Json, generation);
     }
 
-    /// <summary>A copy of an unsequenced draft with the sequence the log assigned; the encodings are shared.</summary>
+    /// <summary>
+    /// The generation after an event of <paramref name="kind"/> that follows an event with generation <paramref name="previous"/>:
+    /// the one rule every store applies (1 for a created event, +1 for a streamed update, unchanged otherwise).
+    /// </summary>
+    public static long NextGeneration(long previous, TaskEventKind kind) => kind switch
+    {
+        TaskEventKind.Created => 1,
+        TaskEventKind.Status or TaskEventKind.Artifact => previous + 1,
+        _ => previous,
+    };
+
+    /// <summary>A copy of an unsequenced draft with the sequence the log assigned (generation 0); the encodings are shared.</summary>
     public TaskEvent WithSequence(long sequence) => new(sequence, Kind, Timestamp, _state, _content, _v1Json);
+
+    /// <summary>
+    /// A copy of an unsequenced draft at its place in the log: <paramref name="sequence"/>, and the generation that follows
+    /// <paramref name="previousGeneration"/> (<see cref="NextGeneration"/>). The encodings are shared.
+    /// </summary>
+    public TaskEvent Sequenced(long sequence, long previousGeneration) =>
+        new(sequence, Kind, Timestamp, _state, _content, _v1Json, NextGeneration(previousGeneration, Kind));
 
     /// <summary>
     /// The v1.0 ProtoJSON <c>StreamResponse</c> of this event (<c>{"statusUpdate":{...}}</c> ...),

@@ -43,6 +43,9 @@ internal sealed class TaskProjection
 
     public Dictionary<string, JsonElement>? Metadata { get; }
 
+    /// <summary>The task's generation after the last event folded in (see <see cref="TaskEvent.Generation"/>).</summary>
+    public long Generation { get; private set; } = 1;
+
     /// <summary>The sequence of the last event folded in.</summary>
     public long Sequence { get; private set; } = 1;
 
@@ -63,6 +66,7 @@ internal sealed class TaskProjection
             _ => throw new InvalidOperationException($"A '{e.Kind}' event cannot be applied to an existing task."),
         });
         Sequence = e.Sequence;
+        Generation = TaskEvent.NextGeneration(Generation, e.Kind);
     }
 
     /// <summary>An immutable copy for callers; O(size of the task), so taken per request, never per event.</summary>
@@ -89,6 +93,7 @@ internal sealed class TaskProjection
             Artifacts = artifacts,
             History = history,
             Metadata = Metadata,
+            Generation = Generation,
         };
     }
 

@@ -5,4 +5,8 @@ namespace Herald.Server.Storage;
 /// <summary>A task as of a position in its log.</summary>
 /// <param name="Task">The materialised task (the fold of events 1..<paramref name="Sequence"/>).</param>
 /// <param name="Sequence">The sequence of the last event the snapshot includes.</param>
-public sealed record TaskSnapshot(AgentTask Task, long Sequence);
+public sealed record TaskSnapshot(AgentTask Task, long Sequence)
+{
+    /// <summary>The task's A2A 1.1 generation at <see cref="Sequence"/> (<see cref="AgentTask.Generation"/>, which stores set; 0 when unknown).</summary>
+    public long Generation => Task.Generation ?? 0;
+}

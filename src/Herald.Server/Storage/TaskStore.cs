@@ -71,8 +71,11 @@ public abstract class TaskStore
     /// A follow-up message: atomically checks that the task is not terminal and that no live lease exists
     /// (none, or one that expired by the store's clock), then takes <paramref name="lease"/> and
     /// appends <paramref name="message"/>. Nothing changes unless the outcome is <see cref="ContinueOutcome.Continued"/>.
+    /// With <paramref name="expectedGeneration"/> (A2A 1.1 <c>ifGenerationMatch</c>), the task's generation must also equal
+    /// it, decided in the same atomic step (<see cref="ContinueOutcome.GenerationMismatch"/> otherwise). The checks come in
+    /// this order: not found, terminal, generation, lease.
     /// </summary>
-    public abstract ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default);
+    public abstract ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Extends the lease to <paramref name="duration"/> from now (the store's clock) when <paramref name="owner"/> still
@@ -198,10 +201,14 @@ public enum ContinueOutcome
 
     /// <summary>A runner holds a live lease: the task is being worked on.</summary>
     Leased = 3,
+
+    /// <summary>The task's generation is not the expected one (<see cref="ContinueResult.Generation"/> says what it is).</summary>
+    GenerationMismatch = 4,
 }
 
 /// <summary>The result of <see cref="TaskStore.ContinueAsync"/>.</summary>
 /// <param name="Outcome">What happened.</param>
 /// <param name="State">The task's state when the decision was taken (unspecified when not found).</param>
 /// <param name="Message">The appended message event, when continued.</param>
-public sealed record ContinueResult(ContinueOutcome Outcome, TaskState State, TaskEvent? Message);
+/// <param name="Generation">The task's generation when the decision was taken (0 when not found).</param>
+public sealed record ContinueResult(ContinueOutcome Outcome, TaskState State, TaskEvent? Message, long Generation = 0);

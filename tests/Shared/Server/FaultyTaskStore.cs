@@ -139,10 +139,10 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         return appended;
     }
 
-    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default)
+    public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         var afterCommit = Before(StoreOp.Continue);
-        var result = await _inner.ContinueAsync(taskId, message, lease, cancellationToken);
+        var result = await _inner.ContinueAsync(taskId, message, lease, expectedGeneration, cancellationToken);
         After(afterCommit, StoreOp.Continue);
         if (result.Message is { } appended)
         {

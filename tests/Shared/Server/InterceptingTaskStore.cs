@@ -76,8 +76,8 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
         return _inner.AppendAsync(taskId, drafts, options, cancellationToken);
     }
 
-    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, CancellationToken cancellationToken = default) =>
-        _inner.ContinueAsync(taskId, message, lease, cancellationToken);
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default) =>
+        _inner.ContinueAsync(taskId, message, lease, expectedGeneration, cancellationToken);
 
     public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,4 @@
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 {
                     var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
                     var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
-                    await JsonRpcResponses.WriteResultAsync(context, id, response, A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Response(response, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
                 });
             }
 
@@ -40,7 +41,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
-                    await JsonRpcResponses.WriteResultAsync(context, id, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
 
@@ -50,7 +51,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     var page = await engine.ListTasksAsync(list, ct).ConfigureAwait(false);
-                    await JsonRpcResponses.WriteResultAsync(context, id, page, A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Page(page, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
                 });
             }
 
@@ -60,7 +61,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
-                    await JsonRpcResponses.WriteResultAsync(context, id, task, A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
 
@@ -90,5 +91,5 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
     }
 
     private Task StreamAsync(HttpContext context, byte[] id, TaskStream stream) =>
-        JsonRpcStreams.WriteAsync(context, id, stream, V1StreamFormats.For(options), options, logger);
+        JsonRpcStreams.WriteAsync(context, id, stream, V1StreamFormats.For(options, GenerationFields.Requested(context.Request)), options, logger);
 }

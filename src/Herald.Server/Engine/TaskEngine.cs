@@ -58,6 +58,9 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public TaskFeeds Feeds { get; }
 
+    /// <summary>Called with the task id when a long-poll GetTask starts waiting (tests use it to act only once the poll is held).</summary>
+    public Action<string>? OnLongPollWaiting { get; set; }
+
     public EventDrafts Drafts { get; }
 
     public AgentRunner Runner { get; }
@@ -188,6 +191,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
                 if (events.Count == 0)
                 {
+                    OnLongPollWaiting?.Invoke(taskId);
                     await reader.Feed.WaitAsync(position).WaitAsync(linked.Token).ConfigureAwait(false);
                 }
             }

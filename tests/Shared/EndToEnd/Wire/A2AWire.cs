@@ -27,7 +27,7 @@ public abstract class A2AWire
     /// <summary>SendStreamingMessage; an error before the stream started is thrown from here.</summary>
     public abstract Task<WireStream> SendStreamingMessageAsync(JsonObject request);
 
-    public abstract Task<JsonElement> GetTaskAsync(string id, int? historyLength = null);
+    public abstract Task<JsonElement> GetTaskAsync(string id, int? historyLength = null, long? currentGeneration = null);
 
     /// <summary>ListTasks with the request's fields (<c>contextId</c>, <c>status</c>, <c>pageSize</c>, ...).</summary>
     public abstract Task<JsonElement> ListTasksAsync(JsonObject? request = null);

@@ -23,12 +23,17 @@ public sealed class JsonRpcWire(HeraldTestServer server) : HttpWire(server)
 
     public override Task<WireStream> SendStreamingMessageAsync(JsonObject request) => StreamAsync("SendStreamingMessage", request, null, read: true);
 
-    public override Task<JsonElement> GetTaskAsync(string id, int? historyLength = null)
+    public override Task<JsonElement> GetTaskAsync(string id, int? historyLength = null, long? currentGeneration = null)
     {
         var parameters = new JsonObject { ["id"] = id };
         if (historyLength is { } n)
         {
             parameters["historyLength"] = n;
+        }
+
+        if (currentGeneration is { } g)
+        {
+            parameters["currentGeneration"] = g;
         }
 
         return CallAsync("GetTask", parameters);

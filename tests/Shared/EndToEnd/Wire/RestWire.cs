@@ -29,6 +29,7 @@ public sealed class RestWire(HeraldTestServer server) : HttpWire(server)
         [A2AErrorCodes.ExtendedAgentCardNotConfigured] = (400, "FAILED_PRECONDITION"),
         [A2AErrorCodes.ExtensionSupportRequired] = (400, "FAILED_PRECONDITION"),
         [A2AErrorCodes.VersionNotSupported] = (400, "FAILED_PRECONDITION"),
+        [A2AErrorCodes.TaskGenerationMismatch] = (409, "ABORTED"),
         [A2AErrorCodes.InvalidParams] = (400, "INVALID_ARGUMENT"),
         [A2AErrorCodes.InvalidRequest] = (400, "INVALID_ARGUMENT"),
         [A2AErrorCodes.ParseError] = (400, "INVALID_ARGUMENT"),
@@ -54,8 +55,21 @@ public sealed class RestWire(HeraldTestServer server) : HttpWire(server)
     public override Task<WireStream> SendStreamingMessageAsync(JsonObject request) =>
         OpenStreamAsync(New(HttpMethod.Post, "/message:stream", Body(request)), read: true);
 
-    public override Task<JsonElement> GetTaskAsync(string id, int? historyLength = null) =>
-        SendAsync(New(HttpMethod.Get, $"/tasks/{Uri.EscapeDataString(id)}" + (historyLength is { } n ? $"?historyLength={n.ToString(CultureInfo.InvariantCulture)}" : "")));
+    public override Task<JsonElement> GetTaskAsync(string id, int? historyLength = null, long? currentGeneration = null)
+    {
+        var query = new List<string>();
+        if (historyLength is { } n)
+        {
+            query.Add($"historyLength={n.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        if (currentGeneration is { } g)
+        {
+            query.Add($"currentGeneration={g.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        return SendAsync(New(HttpMethod.Get, $"/tasks/{Uri.EscapeDataString(id)}" + (query.Count == 0 ? "" : "?" + string.Join('&', query))));
+    }
 
     public override Task<JsonElement> ListTasksAsync(JsonObject? request = null) => SendAsync(New(HttpMethod.Get, "/tasks" + Query(request)));
 

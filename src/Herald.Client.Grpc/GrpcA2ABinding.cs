@@ -2,27 +2,32 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Herald.Client.Bindings;
 using Herald.Grpc.Conversion;
+using Herald.Grpc.Methods;
 using Herald.Protocol;
 using P = Lf.A2a.V1;
 
 namespace Herald.Client.Grpc;
 
 /// <summary>
-/// A2A v1.0 over gRPC (spec 10): the generated <c>A2AService</c> client on one channel. Every call carries
+/// A2A v1.0 over gRPC (spec 10): the <c>A2AService</c> methods of the table shared with the server
+/// (<see cref="A2AMethods"/>), called on one channel. Every call carries
 /// the service parameters as metadata (<c>a2a-version</c>, <c>a2a-extensions</c>); streams also activate
 /// Herald's resumable-streams extension, so each item comes with its event id, and a resumption sends
 /// <c>last-event-id</c>. Servers without the extension send no ids: the client then resumes from a snapshot.
 /// </summary>
 internal sealed class GrpcA2ABinding : A2ABinding
 {
-    private readonly P.A2AService.A2AServiceClient _client;
+    private static readonly Method<P.SendMessageRequest, P.StreamResponse> SendStreamingMessage = A2AMethods.SendStreamingMessage(A2AMethods.StreamResponseMarshaller);
+    private static readonly Method<P.SubscribeToTaskRequest, P.StreamResponse> SubscribeToTask = A2AMethods.SubscribeToTask(A2AMethods.StreamResponseMarshaller);
+
+    private readonly CallInvoker _invoker;
     private readonly string? _tenant;
     private readonly string? _extensions;
     private readonly string _streamExtensions;
 
     public GrpcA2ABinding(GrpcChannel channel, string? tenant, A2AClientOptions options)
     {
-        _client = new P.A2AService.A2AServiceClient(channel);
+        _invoker = channel.CreateCallInvoker();
         _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
         _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
         _streamExtensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
@@ -30,41 +35,41 @@ internal sealed class GrpcA2ABinding : A2ABinding
 
     public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)
     {
-        var response = await CallAsync(c => _client.SendMessageAsync(ProtoConvert.ToProto(WithTenant(request)), c), cancellationToken).ConfigureAwait(false);
+        var response = await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.SendMessage, null, c, ProtoConvert.ToProto(WithTenant(request))), cancellationToken).ConfigureAwait(false);
         return response.PayloadCase == P.SendMessageResponse.PayloadOneofCase.None
             ? throw new A2AInvalidResponseException("The SendMessage response must hold exactly one of task and message; it holds none.")
             : ProtoConvert.ToModel(response);
     }
 
     public override Task<A2AEventStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken) =>
-        OpenStreamAsync(c => _client.SendStreamingMessage(ProtoConvert.ToProto(WithTenant(request)), c), null, cancellationToken);
+        OpenStreamAsync(c => _invoker.AsyncServerStreamingCall(SendStreamingMessage, null, c, ProtoConvert.ToProto(WithTenant(request))), null, cancellationToken);
 
     public override Task<A2AEventStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, string? lastEventId, CancellationToken cancellationToken) =>
-        OpenStreamAsync(c => _client.SubscribeToTask(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), lastEventId, cancellationToken);
+        OpenStreamAsync(c => _invoker.AsyncServerStreamingCall(SubscribeToTask, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), lastEventId, cancellationToken);
 
     public override async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.GetTaskAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.GetTask, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.ListTasksAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.ListTasks, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.CancelTaskAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.CancelTask, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<AgentCard> GetExtendedAgentCardAsync(GetExtendedAgentCardRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.GetExtendedAgentCardAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.GetExtendedAgentCard, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(TaskPushNotificationConfig config, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.CreateTaskPushNotificationConfigAsync(ProtoConvert.ToProto(config with { Tenant = config.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.CreateTaskPushNotificationConfig, null, c, ProtoConvert.ToProto(config with { Tenant = config.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.GetTaskPushNotificationConfigAsync(ProtoConvert.ToGetProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.GetTaskPushNotificationConfig, null, c, ProtoConvert.ToGetProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override async Task<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken) =>
-        ProtoConvert.ToModel(await CallAsync(c => _client.ListTaskPushNotificationConfigsAsync(ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken).ConfigureAwait(false));
+        ProtoConvert.ToModel(await CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.ListTaskPushNotificationConfigs, null, c, ProtoConvert.ToProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken).ConfigureAwait(false));
 
     public override Task DeleteTaskPushNotificationConfigAsync(TaskPushNotificationConfigRequest request, CancellationToken cancellationToken) =>
-        CallAsync(c => _client.DeleteTaskPushNotificationConfigAsync(ProtoConvert.ToDeleteProto(request with { Tenant = request.Tenant ?? _tenant }), c), cancellationToken);
+        CallAsync(c => _invoker.AsyncUnaryCall(A2AMethods.DeleteTaskPushNotificationConfig, null, c, ProtoConvert.ToDeleteProto(request with { Tenant = request.Tenant ?? _tenant })), cancellationToken);
 
     private SendMessageRequest WithTenant(SendMessageRequest request) =>
         _tenant is not null && request.Tenant is null ? request with { Tenant = _tenant } : request;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Herald.Client.Tests.Infrastructure;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -37,8 +38,8 @@ public sealed class RestBindingClientTests : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
-    private IA2AClient Client(HttpClient http, string? tenant = null) =>
-        A2AClient.Create(http, new AgentInterface { Url = _base.ToString(), ProtocolBinding = "HTTP+JSON", ProtocolVersion = "1.0", Tenant = tenant });
+    private IA2AClient Client(HttpClient http, string? tenant = null, A2AClientOptions? options = null) =>
+        A2AClient.Create(http, new AgentInterface { Url = _base.ToString(), ProtocolBinding = "HTTP+JSON", ProtocolVersion = "1.0", Tenant = tenant }, options);
 
     private static async Task WriteAsync(HttpContext context, int status, string contentType, string body)
     {
@@ -137,5 +138,82 @@ public sealed class RestBindingClientTests : IAsyncLifetime
 
         Assert.Equal("t 1", task.Id);
         Assert.Equal(["/agent/acme corp/tasks/t 1?historyLength=0"], paths);
+    }
+
+    /// <summary>
+    /// A server that answers <c>tasks/t1:subscribe</c> (the spec's table says POST, a2a.proto says GET: either) with
+    /// a2a-dotnet's answer to subscribing to a finished task, an event that is not a StreamResponse, and GetTask
+    /// with the completed task. Every request is recorded as "METHOD path".
+    /// </summary>
+    private List<string> ServeNonStandardErrorOnSubscribe(Func<HttpContext, Task>? stream = null)
+    {
+        var calls = new List<string>();
+        _handler = async c =>
+        {
+            var path = c.Request.Path.Value!;
+            lock (calls)
+            {
+                calls.Add(c.Request.Method + " " + path);
+            }
+
+            switch (path)
+            {
+                case "/agent/message:stream" when stream is not null:
+                    await stream(c);
+                    break;
+                case "/agent/tasks/t1:subscribe":
+                    await Wire.StartStreamAsync(c);
+                    await Wire.WriteAsync(c, Wire.Event("""{"error":"An internal error occurred during streaming."}"""));
+                    break;
+                case "/agent/tasks/t1" when HttpMethods.IsGet(c.Request.Method):
+                    await WriteAsync(c, 200, "application/a2a+json", Wire.Task("t1", "TASK_STATE_COMPLETED")[8..^1]);
+                    break;
+                default:
+                    await WriteAsync(c, 404, "text/plain", "not here");
+                    break;
+            }
+        };
+        return calls;
+    }
+
+    [Fact]
+    public async Task SubscribeToTaskEventsAsync_NonStandardErrorEvent_FallsBackToGetTask()
+    {
+        var calls = ServeNonStandardErrorOnSubscribe();
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+        var client = Client(http, options: new A2AClientOptions { TimeProvider = new RecordingTimeProvider() });
+
+        var events = await client.SubscribeToTaskEventsAsync(new SubscribeToTaskRequest { Id = "t1" }).CollectWithin();
+
+        var only = Assert.Single(events);
+        Assert.Equal(TaskState.Completed, only.Response.Task!.Status.State);
+        Assert.Contains("An internal error occurred during streaming.", Assert.IsType<A2AInvalidResponseException>(only.FallbackCause).Message, StringComparison.Ordinal);
+        Assert.Equal(2, calls.Count);
+        Assert.EndsWith(" /agent/tasks/t1:subscribe", calls[0], StringComparison.Ordinal);
+        Assert.Equal("GET /agent/tasks/t1", calls[1]);
+    }
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_ResumedStreamCarriesANonStandardError_FallsBackToGetTaskQuotingIt()
+    {
+        var calls = ServeNonStandardErrorOnSubscribe(async c =>
+        {
+            await Wire.StartStreamAsync(c);
+            await Wire.WriteAsync(c, Wire.Event(Wire.Task("t1"), 1)); // then drops
+        });
+        using var http = new HttpClient { Timeout = Bounded.Timeout };
+        var client = Client(http, options: new A2AClientOptions { TimeProvider = new RecordingTimeProvider() });
+
+        var events = await client.SendStreamingMessageEventsAsync(new SendMessageRequest { Message = Message.UserText("hello") }).CollectWithin();
+
+        Assert.Equal(2, events.Count);
+        Assert.Equal(TaskState.Submitted, events[0].Response.Task!.Status.State);
+        Assert.Equal(TaskState.Completed, events[1].Response.Task!.Status.State);
+        var cause = Assert.IsType<A2AInvalidResponseException>(events[1].FallbackCause);
+        Assert.Contains("An internal error occurred during streaming.", cause.Message, StringComparison.Ordinal);
+        Assert.Equal(3, calls.Count);
+        Assert.Equal("POST /agent/message:stream", calls[0]);
+        Assert.EndsWith(" /agent/tasks/t1:subscribe", calls[1], StringComparison.Ordinal);
+        Assert.Equal("GET /agent/tasks/t1", calls[2]);
     }
 }

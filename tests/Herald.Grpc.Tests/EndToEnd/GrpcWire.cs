@@ -7,6 +7,7 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Herald.Grpc.Conversion;
+using Herald.Grpc.Methods;
 using Herald.Grpc.Service;
 using Herald.Protocol;
 using Microsoft.AspNetCore.Builder;
@@ -187,8 +188,8 @@ public sealed class GrpcWire : A2AWire, IDisposable
         where TRequest : class, IMessage<TRequest>, IBufferMessage, new()
         where TResponse : class, IMessage<TResponse>, IBufferMessage
     {
-        var definition = new Method<TRequest, TResponse>(MethodType.Unary, A2AServiceMethods.ServiceName, method,
-            A2AServiceMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())), A2AServiceMethods.MarshallerFor(parser));
+        var definition = new Method<TRequest, TResponse>(MethodType.Unary, A2AMethods.ServiceName, method,
+            A2AMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())), A2AMethods.MarshallerFor(parser));
         try
         {
             return await _invoker.AsyncUnaryCall(definition, null, new CallOptions(Headers(null, stream: false), DateTime.UtcNow + Bounded.Timeout), request).ResponseAsync.Within();
@@ -202,8 +203,8 @@ public sealed class GrpcWire : A2AWire, IDisposable
     private async Task<WireStream> StreamAsync<TRequest>(string method, TRequest request, string? lastEventId, bool read)
         where TRequest : class, IMessage<TRequest>, IBufferMessage, new()
     {
-        var definition = new Method<TRequest, P.StreamResponse>(MethodType.ServerStreaming, A2AServiceMethods.ServiceName, method,
-            A2AServiceMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())), A2AServiceMethods.MarshallerFor(P.StreamResponse.Parser));
+        var definition = new Method<TRequest, P.StreamResponse>(MethodType.ServerStreaming, A2AMethods.ServiceName, method,
+            A2AMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())), A2AMethods.MarshallerFor(P.StreamResponse.Parser));
         var call = _invoker.AsyncServerStreamingCall(definition, null, new CallOptions(Headers(lastEventId, stream: true)), request);
         var stream = new GrpcWireStream(call);
 

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;
 using Herald.Grpc.Conversion;
+using Herald.Grpc.Methods;
 using Herald.Grpc.Service;
 using Herald.Protocol;
 using P = Lf.A2a.V1;
@@ -51,9 +52,9 @@ internal sealed class RawA2AClient(CallInvoker invoker)
         where TRequest : class, IMessage<TRequest>, IBufferMessage, new()
         where TResponse : class, IMessage<TResponse>, IBufferMessage
     {
-        var definition = new Method<TRequest, TResponse>(MethodType.Unary, A2AServiceMethods.ServiceName, method,
-            A2AServiceMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())),
-            A2AServiceMethods.MarshallerFor(parser));
+        var definition = new Method<TRequest, TResponse>(MethodType.Unary, A2AMethods.ServiceName, method,
+            A2AMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())),
+            A2AMethods.MarshallerFor(parser));
         return invoker.AsyncUnaryCall(definition, null, new CallOptions(headers ?? V1, DateTime.UtcNow + Bounded.Timeout), request).ResponseAsync;
     }
 
@@ -74,9 +75,9 @@ internal sealed class RawA2AClient(CallInvoker invoker)
     private RawStream Stream<TRequest>(string method, TRequest request, Metadata? headers)
         where TRequest : class, IMessage<TRequest>, IBufferMessage, new()
     {
-        var definition = new Method<TRequest, P.StreamResponse>(MethodType.ServerStreaming, A2AServiceMethods.ServiceName, method,
-            A2AServiceMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())),
-            A2AServiceMethods.MarshallerFor(P.StreamResponse.Parser));
+        var definition = new Method<TRequest, P.StreamResponse>(MethodType.ServerStreaming, A2AMethods.ServiceName, method,
+            A2AMethods.MarshallerFor(new MessageParser<TRequest>(() => new TRequest())),
+            A2AMethods.MarshallerFor(P.StreamResponse.Parser));
         var cts = Bounded.Token();
         return new RawStream(invoker.AsyncServerStreamingCall(definition, null, new CallOptions(headers ?? WithIds, cancellationToken: cts.Token), request), cts);
     }

@@ -9,7 +9,7 @@ namespace Herald.Grpc.Conversion;
 /// Herald's v1.0 model (<see cref="Herald.Protocol"/> records) to and from the messages of <c>a2a.proto</c>,
 /// field by field. Proto3 cannot tell an empty string or list from an absent one: the model's optional
 /// strings and lists become null when empty, and false flags that the model keeps optional become null.
-/// Shared by the server (Herald.Grpc) and the client binding (Herald.Client.Grpc), which compiles this file too.
+/// Shared by the server (Herald.Grpc) and the client binding (Herald.Client.Grpc) from Herald.Grpc.Protocol.
 /// </summary>
 internal static partial class ProtoConvert
 {

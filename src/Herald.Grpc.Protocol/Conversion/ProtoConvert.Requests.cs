@@ -36,6 +36,11 @@ internal static partial class ProtoConvert
             result.HistoryLength = historyLength;
         }
 
+        if (configuration.IfGenerationMatch is { } match)
+        {
+            result.IfGenerationMatch = match;
+        }
+
         return result;
     }
 
@@ -45,6 +50,7 @@ internal static partial class ProtoConvert
         TaskPushNotificationConfig = configuration.TaskPushNotificationConfig is null ? null : ToModel(configuration.TaskPushNotificationConfig),
         HistoryLength = configuration.HasHistoryLength ? configuration.HistoryLength : null,
         ReturnImmediately = configuration.ReturnImmediately ? true : null,
+        IfGenerationMatch = configuration.HasIfGenerationMatch ? configuration.IfGenerationMatch : null,
     };
 
     public static P.GetTaskRequest ToProto(M.GetTaskRequest request)
@@ -55,6 +61,11 @@ internal static partial class ProtoConvert
             result.HistoryLength = historyLength;
         }
 
+        if (request.CurrentGeneration is { } current)
+        {
+            result.CurrentGeneration = current;
+        }
+
         return result;
     }
 
@@ -63,6 +74,7 @@ internal static partial class ProtoConvert
         Tenant = NullIfEmpty(request.Tenant),
         Id = request.Id,
         HistoryLength = request.HasHistoryLength ? request.HistoryLength : null,
+        CurrentGeneration = request.HasCurrentGeneration ? request.CurrentGeneration : null,
     };
 
     public static P.ListTasksRequest ToProto(M.ListTasksRequest request)

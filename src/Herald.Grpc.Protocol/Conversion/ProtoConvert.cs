@@ -23,6 +23,7 @@ internal static partial class ProtoConvert
             ContextId = task.ContextId ?? "",
             Status = ToProto(task.Status),
             Metadata = ProtoJson.ToStruct(task.Metadata),
+            Generation = task.Generation ?? 0,
         };
         AddAll(result.Artifacts, task.Artifacts, ToProto);
         AddAll(result.History, task.History, ToProto);
@@ -37,7 +38,11 @@ internal static partial class ProtoConvert
         Artifacts = ListOrNull(task.Artifacts, ToModel),
         History = ListOrNull(task.History, ToModel),
         Metadata = ProtoJson.ToDictionary(task.Metadata),
+        Generation = GenerationOrNull(task.Generation),
     };
+
+    /// <summary>proto3's 0 is "not set" (a server without A2A 1.1 generations); the model says so with null.</summary>
+    private static long? GenerationOrNull(long generation) => generation == 0 ? null : generation;
 
     public static P.TaskStatus ToProto(M.AgentTaskStatus? status) => status is null ? new P.TaskStatus() : new P.TaskStatus
     {
@@ -154,6 +159,7 @@ internal static partial class ProtoConvert
         ContextId = update.ContextId ?? "",
         Status = ToProto(update.Status),
         Metadata = ProtoJson.ToStruct(update.Metadata),
+        Generation = update.Generation ?? 0,
     };
 
     public static M.TaskStatusUpdateEvent ToModel(P.TaskStatusUpdateEvent update) => new()
@@ -162,6 +168,7 @@ internal static partial class ProtoConvert
         ContextId = update.ContextId,
         Status = update.Status is null ? new M.AgentTaskStatus() : ToModel(update.Status),
         Metadata = ProtoJson.ToDictionary(update.Metadata),
+        Generation = GenerationOrNull(update.Generation),
     };
 
     public static P.TaskArtifactUpdateEvent ToProto(M.TaskArtifactUpdateEvent update) => new()
@@ -172,6 +179,7 @@ internal static partial class ProtoConvert
         Append = update.Append == true,
         LastChunk = update.LastChunk == true,
         Metadata = ProtoJson.ToStruct(update.Metadata),
+        Generation = update.Generation ?? 0,
     };
 
     public static M.TaskArtifactUpdateEvent ToModel(P.TaskArtifactUpdateEvent update) => new()
@@ -182,6 +190,7 @@ internal static partial class ProtoConvert
         Append = update.Append ? true : null,
         LastChunk = update.LastChunk ? true : null,
         Metadata = ProtoJson.ToDictionary(update.Metadata),
+        Generation = GenerationOrNull(update.Generation),
     };
 
     public static P.StreamResponse ToProto(M.StreamResponse response)

@@ -21,17 +21,41 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
             var result = await engine.SendMessageAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
             return result.Reply is { } reply
                 ? new P.SendMessageResponse { Message = ProtoConvert.ToProto(reply) }
-                : new P.SendMessageResponse { Task = ProtoConvert.ToProto(result.Task!.Task) };
+                : new P.SendMessageResponse { Task = ToProto(result.Task!.Task, context) };
         });
 
     public Task<P.Task> GetTaskAsync(P.GetTaskRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+        UnaryAsync(context, async ct => ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
 
     public Task<P.ListTasksResponse> ListTasksAsync(P.ListTasksRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.ListTasksAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+        UnaryAsync(context, async ct =>
+        {
+            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false));
+            if (!GrpcServiceParameters.WantsGeneration(context))
+            {
+                foreach (var task in page.Tasks)
+                {
+                    task.Generation = 0;
+                }
+            }
+
+            return page;
+        });
 
     public Task<P.Task> CancelTaskAsync(P.CancelTaskRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.CancelTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+        UnaryAsync(context, async ct => ToProto(await engine.CancelTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
+
+    /// <summary>A task with its A2A 1.1 generation for clients that read it (<see cref="GrpcServiceParameters.WantsGeneration"/>), without it for others.</summary>
+    private static P.Task ToProto(AgentTask task, ServerCallContext context)
+    {
+        var result = ProtoConvert.ToProto(task);
+        if (!GrpcServiceParameters.WantsGeneration(context))
+        {
+            result.Generation = 0;
+        }
+
+        return result;
+    }
 
     public Task<P.AgentCard> GetExtendedAgentCardAsync(P.GetExtendedAgentCardRequest request, ServerCallContext context) =>
         UnaryAsync<P.AgentCard>(context, _ =>
@@ -67,8 +91,9 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
         {
             GrpcServiceParameters.CheckVersion(context);
             var withIds = GrpcServiceParameters.WantsEventIds(context);
+            var withGeneration = GrpcServiceParameters.WantsGeneration(context);
             await using var stream = await open(context.CancellationToken).ConfigureAwait(false);
-            await GrpcStreamWriter.WriteAsync(stream, writer, context, withIds).ConfigureAwait(false);
+            await GrpcStreamWriter.WriteAsync(stream, writer, context, withIds, withGeneration).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {

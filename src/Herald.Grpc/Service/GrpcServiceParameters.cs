@@ -10,15 +10,19 @@ internal static class GrpcServiceParameters
 {
     private const string VersionKey = "a2a-version";
     private const string SupportedVersion = "1.0";
+    private const string SupportedVersions = "1.0,1.1";
 
     /// <summary>How errors name the parameter: as every binding does (gRPC metadata keys ignore case).</summary>
     private const string LastEventIdField = "Last-Event-ID";
 
-    /// <summary>As on JSON-RPC: <c>1.0</c> (or <c>1</c>, <c>1.0.x</c>) is served; none means 0.3 (spec 3.6.2), which this service does not speak.</summary>
+    /// <summary>
+    /// As on JSON-RPC: <c>1.0</c> (or <c>1</c>, <c>1.0.x</c>) and <c>1.1</c> (the draft: 1.0 plus generations) are served;
+    /// none means 0.3 (spec 3.6.2), which this service does not speak.
+    /// </summary>
     public static void CheckVersion(ServerCallContext context)
     {
         var value = context.RequestHeaders.GetValue(VersionKey)?.Trim() ?? "";
-        if (value is "1.0" or "1" || value.StartsWith("1.0.", StringComparison.Ordinal))
+        if (value is "1.0" or "1" || value.StartsWith("1.0.", StringComparison.Ordinal) || IsV11(value))
         {
             return;
         }
@@ -27,9 +31,18 @@ internal static class GrpcServiceParameters
         throw new A2AException(A2AErrorCodes.VersionNotSupported,
             $"A2A protocol version {requested} is not supported; this service speaks {SupportedVersion}. Send the metadata a2a-version: {SupportedVersion}.")
         {
-            Details = new Dictionary<string, string> { ["supportedVersions"] = SupportedVersion },
+            Details = new Dictionary<string, string> { ["supportedVersions"] = SupportedVersions },
         };
     }
+
+    /// <summary>
+    /// True when the call's client reads A2A 1.1 <c>generation</c>: it sent <c>a2a-version: 1.1</c>, or activates the
+    /// resumable-streams extension. Others get the v1.0 messages with the field unset.
+    /// </summary>
+    public static bool WantsGeneration(ServerCallContext context) =>
+        IsV11(context.RequestHeaders.GetValue(VersionKey)?.Trim() ?? "") || WantsEventIds(context);
+
+    private static bool IsV11(string version) => version is "1.1" || version.StartsWith("1.1.", StringComparison.Ordinal);
 
     /// <summary>True when the call activates the resumable-streams extension (its URI in <c>a2a-extensions</c>).</summary>
     public static bool WantsEventIds(ServerCallContext context)

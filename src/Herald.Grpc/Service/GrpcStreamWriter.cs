@@ -22,7 +22,7 @@ internal static class GrpcStreamWriter
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
     private static readonly WriteOptions Flushed = new();
 
-    public static async Task WriteAsync(TaskStream stream, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context, bool withIds)
+    public static async Task WriteAsync(TaskStream stream, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context, bool withIds, bool withGeneration)
     {
         writer.WriteOptions = Flushed;
         if (stream.Reply is { } reply)
@@ -34,6 +34,11 @@ internal static class GrpcStreamWriter
         if (stream.Snapshot is { } snapshot)
         {
             var first = new P.StreamResponse { Task = ProtoConvert.ToProto(snapshot.Task) };
+            if (!withGeneration)
+            {
+                first.Task.Generation = 0;
+            }
+
             if (withIds)
             {
                 GrpcEventIds.Stamp(first, snapshot.Sequence);
@@ -47,7 +52,7 @@ internal static class GrpcStreamWriter
             await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
         }
 
-        var encoding = ProtoEventEncoding.For(withIds);
+        var encoding = ProtoEventEncoding.For(withIds, withGeneration);
         var events = new List<TaskEvent>();
         while (true)
         {

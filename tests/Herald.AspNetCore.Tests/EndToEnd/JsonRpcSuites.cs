@@ -61,3 +61,8 @@ public sealed class JsonRpcSlowResponseTests : SlowResponseTests
 {
     protected override WireBinding Binding => WireBindings.JsonRpc;
 }
+
+public sealed class JsonRpcGenerationTests : GenerationTests
+{
+    protected override WireBinding Binding => WireBindings.JsonRpc;
+}

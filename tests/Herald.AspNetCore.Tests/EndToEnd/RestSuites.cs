@@ -61,3 +61,8 @@ public sealed class RestSlowResponseTests : SlowResponseTests
 {
     protected override WireBinding Binding => WireBindings.Rest;
 }
+
+public sealed class RestGenerationTests : GenerationTests
+{
+    protected override WireBinding Binding => WireBindings.Rest;
+}

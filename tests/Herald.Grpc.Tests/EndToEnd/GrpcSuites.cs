@@ -40,3 +40,8 @@ public sealed class GrpcSlowSubscriberTests : SlowSubscriberTests
 {
     protected override WireBinding Binding => GrpcWireBinding.Instance;
 }
+
+public sealed class GrpcGenerationTests : GenerationTests
+{
+    protected override WireBinding Binding => GrpcWireBinding.Instance;
+}

@@ -102,12 +102,17 @@ public sealed class GrpcWire : A2AWire, IDisposable
     public override Task<WireStream> SendStreamingMessageAsync(JsonObject request) =>
         StreamAsync("SendStreamingMessage", Parse<P.SendMessageRequest>(request), null, read: true);
 
-    public override async Task<JsonElement> GetTaskAsync(string id, int? historyLength = null)
+    public override async Task<JsonElement> GetTaskAsync(string id, int? historyLength = null, long? currentGeneration = null)
     {
         var request = new P.GetTaskRequest { Id = id };
         if (historyLength is { } n)
         {
             request.HistoryLength = n;
+        }
+
+        if (currentGeneration is { } g)
+        {
+            request.CurrentGeneration = g;
         }
 
         return Json(await UnaryAsync("GetTask", request, P.Task.Parser));
@@ -246,6 +251,7 @@ public sealed class GrpcWire : A2AWire, IDisposable
             A2AErrorCodes.TaskNotFound, A2AErrorCodes.TaskNotCancelable, A2AErrorCodes.PushNotificationNotSupported,
             A2AErrorCodes.UnsupportedOperation, A2AErrorCodes.ContentTypeNotSupported, A2AErrorCodes.InvalidAgentResponse,
             A2AErrorCodes.ExtendedAgentCardNotConfigured, A2AErrorCodes.ExtensionSupportRequired, A2AErrorCodes.VersionNotSupported,
+            A2AErrorCodes.TaskGenerationMismatch,
         }.FirstOrDefault(c => A2AErrorCodes.Reason(c) == reason, A2AErrorCodes.InternalError);
 }
 

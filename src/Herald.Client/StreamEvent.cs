@@ -25,4 +25,10 @@ public sealed record StreamEvent(StreamResponse Response, long? Id)
     /// subscription without <c>Last-Event-ID</c> (a Task snapshot). Events in between are not available.
     /// </summary>
     public A2AException? FallbackCause { get; init; }
+
+    /// <summary>
+    /// Set when this item is a Task the client fetched with GetTask because an update's A2A 1.1 <c>generation</c> showed that
+    /// updates were missed: the task holds them (and the update that showed the gap), and later updates continue from it.
+    /// </summary>
+    public GenerationGap? Gap { get; init; }
 }

@@ -64,7 +64,7 @@ public sealed class ClientIntegrationTests(HeraldServer server) : IClassFixture<
         var calls = fake.Calls.ToList();
         Assert.Equal("acme", calls[0].Params.GetProperty("tenant").GetString());
         Assert.Equal("other", calls[1].Params.GetProperty("tenant").GetString());
-        Assert.Equal("https://example.com/ext/a,https://example.com/ext/b", calls[0].Headers["A2A-Extensions"]);
+        Assert.Equal("https://example.com/ext/a,https://example.com/ext/b," + HeraldExtensionUris.ResumableStreams, calls[0].Headers["A2A-Extensions"]);
         Assert.Equal("1.0", calls[0].Headers["A2A-Version"]);
         Assert.Equal(JsonValueKind.Number, calls[0].Id.ValueKind);
     }

@@ -175,6 +175,64 @@ public sealed class ResumptionFallbackTests : IAsyncLifetime, IDisposable
 
     private static readonly SendMessageRequest Hello = new() { Message = Message.UserText("hello") };
 
+    /// <summary>An item of <see cref="Wire"/> with an A2A 1.1 generation added to its one object.</summary>
+    private static string Gen(string item, long generation) => item[..^2] + ",\"generation\":" + generation + "}}";
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_GenerationGap_DeliversTheTaskFromGetTaskInstead()
+    {
+        _handler = async (c, call) =>
+        {
+            if (call.Method == "GetTask")
+            {
+                var artifacts = "[{\"artifactId\":\"out\",\"parts\":[{\"text\":\"a\"},{\"text\":\"b\"},{\"text\":\"c\"}]}]";
+                await Wire.JsonAsync(c, Wire.Result(call, Gen(Wire.Task("t1", "TASK_STATE_WORKING", artifacts), 5)[8..^1]));
+                return;
+            }
+
+            // The update with generation 4 (chunk "b") never arrives.
+            await Wire.StartStreamAsync(c);
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Task("t1"), 1))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Status("t1", "TASK_STATE_WORKING"), 2))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Chunk("t1", "a", append: false), 3))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Chunk("t1", "c"), 5))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Status("t1", "TASK_STATE_COMPLETED"), 6))));
+        };
+
+        var events = await Client().SendStreamingMessageEventsAsync(Hello).CollectWithin();
+        var fold = new TaskFold();
+        events.ForEach(fold.Apply);
+
+        Assert.Equal([1L, 2L, 3L, 5L, 6L], events.Select(e => (e.Response.Task?.Generation ?? e.Response.StatusUpdate?.Generation ?? e.Response.ArtifactUpdate?.Generation)!.Value));
+        Assert.NotNull(events[3].Response.Task);
+        Assert.Equal(new GenerationGap(3, 5), events[3].Gap);
+        Assert.All(events.Where(e => e != events[3]), e => Assert.Null(e.Gap));
+        Assert.Equal("abc", fold.GetArtifactText("out"));
+        Assert.Equal(TaskState.Completed, fold.State);
+        Assert.Equal(["SendStreamingMessage", "GetTask"], _server!.Calls.Select(c => c.Method));
+    }
+
+    [Fact]
+    public async Task SendStreamingMessageEventsAsync_GenerationZeroOrRepeated_IsNotTakenForAGap()
+    {
+        // A server that does not implement generations (0), or one that repeats a value, is not judged by them (draft 3.2.7).
+        _handler = async (c, call) =>
+        {
+            await Wire.StartStreamAsync(c);
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Task("t1"), 1))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Status("t1", "TASK_STATE_WORKING"), 2))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Chunk("t1", "a", append: false), 2))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Gen(Wire.Chunk("t1", "b"), 9))));
+            await Wire.WriteAsync(c, Wire.Event(Wire.Result(call, Wire.Status("t1", "TASK_STATE_COMPLETED"))));
+        };
+
+        var events = await Client().SendStreamingMessageEventsAsync(Hello).CollectWithin();
+
+        Assert.Equal(5, events.Count);
+        Assert.All(events, e => Assert.Null(e.Gap));
+        Assert.Equal(["SendStreamingMessage"], _server!.Calls.Select(c => c.Method));
+    }
+
     [Fact]
     public async Task SendStreamingMessageEventsAsync_ServerWithoutIdsDrops_ResubscribesForSnapshotAndFlagsIt()
     {

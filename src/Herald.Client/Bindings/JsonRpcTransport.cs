@@ -22,7 +22,9 @@ internal sealed class JsonRpcTransport(HttpClient httpClient, Uri endpoint, stri
     private static readonly MediaTypeWithQualityHeaderValue AcceptEventStream = new("text/event-stream");
     private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
 
-    private readonly string? _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
+    // The resumable-streams extension is always activated, as over gRPC: Herald servers then add A2A 1.1 generations (gap
+    // detection, long-polls); servers that do not know it ignore it (spec 3.2.6).
+    private readonly string _extensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
     private long _lastId;
 
     public async Task<TResult> CallAsync<TParams, TResult>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken cancellationToken)
@@ -96,10 +98,7 @@ internal sealed class JsonRpcTransport(HttpClient httpClient, Uri endpoint, stri
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = content };
         request.Headers.Accept.Add(streaming ? AcceptEventStream : AcceptJson);
         request.Headers.TryAddWithoutValidation("A2A-Version", protocolVersion);
-        if (_extensions is not null)
-        {
-            request.Headers.TryAddWithoutValidation("A2A-Extensions", _extensions);
-        }
+        request.Headers.TryAddWithoutValidation("A2A-Extensions", _extensions);
 
         if (lastEventId is not null)
         {

@@ -22,7 +22,9 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
     private static readonly MediaTypeHeaderValue A2AJsonContentType = new("application/a2a+json");
 
     private readonly string _base = endpoint.AbsoluteUri.TrimEnd('/') + (string.IsNullOrEmpty(tenant) ? "" : "/" + Uri.EscapeDataString(tenant));
-    private readonly string? _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
+    // The resumable-streams extension is always activated, as over gRPC: Herald servers then add A2A 1.1 generations (gap
+    // detection, long-polls); servers that do not know it ignore it (spec 3.2.6).
+    private readonly string _extensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
 
     /// <summary><c>{interface url}[/{tenant}]{route}</c>; path parameters in <paramref name="route"/> are already escaped (<see cref="Escape"/>).</summary>
     public Uri Path(string route) => new(_base + route);
@@ -141,10 +143,7 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
         }
 
         request.Headers.TryAddWithoutValidation("A2A-Version", ProtocolVersions.V1);
-        if (_extensions is not null)
-        {
-            request.Headers.TryAddWithoutValidation("A2A-Extensions", _extensions);
-        }
+        request.Headers.TryAddWithoutValidation("A2A-Extensions", _extensions);
 
         if (lastEventId is not null)
         {

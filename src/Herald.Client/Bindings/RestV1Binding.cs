@@ -32,7 +32,7 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
 
     public async Task<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken)
     {
-        var query = new Query().Add("historyLength", request.HistoryLength);
+        var query = new Query().Add("historyLength", request.HistoryLength).Add("currentGeneration", request.CurrentGeneration);
         var uri = _rest.Path($"/tasks/{Id(request.Id, "id")}" + query);
         return (await _rest.SendAsync<object, AgentTask>(HttpMethod.Get, uri, null, null, A2AJsonContext.Default.AgentTask, cancellationToken).ConfigureAwait(false))!;
     }
@@ -99,6 +99,8 @@ internal sealed class RestV1Binding(HttpClient httpClient, Uri endpoint, string?
         }
 
         public Query Add(string name, int? value) => Add(name, value?.ToString(CultureInfo.InvariantCulture));
+
+        public Query Add(string name, long? value) => Add(name, value?.ToString(CultureInfo.InvariantCulture));
 
         public override string ToString() => _text.ToString();
     }

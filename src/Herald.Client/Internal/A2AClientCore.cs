@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Herald.Client.Bindings;
+using Herald.Client.Internal;
 using Herald.Protocol;
 
 namespace Herald.Client;
@@ -223,6 +224,7 @@ internal sealed class A2AClientCore : IA2AClient
         A2AException? refusal = null; // a resumption the server answered with an error, to fall back from
         A2AException? fallbackCause = null; // set on the next item delivered after such a fallback
         A2AEventStream? connection = null;
+        var generations = new GenerationTracker();
         try
         {
             try
@@ -290,9 +292,24 @@ internal sealed class A2AClientCore : IA2AClient
 
                         var response = reading.Current;
                         taskId ??= TaskIdOf(response);
+                        GenerationGap? gap = null;
+                        switch (generations.Observe(response))
+                        {
+                            case GenerationVerdict.Stale:
+                                continue; // already in the task fetched after a gap
+                            case GenerationVerdict.Gap when taskId is not null:
+                                // Updates were missed (A2A 1.1): deliver the task as it is now in their place.
+                                var received = response.StatusUpdate?.Generation ?? response.ArtifactUpdate?.Generation ?? 0;
+                                gap = new GenerationGap(generations.Last, received);
+                                var current = await binding.GetTaskAsync(new GetTaskRequest { Id = taskId }, cancellationToken).ConfigureAwait(false);
+                                generations.Reconciled(Math.Max(current.Generation ?? 0, received));
+                                response = new StreamResponse { Task = current };
+                                break;
+                        }
+
                         var ends = EndsStream(response)
-                            || (resumed is { WithLastEventId: false } && response.Task is { } snapshot && snapshot.Status.State.EndsStream());
-                        var e = new StreamEvent(response, id) { Resumed = resumed, FallbackCause = fallbackCause };
+                            || ((gap is not null || resumed is { WithLastEventId: false }) && response.Task is { } snapshot && snapshot.Status.State.EndsStream());
+                        var e = new StreamEvent(response, id) { Resumed = resumed, FallbackCause = fallbackCause, Gap = gap };
                         resumed = null;
                         fallbackCause = null;
                         yield return e;

@@ -27,10 +27,10 @@ internal sealed class SqliteReader : IDisposable
     public SqliteReader(SqliteConnection connection)
     {
         _connection = connection;
-        _events = new(connection, "SELECT first_seq, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
+        _events = new(connection, "SELECT first_seq, gen_before, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _exists = new(connection, "SELECT 1 FROM tasks WHERE task_id = $1");
         _lastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
-        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count FROM tasks WHERE task_id = $1");
+        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count, generation FROM tasks WHERE task_id = $1");
         _history = new(connection, "SELECT message_json FROM history WHERE task_id = $1 AND idx >= $2 ORDER BY idx");
         _artifacts = new(connection, "SELECT idx, header_json FROM artifacts WHERE task_id = $1 ORDER BY idx");
         _parts = new(connection, "SELECT artifact_idx, parts_json FROM artifact_segments WHERE task_id = $1 ORDER BY artifact_idx, segment");
@@ -48,7 +48,7 @@ internal sealed class SqliteReader : IDisposable
         {
             while (events.Count < maxCount && reader.Read())
             {
-                EventSegment.Unpack(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), afterSequence, maxCount, events);
+                EventSegment.Unpack(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2), afterSequence, maxCount, events);
             }
         }
 
@@ -162,6 +162,7 @@ internal sealed class SqliteReader : IDisposable
         Dictionary<string, System.Text.Json.JsonElement>? metadata;
         long lastSeq;
         int historyCount;
+        long generation;
         using (var reader = _task.Query(taskId))
         {
             if (!reader.Read())
@@ -174,6 +175,7 @@ internal sealed class SqliteReader : IDisposable
             metadata = reader.IsDBNull(2) ? null : SqliteCodec.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.DictionaryStringJsonElement);
             lastSeq = reader.GetInt64(3);
             historyCount = (int)reader.GetInt64(4);
+            generation = reader.GetInt64(5);
         }
 
         List<Message>? history = null;
@@ -232,6 +234,7 @@ internal sealed class SqliteReader : IDisposable
             Artifacts = artifacts,
             History = history?.ToArray(),
             Metadata = metadata,
+            Generation = generation,
         };
         return new TaskSnapshot(task, lastSeq);
     }

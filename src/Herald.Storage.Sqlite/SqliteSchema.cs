@@ -9,12 +9,16 @@ namespace Herald.Storage.Sqlite;
 /// status, counters, lease), <c>history</c>, <c>artifacts</c> and <c>artifact_segments</c> (the parts each
 /// write added to an artifact), so appending chunks inserts rows and never rewrites the task or the artifact.
 /// <c>task_counts</c> keeps ListTasks' total without counting rows.
+/// Version 2 adds the A2A 1.1 generation: <c>tasks.generation</c> (the task's current one) and
+/// <c>event_segments.gen_before</c> (the generation before the segment's first event), so that a read from any
+/// position derives each event's generation while decoding its segment (<see cref="Herald.Server.Storage.TaskEvent.NextGeneration"/>).
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
-    private static readonly string[] Version1 =
+    /// <summary>The version 1 schema; a new database is created with it and then migrated like an old one.</summary>
+    internal static readonly string[] Version1 =
     [
         """
         CREATE TABLE tasks (
@@ -96,11 +100,80 @@ internal static class SqliteSchema
             }
 
             Execute(connection, transaction, "CREATE TABLE herald_schema (version INTEGER NOT NULL)");
-            Execute(connection, transaction, $"INSERT INTO herald_schema (version) VALUES ({CurrentVersion})");
+            Execute(connection, transaction, "INSERT INTO herald_schema (version) VALUES (1)");
+            version = 1;
         }
 
-        // Later versions: "if (version < 2) { ... UPDATE herald_schema SET version = 2 }", in order.
+        // Each later version: "if (version < N) { ...; SetVersion(N) }", in order, all in this transaction.
+        if (version < 2)
+        {
+            MigrateToVersion2(connection, transaction);
+            Execute(connection, transaction, "UPDATE herald_schema SET version = 2");
+        }
+
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Adds the generation columns and computes them for the tasks already stored: each task's segments are walked
+    /// in order, their events' kinds decoded, and the generation carried from one segment to the next.
+    /// </summary>
+    private static void MigrateToVersion2(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN generation INTEGER NOT NULL DEFAULT 0");
+        Execute(connection, transaction, "ALTER TABLE event_segments ADD COLUMN gen_before INTEGER NOT NULL DEFAULT 0");
+
+        // Computed first, written after: no update while the scan of the same table is open.
+        var segments = new List<(string TaskId, long LastSeq, long GenBefore)>();
+        var tasks = new List<(string TaskId, long Generation)>();
+        using (var scan = connection.CreateCommand())
+        {
+            scan.Transaction = transaction;
+            scan.CommandText = "SELECT task_id, last_seq, events FROM event_segments ORDER BY task_id, last_seq";
+            using var reader = scan.ExecuteReader();
+            string? current = null;
+            long generation = 0;
+            while (reader.Read())
+            {
+                var taskId = reader.GetString(0);
+                if (!string.Equals(taskId, current, StringComparison.Ordinal))
+                {
+                    if (current is not null)
+                    {
+                        tasks.Add((current, generation));
+                    }
+
+                    current = taskId;
+                    generation = 0;
+                }
+
+                segments.Add((taskId, reader.GetInt64(1), generation));
+                generation = EventSegment.GenerationAfter(reader.GetFieldValue<byte[]>(2), generation);
+            }
+
+            if (current is not null)
+            {
+                tasks.Add((current, generation));
+            }
+        }
+
+        using (var update = new Statement(connection, "UPDATE event_segments SET gen_before = $1 WHERE task_id = $2 AND last_seq = $3"))
+        {
+            update.Transaction = transaction;
+            foreach (var (taskId, lastSeq, genBefore) in segments)
+            {
+                update.Execute(genBefore, taskId, lastSeq);
+            }
+        }
+
+        using (var update = new Statement(connection, "UPDATE tasks SET generation = $1 WHERE task_id = $2"))
+        {
+            update.Transaction = transaction;
+            foreach (var (taskId, generation) in tasks)
+            {
+                update.Execute(generation, taskId);
+            }
+        }
     }
 
     private static int ReadVersion(SqliteConnection connection, SqliteTransaction transaction)

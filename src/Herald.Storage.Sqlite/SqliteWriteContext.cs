@@ -33,14 +33,14 @@ internal sealed class SqliteWriteContext : IDisposable
     public SqliteWriteContext(SqliteConnection connection)
     {
         _loadTask = new(connection,
-            "SELECT context_id, state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms FROM tasks WHERE task_id = $1");
+            "SELECT context_id, state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation FROM tasks WHERE task_id = $1");
         _insertTask = new(connection,
-            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation) " +
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
         _saveTask = new(connection,
             "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
-            "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9 WHERE task_id = $10");
-        _insertSegment = new(connection, "INSERT INTO event_segments (task_id, last_seq, first_seq, events) VALUES ($1, $2, $3, $4)");
+            "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9, generation = $10 WHERE task_id = $11");
+        _insertSegment = new(connection, "INSERT INTO event_segments (task_id, last_seq, first_seq, gen_before, events) VALUES ($1, $2, $3, $4, $5)");
         _insertHistory = new(connection, "INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)");
         _loadArtifact = new(connection, "SELECT idx, header_json, segment_count FROM artifacts WHERE task_id = $1 AND artifact_id = $2");
         _insertArtifact = new(connection, "INSERT INTO artifacts (task_id, idx, artifact_id, header_json, segment_count) VALUES ($1, $2, $3, $4, $5)");
@@ -49,7 +49,7 @@ internal sealed class SqliteWriteContext : IDisposable
         _deleteParts = new(connection, "DELETE FROM artifact_segments WHERE task_id = $1 AND artifact_idx = $2");
         _adjustCount = new(connection, "INSERT INTO task_counts (state, count) VALUES ($1, $2) ON CONFLICT (state) DO UPDATE SET count = count + excluded.count");
         _renew = new(connection, "UPDATE tasks SET lease_expires_ms = $1 WHERE task_id = $2 AND lease_owner = $3 AND ended_ms IS NULL");
-        _readEvents = new(connection, "SELECT first_seq, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
+        _readEvents = new(connection, "SELECT first_seq, gen_before, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _findEnded = new(connection, "SELECT task_id, state FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2");
         _deleteTask =
         [
@@ -90,13 +90,13 @@ internal sealed class SqliteWriteContext : IDisposable
 
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
-        var created = TaskEvent.Created(1, task, timestamp);
+        var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
         var ended = status.State.IsTerminal() ? SqliteCodec.ToMs(timestamp) : (long?)null;
         _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, SqliteCodec.ToMs(timestamp),
             SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : SqliteCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
-            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(now + l.Duration) : null);
-        _insertSegment.Execute(task.Id, 1L, 1L, EventSegment.Pack([created], 0, 1));
+            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(now + l.Duration) : null, created.Generation);
+        _insertSegment.Execute(task.Id, 1L, 1L, 0L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 
         var row = LoadRow(task.Id)!;
@@ -173,15 +173,21 @@ internal sealed class SqliteWriteContext : IDisposable
             return new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
         }
 
+        // In the in-memory store's order: not found, terminal, generation, lease.
         var state = row.State;
         if (state.IsTerminal())
         {
-            return new ContinueResult(ContinueOutcome.Terminal, state, null);
+            return new ContinueResult(ContinueOutcome.Terminal, state, null, row.Generation);
+        }
+
+        if (expectedGeneration is { } expected && expected != row.Generation)
+        {
+            return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, row.Generation);
         }
 
         if (row.LeaseOwner is not null && row.LeaseExpiresMs > SqliteCodec.ToMs(now))
         {
-            return new ContinueResult(ContinueOutcome.Leased, state, null);
+            return new ContinueResult(ContinueOutcome.Leased, state, null, row.Generation);
         }
 
         row.LeaseOwner = lease.Owner;
@@ -189,7 +195,7 @@ internal sealed class SqliteWriteContext : IDisposable
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = Apply(row, artifacts, message);
         SaveRow(row, artifacts);
-        return new ContinueResult(ContinueOutcome.Continued, state, appended);
+        return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
     }
 
     public bool Renew(string taskId, string owner, DateTimeOffset expiresAt) =>
@@ -242,7 +248,7 @@ internal sealed class SqliteWriteContext : IDisposable
         using var reader = _readEvents.Query(taskId, afterSequence, (long)maxCount);
         while (events.Count < maxCount && reader.Read())
         {
-            EventSegment.Unpack(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), afterSequence, maxCount, events);
+            EventSegment.Unpack(reader.GetInt64(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2), afterSequence, maxCount, events);
         }
 
         return events;
@@ -261,7 +267,7 @@ internal sealed class SqliteWriteContext : IDisposable
 
     private TaskEvent Apply(TaskRow row, Dictionary<string, ArtifactRow> artifacts, TaskEvent draft)
     {
-        var appended = draft.WithSequence(row.LastSeq + 1);
+        var appended = draft.Sequenced(row.LastSeq + 1, row.Generation);
         switch (appended.Kind)
         {
             case TaskEventKind.Message:
@@ -281,6 +287,7 @@ internal sealed class SqliteWriteContext : IDisposable
 
         row.Appended.Add(appended);
         row.LastSeq = appended.Sequence;
+        row.Generation = appended.Generation;
         Touched.Add(row.TaskId);
         return appended;
     }
@@ -381,6 +388,7 @@ internal sealed class SqliteWriteContext : IDisposable
             EndedMs = reader.IsDBNull(6) ? null : reader.GetInt64(6),
             LeaseOwner = reader.IsDBNull(7) ? null : reader.GetString(7),
             LeaseExpiresMs = reader.IsDBNull(8) ? null : reader.GetInt64(8),
+            Generation = reader.GetInt64(9),
         };
     }
 
@@ -397,12 +405,13 @@ internal sealed class SqliteWriteContext : IDisposable
         for (var start = 0; start < events.Count; start += EventSegment.MaxEvents)
         {
             var count = Math.Min(EventSegment.MaxEvents, events.Count - start);
-            _insertSegment.Execute(row.TaskId, events[start + count - 1].Sequence, events[start].Sequence, EventSegment.Pack(events, start, count));
+            _insertSegment.Execute(row.TaskId, events[start + count - 1].Sequence, events[start].Sequence, EventSegment.GenerationBefore(events[start]),
+                EventSegment.Pack(events, start, count));
         }
 
         events.Clear();
         _saveTask.Execute((long)row.State, row.StatusMs, row.StatusJson, row.LastSeq, (long)row.HistoryCount, (long)row.ArtifactCount,
-            row.EndedMs, row.LeaseOwner, row.LeaseExpiresMs, row.TaskId);
+            row.EndedMs, row.LeaseOwner, row.LeaseExpiresMs, row.Generation, row.TaskId);
         foreach (var stored in artifacts.Values)
         {
             if (stored.Pending.Count > 0)
@@ -432,6 +441,9 @@ internal sealed class SqliteWriteContext : IDisposable
         public byte[]? StatusJson { get; set; }
 
         public long LastSeq { get; set; }
+
+        /// <summary>The task's generation after <see cref="LastSeq"/>.</summary>
+        public long Generation { get; set; }
 
         public int HistoryCount { get; set; }
 

@@ -80,6 +80,35 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
     }
 
     [Fact]
+    public async Task Reopen_Generations_SurviveAndAppendsContinueTheNumbering()
+    {
+        var store = Store();
+        var context = NewContextId();
+        var task = await CreateAsync(store, context);
+        await store.AppendAsync(task.Id, [Status(task, TaskState.Working, T0.AddSeconds(1)), Chunk(task, "out", "a", append: false)]);
+        await store.AppendAsync(task.Id, Status(task, TaskState.InputRequired, T0.AddSeconds(2)));
+        await store.ContinueAsync(task.Id, UserMessage(task, "more"), new RunnerLease("r", TimeSpan.FromSeconds(30)));
+        var eventsBefore = await store.ReadAsync(task.Id, 0, 100);
+
+        var reopened = await ReopenAsync(store);
+
+        Assert.Equal([1L, 2, 3, 4, 4], eventsBefore.Select(e => e.Generation));
+        Assert.Equal(eventsBefore.Select(e => (e.Sequence, e.Generation)), (await reopened.ReadAsync(task.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
+        Assert.Equal([(5L, 4L)], (await reopened.ReadAsync(task.Id, 4, 100)).Select(e => (e.Sequence, e.Generation)));
+        Assert.Equal(4, (await reopened.GetAsync(task.Id))!.Generation);
+        Assert.Equal(4, (await reopened.ListAsync(new TaskQuery { ContextId = context, PageSize = 10 })).Tasks.Single().Generation);
+
+        // The reopened store expired the lease; appends and a generation check go on from the stored generation.
+        var mismatch = await reopened.ContinueAsync(task.Id, UserMessage(task, "stale"), new RunnerLease("r2", TimeSpan.FromSeconds(30)), expectedGeneration: 3);
+        var next = await reopened.AppendAsync(task.Id, [Chunk(task, "out", "b", append: true), Status(task, TaskState.Completed, T0.AddSeconds(3))]);
+
+        Assert.Equal(ContinueOutcome.GenerationMismatch, mismatch.Outcome);
+        Assert.Equal(4, mismatch.Generation);
+        Assert.Equal([(6L, 5L), (7L, 6L)], next.Select(e => (e.Sequence, e.Generation)));
+        Assert.Equal(6, (await reopened.GetAsync(task.Id))!.Generation);
+    }
+
+    [Fact]
     public async Task Reopen_LeasesOfTheClosedProcess_AreExpired()
     {
         // A process that dies leaves its leases behind; the next process to open the data must not wait for them.

@@ -42,7 +42,9 @@ public abstract partial class TaskStoreConformanceTests
             Assert.NotNull(snapshot);
             Assert.Equal(drafts.Count + 1, log.Count);
             Assert.Equal(log[^1].Sequence, snapshot.Sequence);
-            Assert.Equal(Json(fold.Task!), Json(snapshot.Task));
+            // The fold of the wire events has no generation (a 1.1 client reads it from each event): the snapshot's is the last event's.
+            Assert.Equal(log[^1].Generation, snapshot.Generation);
+            Assert.Equal(Json(fold.Task! with { Generation = snapshot.Task.Generation }), Json(snapshot.Task));
         }, iter: FoldIterations, threads: 1, print: s => string.Join(" | ", s.Events.Select(e => e.ToString())) + $" (batches of {s.BatchSize})");
     }
 

@@ -50,6 +50,11 @@ public static class HeraldEndpointRouteBuilderExtensions
             new("JSONRPC", "1.0"),
             new("JSONRPC", "0.3"),
             new("HTTP+JSON", "1.0"), // Rest/RestRoutes, under the same path
+
+            // The A2A 1.1 draft on the same endpoints (1.0 plus generations), after every 1.0 entry: a client that takes the
+            // first entry of a binding gets 1.0, one that looks for 1.1 finds it.
+            new("JSONRPC", "1.1"),
+            new("HTTP+JSON", "1.1"),
         ];
         var card = new AgentCardEndpoint(options, pattern, interfaces, [.. services.GetServices<IAgentInterfaceProvider>()], services.GetService<IServer>());
 

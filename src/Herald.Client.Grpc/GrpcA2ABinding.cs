@@ -22,15 +22,15 @@ internal sealed class GrpcA2ABinding : A2ABinding
 
     private readonly CallInvoker _invoker;
     private readonly string? _tenant;
-    private readonly string? _extensions;
-    private readonly string _streamExtensions;
+    private readonly string _extensions;
 
     public GrpcA2ABinding(GrpcChannel channel, string? tenant, A2AClientOptions options)
     {
         _invoker = channel.CreateCallInvoker();
         _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
-        _extensions = options.Extensions.Count == 0 ? null : string.Join(",", options.Extensions);
-        _streamExtensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
+        // Every call activates the resumable-streams extension, as over JSON-RPC and REST: event ids on streams, and A2A 1.1
+        // generations on tasks and updates from Herald servers.
+        _extensions = string.Join(",", options.Extensions.Append(HeraldExtensionUris.ResumableStreams).Distinct(StringComparer.Ordinal));
     }
 
     public override async Task<SendMessageResponse> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken)
@@ -105,7 +105,7 @@ internal sealed class GrpcA2ABinding : A2ABinding
     }
 
     private Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken) =>
-        OpenStreamCoreAsync(start(new CallOptions(Headers(_streamExtensions, lastEventId), cancellationToken: cancellationToken)), cancellationToken);
+        OpenStreamCoreAsync(start(new CallOptions(Headers(_extensions, lastEventId), cancellationToken: cancellationToken)), cancellationToken);
 
     private static Metadata Headers(string? extensions, string? lastEventId)
     {

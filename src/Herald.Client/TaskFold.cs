@@ -23,6 +23,7 @@ public sealed class TaskFold
     private bool _artifactsPresent;
     private bool _historyPresent;
     private AgentTask? _built;
+    private long? _generation;
 
     /// <summary>The current task; null until an item named one (or when the stream was a direct message).</summary>
     public AgentTask? Task => _id is null ? null : _built ??= Build();
@@ -78,15 +79,18 @@ public sealed class TaskFold
         if (response.Task is { } task)
         {
             Replace(task);
+            _generation = task.Generation;
         }
         else if (response.StatusUpdate is { } status)
         {
             EnsureTask(status.TaskId, status.ContextId);
+            _generation = status.Generation ?? _generation;
             Apply(EventFold.StatusUpdate(status));
         }
         else if (response.ArtifactUpdate is { } update)
         {
             EnsureTask(update.TaskId, update.ContextId);
+            _generation = update.Generation ?? _generation;
             var id = update.Artifact.ArtifactId;
             var delta = EventFold.ArtifactUpdate(update, _artifacts.Contains(id));
             Apply(delta);
@@ -194,6 +198,7 @@ public sealed class TaskFold
 
     private AgentTask Build() => new()
     {
+        Generation = _generation,
         Id = _id!,
         ContextId = _contextId,
         Status = _status,

@@ -34,7 +34,7 @@ public sealed class AgentCardTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
-            [("JSONRPC", "1.0", url), ("JSONRPC", "0.3", url), ("HTTP+JSON", "1.0", url)],
+            [("JSONRPC", "1.0", url), ("JSONRPC", "0.3", url), ("HTTP+JSON", "1.0", url), ("JSONRPC", "1.1", url), ("HTTP+JSON", "1.1", url)],
             card.GetProperty("supportedInterfaces").EnumerateArray().Select(i => (i.GetProperty("protocolBinding").GetString(), i.GetProperty("protocolVersion").GetString(), i.GetProperty("url").GetString())));
         Assert.Equal(url, card.GetProperty("url").GetString());
         Assert.Equal("JSONRPC", card.GetProperty("preferredTransport").GetString());
@@ -47,7 +47,7 @@ public sealed class AgentCardTests
         // Each generation's reader gets its card out of the same bytes.
         var v1 = JsonSerializer.Deserialize(text, A2AJsonContext.Default.AgentCard)!;
         var v03 = JsonSerializer.Deserialize(text, V03JsonContext.Default.V03AgentCard)!;
-        Assert.Equal(3, v1.SupportedInterfaces.Count);
+        Assert.Equal(5, v1.SupportedInterfaces.Count);
         Assert.Equal(url, v03.Url);
         V03Schema.AssertValid("AgentCard", text);
     }

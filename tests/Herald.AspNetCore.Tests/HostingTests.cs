@@ -30,10 +30,11 @@ public sealed class HostingTests
         Assert.True(capabilities.GetProperty("streaming").GetBoolean());
         Assert.False(capabilities.GetProperty("pushNotifications").GetBoolean());
         Assert.False(capabilities.GetProperty("extendedAgentCard").GetBoolean());
-        // JSON-RPC first (the preferred interface, v1.0 then v0.3), then HTTP+JSON at the same URL (its routes hang under it).
+        // JSON-RPC first (the preferred interface, v1.0 then v0.3), then HTTP+JSON at the same URL (its routes hang under it),
+        // then the A2A 1.1 draft on both, after every 1.0 entry.
         var interfaces = card.GetProperty("supportedInterfaces").EnumerateArray().ToList();
         Assert.Equal(
-            [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0")],
+            [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0"), ("JSONRPC", "1.1"), ("HTTP+JSON", "1.1")],
             interfaces.Select(i => (i.GetProperty("protocolBinding").GetString(), i.GetProperty("protocolVersion").GetString())));
         Assert.All(interfaces, i => Assert.Equal(server.BaseAddress.ToString(), i.GetProperty("url").GetString()));
         Assert.StartsWith("http://127.0.0.1:", interfaces[0].GetProperty("url").GetString(), StringComparison.Ordinal);

@@ -121,7 +121,7 @@ public sealed class JsonRpcErrorTests : IAsyncLifetime
     [Theory]
     [InlineData("2.0")]
     [InlineData("0.9")]
-    [InlineData("1.1")]
+    [InlineData("1.2")]
     public async Task Post_UnsupportedVersion_VersionNotSupportedNamingTheServedOnes(string version)
     {
         var response = await _server.PostJsonAsync("""{"jsonrpc":"2.0","id":3,"method":"GetTask","params":{"id":"x"}}""", version);
@@ -129,7 +129,7 @@ public sealed class JsonRpcErrorTests : IAsyncLifetime
         var error = HeraldTestServer.AssertError(response, A2AErrorCodes.VersionNotSupported);
         Assert.Equal(3, response.GetProperty("id").GetInt32());
         Assert.Equal("VERSION_NOT_SUPPORTED", error.GetProperty("data")[0].GetProperty("reason").GetString());
-        Assert.Equal("1.0,0.3", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("supportedVersions").GetString());
+        Assert.Equal("1.0,1.1,0.3", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("supportedVersions").GetString());
         Assert.Contains($"'{version}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 

@@ -17,10 +17,11 @@ public sealed partial class GrpcServeTests
 
         Assert.NotEqual(serve.Http.Port, serve.Grpc!.Port);
         var card = await ReadCardAsync(serve.Http);
-        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
+        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "JSONRPC", "HTTP+JSON", "GRPC", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
         // host:port, the target gRPC clients dial (grpc-js, Python's insecure_channel): they fail on an http:// URL.
-        Assert.Equal($"127.0.0.1:{serve.Grpc.Port}", card.SupportedInterfaces[3].Url);
-        Assert.Equal("1.0", card.SupportedInterfaces[3].ProtocolVersion);
+        Assert.Equal($"127.0.0.1:{serve.Grpc.Port}", card.SupportedInterfaces[5].Url);
+        Assert.Equal("1.0", card.SupportedInterfaces[5].ProtocolVersion);
+        Assert.Equal("1.1", card.SupportedInterfaces[6].ProtocolVersion);
     }
 
     [Fact]
@@ -30,7 +31,7 @@ public sealed partial class GrpcServeTests
 
         Assert.Null(serve.Grpc);
         Assert.DoesNotContain("grpc=", serve.Line, StringComparison.Ordinal);
-        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON"], (await ReadCardAsync(serve.Http)).SupportedInterfaces.Select(i => i.ProtocolBinding));
+        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "JSONRPC", "HTTP+JSON"], (await ReadCardAsync(serve.Http)).SupportedInterfaces.Select(i => i.ProtocolBinding));
     }
 
     [Theory]

@@ -35,12 +35,12 @@ public sealed partial class ServeCommandTests
         Assert.Equal("Herald chunks agent", card.Name);
         Assert.Equal(["chunks", "ask"], card.Skills.Select(s => s.Id));
         Assert.Equal(
-            [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0"), ("GRPC", "1.0")],
+            [("JSONRPC", "1.0"), ("JSONRPC", "0.3"), ("HTTP+JSON", "1.0"), ("JSONRPC", "1.1"), ("HTTP+JSON", "1.1"), ("GRPC", "1.0"), ("GRPC", "1.1")],
             card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.ProtocolVersion)));
-        Assert.All(card.SupportedInterfaces.Take(3), i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
+        Assert.All(card.SupportedInterfaces.Take(5), i => Assert.Equal(new Uri(address, "/").ToString(), i.Url));
         // The gRPC target as gRPC clients dial it: host:port, the card's host, its own port.
-        var grpc = new Uri("http://" + card.SupportedInterfaces[3].Url);
-        Assert.Equal($"{grpc.Host}:{grpc.Port}", card.SupportedInterfaces[3].Url);
+        var grpc = new Uri("http://" + card.SupportedInterfaces[5].Url);
+        Assert.Equal($"{grpc.Host}:{grpc.Port}", card.SupportedInterfaces[5].Url);
         Assert.Equal(address.Host, grpc.Host);
         Assert.NotEqual(address.Port, grpc.Port);
 
@@ -86,7 +86,7 @@ public sealed partial class ServeCommandTests
         var card = JsonSerializer.Deserialize(await http.GetStringAsync(new Uri(address, ".well-known/agent-card.json")).WaitAsync(Timeout), A2AJsonContext.Default.AgentCard)!;
 
         Assert.Equal(
-            [("JSONRPC", "https://agents.example.com/"), ("JSONRPC", "https://agents.example.com/"), ("HTTP+JSON", "https://agents.example.com/"), ("GRPC", "https://grpc.agents.example.com:8443")],
+            [("JSONRPC", "https://agents.example.com/"), ("JSONRPC", "https://agents.example.com/"), ("HTTP+JSON", "https://agents.example.com/"), ("JSONRPC", "https://agents.example.com/"), ("HTTP+JSON", "https://agents.example.com/"), ("GRPC", "https://grpc.agents.example.com:8443"), ("GRPC", "https://grpc.agents.example.com:8443")],
             card.SupportedInterfaces.Select(i => (i.ProtocolBinding, i.Url)));
         await stop.CancelAsync();
         Assert.Equal(0, await run.WaitAsync(Timeout));

@@ -99,7 +99,7 @@ public sealed class ClientIntegrationTests(HeraldServer server) : IClassFixture<
         var error = await Assert.ThrowsAsync<A2AVersionNotSupportedException>(() =>
             A2AClient.ConnectAsync(http, server.AgentUrl, new A2AClientOptions { ProtocolVersion = "2.0" })).Within();
 
-        Assert.Equal(["JSONRPC 1.0", "JSONRPC 0.3", "HTTP+JSON 1.0"], error.Offered.Select(o => string.Join(' ', o.Split(' ').Take(2))));
+        Assert.Equal(["JSONRPC 1.0", "JSONRPC 0.3", "HTTP+JSON 1.0", "JSONRPC 1.1", "HTTP+JSON 1.1"], error.Offered.Select(o => string.Join(' ', o.Split(' ').Take(2))));
     }
 
     [Fact]

@@ -141,12 +141,13 @@ public sealed class GrpcErrorTests : IAsyncLifetime
         var (error, info, _) = await RawA2AClient.AssertErrorAsync(() => Raw.GetTaskAsync("x", headers: headers), StatusCode.FailedPrecondition, "VERSION_NOT_SUPPORTED");
 
         Assert.Contains(quoted, error.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal("1.0", info.Metadata["supportedVersions"]);
+        Assert.Equal("1.0,1.1", info.Metadata["supportedVersions"]);
     }
 
     [Theory]
     [InlineData("1")]
     [InlineData("1.0.3")]
+    [InlineData("1.1")]
     public async Task AnyMethod_VersionSpelledOtherwise_Accepted(string version)
     {
         await RawA2AClient.AssertErrorAsync(() => Raw.GetTaskAsync("x", headers: new Metadata { { "A2A-Version", version } }), StatusCode.NotFound, "TASK_NOT_FOUND");

@@ -18,8 +18,9 @@ public sealed class GrpcHostingTests
         using var response = await server.Http.SendAsync(request);
         var card = JsonSerializer.Deserialize(await response.Content.ReadAsStringAsync(), A2AJsonContext.Default.AgentCard)!;
 
-        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
-        var grpc = card.SupportedInterfaces[3];
+        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "JSONRPC", "HTTP+JSON", "GRPC", "GRPC"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
+        Assert.Equal(["1.0", "1.1"], card.SupportedInterfaces.Where(i => i.ProtocolBinding == "GRPC").Select(i => i.ProtocolVersion));
+        var grpc = card.SupportedInterfaces[5];
         Assert.Equal($"127.0.0.1:{server.GrpcPort}", grpc.Url);
         Assert.Equal("1.0", grpc.ProtocolVersion);
         Assert.True(card.Capabilities.Streaming);
@@ -32,7 +33,7 @@ public sealed class GrpcHostingTests
 
         var card = await ReadCardAsync(server.Http, new Uri(server.BaseAddress, ".well-known/agent-card.json"));
 
-        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
+        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "JSONRPC", "HTTP+JSON"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class GrpcHostingTests
 
         var card = await ReadCardAsync(server.Http, new Uri(server.BaseAddress, ".well-known/agent-card.json"));
 
-        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
+        Assert.Equal(["JSONRPC", "JSONRPC", "HTTP+JSON", "JSONRPC", "HTTP+JSON"], card.SupportedInterfaces.Select(i => i.ProtocolBinding));
     }
 
     [Fact]

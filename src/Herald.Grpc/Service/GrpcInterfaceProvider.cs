@@ -18,6 +18,9 @@ internal sealed class GrpcInterfaceProvider(IOptions<HeraldGrpcOptions> options,
         }
 
         var url = settings.InterfaceUrl is { } resolve ? resolve(endpointUrl) : HeraldGrpcOptions.CardUrl(endpointUrl);
-        return string.IsNullOrEmpty(url) ? [] : [new AgentInterface { Url = url, ProtocolBinding = Binding, ProtocolVersion = "1.0" }];
+        // 1.1 (the draft: 1.0 plus generations) on the same service, after 1.0 so that clients that take the first gRPC entry get 1.0.
+        return string.IsNullOrEmpty(url)
+            ? []
+            : [new AgentInterface { Url = url, ProtocolBinding = Binding, ProtocolVersion = "1.0" }, new AgentInterface { Url = url, ProtocolBinding = Binding, ProtocolVersion = "1.1" }];
     }
 }

@@ -29,7 +29,7 @@ internal static class GrpcServiceParameters
 
         var requested = value.Length == 0 ? "0.3 (assumed when no a2a-version is sent)" : $"'{Truncate(value)}'";
         throw new A2AException(A2AErrorCodes.VersionNotSupported,
-            $"A2A protocol version {requested} is not supported; this service speaks {SupportedVersion}. Send the metadata a2a-version: {SupportedVersion}.")
+            $"A2A protocol version {requested} is not supported; this service speaks 1.0 and 1.1. Send the metadata a2a-version: {SupportedVersion}.")
         {
             Details = new Dictionary<string, string> { ["supportedVersions"] = SupportedVersions },
         };

@@ -175,7 +175,7 @@ public sealed class RestBindingTests : IAsyncLifetime
         var error = await A2AWire.ErrorAsync(() => wire.GetTaskAsync("x"), A2AErrorCodes.VersionNotSupported);
 
         Assert.Equal(400, error.HttpStatus);
-        Assert.Equal("1.0", error.Metadata["supportedVersions"]);
+        Assert.Equal("1.0,1.1", error.Metadata["supportedVersions"]);
         Assert.Contains("A2A-Version: 1.0", error.Message, StringComparison.Ordinal);
     }
 

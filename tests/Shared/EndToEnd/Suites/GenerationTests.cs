@@ -124,8 +124,8 @@ public abstract class GenerationTests : BindingTests
         engine.OnLongPollWaiting = _ => waiting.TrySetResult();
 
         var poll = wire.GetTaskAsync(id, currentGeneration: current);
-        await waiting.Task.Within();
-        Assert.False(poll.IsCompleted, "The poll answered before the task's generation moved.");
+        await Task.WhenAny(waiting.Task, poll).Within();
+        Assert.False(poll.IsCompleted, $"The poll answered before the task's generation moved{(poll.IsFaulted ? ": " + poll.Exception : ".")}");
         await run.ArtifactAsync("news");
         var answer = await poll.Within();
 

@@ -169,6 +169,42 @@ public sealed class TaskCommandsTests(CliTestServer server) : IClassFixture<CliT
         Assert.StartsWith("CLI test agent (version ", text.Lines[0], StringComparison.Ordinal);
         Assert.Contains($"  interface: JSONRPC 1.0 at {server.Url}  (in use)", text.Lines);
         Assert.Contains(text.Lines, l => l.StartsWith("  streaming: yes", StringComparison.Ordinal));
+        Assert.Contains("  versions: JSONRPC 1.0, 0.3, 1.1; HTTP+JSON 1.0, 1.1", text.Lines);
+        Assert.Contains(text.Lines, l => l.StartsWith("  resumable streams: yes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GetWait_WorkingTask_PrintsItOnceItChanges()
+    {
+        var output = new LineWriter();
+        var send = HeraldCli.RunAsync(["send", server.Url, "wait", "--stream", "--json"], output, new StringWriter());
+        var first = CliRun.Parse(await output.ReadLineAsync(CliRun.Timeout)).GetProperty("response").GetProperty("task");
+        var taskId = first.GetProperty("id").GetString()!;
+        var seen = first.GetProperty("generation").GetInt64();
+
+        var get = CliRun.RunAsync("get", server.Url, taskId, "--wait", "--after", seen.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+        var cancel = await CliRun.RunAsync("cancel", server.Url, taskId, "--json");
+        var waited = await get.WaitAsync(CliRun.Timeout);
+
+        Assert.Equal(0, waited.ExitCode);
+        var task = Assert.Single(waited.JsonLines);
+        Assert.True(task.GetProperty("generation").GetInt64() > seen);
+        Assert.Equal(0, cancel.ExitCode);
+        Assert.Equal(ExitCodes.Canceled, await send.WaitAsync(CliRun.Timeout));
+    }
+
+    [Fact]
+    public async Task GetWait_FinishedTask_PrintsItAtOnce_AfterNeedsWait()
+    {
+        var taskId = await CompletedTaskAsync("1 delay=0");
+
+        var waited = await CliRun.RunAsync("get", server.Url, taskId, "--wait", "--json");
+        var misuse = await CliRun.RunAsync("get", server.Url, taskId, "--after", "3");
+
+        Assert.Equal(0, waited.ExitCode);
+        Assert.Equal("TASK_STATE_COMPLETED", Assert.Single(waited.JsonLines).GetProperty("status").GetProperty("state").GetString());
+        Assert.NotEqual(0, misuse.ExitCode);
+        Assert.Contains("--after needs --wait", misuse.Error, StringComparison.Ordinal);
     }
 
     private async Task<string> CompletedTaskAsync(string text)

@@ -72,6 +72,16 @@ internal static class TaskPrinter
                 await output.WriteLineAsync($"  interface: {candidate.ProtocolBinding} {candidate.ProtocolVersion} at {candidate.Url}{used}").ConfigureAwait(false);
             }
 
+            // The versions served, per binding, in the card's order: e.g. "JSONRPC 1.0, 0.3, 1.1; HTTP+JSON 1.0, 1.1".
+            var versions = card.SupportedInterfaces
+                .GroupBy(i => i.ProtocolBinding, StringComparer.OrdinalIgnoreCase)
+                .Select(g => $"{g.Key} {string.Join(", ", g.Select(i => i.ProtocolVersion).Distinct(StringComparer.Ordinal))}");
+            await output.WriteLineAsync($"  versions: {string.Join("; ", versions)}").ConfigureAwait(false);
+            if (card.Capabilities.Extensions?.Any(e => e.Uri == HeraldExtensionUris.ResumableStreams) == true)
+            {
+                await output.WriteLineAsync("  resumable streams: yes (event ids, and A2A 1.1 generations on every version)").ConfigureAwait(false);
+            }
+
             if (endpoint.V03Card is { } v03)
             {
                 var preferred = string.IsNullOrEmpty(v03.PreferredTransport) ? "JSONRPC (not declared)" : v03.PreferredTransport;

@@ -11,7 +11,8 @@ namespace Herald.AspNetCore.JsonRpc;
 /// (or query parameter, read by <see cref="ProtocolVersionHeader"/> as REST reads it) must name a version this
 /// endpoint serves, and an empty one means 0.3; beyond that the method name decides, since each generation has its
 /// own names: a v1.0 client that sends no header is still served v1.0, a v0.3 client that sends none (most do not)
-/// is served v0.3. (REST has no method names to tell generations apart and speaks 1.0 only.)
+/// is served v0.3. (REST has no method names to tell generations apart and speaks 1.0 and 1.1 only.) 1.1 is v1.0 plus the draft's
+/// <c>generation</c> fields (<see cref="Http.GenerationFields"/>).
 /// </summary>
 internal static class ProtocolVersionSelector
 {

@@ -71,3 +71,13 @@ public sealed class StoreFaultTestsSqlite : StoreFaultTests
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
 }
+
+public sealed class GenerationEngineTestsInMemory : GenerationEngineTests
+{
+    protected override StoreKind Kind => StoreKind.InMemory;
+}
+
+public sealed class GenerationEngineTestsSqlite : GenerationEngineTests
+{
+    protected override StoreKind Kind => StoreKind.Sqlite;
+}

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using Herald.AspNetCore.Http;
 using Herald.AspNetCore.JsonRpc;
@@ -127,7 +128,12 @@ internal static class RestRequestReader
         _ => null,
     };
 
-    private static int? Int(IQueryCollection query, string name)
+    private static int? Int(IQueryCollection query, string name) => Whole<int>(query, name);
+
+    private static long? Long(IQueryCollection query, string name) => Whole<long>(query, name);
+
+    private static T? Whole<T>(IQueryCollection query, string name)
+        where T : struct, IBinaryInteger<T>
     {
         var text = Single(query, name);
         if (string.IsNullOrEmpty(text))
@@ -135,20 +141,7 @@ internal static class RestRequestReader
             return null;
         }
 
-        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw A2AException.InvalidParams(name, $"{name} must be a whole number, not '{Quote(text)}'.");
-    }
-
-    private static long? Long(IQueryCollection query, string name)
-    {
-        var text = Single(query, name);
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+        return T.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw A2AException.InvalidParams(name, $"{name} must be a whole number, not '{Quote(text)}'.");
     }

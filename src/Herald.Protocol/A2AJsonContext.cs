@@ -12,6 +12,9 @@ namespace Herald.Protocol;
 /// initializers; members with a non-null default therefore coalesce in their init accessor.
 /// </remarks>
 [JsonSourceGenerationOptions(
+    // Deeper than any request Herald accepts (HeraldOptions.MaxJsonDepth is at most 1000) plus the envelopes a stored or
+    // served form adds around it (event, task, history, JSON-RPC response): what was accepted can always be stored and sent.
+    MaxDepth = 1100,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString,

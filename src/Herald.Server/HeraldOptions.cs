@@ -60,7 +60,10 @@ public sealed class HeraldOptions
     /// <summary>Longest accepted JSON-RPC request id, in bytes of its JSON text; a longer one is an invalid request (-32600).</summary>
     public int MaxRequestIdLength { get; set; } = 256;
 
-    /// <summary>Deepest accepted JSON nesting in a request.</summary>
+    /// <summary>
+    /// Deepest accepted JSON nesting in a request, counted from the request's outermost value (1 to 512). Whatever is
+    /// accepted is stored and served however deep its envelopes make it (events, tasks and responses nest it a few levels deeper).
+    /// </summary>
     public int MaxJsonDepth { get; set; } = 64;
 
     /// <summary>ListTasks page size when the client sends none.</summary>

@@ -74,10 +74,13 @@ internal static class JsonRpcRequestReader
                 throw new A2AException(A2AErrorCodes.InvalidRequest, "id must be a string, a number or null.");
             }
 
+            // Counted as sent: the bytes of the id's JSON text, escapes as written, without a string's two quotes.
             var raw = System.Text.Encoding.UTF8.GetBytes(idElement.GetRawText());
-            if (raw.Length > maxIdLength)
+            var counted = idElement.ValueKind == JsonValueKind.String ? raw.Length - 2 : raw.Length;
+            if (counted > maxIdLength)
             {
-                throw new A2AException(A2AErrorCodes.InvalidRequest, $"id is longer than the limit of {maxIdLength} bytes.");
+                throw new A2AException(A2AErrorCodes.InvalidRequest,
+                    $"id is {counted} bytes, longer than the limit of {maxIdLength} (the bytes of its JSON text as sent, without a string's quotes).");
             }
 
             if (invalid == "id")

@@ -38,7 +38,7 @@ internal static class JsonRpcEnvelope
         JsonRpcError? error = null;
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 256 });
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 1100 }); // as deep as A2AJsonContext reads
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new A2AInvalidResponseException("The response is not a JSON-RPC response object.");

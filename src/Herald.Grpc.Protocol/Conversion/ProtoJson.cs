@@ -13,7 +13,7 @@ namespace Herald.Grpc.Conversion;
 internal static class ProtoJson
 {
     /// <summary>Struct nesting costs two protobuf levels per JSON level, so protobuf's limit (100) is reached first; this only guards the reader.</summary>
-    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 128 };
+    private static readonly JsonDocumentOptions ReadOptions = new() { MaxDepth = 1100 }; // as deep as A2AJsonContext allows
 
     public static Dictionary<string, JsonElement>? ToDictionary(Struct? value)
     {

@@ -8,6 +8,9 @@ namespace Herald.Protocol.V03;
 /// tasks, messages, parts and events, unset members omitted, unknown members ignored.
 /// </summary>
 [JsonSourceGenerationOptions(
+    // Deeper than any request Herald accepts (HeraldOptions.MaxJsonDepth is at most 1000) plus the envelopes a stored or
+    // served form adds around it (event, task, history, JSON-RPC response): what was accepted can always be stored and sent.
+    MaxDepth = 1100,
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.AllowReadingFromString,

@@ -42,9 +42,9 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add($"{nameof(options.MaxRequestIdLength)} must be at least 4; it is {options.MaxRequestIdLength}.");
         }
 
-        if (options.MaxJsonDepth is < 1 or > 1000)
+        if (options.MaxJsonDepth is < 1 or > 512)
         {
-            failures.Add($"{nameof(options.MaxJsonDepth)} must be between 1 and 1000; it is {options.MaxJsonDepth}.");
+            failures.Add($"{nameof(options.MaxJsonDepth)} must be between 1 and 512; it is {options.MaxJsonDepth}.");
         }
 
         if (options.MaxPageSize < 1)

@@ -71,6 +71,61 @@ public sealed class ResponseLimitTests
         HeraldTestServer.AssertNoInternals(snapshotStream.RawText);
     }
 
+    [Theory]
+    [InlineData("JSONRPC")]
+    [InlineData("HTTP+JSON")]
+    public async Task CancelTask_TaskOverMaxResponseBytes_SucceedsWithTheTaskTrimmedAndSaysSo(string binding)
+    {
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent, o =>
+        {
+            o.MaxEventBytes = 16 * 1024;
+            o.MaxResponseBytes = 64 * 1024;
+        }, binding: binding == "JSONRPC" ? WireBindings.JsonRpc : WireBindings.Rest);
+        var taskId = (await server.Wire.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+        var run = await agent.NextRunAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
+        }
+
+        var canceled = await server.Wire.CancelTaskAsync(taskId);
+        await run.Canceled.Within();
+
+        Assert.Equal("TASK_STATE_CANCELED", canceled.GetProperty("status").GetProperty("state").GetString());
+        var note = canceled.GetProperty("metadata").GetProperty("urn:herald:a2a:response-trimmed");
+        Assert.True(note.GetProperty("artifactPartsOmitted").GetBoolean());
+        Assert.Contains("MaxResponseBytes", note.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("out", canceled.GetProperty("artifacts")[0].GetProperty("artifactId").GetString());
+        Assert.Equal(0, canceled.GetProperty("artifacts")[0].GetProperty("parts").GetArrayLength());
+        var stored = await server.Store.GetAsync(taskId);
+        Assert.Equal(TaskState.Canceled, stored!.Task.Status.State);
+        Assert.Null(stored.Task.Metadata); // the note is in the answer only
+    }
+
+    [Fact]
+    public async Task BlockingSend_TaskOverMaxResponseBytes_ReturnsTheCompletedTaskTrimmed()
+    {
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(async (c, ct) =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await c.AppendTextAsync("out", new string('z', 10_000), cancellationToken: ct);
+            }
+
+            await c.CompleteAsync("done", ct);
+        }), o =>
+        {
+            o.MaxEventBytes = 16 * 1024;
+            o.MaxResponseBytes = 64 * 1024;
+        });
+
+        var task = await server.SendBlockingAsync();
+
+        Assert.Equal("TASK_STATE_COMPLETED", task.GetProperty("status").GetProperty("state").GetString());
+        Assert.True(task.GetProperty("metadata").GetProperty("urn:herald:a2a:response-trimmed").GetProperty("artifactPartsOmitted").GetBoolean());
+    }
+
     [Fact]
     public async Task Post_BodyThatStalls_Http408WithJsonRpcErrorAndNoErrorLog()
     {

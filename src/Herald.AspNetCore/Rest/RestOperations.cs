@@ -18,7 +18,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
         var result = await engine.SendMessageAsync(request, ct).ConfigureAwait(false);
-        var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
+        var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = TaskFit.ToLimit(c, result.Task!.Task) };
         await RestResponses.WriteResultAsync(c, GenerationFields.Response(response, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
     });
 
@@ -46,7 +46,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         // The body is optional (it may carry metadata); the path names the task.
         var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
         var request = body with { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") ?? body.Tenant };
-        var task = await engine.CancelTaskAsync(request, ct).ConfigureAwait(false);
+        var task = TaskFit.ToLimit(c, await engine.CancelTaskAsync(request, ct).ConfigureAwait(false));
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Protocol.Legacy;
 using Herald.Server;
@@ -31,7 +32,7 @@ internal sealed class LegacyJsonRpcMethods(IHeraldEngine engine, HeraldOptions o
                 {
                     var result = await CallAsync(() => engine.SendMessageAsync(send, ClientChosenId, ct)).ConfigureAwait(false);
                     var task = result.Task is { } snapshot
-                        ? LegacyMapping.ToLegacy(snapshot.Task)
+                        ? LegacyMapping.ToLegacy(TaskFit.ToLimit(context, snapshot.Task))
                         : ReplyAsTask(send.Message!.TaskId!, result.Reply!);
                     await JsonRpcResponses.WriteResultAsync(context, id, task, LegacyJsonContext.Default.LegacyTask).ConfigureAwait(false);
                 });

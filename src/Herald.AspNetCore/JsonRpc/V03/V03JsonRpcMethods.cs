@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Http;
 using Herald.AspNetCore.JsonRpc.Legacy;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
@@ -30,7 +31,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 return new DelegateCall(async (context, ct) =>
                 {
                     var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
-                    V03Result answer = result.Reply is { } reply ? V03Mapping.ToV03(reply) : V03Mapping.ToV03(result.Task!.Task);
+                    V03Result answer = result.Reply is { } reply ? V03Mapping.ToV03(reply) : V03Mapping.ToV03(TaskFit.ToLimit(context, result.Task!.Task));
                     await JsonRpcResponses.WriteResultAsync(context, id, answer, V03JsonContext.Default.V03Result).ConfigureAwait(false);
                 });
             }
@@ -60,7 +61,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var cancel = V03Mapping.ToCancelTaskRequest(Read<V03TaskIdParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    var task = TaskFit.ToLimit(context, await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false));
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }

@@ -20,7 +20,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
-                    var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = result.Task!.Task };
+                    var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = TaskFit.ToLimit(context, result.Task!.Task) };
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Response(response, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
                 });
             }
@@ -60,7 +60,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var cancel = ParamsReader.Read<CancelTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    var task = TaskFit.ToLimit(context, await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false));
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }

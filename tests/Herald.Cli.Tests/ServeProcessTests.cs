@@ -87,6 +87,58 @@ public sealed class ServeProcessTests
         Assert.True(pids.All(pid => !ProcessProbe.IsRunning(pid)), "still running after the server stopped: " + ProcessProbe.Describe(pids));
     }
 
+    [Fact]
+    public async Task Serve_ExecCommandPrintsAnEndlessLine_StreamsItInBoundedMemory()
+    {
+        // A 64 MiB GC heap limit: the server must stream (and store) twice that much of one endless line without running out.
+        const long HeapLimit = 64L * 1024 * 1024;
+        const long Streamed = 2 * HeapLimit;
+        await using var server = await HeraldServeProcess.StartAsync(
+            HeraldDll, ["--agent", "exec", "--grpc-urls", "off", "--", "/bin/sh", "-c", "yes | tr -d '\\n'"], Timeout,
+            launcher: ["env", $"DOTNET_GCHeapHardLimit=0x{HeapLimit:X}"]);
+        using var http = new HttpClient { Timeout = Timeout };
+        using var request = new HttpRequestMessage(HttpMethod.Post, server.BaseAddress)
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"SendStreamingMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":""}]}}}""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("A2A-Version", "1.0");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        var chunks = 0;
+        using var stop = new CancellationTokenSource(Timeout);
+        while (received < Streamed)
+        {
+            var n = await body.ReadAsync(buffer, stop.Token);
+            Assert.True(n > 0, $"the stream ended after {received:N0} bytes:\n{server.StandardErrorTail}");
+            received += n;
+            chunks += CountOf(buffer.AsSpan(0, n), "artifactUpdate"u8);
+        }
+
+        await server.SignalAsync("TERM", Timeout);
+
+        Assert.Equal(0, await server.WaitForExitAsync(Timeout));
+        Assert.DoesNotContain("OutOfMemory", server.StandardErrorTail, StringComparison.Ordinal);
+        Assert.True(chunks > 1000, $"only {chunks} chunks in {received:N0} bytes");
+    }
+
+    private static int CountOf(ReadOnlySpan<byte> text, ReadOnlySpan<byte> word)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(word); at >= 0; at = text.IndexOf(word) is var next and >= 0 ? next : -1)
+        {
+            count++;
+            text = text[(at + word.Length)..];
+        }
+
+        return count;
+    }
+
     private static async Task ProbeAsync(HeraldServeProcess server)
     {
         using var http = new HttpClient { Timeout = Timeout };

@@ -22,7 +22,15 @@ namespace Herald.Server.Engine;
 internal sealed class ReportWriter
 {
     private const int MaxPendingEvents = 4096;
-    private const long MaxPendingBytes = 16L * 1024 * 1024;
+
+    /// <summary>Reports queued behind the write in flight, in bytes of their v1.0 JSON: an agent that reports faster waits.</summary>
+    private const long MaxPendingBytes = 4L * 1024 * 1024;
+
+    /// <summary>
+    /// The most one durable write takes from the queue (at least one event): a store holds a few copies of a batch while it
+    /// writes it, so this, with <see cref="MaxPendingBytes"/>, bounds what a run costs in memory whatever its agent reports.
+    /// </summary>
+    private const long MaxBatchBytes = 1L * 1024 * 1024;
     private const int MaxConflictsInARow = 64;
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(2);
@@ -247,11 +255,24 @@ internal sealed class ReportWriter
                     return;
                 }
 
-                batch = _pending;
-                _pending = [];
-                _pendingBytes = 0;
-                release = _releasePending;
-                _releasePending = false;
+                var (take, takenBytes) = BatchSize(_pending);
+                if (take == _pending.Count)
+                {
+                    batch = _pending;
+                    _pending = [];
+                    _pendingBytes = 0;
+                    release = _releasePending;
+                    _releasePending = false;
+                }
+                else
+                {
+                    // The rest waits for the next write; a lease release goes with the write that holds the pause.
+                    batch = _pending.GetRange(0, take);
+                    _pending.RemoveRange(0, take);
+                    _pendingBytes -= takenBytes;
+                    release = false;
+                }
+
                 room = _room;
                 _room = NewSignal();
             }
@@ -273,6 +294,24 @@ internal sealed class ReportWriter
                 return;
             }
         }
+    }
+
+    /// <summary>How many of the pending events the next write takes: up to <see cref="MaxBatchBytes"/>, and at least one.</summary>
+    private static (int Count, long Bytes) BatchSize(List<TaskEvent> pending)
+    {
+        long bytes = 0;
+        for (var i = 0; i < pending.Count; i++)
+        {
+            var size = pending[i].GetV1Json().Length;
+            if (i > 0 && bytes + size > MaxBatchBytes)
+            {
+                return (i, bytes);
+            }
+
+            bytes += size;
+        }
+
+        return (pending.Count, bytes);
     }
 
     /// <summary>Writes one batch, retrying what may pass; returns null when it is in the log, or the error that ends this writer.</summary>

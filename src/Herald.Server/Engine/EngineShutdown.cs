@@ -76,6 +76,12 @@ internal sealed class EngineShutdown : IDisposable
         }
     }
 
+    /// <summary>
+    /// Ends every run of this process at once: each run's writer refuses the agent's further reports and writes
+    /// <c>canceled</c> after what the agent reported before (all writes issued together, so a store batches them: one group
+    /// commit on SQLite), every agent's token is canceled at the same time, and the whole wait is bounded by
+    /// <see cref="HeraldOptions.ShutdownTimeout"/>. Nothing an agent reports after shutdown began reaches the log.
+    /// </summary>
     private async Task CancelRunsAsync(CancellationToken cancellationToken)
     {
         var running = _runner.SnapshotRuns();
@@ -85,36 +91,48 @@ internal sealed class EngineShutdown : IDisposable
         }
 
         Log.ShuttingDown(_logger, running.Length);
-        foreach (var run in running)
+        using var deadline = new CancellationTokenSource(_options.ShutdownTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        var ends = new Task[running.Length];
+        for (var i = 0; i < running.Length; i++)
         {
-            if (run.TaskExists)
-            {
-                try
-                {
-                    var canceled = _drafts.Status(run.TaskId, run.ContextId, TaskState.Canceled,
-                        Message.AgentText("The server shut down while this task was running.") with { TaskId = run.TaskId, ContextId = run.ContextId });
-                    await _store.AppendAsync(run.TaskId, canceled, default, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is TaskAlreadyTerminalException or A2AException)
-                {
-                }
-                catch (Exception ex) when (TaskStore.IsTransient(ex))
-                {
-                    // The store is down: the run's lease is left to expire, and recovery (here after a restart, or on
-                    // another replica) fails the task with a reason.
-                    Log.LeaseRenewalFailed(_logger, run.TaskId, ex);
-                }
-            }
-
-            await run.CancelAsync().ConfigureAwait(false);
+            ends[i] = EndRunAsync(running[i], linked.Token);
         }
 
+        await Task.WhenAll(running.Select(r => r.CancelAsync())).ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(running.Select(r => r.Execution)).WaitAsync(_options.ShutdownTimeout, _time, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(ends).WaitAsync(linked.Token).ConfigureAwait(false);
+            await Task.WhenAll(running.Select(r => r.Execution)).WaitAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
+            // Out of time: runs whose end is not written keep their lease until it expires; recovery fails them with a reason.
+        }
+    }
+
+    private async Task EndRunAsync(AgentRun run, CancellationToken cancellationToken)
+    {
+        if (!run.TaskExists)
+        {
+            return;
+        }
+
+        var canceled = _drafts.Status(run.TaskId, run.ContextId, TaskState.Canceled,
+            Message.AgentText("The server shut down while this task was running.") with { TaskId = run.TaskId, ContextId = run.ContextId });
+        try
+        {
+            await run.Writer.EndForShutdownAsync(canceled, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TaskAlreadyTerminalException or LeaseLostException or A2AException or OperationCanceledException)
+        {
+            // Ended from elsewhere in the meantime, or out of time.
+        }
+        catch (Exception ex) when (TaskStore.IsTransient(ex))
+        {
+            // The store is down: the run's lease is left to expire, and recovery (here after a restart, or on another
+            // replica) fails the task with a reason.
+            Log.LeaseRenewalFailed(_logger, run.TaskId, ex);
         }
     }
 }

@@ -50,6 +50,7 @@ internal sealed class ReportWriter
     private TaskCompletionSource _room = NewSignal();
     private Exception? _failure;
     private bool _closed;
+    private bool _endedByShutdown;
     private long _position;
 
     public ReportWriter(TaskStore store, string taskId, string leaseOwner, long position, TimeProvider time, TimeSpan horizon, ILogger logger)
@@ -176,6 +177,33 @@ internal sealed class ReportWriter
         }
 
         return AfterQueued(endsTurn, room, cancellationToken);
+    }
+
+    /// <summary>
+    /// Ends this turn because the server is shutting down: from now on the agent's reports are refused (as canceled), and
+    /// <paramref name="canceled"/> is queued after what it reported before, then written with this writer's retries. False
+    /// when the agent had already ended or paused the turn (that write goes on) or the writer had failed.
+    /// </summary>
+    public async ValueTask<bool> EndForShutdownAsync(TaskEvent canceled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(canceled);
+        lock (_gate)
+        {
+            if (_failure is not null || _closed)
+            {
+                return false;
+            }
+
+            _closed = true;
+            _endedByShutdown = true;
+            ReportedTerminal = true;
+            _pending.Add(canceled);
+            _pendingBytes += canceled.GetV1Json().Length;
+            StartWritingLocked();
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Waits until everything reported so far is in the store; throws what the store refused, or why the run was abandoned.</summary>
@@ -427,6 +455,12 @@ internal sealed class ReportWriter
         if (_failure is not null)
         {
             throw _failure;
+        }
+
+        if (_endedByShutdown)
+        {
+            // The run's token is canceled too: the agent stops as it would on CancelTask, and nothing it reports lands.
+            throw new OperationCanceledException($"The server is shutting down: task '{_taskId}' was canceled and accepts no further reports.");
         }
 
         if (_closed)

@@ -127,13 +127,16 @@ public abstract class TaskEngineCancelTests : EngineTests
     public async Task ShutdownAsync_RunningAgent_CancelsTaskAndRefusesNewMessages()
     {
         var tokenFired = Bounded.NewSignal();
+        var working = Bounded.NewSignal();
         await using var harness = Harness(async (ctx, ct) =>
         {
             await ctx.StartWorkAsync(cancellationToken: ct);
             using var registration = ct.Register(tokenFired.SetResult);
+            working.SetResult();
             await Task.Delay(Timeout.Infinite, ct);
         });
         var task = await harness.SendForTaskAsync(EngineHarness.Request(), SendMode.Immediate);
+        await working.Task.Within(); // shut down while the agent runs (a report after shutdown began is refused)
 
         await harness.Engine.ShutdownAsync(CancellationToken.None).Within();
 
@@ -144,5 +147,41 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(0, harness.Engine.RunningCount);
         var error = await Assert.ThrowsAsync<A2AException>(() => harness.SendAsync(EngineHarness.Request()));
         Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_AgentReportsAfterShutdownBegan_RefusedAndTheTaskStaysCanceled()
+    {
+        var working = Bounded.NewSignal();
+        var release = Bounded.NewSignal();
+        var refusal = Bounded.NewSignal<Exception?>();
+        await using var harness = Harness(async (ctx, ct) =>
+        {
+            await ctx.StartWorkAsync(cancellationToken: ct);
+            working.SetResult();
+            await release.Task; // ignores its token: reports once it is let go
+            try
+            {
+                await ctx.CompleteAsync("finished anyway", CancellationToken.None);
+                refusal.SetResult(null);
+            }
+            catch (Exception ex)
+            {
+                refusal.SetResult(ex);
+                throw;
+            }
+        });
+        var task = await harness.SendForTaskAsync(EngineHarness.Request(), SendMode.Immediate);
+        await working.Task.Within();
+
+        var shutdown = harness.Engine.ShutdownAsync(CancellationToken.None);
+        release.SetResult();
+        await shutdown.Within();
+
+        Assert.IsAssignableFrom<OperationCanceledException>(await refusal.Task.Within());
+        var after = await harness.Store.GetAsync(task.Id);
+        Assert.Equal(TaskState.Canceled, after!.Task.Status.State);
+        var log = await harness.Store.ReadAsync(task.Id, 0, 100);
+        Assert.DoesNotContain(log, e => e.State == TaskState.Completed);
     }
 }

@@ -104,6 +104,25 @@ public sealed class ResponseLimitTests
     }
 
     [Fact]
+    public async Task CancelTask_TwentyMiBTaskWithDefaultLimits_ReturnsSuccess()
+    {
+        var agent = new ControlledAgent();
+        await using var server = await HeraldTestServer.StartAsync(agent);
+        var taskId = (await server.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+        var run = await agent.NextRunAsync();
+        var mebibyte = new string('m', 1024 * 1024);
+        for (var i = 0; i < 20; i++)
+        {
+            await run.ArtifactAsync(mebibyte, append: i > 0);
+        }
+
+        var canceled = await server.ResultAsync("CancelTask", new JsonObject { ["id"] = taskId });
+
+        Assert.Equal("TASK_STATE_CANCELED", canceled.GetProperty("status").GetProperty("state").GetString());
+        Assert.True(canceled.GetProperty("metadata").TryGetProperty("urn:herald:a2a:response-trimmed", out _));
+    }
+
+    [Fact]
     public async Task BlockingSend_TaskOverMaxResponseBytes_ReturnsTheCompletedTaskTrimmed()
     {
         await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent(async (c, ct) =>

@@ -10,7 +10,7 @@ namespace Herald.AspNetCore.JsonRpc;
 
 /// <summary>
 /// Writes JSON-RPC responses. A response is serialized whole before its first byte is sent, then leaves
-/// through <see cref="ResponseBodyWriter"/> (slices with back-pressure).
+/// through <see cref="ResponseBodyWriter"/> (slices with back-pressure, results within the server's response budget).
 /// </summary>
 internal static class JsonRpcResponses
 {
@@ -35,7 +35,7 @@ internal static class JsonRpcResponses
             return;
         }
 
-        await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
+        await ResponseBodyWriter.SendResultAsync(context, StatusCodes.Status200OK, "application/json", buffer.WrittenMemory).ConfigureAwait(false);
     }
 
     /// <summary>A result built as a JSON tree (answers merged from two generations' shapes).</summary>
@@ -60,7 +60,7 @@ internal static class JsonRpcResponses
             return;
         }
 
-        await SendAsync(context, StatusCodes.Status200OK, buffer.WrittenMemory).ConfigureAwait(false);
+        await ResponseBodyWriter.SendResultAsync(context, StatusCodes.Status200OK, "application/json", buffer.WrittenMemory).ConfigureAwait(false);
     }
 
     public static async Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, int status = StatusCodes.Status200OK)
@@ -70,6 +70,7 @@ internal static class JsonRpcResponses
             return;
         }
 
+        ResponseLimit.SetRetryAfter(context, error);
         await SendAsync(context, status, ErrorBytes(idJson, error)).ConfigureAwait(false);
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Http;
 using Herald.AspNetCore.JsonRpc.Legacy;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
@@ -50,7 +51,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var get = V03Mapping.ToV1(Read<V03TaskQueryParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }
@@ -60,7 +61,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var cancel = V03Mapping.ToCancelTaskRequest(Read<V03TaskIdParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    var task = await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false);
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }

@@ -40,7 +40,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var get = ParamsReader.Read<GetTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
@@ -50,7 +50,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var list = ParamsReader.Read<ListTasksRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var page = await engine.ListTasksAsync(list, ct).ConfigureAwait(false);
+                    var page = await ResponseLimit.BuildAsync(context, c => engine.ListTasksAsync(list, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Page(page, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
                 });
             }
@@ -60,7 +60,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var cancel = ParamsReader.Read<CancelTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false);
+                    var task = await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }

@@ -68,7 +68,7 @@ public sealed class BoundedIoTests
             o.WriteStallTimeout = TimeSpan.FromMinutes(5);
         });
         var budget = server.Services.GetRequiredService<ResponseBudget>();
-        var taskId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: true);
+        var taskId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: false);
         var get = Rpc("GetTask", $$"""{"id":"{{taskId}}"}""");
 
         var holders = new List<RawClient>
@@ -81,12 +81,21 @@ public sealed class BoundedIoTests
         using var busy = await server.Client.SendAsync(server.NewPost(get));
         var error = JsonDocument.Parse(await busy.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
 
+        // A stream's first item (the whole task) is held to the same budget: refused before the stream opens.
+        var subscribe = server.NewPost(Rpc("SubscribeToTask", $$"""{"id":"{{taskId}}"}"""));
+        subscribe.Headers.Accept.ParseAdd("text/event-stream");
+        using var busyStream = await server.Client.SendAsync(subscribe);
+        var streamError = JsonDocument.Parse(await busyStream.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
         Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(1), busy.Headers.RetryAfter?.Delta);
         Assert.Equal(A2AErrorCodes.InternalError, error.GetProperty("code").GetInt32());
         Assert.Contains("busy", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Contains("Retry", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal("1", error.GetProperty("data")[0].GetProperty("metadata").GetProperty("retryAfterSeconds").GetString());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busyStream.StatusCode);
+        Assert.NotNull(busyStream.Headers.RetryAfter);
+        Assert.Contains("busy", streamError.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         // The clients go: their answers' bytes return to the budget, and the next request is served whole.
         foreach (var holder in holders)

@@ -70,8 +70,10 @@ public sealed class HeraldOptions
     public TimeSpan ResponseBudgetWait { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Most whole tasks being built at once for unary answers (GetTask, ListTasks, CancelTask): rebuilding a large task
-    /// from its stored events costs many times its size in short-lived memory, so further requests queue for a turn.
+    /// Most whole tasks being built and encoded at once for unary answers (GetTask, ListTasks, CancelTask): rebuilding a
+    /// large task from its stored events costs many times its size in short-lived memory, so further requests wait for a
+    /// turn, up to <see cref="ResponseBudgetWait"/>, then are answered "busy" as when the bytes budget is full. A turn lasts
+    /// until the answer is encoded and its bytes are reserved in <see cref="MaxResponseBytesInFlight"/>.
     /// </summary>
     public int MaxConcurrentTaskSnapshots { get; set; } = 2 * Environment.ProcessorCount;
 

@@ -147,6 +147,42 @@ public sealed class BoundedIoTests
     }
 
     [Fact]
+    public async Task GetTask_WhileTheOnlyBuildTurnIsTaken_SecondRequestIsBusyAndDoesNotBuild()
+    {
+        var store = new InterceptingTaskStore();
+        using var release = new ManualResetEventSlim();
+        var entered = Bounded.NewSignal();
+        var gets = 0;
+        await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((_, _) => Task.CompletedTask).UseStore(_ => store), o =>
+        {
+            o.MaxConcurrentTaskSnapshots = 1;
+            o.ResponseBudgetWait = TimeSpan.FromMilliseconds(200);
+        });
+        var taskId = await CreateTaskAsync(server, chunks: 1, chunkBytes: 1000, complete: true);
+        store.OnGet = _ =>
+        {
+            // The first build holds the only turn until the test lets it go.
+            if (Interlocked.Increment(ref gets) == 1)
+            {
+                entered.TrySetResult();
+                release.Wait(Bounded.Timeout);
+            }
+        };
+
+        var first = server.Client.SendAsync(server.NewPost(Rpc("GetTask", $$"""{"id":"{{taskId}}"}""")));
+        await entered.Task.Within();
+        using var busy = await server.Client.SendAsync(server.NewPost(Rpc("GetTask", $$"""{"id":"{{taskId}}"}""")));
+        var getsWhileHeld = Volatile.Read(ref gets);
+        release.Set();
+        using var served = await first.Within();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, busy.StatusCode);
+        Assert.Equal(1, getsWhileHeld);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        Assert.Contains(taskId, await served.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Budget_ReservationThatDoesNotFit_WaitsForARelease()
     {
         await using var server = await HeraldTestServer.StartAsync(h => h.AddAgent((_, _) => Task.CompletedTask), o =>

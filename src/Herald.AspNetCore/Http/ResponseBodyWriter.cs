@@ -24,7 +24,17 @@ internal static class ResponseBodyWriter
             return;
         }
 
-        if (!await budget.TryReserveAsync(body.Length, context.RequestAborted).ConfigureAwait(false))
+        bool reserved;
+        try
+        {
+            reserved = await budget.TryReserveAsync(body.Length, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResponseLimit.EndBuild(context);
+        }
+
+        if (!reserved)
         {
             throw ResponseLimit.Busy();
         }

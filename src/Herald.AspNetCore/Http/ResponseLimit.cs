@@ -22,9 +22,40 @@ internal static class ResponseLimit
     /// <summary>The server's response budget (null when Herald's services are not registered, as in some tests).</summary>
     public static ResponseBudget? Budget(HttpContext context) => (context.RequestServices as IServiceProvider)?.GetService<ResponseBudget>();
 
-    /// <summary>Runs an engine call that builds whole tasks for a unary answer in a turn of the budget's snapshot gate.</summary>
-    public static ValueTask<T> BuildAsync<T>(HttpContext context, Func<CancellationToken, ValueTask<T>> build, CancellationToken cancellationToken) =>
-        Budget(context) is { } budget ? budget.BuildAsync(build, cancellationToken) : build(cancellationToken);
+    /// <summary>
+    /// Runs an engine call that builds whole tasks for a unary answer in a turn of the budget's snapshot gate
+    /// (<see cref="ResponseBudget.TryBeginBuildAsync"/>). The turn lasts until <see cref="ResponseBodyWriter.SendResultAsync"/>
+    /// has reserved the encoded answer's bytes (or the request ends), so answers being encoded or waiting for room count too.
+    /// </summary>
+    /// <exception cref="HttpRefusalException">503: no turn came free within the wait (<see cref="Busy"/>).</exception>
+    public static async ValueTask<T> BuildAsync<T>(HttpContext context, Func<CancellationToken, ValueTask<T>> build, CancellationToken cancellationToken)
+    {
+        if (Budget(context) is not { } budget)
+        {
+            return await build(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await budget.TryBeginBuildAsync(cancellationToken).ConfigureAwait(false))
+        {
+            throw Busy();
+        }
+
+        var turn = new BuildTurn(budget);
+        context.Features.Set(turn);
+        context.Response.RegisterForDispose(turn);
+        try
+        {
+            return await build(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            turn.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Ends the request's build turn, if it holds one (the answer's bytes are reserved, or it is refused).</summary>
+    public static void EndBuild(HttpContext context) => context.Features.Get<BuildTurn>()?.Dispose();
 
     /// <summary>The error for a response over the limit (-32603): what the client can do to get less.</summary>
     public static A2AException TooLarge(long size, long limit) =>
@@ -53,6 +84,20 @@ internal static class ResponseLimit
         if (error is HttpRefusalException { RetryAfter: { } retry })
         {
             context.Response.Headers.RetryAfter = ((long)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+}
+
+/// <summary>A request's turn in the snapshot gate; ended once, by whichever comes first.</summary>
+internal sealed class BuildTurn(ResponseBudget budget) : IDisposable
+{
+    private int _ended;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _ended, 1) == 0)
+        {
+            budget.EndBuild();
         }
     }
 }

@@ -32,7 +32,10 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var get = RestRequestReader.ReadGetTask(c);
-        var task = await ResponseLimit.BuildAsync(c, t => engine.GetTaskAsync(get, t), ct).ConfigureAwait(false);
+        // A long-poll waits for the task to change: it must not hold a turn meanwhile.
+        var task = get.CurrentGeneration is null
+            ? await ResponseLimit.BuildAsync(c, t => engine.GetTaskAsync(get, t), ct).ConfigureAwait(false)
+            : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 

@@ -33,14 +33,14 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         AnswerAsync(context, writer, async ct =>
         {
             var get = Read(request, ProtoConvert.ToModel);
-            return ToProto(await budget.BuildAsync(c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false), context);
-        });
+            return ToProto(await engine.GetTaskAsync(get, ct).ConfigureAwait(false), context);
+        }, gated: !request.HasCurrentGeneration);
 
     public Task ListTasksAsync(P.ListTasksRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
         AnswerAsync(context, writer, async ct =>
         {
             var list = Read(request, ProtoConvert.ToModel);
-            var page = ProtoConvert.ToProto(await budget.BuildAsync(c => engine.ListTasksAsync(list, c), ct).ConfigureAwait(false));
+            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(list, ct).ConfigureAwait(false));
             if (!GrpcServiceParameters.WantsGeneration(context))
             {
                 foreach (var task in page.Tasks)
@@ -50,14 +50,14 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
             }
 
             return page;
-        });
+        }, gated: true);
 
     public Task CancelTaskAsync(P.CancelTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
         AnswerAsync(context, writer, async ct =>
         {
             var cancel = Read(request, ProtoConvert.ToModel);
-            return ToProto(await budget.BuildAsync(c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false), context);
-        });
+            return ToProto(await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false), context);
+        }, gated: true);
 
     /// <summary>A task with its A2A 1.1 generation for clients that read it (<see cref="GrpcServiceParameters.WantsGeneration"/>), without it for others.</summary>
     private static P.Task ToProto(AgentTask task, ServerCallContext context)
@@ -101,16 +101,37 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
 
     /// <summary>
     /// A unary answer written by hand: encoded, its size reserved in the response budget (RESOURCE_EXHAUSTED when there is
-    /// no room within the wait), written under the write deadline, and the reservation returned once it has left.
+    /// no room within the wait), written under the write deadline, and the reservation returned once it has left. A
+    /// <paramref name="gated"/> call builds whole tasks: it runs in a turn of the budget's snapshot gate, held until its
+    /// bytes are reserved (RESOURCE_EXHAUSTED when no turn comes free within the wait).
     /// </summary>
-    private async Task AnswerAsync<TResponse>(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TResponse>> call)
+    private async Task AnswerAsync<TResponse>(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TResponse>> call, bool gated = false)
         where TResponse : IMessage
     {
         try
         {
             GrpcServiceParameters.CheckVersion(context);
-            var bytes = (await call(context.CancellationToken).ConfigureAwait(false)).ToByteArray();
-            if (!await budget.TryReserveAsync(bytes.Length, context.CancellationToken).ConfigureAwait(false))
+            if (gated && !await budget.TryBeginBuildAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                throw GrpcErrors.Busy();
+            }
+
+            bool reserved;
+            byte[] bytes;
+            try
+            {
+                bytes = (await call(context.CancellationToken).ConfigureAwait(false)).ToByteArray();
+                reserved = await budget.TryReserveAsync(bytes.Length, context.CancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (gated)
+                {
+                    budget.EndBuild();
+                }
+            }
+
+            if (!reserved)
             {
                 throw GrpcErrors.Busy();
             }

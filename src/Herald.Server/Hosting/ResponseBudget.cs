@@ -116,22 +116,40 @@ public sealed class ResponseBudget : IDisposable
     }
 
     /// <summary>
-    /// Builds a whole task (or page of tasks) for a unary answer when a turn among
-    /// <see cref="HeraldOptions.MaxConcurrentTaskSnapshots"/> is free; requests beyond that queue.
+    /// Takes a turn to build a whole task (or page of tasks) for a unary answer, one of
+    /// <see cref="HeraldOptions.MaxConcurrentTaskSnapshots"/>; waits for one up to <see cref="HeraldOptions.ResponseBudgetWait"/>.
+    /// False: none came free (answer "busy"). Hold the turn until the answer is encoded and its bytes reserved, so that
+    /// answers waiting for room in the budget are counted too; each true answer needs one <see cref="EndBuild"/>.
     /// </summary>
-    public async ValueTask<T> BuildAsync<T>(Func<CancellationToken, ValueTask<T>> build, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> TryBeginBuildAsync(CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(build);
-        await _snapshots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_snapshots.Wait(0, CancellationToken.None))
+        {
+            return true;
+        }
+
+        if (_wait == Timeout.InfiniteTimeSpan)
+        {
+            await _snapshots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        // The wait runs on the server's clock.
+        using var timeout = new CancellationTokenSource(_wait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await build(cancellationToken).ConfigureAwait(false);
+            await _snapshots.WaitAsync(linked.Token).ConfigureAwait(false);
+            return true;
         }
-        finally
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            _snapshots.Release();
+            return false;
         }
     }
+
+    /// <summary>Ends a turn taken with <see cref="TryBeginBuildAsync"/>.</summary>
+    public void EndBuild() => _snapshots.Release();
 
     /// <inheritdoc />
     public void Dispose() => _snapshots.Dispose();

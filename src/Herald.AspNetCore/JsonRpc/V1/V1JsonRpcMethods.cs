@@ -40,7 +40,10 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var get = ParamsReader.Read<GetTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
+                    // A long-poll waits for the task to change: it must not hold a turn meanwhile.
+                    var task = get.CurrentGeneration is null
+                        ? await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false)
+                        : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }

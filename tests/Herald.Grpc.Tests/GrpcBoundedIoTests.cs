@@ -55,13 +55,44 @@ public sealed class GrpcBoundedIoTests
         Assert.Equal(0, budget.BytesInFlight);
     }
 
-    private static HttpRequestMessage GetTaskCall(GrpcTestServer server, string taskId)
+    [Fact]
+    public async Task SubscribeToTask_StreamNobodyReads_IsCutByTheWriteDeadline()
     {
-        var message = new P.GetTaskRequest { Id = taskId }.ToByteArray();
+        var logs = new TestLoggerProvider();
+        await using var server = await GrpcTestServer.StartAsync(
+            h => h.AddAgent((_, _) => Task.CompletedTask),
+            o => o.WriteStallTimeout = TimeSpan.FromSeconds(1),
+            configureServices: s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs));
+        var tasks = server.Services.GetRequiredService<Herald.Server.IHeraldTasks>();
+        var task = await tasks.CreateTaskAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            await tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "out", Parts = [Part.FromText(new string('x', 64 * 1024))] }, append: i > 0);
+        }
+
+        // Resumed from the first event: 12.8 MB are ready at once; HTTP/2 flow control stops the writes after one window.
+        using var http = new HttpClient(new SocketsHttpHandler());
+        using var call = await http.SendAsync(
+            Call(server, "SubscribeToTask", new P.SubscribeToTaskRequest { Id = task.Id }.ToByteArray(), lastEventId: "1"), HttpCompletionOption.ResponseHeadersRead);
+
+        Assert.True(await logs.WaitForAsync(e => e.EventId.Id == 4002, Bounded.Timeout), "the stalled gRPC stream was not cut");
+        var read = new CountingStream();
+        var cut = await Record.ExceptionAsync(async () => await (await call.Content.ReadAsStreamAsync()).CopyToAsync(read));
+
+        Assert.NotNull(cut);
+        Assert.True(read.Count < 200L * 64 * 1024, $"{read.Count} bytes arrived: the stream was cut before its end");
+    }
+
+    private static HttpRequestMessage GetTaskCall(GrpcTestServer server, string taskId) =>
+        Call(server, "GetTask", new P.GetTaskRequest { Id = taskId }.ToByteArray());
+
+    /// <summary>A gRPC call made by hand over HTTP/2, so that the test decides whether and when its answer is read.</summary>
+    private static HttpRequestMessage Call(GrpcTestServer server, string method, byte[] message, string? lastEventId = null)
+    {
         var frame = new byte[5 + message.Length];
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
         message.CopyTo(frame, 5);
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.GrpcAddress, "/lf.a2a.v1.A2AService/GetTask"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.GrpcAddress, "/lf.a2a.v1.A2AService/" + method))
         {
             Content = new ByteArrayContent(frame),
             Version = HttpVersion.Version20,
@@ -70,6 +101,11 @@ public sealed class GrpcBoundedIoTests
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
         request.Headers.TryAddWithoutValidation("te", "trailers");
         request.Headers.TryAddWithoutValidation("a2a-version", "1.0");
+        if (lastEventId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("last-event-id", lastEventId);
+        }
+
         return request;
     }
 
@@ -80,6 +116,39 @@ public sealed class GrpcBoundedIoTests
         while (!condition())
         {
             await Task.Delay(20, limit.Token);
+        }
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        public long Count { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Count;
+
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Count += count;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Count += buffer.Length;
+            return ValueTask.CompletedTask;
         }
     }
 }

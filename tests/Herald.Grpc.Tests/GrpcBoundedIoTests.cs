@@ -81,6 +81,7 @@ public sealed class GrpcBoundedIoTests
 
         Assert.NotNull(cut);
         Assert.True(read.Count < 200L * 64 * 1024, $"{read.Count} bytes arrived: the stream was cut before its end");
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error && e.Category.StartsWith("Herald", StringComparison.Ordinal));
     }
 
     private static HttpRequestMessage GetTaskCall(GrpcTestServer server, string taskId) =>

@@ -139,7 +139,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
             try
             {
                 using var deadline = GrpcWriteDeadline.Start(context, options.Value, time, logger);
-                await WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
+                await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
             }
             finally
             {
@@ -149,19 +149,6 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         catch (Exception ex) when (Translate(ex, context) is { } status)
         {
             throw status;
-        }
-    }
-
-    /// <summary>A write under the deadline; a write the deadline cut ends the call quietly (the connection is gone).</summary>
-    internal static async Task WriteAsync(WriteDeadline deadline, Task write)
-    {
-        try
-        {
-            await deadline.WhenWritten(write).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (deadline.Expired && ex is IOException or OperationCanceledException or InvalidOperationException)
-        {
-            throw new OperationCanceledException("The client stopped reading; the write deadline aborted the connection.", ex);
         }
     }
 

@@ -56,7 +56,7 @@ internal static class GrpcStreamWriter
         else
         {
             // Resuming: the response headers go now, so the client knows the call was accepted before the next event, which may be a while.
-            await A2AGrpcService.WriteAsync(deadline, context.WriteResponseHeadersAsync([])).ConfigureAwait(false);
+            await GrpcWriteDeadline.WriteAsync(deadline, context.WriteResponseHeadersAsync([])).ConfigureAwait(false);
         }
 
         var encoding = ProtoEventEncoding.For(withIds, withGeneration);
@@ -82,7 +82,7 @@ internal static class GrpcStreamWriter
                 pending += bytes.Length;
                 var flush = i == events.Count - 1 || pending >= FlushBytes;
                 writer.WriteOptions = flush ? Flushed : Buffered;
-                await A2AGrpcService.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
+                await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
                 if (flush)
                 {
                     pending = 0;
@@ -101,7 +101,7 @@ internal static class GrpcStreamWriter
 
         try
         {
-            await A2AGrpcService.WriteAsync(deadline, writer.WriteAsync(first)).ConfigureAwait(false);
+            await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(first)).ConfigureAwait(false);
         }
         finally
         {

@@ -26,6 +26,19 @@ internal static partial class GrpcWriteDeadline
         });
     }
 
+    /// <summary>A write under the deadline; a write the deadline cut ends the call quietly (the connection is gone).</summary>
+    public static async Task WriteAsync(WriteDeadline deadline, Task write)
+    {
+        try
+        {
+            await deadline.WhenWritten(write).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (deadline.Expired && ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            throw new OperationCanceledException("The client stopped reading; the write deadline aborted the connection.", ex);
+        }
+    }
+
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information,
         Message = "Connection {ConnectionId} aborted: a gRPC response write made no progress for {Seconds} s (WriteStallTimeout); the client stopped reading")]
     private static partial void LogStalled(ILogger logger, string connectionId, double seconds);

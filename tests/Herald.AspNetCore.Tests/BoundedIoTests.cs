@@ -33,6 +33,7 @@ public sealed class BoundedIoTests
         Assert.True(ended, "the connection is closed");
         Assert.True(read + rest < 200L * 64 * 1024, $"the client got {read + rest} bytes: the stream was cut before its end");
         Assert.Single(server.Logs.Entries, e => e.EventId.Id == StallEventId);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
     }
 
     [Fact]
@@ -143,6 +144,7 @@ public sealed class BoundedIoTests
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         Assert.Equal(taskId, task.GetProperty("id").GetString());
         Assert.True(firstEnded);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
         Assert.Equal(0, budget.BytesInFlight);
     }
 

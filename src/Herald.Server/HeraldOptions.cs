@@ -57,6 +57,33 @@ public sealed class HeraldOptions
     /// </summary>
     public long MaxResponseBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes of responses in flight, shared by every binding: a unary answer (GetTask, ListTasks, CancelTask,
+    /// SendMessage) and the first item of a stream (the task snapshot) reserve their encoded size before they are
+    /// written and return it once the write completed or failed. A response that does not fit waits up to
+    /// <see cref="ResponseBudgetWait"/>, then is answered "busy, retry" (HTTP 503 with <c>Retry-After</c>, or gRPC
+    /// RESOURCE_EXHAUSTED). A single response larger than the whole budget is sent when nothing else is in flight.
+    /// </summary>
+    public long MaxResponseBytesInFlight { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How long a response waits for room in <see cref="MaxResponseBytesInFlight"/> before it is answered "busy".</summary>
+    public TimeSpan ResponseBudgetWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Most whole tasks being built and encoded at once for unary answers (GetTask, ListTasks, CancelTask): rebuilding a
+    /// large task from its stored events costs many times its size in short-lived memory, so further requests wait for a
+    /// turn, up to <see cref="ResponseBudgetWait"/>, then are answered "busy" as when the bytes budget is full. A turn lasts
+    /// until the answer is encoded and its bytes are reserved in <see cref="MaxResponseBytesInFlight"/>.
+    /// </summary>
+    public int MaxConcurrentTaskSnapshots { get; set; } = 2 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// Longest a response write may make no progress: a client that stops reading (whatever it read before) has its
+    /// connection aborted once one write has waited this long. Idle streams are not affected: the deadline runs only
+    /// while a write is pending.
+    /// </summary>
+    public TimeSpan WriteStallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Longest accepted JSON-RPC request id, in bytes of its JSON text; a longer one is an invalid request (-32600).</summary>
     public int MaxRequestIdLength { get; set; } = 256;
 

@@ -12,6 +12,10 @@ public sealed class MaintenanceTests
     [InlineData("RunnerLeaseDuration")]
     [InlineData("MaintenanceInterval")]
     [InlineData("DefaultPageSize")]
+    [InlineData("WriteStallTimeout")]
+    [InlineData("MaxResponseBytesInFlight")]
+    [InlineData("ResponseBudgetWait")]
+    [InlineData("MaxConcurrentTaskSnapshots")]
     public async Task Start_InvalidOption_FailsNamingTheSetting(string setting)
     {
         void Break(HeraldOptions o)
@@ -22,6 +26,10 @@ public sealed class MaintenanceTests
                 case "RunnerLeaseDuration": o.RunnerLeaseDuration = TimeSpan.FromSeconds(-1); break;
                 case "MaintenanceInterval": o.MaintenanceInterval = TimeSpan.Zero; break;
                 case "DefaultPageSize": o.DefaultPageSize = 1000; break;
+                case "WriteStallTimeout": o.WriteStallTimeout = TimeSpan.Zero; break;
+                case "MaxResponseBytesInFlight": o.MaxResponseBytesInFlight = 1000; break;
+                case "ResponseBudgetWait": o.ResponseBudgetWait = TimeSpan.FromSeconds(-2); break;
+                case "MaxConcurrentTaskSnapshots": o.MaxConcurrentTaskSnapshots = 0; break;
             }
         }
 

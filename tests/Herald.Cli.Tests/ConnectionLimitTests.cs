@@ -128,6 +128,8 @@ public sealed partial class ConnectionLimitTests
     [InlineData("--exec-max-line", "8", "--exec-max-line must be at least 16")]
     [InlineData("--exec-output-grace", "-1", "--exec-output-grace must be between 0 and 3600")]
     [InlineData("--exec-kill-grace", "9", "--exec-kill-grace must be between 0 and 4")]
+    [InlineData("--write-stall-timeout", "0s", "--write-stall-timeout '0s' is not a positive duration")]
+    [InlineData("--max-response-bytes-in-flight", "1000", "--max-response-bytes-in-flight must be at least 65536")]
     public async Task Serve_InvalidLimit_FailsWithoutStarting(string option, string value, string expectedError)
     {
         var output = new StringWriter();
@@ -152,6 +154,8 @@ public sealed partial class ConnectionLimitTests
         Assert.Contains("--exec-max-line <BYTES>", help, StringComparison.Ordinal);
         Assert.Contains("--exec-output-grace <SECONDS>", help, StringComparison.Ordinal);
         Assert.Contains("--exec-kill-grace <SECONDS>", help, StringComparison.Ordinal);
+        Assert.Contains("--write-stall-timeout <DURATION>", help, StringComparison.Ordinal);
+        Assert.Contains("--max-response-bytes-in-flight <BYTES>", help, StringComparison.Ordinal);
     }
 
     [Fact]

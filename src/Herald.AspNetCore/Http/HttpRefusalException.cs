@@ -32,6 +32,9 @@ internal sealed class HttpRefusalException : A2AException
 
     public int HttpStatus { get; } = StatusCodes.Status400BadRequest;
 
+    /// <summary>When set, the answer carries <c>Retry-After</c> (a busy server).</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>413 for a body over <paramref name="limit"/> bytes.</summary>
     public static HttpRefusalException TooLarge(long limit) =>
         new(StatusCodes.Status413PayloadTooLarge, A2AErrorCodes.InvalidRequest, $"The request body exceeds the limit of {limit} bytes.");

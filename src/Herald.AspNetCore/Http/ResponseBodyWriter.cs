@@ -4,13 +4,52 @@ namespace Herald.AspNetCore.Http;
 
 /// <summary>
 /// Sends a response body that was serialized whole beforehand (so it is either complete or replaced by a
-/// proper error, never cut in the middle), in slices with back-pressure: a client that does not read is cut
-/// off by the server's minimum data rate instead of holding the response in memory.
+/// proper error, never cut in the middle), in slices with back-pressure, under the write deadline
+/// (<see cref="HttpWriteDeadline"/>): a client that stops reading is cut off instead of holding the response in memory.
 /// </summary>
 internal static class ResponseBodyWriter
 {
     private const int SliceBytes = 64 * 1024;
 
+    /// <summary>
+    /// Sends a result: its size is reserved in the server's response budget first (<see cref="ResponseLimit.Budget"/>)
+    /// and returned once the write completed or failed.
+    /// </summary>
+    /// <exception cref="HttpRefusalException">503: no room in the budget within its wait (<see cref="ResponseLimit.Busy"/>).</exception>
+    public static async Task SendResultAsync(HttpContext context, int status, string contentType, ReadOnlyMemory<byte> body)
+    {
+        if (ResponseLimit.Budget(context) is not { } budget)
+        {
+            await SendAsync(context, status, contentType, body).ConfigureAwait(false);
+            return;
+        }
+
+        bool reserved;
+        try
+        {
+            reserved = await budget.TryReserveAsync(body.Length, context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResponseLimit.EndBuild(context);
+        }
+
+        if (!reserved)
+        {
+            throw ResponseLimit.Busy();
+        }
+
+        try
+        {
+            await SendAsync(context, status, contentType, body).ConfigureAwait(false);
+        }
+        finally
+        {
+            budget.Release(body.Length);
+        }
+    }
+
+    /// <summary>Sends a body outside the budget (errors: small, and they must get through when the server is busy).</summary>
     public static async Task SendAsync(HttpContext context, int status, string contentType, ReadOnlyMemory<byte> body)
     {
         var response = context.Response;
@@ -19,10 +58,11 @@ internal static class ResponseBodyWriter
         response.ContentLength = body.Length;
         var writer = response.BodyWriter;
         var aborted = context.RequestAborted;
+        using var deadline = HttpWriteDeadline.Start(context);
         while (!body.IsEmpty)
         {
             var slice = body.Length > SliceBytes ? body[..SliceBytes] : body;
-            var flush = await writer.WriteAsync(slice, aborted).ConfigureAwait(false);
+            var flush = await deadline.WhenWritten(writer.WriteAsync(slice, aborted)).ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled)
             {
                 return;

@@ -31,13 +31,18 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
 
     public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
-        var task = await engine.GetTaskAsync(RestRequestReader.ReadGetTask(c), ct).ConfigureAwait(false);
+        var get = RestRequestReader.ReadGetTask(c);
+        // A long-poll waits for the task to change: it must not hold a turn meanwhile.
+        var task = get.CurrentGeneration is null
+            ? await ResponseLimit.BuildAsync(c, t => engine.GetTaskAsync(get, t), ct).ConfigureAwait(false)
+            : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
     public Task ListTasksAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
-        var page = await engine.ListTasksAsync(RestRequestReader.ReadListTasks(c), ct).ConfigureAwait(false);
+        var list = RestRequestReader.ReadListTasks(c);
+        var page = await ResponseLimit.BuildAsync(c, t => engine.ListTasksAsync(list, t), ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Page(page, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
     });
 
@@ -46,7 +51,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         // The body is optional (it may carry metadata); the path names the task.
         var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
         var request = body with { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") ?? body.Tenant };
-        var task = TaskFit.ToLimit(c, await engine.CancelTaskAsync(request, ct).ConfigureAwait(false));
+        var task = TaskFit.ToLimit(c, await ResponseLimit.BuildAsync(c, t => engine.CancelTaskAsync(request, t), ct).ConfigureAwait(false));
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 

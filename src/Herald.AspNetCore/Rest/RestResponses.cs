@@ -53,7 +53,7 @@ internal static class RestResponses
             return;
         }
 
-        await ResponseBodyWriter.SendAsync(context, status, ContentType(context.Request), body).ConfigureAwait(false);
+        await ResponseBodyWriter.SendResultAsync(context, status, ContentType(context.Request), body).ConfigureAwait(false);
     }
 
     public static Task WriteNoContentAsync(HttpContext context)
@@ -71,6 +71,7 @@ internal static class RestResponses
         }
 
         var status = error is HttpRefusalException refusal ? refusal.HttpStatus : RestStatusMapping.HttpStatus(error.Code);
+        ResponseLimit.SetRetryAfter(context, error);
         await ResponseBodyWriter.SendAsync(context, status, ContentType(context.Request), ErrorBytes(error, status)).ConfigureAwait(false);
     }
 

@@ -1,7 +1,9 @@
 using System.IO.Pipelines;
+using System.Runtime.ExceptionServices;
 using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -54,45 +56,69 @@ internal static partial class SseStreamer
         HeraldOptions options,
         ILogger logger)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        var aborted = context.RequestAborted;
+        var limit = options.MaxResponseBytes;
+
+        // The first item (a direct reply, or the whole task) is encoded before the response starts, so that its size is
+        // reserved in the server's response budget first: a busy server answers 503 instead of opening the stream.
+        byte[]? first = null;
+        ExceptionDispatchInfo? firstFailed = null;
+        try
+        {
+            first = stream.Reply is { } r ? format.Reply(r) : stream.Snapshot is { } s ? format.Snapshot(s.Task) : null;
+        }
+        catch (Exception ex)
+        {
+            firstFailed = ExceptionDispatchInfo.Capture(ex);
+        }
+
+        var budget = ResponseLimit.Budget(context);
+        long reserved = 0;
+        if (budget is not null && first is not null && first.Length <= limit)
+        {
+            if (!await budget.TryReserveAsync(first.Length, aborted).ConfigureAwait(false))
+            {
+                throw ResponseLimit.Busy();
+            }
+
+            reserved = first.Length;
+        }
+
         StartResponse(context);
         var writer = context.Response.BodyWriter;
-        var aborted = context.RequestAborted;
         var dataOnly = format.DataOnly;
         var named = !dataOnly && (options.NamedSseEvents || format.EventName is not null);
         var eventName = dataOnly ? null : format.EventName;
         var eventPrefix = format.EventsAreWhole ? [] : prefix;
         var eventSuffix = format.EventsAreWhole ? [] : suffix;
+        using var deadline = HttpWriteDeadline.Start(context);
         SseWriter.WriteRetry(writer, options.SseRetry);
         try
         {
-            var limit = options.MaxResponseBytes;
-            if (stream.Reply is { } reply)
+            firstFailed?.Throw();
+            if (first is not null && first.Length > limit)
             {
-                var bytes = format.Reply(reply);
-                if (bytes.Length > limit)
-                {
-                    throw ResponseLimit.TooLarge(bytes.Length, limit);
-                }
+                // The first item is the whole task: as large as a GetTask answer, and held to the same limit.
+                throw ResponseLimit.TooLarge(first.Length, limit);
+            }
 
-                SseWriter.WriteEvent(writer, null, named ? "message"u8 : default, prefix, bytes, suffix);
-                await writer.FlushAsync(aborted).ConfigureAwait(false);
+            if (stream.Reply is not null)
+            {
+                SseWriter.WriteEvent(writer, null, named ? "message"u8 : default, prefix, first, suffix);
+                await deadline.WhenWritten(writer.FlushAsync(aborted)).ConfigureAwait(false);
                 return;
             }
 
             if (stream.Snapshot is { } snapshot)
             {
-                // The first item is the whole task: as large as a GetTask answer, and held to the same limit.
-                var bytes = format.Snapshot(snapshot.Task);
-                if (bytes.Length > limit)
-                {
-                    throw ResponseLimit.TooLarge(bytes.Length, limit);
-                }
-
-                SseWriter.WriteEvent(writer, dataOnly ? null : snapshot.Sequence, named ? "task"u8 : default, prefix, bytes, suffix);
+                SseWriter.WriteEvent(writer, dataOnly ? null : snapshot.Sequence, named ? "task"u8 : default, prefix, first, suffix);
             }
 
             // Headers (and retry:, and the snapshot) go at once, not with the first event, which may be a while.
-            var flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+            var flushed = await deadline.WhenWritten(writer.FlushAsync(aborted)).ConfigureAwait(false);
+            Release(budget, ref reserved);
+            first = null;
             var events = new List<TaskEvent>();
             while (!flushed.IsCompleted)
             {
@@ -106,7 +132,7 @@ internal static partial class SseStreamer
                 if (read == TaskStreamRead.KeepAlive)
                 {
                     SseWriter.WriteKeepAlive(writer);
-                    flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                    flushed = await deadline.WhenWritten(writer.FlushAsync(aborted)).ConfigureAwait(false);
                     continue;
                 }
 
@@ -120,7 +146,7 @@ internal static partial class SseStreamer
                     if (pending >= FlushBytes)
                     {
                         pending = 0;
-                        flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                        flushed = await deadline.WhenWritten(writer.FlushAsync(aborted)).ConfigureAwait(false);
                         if (flushed.IsCompleted)
                         {
                             return;
@@ -129,7 +155,7 @@ internal static partial class SseStreamer
                 }
 
                 // One flush per batch: a fast producer's events leave together, each still its own SSE event.
-                flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+                flushed = await deadline.WhenWritten(writer.FlushAsync(aborted)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -144,6 +170,19 @@ internal static partial class SseStreamer
         {
             LogUnhandled(logger, ex);
             await WriteErrorEventAsync(writer, format.ErrorEventName, error(new A2AException(A2AErrorCodes.InternalError, "Internal error"))).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(budget, ref reserved);
+        }
+    }
+
+    private static void Release(ResponseBudget? budget, ref long reserved)
+    {
+        if (reserved > 0)
+        {
+            budget!.Release(reserved);
+            reserved = 0;
         }
     }
 

@@ -289,6 +289,7 @@ internal static class ServeCommand
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;
             settings.Timings.ApplyTo(o);
+            settings.Limits.ApplyTo(o);
         });
         if (!settings.InMemory)
         {

@@ -10,6 +10,8 @@ internal sealed class ServeLimitOptions
     /// <summary>Above this, shutdown (which waits 5 s for agents) would end before the SIGKILL.</summary>
     internal const double MaxKillGraceSeconds = 4;
 
+    private static readonly ServeLimits Defaults = new();
+
     private readonly Option<int?> _maxConnections = new("--max-connections")
     {
         Description = "Most connections held at once. When full, the connection idle the longest is closed to make room; when all are busy, " +
@@ -39,6 +41,22 @@ internal sealed class ServeLimitOptions
         DefaultValueFactory = _ => ExecAgentOptions.DefaultKillGracePeriod.TotalSeconds,
     };
 
+    private readonly Option<string> _writeStallTimeout = new("--write-stall-timeout")
+    {
+        Description = "Longest a response write may make no progress: a client that stops reading (whatever it read before) has its " +
+            $"connection aborted. Idle streams are not affected: {DurationParser.Usage} [default: {DurationParser.Format(Defaults.WriteStallTimeout)}]",
+        HelpName = "DURATION",
+        DefaultValueFactory = _ => DurationParser.Format(Defaults.WriteStallTimeout),
+    };
+
+    private readonly Option<long> _maxResponseBytesInFlight = new("--max-response-bytes-in-flight")
+    {
+        Description = "Bytes of answers being sent at once (GetTask, ListTasks, CancelTask, SendMessage results and stream snapshots); " +
+            "past it a request waits briefly, then is answered busy (HTTP 503 with Retry-After, gRPC RESOURCE_EXHAUSTED).",
+        HelpName = "BYTES",
+        DefaultValueFactory = _ => Defaults.MaxResponseBytesInFlight,
+    };
+
     private readonly Option<string[]> _allowOrigin = new("--allow-origin")
     {
         Description = "A web origin (scheme://host[:port]) whose pages may call this agent from a browser (CORS). Repeat for several. " +
@@ -60,6 +78,23 @@ internal sealed class ServeLimitOptions
                 {
                     r.AddError($"--allow-origin '{origin}' is not an origin: use scheme://host[:port], for example https://dashboard.example.com.");
                 }
+            }
+        });
+        serve.Options.Add(_writeStallTimeout);
+        serve.Options.Add(_maxResponseBytesInFlight);
+        _writeStallTimeout.Validators.Add(r =>
+        {
+            var text = r.Tokens is { Count: > 0 } tokens ? tokens[^1].Value : null;
+            if (text is not null && (!DurationParser.TryParse(text, out var duration) || duration <= TimeSpan.Zero))
+            {
+                r.AddError($"--write-stall-timeout '{text}' is not a positive duration: use {DurationParser.Usage}.");
+            }
+        });
+        _maxResponseBytesInFlight.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 64 * 1024)
+            {
+                r.AddError("--max-response-bytes-in-flight must be at least 65536 bytes.");
             }
         });
         serve.Options.Add(_execMaxLine);
@@ -102,6 +137,8 @@ internal sealed class ServeLimitOptions
         {
             MaxConnections = parseResult.GetValue(_maxConnections),
             AllowedOrigins = parseResult.GetValue(_allowOrigin) ?? [],
+            WriteStallTimeout = DurationParser.TryParse(parseResult.GetValue(_writeStallTimeout), out var stall) ? stall : Defaults.WriteStallTimeout,
+            MaxResponseBytesInFlight = parseResult.GetValue(_maxResponseBytesInFlight),
             Exec = new ExecAgentOptions
             {
                 MaxLineBytes = parseResult.GetValue(_execMaxLine),

@@ -1,8 +1,10 @@
-using Google.Protobuf.WellKnownTypes;
+using Google.Protobuf;
 using Grpc.Core;
 using Herald.Grpc.Conversion;
 using Herald.Protocol;
 using Herald.Server;
+using Herald.Server.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using P = Lf.A2a.V1;
 
@@ -13,10 +15,13 @@ namespace Herald.Grpc.Service;
 /// converted back; <see cref="A2AException"/>s become gRPC statuses with details, anything else an INTERNAL
 /// status that reveals nothing of the server. One instance serves every call.
 /// </summary>
-internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGrpcService> logger)
+internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudget budget, IOptions<HeraldOptions> options, TimeProvider time, ILogger<A2AGrpcService> logger)
 {
-    public Task<P.SendMessageResponse> SendMessageAsync(P.SendMessageRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct =>
+    // SendMessage, GetTask, ListTasks and CancelTask are bound as server streams that write their one message
+    // (A2AServiceMethods): on the wire a unary answer is the same, and writing it here lets the answer be counted in
+    // the response budget until it has left and be cut by the write deadline, as on the HTTP bindings.
+    public Task SendMessageAsync(P.SendMessageRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        AnswerAsync(context, writer, async ct =>
         {
             var result = await engine.SendMessageAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
             return result.Reply is { } reply
@@ -24,13 +29,18 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
                 : new P.SendMessageResponse { Task = ToProto(result.Task!.Task, context) };
         });
 
-    public Task<P.Task> GetTaskAsync(P.GetTaskRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct => ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
-
-    public Task<P.ListTasksResponse> ListTasksAsync(P.ListTasksRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct =>
+    public Task GetTaskAsync(P.GetTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        AnswerAsync(context, writer, async ct =>
         {
-            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false));
+            var get = Read(request, ProtoConvert.ToModel);
+            return ToProto(await engine.GetTaskAsync(get, ct).ConfigureAwait(false), context);
+        }, gated: !request.HasCurrentGeneration);
+
+    public Task ListTasksAsync(P.ListTasksRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        AnswerAsync(context, writer, async ct =>
+        {
+            var list = Read(request, ProtoConvert.ToModel);
+            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(list, ct).ConfigureAwait(false));
             if (!GrpcServiceParameters.WantsGeneration(context))
             {
                 foreach (var task in page.Tasks)
@@ -40,10 +50,14 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
             }
 
             return page;
-        });
+        }, gated: true);
 
-    public Task<P.Task> CancelTaskAsync(P.CancelTaskRequest request, ServerCallContext context) =>
-        UnaryAsync(context, async ct => ToProto(await engine.CancelTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
+    public Task CancelTaskAsync(P.CancelTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
+        AnswerAsync(context, writer, async ct =>
+        {
+            var cancel = Read(request, ProtoConvert.ToModel);
+            return ToProto(await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false), context);
+        }, gated: true);
 
     /// <summary>A task with its A2A 1.1 generation for clients that read it (<see cref="GrpcServiceParameters.WantsGeneration"/>), without it for others.</summary>
     private static P.Task ToProto(AgentTask task, ServerCallContext context)
@@ -85,6 +99,59 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
         }
     }
 
+    /// <summary>
+    /// A unary answer written by hand: encoded, its size reserved in the response budget (RESOURCE_EXHAUSTED when there is
+    /// no room within the wait), written under the write deadline, and the reservation returned once it has left. A
+    /// <paramref name="gated"/> call builds whole tasks: it runs in a turn of the budget's snapshot gate, held until its
+    /// bytes are reserved (RESOURCE_EXHAUSTED when no turn comes free within the wait).
+    /// </summary>
+    private async Task AnswerAsync<TResponse>(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TResponse>> call, bool gated = false)
+        where TResponse : IMessage
+    {
+        try
+        {
+            GrpcServiceParameters.CheckVersion(context);
+            if (gated && !await budget.TryBeginBuildAsync(context.CancellationToken).ConfigureAwait(false))
+            {
+                throw GrpcErrors.Busy();
+            }
+
+            bool reserved;
+            byte[] bytes;
+            try
+            {
+                bytes = (await call(context.CancellationToken).ConfigureAwait(false)).ToByteArray();
+                reserved = await budget.TryReserveAsync(bytes.Length, context.CancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (gated)
+                {
+                    budget.EndBuild();
+                }
+            }
+
+            if (!reserved)
+            {
+                throw GrpcErrors.Busy();
+            }
+
+            try
+            {
+                using var deadline = GrpcWriteDeadline.Start(context, options.Value, time, logger);
+                await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
+            }
+            finally
+            {
+                budget.Release(bytes.Length);
+            }
+        }
+        catch (Exception ex) when (Translate(ex, context) is { } status)
+        {
+            throw status;
+        }
+    }
+
     private async Task StreamAsync(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TaskStream>> open)
     {
         try
@@ -93,7 +160,8 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
             var withIds = GrpcServiceParameters.WantsEventIds(context);
             var withGeneration = GrpcServiceParameters.WantsGeneration(context);
             await using var stream = await open(context.CancellationToken).ConfigureAwait(false);
-            await GrpcStreamWriter.WriteAsync(stream, writer, context, withIds, withGeneration).ConfigureAwait(false);
+            using var deadline = GrpcWriteDeadline.Start(context, options.Value, time, logger);
+            await GrpcStreamWriter.WriteAsync(stream, writer, context, withIds, withGeneration, budget, deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
@@ -113,6 +181,8 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ILogger<A2AGr
             case RpcException:
                 return null;
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return null;
+            case OperationCanceledException when context.GetHttpContext().RequestAborted.IsCancellationRequested:
                 return null;
             case A2AException a2a:
                 return GrpcErrors.ToRpcException(a2a);

@@ -16,13 +16,24 @@ internal sealed class A2AServiceMethods : IServiceMethodProvider<A2AGrpcService>
     private static readonly Method<P.SendMessageRequest, EncodedMessage> SendStreamingMessage = A2AMethods.SendStreamingMessage(EncodedMessage.Marshaller);
     private static readonly Method<P.SubscribeToTaskRequest, EncodedMessage> SubscribeToTask = A2AMethods.SubscribeToTask(EncodedMessage.Marshaller);
 
+    // Unary on the wire, written by the service as the one message of a server stream (see A2AGrpcService).
+    private static readonly Method<P.SendMessageRequest, EncodedMessage> SendMessage = WrittenByHand(A2AMethods.SendMessage);
+    private static readonly Method<P.GetTaskRequest, EncodedMessage> GetTask = WrittenByHand(A2AMethods.GetTask);
+    private static readonly Method<P.ListTasksRequest, EncodedMessage> ListTasks = WrittenByHand(A2AMethods.ListTasks);
+    private static readonly Method<P.CancelTaskRequest, EncodedMessage> CancelTask = WrittenByHand(A2AMethods.CancelTask);
+
+    private static Method<TRequest, EncodedMessage> WrittenByHand<TRequest, TResponse>(Method<TRequest, TResponse> unary)
+        where TRequest : class
+        where TResponse : class =>
+        new(MethodType.ServerStreaming, unary.ServiceName, unary.Name, unary.RequestMarshaller, EncodedMessage.Marshaller);
+
     public void OnServiceMethodDiscovery(ServiceMethodProviderContext<A2AGrpcService> context)
     {
-        context.AddUnaryMethod(A2AMethods.SendMessage, [], (s, r, c) => s.SendMessageAsync(r, c));
+        context.AddServerStreamingMethod(SendMessage, [], (s, r, w, c) => s.SendMessageAsync(r, w, c));
         context.AddServerStreamingMethod(SendStreamingMessage, [], (s, r, w, c) => s.SendStreamingMessageAsync(r, w, c));
-        context.AddUnaryMethod(A2AMethods.GetTask, [], (s, r, c) => s.GetTaskAsync(r, c));
-        context.AddUnaryMethod(A2AMethods.ListTasks, [], (s, r, c) => s.ListTasksAsync(r, c));
-        context.AddUnaryMethod(A2AMethods.CancelTask, [], (s, r, c) => s.CancelTaskAsync(r, c));
+        context.AddServerStreamingMethod(GetTask, [], (s, r, w, c) => s.GetTaskAsync(r, w, c));
+        context.AddServerStreamingMethod(ListTasks, [], (s, r, w, c) => s.ListTasksAsync(r, w, c));
+        context.AddServerStreamingMethod(CancelTask, [], (s, r, w, c) => s.CancelTaskAsync(r, w, c));
         context.AddServerStreamingMethod(SubscribeToTask, [], (s, r, w, c) => s.SubscribeToTaskAsync(r, w, c));
         context.AddUnaryMethod(A2AMethods.CreateTaskPushNotificationConfig, [], (s, _, c) => s.PushNotConfiguredAsync<P.TaskPushNotificationConfig>(c));
         context.AddUnaryMethod(A2AMethods.GetTaskPushNotificationConfig, [], (s, _, c) => s.PushNotConfiguredAsync<P.TaskPushNotificationConfig>(c));

@@ -34,9 +34,25 @@ internal static class GrpcErrors
         _ => StatusCode.Internal, // InvalidAgentResponse, InternalError, anything else
     };
 
-    public static RpcException ToRpcException(A2AException error)
+    /// <summary>
+    /// RESOURCE_EXHAUSTED for a server whose response budget (MaxResponseBytesInFlight) has no room: busy, retry; the
+    /// ErrorInfo's metadata carries <c>retryAfterSeconds</c>.
+    /// </summary>
+    public static RpcException Busy()
     {
-        var status = new Google.Rpc.Status { Code = (int)StatusFor(error.Code), Message = error.Message };
+        var seconds = ((long)Math.Ceiling(Herald.Server.Hosting.ResponseBudget.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ToRpcException(
+            new A2AException(A2AErrorCodes.InternalError,
+                $"The server is busy: the responses it is sending fill its memory budget (MaxResponseBytesInFlight). Retry in {seconds} s.")
+            {
+                Details = new Dictionary<string, string> { ["retryAfterSeconds"] = seconds },
+            },
+            StatusCode.ResourceExhausted);
+    }
+
+    public static RpcException ToRpcException(A2AException error, StatusCode? code = null)
+    {
+        var status = new Google.Rpc.Status { Code = (int)(code ?? StatusFor(error.Code)), Message = error.Message };
         var info = new ErrorInfo { Reason = A2AErrorCodes.Reason(error.Code), Domain = Domain };
         foreach (var (key, value) in error.Details ?? new Dictionary<string, string>())
         {

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Herald.Grpc.Conversion;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Herald.Server.Storage;
 using P = Lf.A2a.V1;
 
@@ -22,12 +23,18 @@ internal static class GrpcStreamWriter
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
     private static readonly WriteOptions Flushed = new();
 
-    public static async Task WriteAsync(TaskStream stream, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context, bool withIds, bool withGeneration)
+    /// <remarks>
+    /// The first item (a reply or the task snapshot) is reserved in <paramref name="budget"/> until it has left; every
+    /// write runs under <paramref name="deadline"/>.
+    /// </remarks>
+    /// <exception cref="RpcException">RESOURCE_EXHAUSTED: the budget had no room for the first item (nothing was written).</exception>
+    public static async Task WriteAsync(
+        TaskStream stream, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context, bool withIds, bool withGeneration, ResponseBudget budget, WriteDeadline deadline)
     {
         writer.WriteOptions = Flushed;
         if (stream.Reply is { } reply)
         {
-            await writer.WriteAsync(Encode(new P.StreamResponse { Message = ProtoConvert.ToProto(reply) })).ConfigureAwait(false);
+            await WriteFirstAsync(Encode(new P.StreamResponse { Message = ProtoConvert.ToProto(reply) }), writer, context, budget, deadline).ConfigureAwait(false);
             return;
         }
 
@@ -44,12 +51,12 @@ internal static class GrpcStreamWriter
                 GrpcEventIds.Stamp(first, snapshot.Sequence);
             }
 
-            await writer.WriteAsync(Encode(first)).ConfigureAwait(false);
+            await WriteFirstAsync(Encode(first), writer, context, budget, deadline).ConfigureAwait(false);
         }
         else
         {
             // Resuming: the response headers go now, so the client knows the call was accepted before the next event, which may be a while.
-            await context.WriteResponseHeadersAsync([]).ConfigureAwait(false);
+            await GrpcWriteDeadline.WriteAsync(deadline, context.WriteResponseHeadersAsync([])).ConfigureAwait(false);
         }
 
         var encoding = ProtoEventEncoding.For(withIds, withGeneration);
@@ -75,12 +82,30 @@ internal static class GrpcStreamWriter
                 pending += bytes.Length;
                 var flush = i == events.Count - 1 || pending >= FlushBytes;
                 writer.WriteOptions = flush ? Flushed : Buffered;
-                await writer.WriteAsync(new EncodedMessage(bytes)).ConfigureAwait(false);
+                await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(bytes))).ConfigureAwait(false);
                 if (flush)
                 {
                     pending = 0;
                 }
             }
+        }
+    }
+
+    private static async Task WriteFirstAsync(EncodedMessage first, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context, ResponseBudget budget, WriteDeadline deadline)
+    {
+        var size = first.Bytes.Length;
+        if (!await budget.TryReserveAsync(size, context.CancellationToken).ConfigureAwait(false))
+        {
+            throw GrpcErrors.Busy();
+        }
+
+        try
+        {
+            await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(first)).ConfigureAwait(false);
+        }
+        finally
+        {
+            budget.Release(size);
         }
     }
 

@@ -17,6 +17,21 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         Positive(failures, nameof(options.StoreOutageStreamTimeout), options.StoreOutageStreamTimeout);
         Positive(failures, nameof(options.WakeupFallbackInterval), options.WakeupFallbackInterval);
         Positive(failures, nameof(options.LongPollTimeout), options.LongPollTimeout);
+        Positive(failures, nameof(options.WriteStallTimeout), options.WriteStallTimeout);
+        if (options.ResponseBudgetWait < TimeSpan.Zero && options.ResponseBudgetWait != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"{nameof(options.ResponseBudgetWait)} must not be negative; it is {options.ResponseBudgetWait}.");
+        }
+
+        if (options.MaxResponseBytesInFlight < 64 * 1024)
+        {
+            failures.Add($"{nameof(options.MaxResponseBytesInFlight)} must be at least 65536; it is {options.MaxResponseBytesInFlight}.");
+        }
+
+        if (options.MaxConcurrentTaskSnapshots < 1)
+        {
+            failures.Add($"{nameof(options.MaxConcurrentTaskSnapshots)} must be at least 1; it is {options.MaxConcurrentTaskSnapshots}.");
+        }
         if (options.TaskRetention is { } retention && retention != Timeout.InfiniteTimeSpan && retention < TimeSpan.Zero)
         {
             failures.Add($"{nameof(options.TaskRetention)} must not be negative (null keeps tasks forever); it is {retention}.");

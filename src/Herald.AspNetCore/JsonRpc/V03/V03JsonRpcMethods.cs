@@ -51,7 +51,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var get = V03Mapping.ToV1(Read<V03TaskQueryParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }
@@ -61,7 +61,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var cancel = V03Mapping.ToCancelTaskRequest(Read<V03TaskIdParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = TaskFit.ToLimit(context, await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false));
+                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false));
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }

@@ -40,7 +40,10 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var get = ParamsReader.Read<GetTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    // A long-poll waits for the task to change: it must not hold a turn meanwhile.
+                    var task = get.CurrentGeneration is null
+                        ? await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false)
+                        : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
@@ -50,7 +53,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var list = ParamsReader.Read<ListTasksRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var page = await engine.ListTasksAsync(list, ct).ConfigureAwait(false);
+                    var page = await ResponseLimit.BuildAsync(context, c => engine.ListTasksAsync(list, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Page(page, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
                 });
             }
@@ -60,7 +63,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var cancel = ParamsReader.Read<CancelTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = TaskFit.ToLimit(context, await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false));
+                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false));
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }

@@ -247,3 +247,8 @@ public sealed class OwnershipTestsSqlite : OwnershipTests
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
 }
+
+public sealed class OwnershipTestsPostgres : OwnershipTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}

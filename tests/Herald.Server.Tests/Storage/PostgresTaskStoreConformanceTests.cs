@@ -4,10 +4,10 @@ using Npgsql;
 
 namespace Herald.Server.Tests.Storage;
 
-/// <summary>The conformance suite on PostgreSQL: each test class instance on a database of its own in the shared test cluster.</summary>
+/// <summary>The conformance suite on PostgreSQL: each test class instance on a schema of its own in the shared test cluster (a lock timeout of 1 s for BreakProviderAsync).</summary>
 public sealed class PostgresTaskStoreConformanceTests : DurableTaskStoreConformanceTests, INeedPostgres
 {
-    private readonly Lazy<string> _database = new(() => PostgresServer.Shared.CreateDatabase());
+    private readonly Lazy<(string Schema, string ConnectionString)> _schema = new(() => PostgresServer.Shared.CreateSchema("Options=-c lock_timeout=1000"));
 
     protected override TaskStore CreateStore() => Open();
 
@@ -25,10 +25,10 @@ public sealed class PostgresTaskStoreConformanceTests : DurableTaskStoreConforma
     /// </summary>
     protected override async Task<IAsyncDisposable> BreakProviderAsync(TaskStore store)
     {
-        var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(_database.Value, "Pooling=false"));
+        var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
         await connection.OpenAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using (var lockTable = new NpgsqlCommand("LOCK TABLE tasks IN EXCLUSIVE MODE", connection, transaction))
+        await using (var lockTable = new NpgsqlCommand($"LOCK TABLE {_schema.Value.Schema}.tasks IN EXCLUSIVE MODE", connection, transaction))
         {
             await lockTable.ExecuteNonQueryAsync();
         }
@@ -38,7 +38,7 @@ public sealed class PostgresTaskStoreConformanceTests : DurableTaskStoreConforma
 
     private TaskStore Open() => PostgresTaskStore.Open(new PostgresStoreOptions
     {
-        ConnectionString = PostgresServer.Shared.ConnectionString(_database.Value, "Options=-c lock_timeout=1000"),
+        ConnectionString = _schema.Value.ConnectionString,
         TimeProvider = Clock,
     });
 

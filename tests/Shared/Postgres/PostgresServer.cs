@@ -8,7 +8,7 @@ namespace Herald.Testing;
 /// <summary>
 /// A throwaway PostgreSQL cluster for the tests of one test process: <c>initdb</c> into a temp directory, <c>pg_ctl start</c>
 /// on 127.0.0.1 and a free port (trust authentication, no fsync), stopped and deleted when the process exits. Started once,
-/// on first use; each test class makes its own database in it (<see cref="CreateDatabase"/>).
+/// on first use; each test class makes its own schema (<see cref="CreateSchema"/>) or database (<see cref="CreateDatabase"/>) in it.
 /// </summary>
 /// <remarks>
 /// The binaries come from <c>HERALD_PG_BIN</c>, else the newest <c>/usr/lib/postgresql/*/bin</c>. Without them, tests
@@ -72,6 +72,23 @@ internal sealed class PostgresServer
     public string ConnectionString(string database, string? extra = null) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Timeout=10;Command Timeout=30{(extra is null ? "" : ";" + extra)}";
 
+    /// <summary>The database every <see cref="CreateSchema"/> schema is in.</summary>
+    public const string TestDatabase = "herald_tests";
+
+    /// <summary>
+    /// A new, empty schema in <see cref="TestDatabase"/>, and the connection string of a store that works in it (its
+    /// search path): a store per test costs a few catalog rows, where a database per test would cost megabytes of disk.
+    /// </summary>
+    public (string Schema, string ConnectionString) CreateSchema(string? extra = null)
+    {
+        var schema = "s_" + Guid.NewGuid().ToString("N");
+        using var connection = new NpgsqlConnection(ConnectionString(TestDatabase, "Pooling=false"));
+        connection.Open();
+        using var create = new NpgsqlCommand($"CREATE SCHEMA {schema}", connection);
+        create.ExecuteNonQuery();
+        return (schema, ConnectionString(TestDatabase, $"Search Path={schema}" + (extra is null ? "" : ";" + extra)));
+    }
+
     /// <summary>A new, empty database; returns its name.</summary>
     public string CreateDatabase()
     {
@@ -97,6 +114,7 @@ internal sealed class PostgresServer
         var bin = BinDirectory ?? throw new InvalidOperationException(
             "PostgreSQL is required (CI=true) but not installed: install the postgresql package or set HERALD_PG_BIN to the directory of initdb and pg_ctl.");
         var asPostgresUser = Environment.UserName == "root";
+        SweepStale();
         var directory = Path.Combine(Path.GetTempPath(), "herald-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var data = Path.Combine(directory, "data");
@@ -109,9 +127,40 @@ internal sealed class PostgresServer
         var server = new PostgresServer(directory, bin, asPostgresUser, port);
         server.Tool("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync");
         server.Tool("pg_ctl", "-D", data, "-l", Path.Combine(directory, "log"), "-w", "-t", "60", "-o",
-            $"-k {directory} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400", "start");
+            $"-k {directory} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=96MB -c min_wal_size=32MB -c wal_level=minimal -c max_wal_senders=0", "start");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
+        using (var connection = new NpgsqlConnection(server.ConnectionString("postgres", "Pooling=false")))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {TestDatabase}", connection);
+            create.ExecuteNonQuery();
+        }
+
         return server;
+    }
+
+    /// <summary>Deletes the clusters of earlier test processes that ended without cleaning up (no server runs in them any more).</summary>
+    private static void SweepStale()
+    {
+        foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "herald-pg-*"))
+        {
+            if (!File.Exists(Path.Combine(stale, "data", "postmaster.pid")))
+            {
+                Delete(stale);
+            }
+        }
+    }
+
+    private static void Delete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Held by something else: the next test run's sweep takes it.
+        }
     }
 
     private void Stop()
@@ -125,13 +174,7 @@ internal sealed class PostgresServer
             // Already stopped; the directory goes anyway.
         }
 
-        try
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        Delete(_directory);
     }
 
     private void Tool(string name, params string[] args) =>

@@ -139,8 +139,10 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
 
     public async ValueTask<bool> RenewAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken)
     {
+        // Never moves the expiry back: two renewals in flight at once (the test clock's "now" is taken before the row
+        // lock) leave the later expiry, as one writer applying them in order would.
         await using var renew = Command(
-            $"UPDATE tasks SET lease_expires_ms = {PostgresCodec.Now(1)} + $2, lease_holder = $3 WHERE task_id = $4 AND lease_owner = $5 AND ended_ms IS NULL",
+            $"UPDATE tasks SET lease_expires_ms = GREATEST(lease_expires_ms, {PostgresCodec.Now(1)} + $2), lease_holder = $3 WHERE task_id = $4 AND lease_owner = $5 AND ended_ms IS NULL",
             nowMs, (long)duration.TotalMilliseconds, holder, taskId, owner);
         return await renew.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }

@@ -12,6 +12,12 @@ internal sealed class PostgresWakeups : IAsyncDisposable
 {
     public const string Channel = "herald_events";
 
+    /// <summary>The payload that wakes every waiter: sent for a task id too long for a notification (8,000 bytes at most).</summary>
+    public const string WakeEveryone = "*";
+
+    /// <summary>Longest task id, in UTF-8 bytes, that a notification names.</summary>
+    public const int MaxNotifiedIdBytes = 7000;
+
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PingInterval = TimeSpan.FromSeconds(30);
 
@@ -80,6 +86,12 @@ internal sealed class PostgresWakeups : IAsyncDisposable
 
     private void Wake(string payload)
     {
+        if (payload == WakeEveryone)
+        {
+            WakeAll();
+            return;
+        }
+
         var space = payload.LastIndexOf(' ');
         var taskId = space < 0 ? payload : payload[..space];
         Signal? signal;
@@ -143,8 +155,9 @@ internal sealed class PostgresWakeups : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (PostgresFaults.IsTransient(ex) || ex is InvalidOperationException)
+            catch (Exception)
             {
+                // Whatever the failure, the listener tries again: a wake-up path that gave up would leave waiters for good.
                 // Waiters re-read now (their read fails while the database is away, and the engine heals), and again on reconnect.
                 WakeAll();
                 try

@@ -13,8 +13,6 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTransaction transaction, long? nowMs, Guid holder) : IAsyncDisposable
 {
-    private const string Channel = "herald_events";
-
     private readonly NpgsqlBatch _batch = new(connection, transaction);
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
 
@@ -192,7 +190,8 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
     {
         foreach (var (taskId, last) in _touched)
         {
-            Queue("SELECT pg_notify($1, $2)", Channel, $"{taskId} {last}");
+            var payload = System.Text.Encoding.UTF8.GetByteCount(taskId) <= PostgresWakeups.MaxNotifiedIdBytes ? $"{taskId} {last}" : PostgresWakeups.WakeEveryone;
+            Queue("SELECT pg_notify($1, $2)", PostgresWakeups.Channel, payload);
         }
 
         if (_batch.BatchCommands.Count > 0)

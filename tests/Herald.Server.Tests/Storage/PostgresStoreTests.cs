@@ -50,6 +50,26 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task ConcurrentAppendersOnThreeInstances_OneTask_SequencesAndGenerationsHaveNoGapsOrDoubles()
+    {
+        var (_, connectionString) = PostgresServer.Shared.CreateSchema();
+        TaskStore[] instances = [Open(connectionString), Open(connectionString), Open(connectionString)];
+        var task = NewTask();
+        await instances[0].CreateAsync(task);
+
+        var appended = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            (await instances[i % 3].AppendAsync(task.Id, [Status(task, TaskState.Working, T0.AddSeconds(i)), Status(task, TaskState.Working, T0.AddSeconds(i))])).ToArray()))).Within();
+
+        // Each batch got two consecutive sequences, and together they are 2..121 exactly once.
+        Assert.All(appended, batch => Assert.Equal(batch[0].Sequence + 1, batch[1].Sequence));
+        Assert.Equal(Enumerable.Range(2, 120).Select(i => (long)i), appended.SelectMany(b => b).Select(e => e.Sequence).Order());
+        var log = await instances[2].ReadAsync(task.Id, 0, 1000);
+        Assert.Equal(Enumerable.Range(1, 121).Select(i => (long)i), log.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 121).Select(i => (long)i), log.Select(e => e.Generation));
+        Assert.Equal(121, (await instances[1].GetAsync(task.Id))!.Generation);
+    }
+
+    [PostgresFact]
     public async Task ReplicasStartingTogether_ApplyTheMigrationsOnce()
     {
         var (schema, connectionString) = PostgresServer.Shared.CreateSchema();

@@ -9,7 +9,7 @@ namespace Herald.Server.Tests;
 /// <summary>The in-process API for code outside the agent, resolved from DI as an application would.</summary>
 public abstract class HeraldTasksTests : EngineTests
 {
-    [Fact]
+    [StoreFact]
     public async Task AddHerald_WithoutAgent_ResolvesHeraldTasks()
     {
         var services = new ServiceCollection();
@@ -23,7 +23,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.False(provider.GetRequiredService<TaskEngine>().HasAgent);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdatesById_AreObservedBySubscribersAndGetTask()
     {
         await using var harness = Harness();
@@ -53,7 +53,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Equal(["shipped"], (await tasks.GetTaskAsync(created.Id, historyLength: 1))!.History!.Select(m => m.GetText()));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CreateTaskAsync_Defaults_SubmittedWithNewIdsAndMessageStamped()
     {
         await using var harness = Harness();
@@ -72,7 +72,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Equal(TaskState.Submitted, (await harness.Tasks.GetTaskAsync(bare.Id))!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateStatusAsync_WithMessage_StampsItWithTaskAndContext()
     {
         await using var harness = Harness();
@@ -87,7 +87,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Equal(task.Id, stored.TaskId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateStatusAsync_UnspecifiedState_ThrowsAndAppendsNothing()
     {
         await using var harness = Harness();
@@ -99,7 +99,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Single(events);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateStatusAsync_UnknownTask_ThrowsTaskNotFound()
     {
         await using var harness = Harness();
@@ -112,7 +112,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Null(await harness.Tasks.GetTaskAsync("missing"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateStatusAsync_TerminalTask_ThrowsTaskAlreadyTerminal()
     {
         await using var harness = Harness();
@@ -125,7 +125,7 @@ public abstract class HeraldTasksTests : EngineTests
         Assert.Equal(TaskState.Failed, (await harness.Tasks.GetTaskAsync(task.Id))!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UpdateStatusAsync_OnTaskAnAgentIsRunning_ReachesTheAgentsSubscribers()
     {
         var gate = Bounded.NewSignal();

@@ -3,6 +3,7 @@ using Herald.Cli.Agents;
 using Herald.Cli.Hosting;
 using Herald.Protocol;
 using Herald.Server.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Herald.Server.Agents;
 using Microsoft.AspNetCore.Builder;
@@ -27,7 +28,7 @@ internal enum DemoAgent
 /// <param name="Agent">The demo agent.</param>
 /// <param name="Command">The exec agent's command.</param>
 /// <param name="Verbose">Log at information level.</param>
-/// <param name="Store">"memory", or the SQLite database file.</param>
+/// <param name="Store">"memory", a PostgreSQL URL or connection string, or the SQLite database file (<see cref="StoreLocation"/>).</param>
 /// <param name="Retention">How long ended tasks are kept; null keeps them forever.</param>
 internal sealed record ServeSettings(
     string Urls,
@@ -45,10 +46,15 @@ internal sealed record ServeSettings(
 
     public string AgentName => Agent.ToString().ToLowerInvariant();
 
-    public bool InMemory => string.Equals(Store, ServeCommand.MemoryStore, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The store <see cref="Store"/> names (the command line refuses values that name none).</summary>
+    public StoreLocation StoreLocation => StoreLocation.TryParse(Store, out var location, out var error)
+        ? location!
+        : throw new ArgumentException(error, nameof(Store));
 
-    /// <summary>How the startup line names the store: "memory" or the database's full path.</summary>
-    public string StoreDescription => InMemory ? ServeCommand.MemoryStore : Path.GetFullPath(Store);
+    public bool InMemory => StoreLocation.Kind == StoreKind.Memory;
+
+    /// <summary>How the startup line names the store: "memory", the database's full path, or the PostgreSQL server and database.</summary>
+    public string StoreDescription => StoreLocation.Description;
 
     /// <summary>Connection, timeout and exec limits (<see cref="ServeLimitOptions"/>).</summary>
     public ServeLimits Limits { get; init; } = new();
@@ -96,9 +102,10 @@ internal static class ServeCommand
         agent.AcceptOnlyFromAmong("echo", "chunks", "exec");
         var store = new Option<string>("--store")
         {
-            Description = "Where tasks are kept: a SQLite database file (created when missing; tasks and resumable streams survive restarts) " +
+            Description = "Where tasks are kept: a SQLite database file (created when missing; tasks and resumable streams survive restarts), " +
+                "a PostgreSQL database shared by any number of replicas (postgres://user:password@host:port/database, or Host=...;Database=...), " +
                 $"or '{MemoryStore}' (lost on exit) [default: {DefaultStore} in the working directory]",
-            HelpName = "PATH|memory",
+            HelpName = "PATH|postgres://...|memory",
             DefaultValueFactory = _ => DefaultStore,
         };
         var retention = new Option<string>("--retention")
@@ -185,7 +192,11 @@ internal static class ServeCommand
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
             if (storeText is not null && string.IsNullOrWhiteSpace(storeText))
             {
-                result.AddError($"--store needs a database file path or '{MemoryStore}'.");
+                result.AddError($"--store needs {StoreLocation.Accepted}.");
+            }
+            else if (storeText is not null && !StoreLocation.TryParse(storeText, out _, out var storeError))
+            {
+                result.AddError(storeError!);
             }
         });
 
@@ -296,11 +307,13 @@ internal static class ServeCommand
             // Opened now, not on first use: a database that cannot be opened (held by another herald serve, not a
             // Herald database, unwritable) is reported before anything listens.
             TaskStore store;
+            var location = settings.StoreLocation;
             try
             {
-                store = SqliteTaskStore.Open(settings.Store);
+                store = location.Kind == StoreKind.Postgres ? PostgresTaskStore.Open(location.Target) : SqliteTaskStore.Open(location.Target);
             }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException
+                or Npgsql.NpgsqlException or ArgumentException or TaskStoreUnavailableException)
             {
                 throw new ServeSetupException($"cannot open the store {settings.StoreDescription}: {ex.Message}", ex);
             }

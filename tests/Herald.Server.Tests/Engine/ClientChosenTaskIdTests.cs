@@ -16,7 +16,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
     private static Task<SendResult> SendAsync(EngineHarness harness, SendMessageRequest request, SendMode mode = SendMode.Blocking) =>
         harness.Engine.SendAsync(request, mode, ClientId, CancellationToken.None).Within();
 
-    [Fact]
+    [StoreFact]
     public async Task Send_UnknownClientId_CreatesTheTaskUnderThatIdAndContext()
     {
         var seen = Bounded.NewSignal<(string TaskId, string ContextId, bool Continuation)>();
@@ -37,7 +37,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.NotNull(await harness.Store.GetAsync("client-task-1"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_UnknownClientIdWithoutContext_GetsANewContext()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask());
@@ -48,7 +48,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.False(string.IsNullOrEmpty(task.ContextId));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_ClientIdOfTaskWaitingForInput_ContinuesIt()
     {
         await using var harness = Harness((ctx, ct) => ctx.IsContinuation
@@ -66,7 +66,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal(["ask", "name?", "Ada", "hello Ada"], task.History!.Select(m => m.GetText()));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_ClientIdOfCompletedTask_RefusedAsInvalidIdAndTaskUnchanged()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask());
@@ -81,7 +81,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Single(after!.Task.History!, m => m.Role == Role.User);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_ClientIdOfTaskStillWorking_Refused()
     {
         var gate = Bounded.NewSignal();
@@ -99,7 +99,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         gate.TrySetResult();
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData("empty")]
     [InlineData("too long")]
     [InlineData("newline")]
@@ -129,7 +129,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal(0, (await harness.Store.ListAsync(new TaskQuery { PageSize = 10 })).TotalSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_LongestAllowedClientId_IsAccepted()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask());
@@ -140,7 +140,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal(id, task.Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_WithoutTheOption_UnknownIdIsStillTaskNotFound()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask());
@@ -150,7 +150,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_MessageOrTaskAgentReplies_ReplyAndNoTask()
     {
         await using var harness = Harness((ctx, ct) => ctx.ReplyAsync($"echo {ctx.UserText}", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
@@ -163,7 +163,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Null(await harness.Store.GetAsync("client-task-7"));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_MessageOrTaskAgentReports_CreatesTheTaskUnderTheClientId()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync("done", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
@@ -176,7 +176,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
 
     // ---- races: the store's duplicate check decides ----
 
-    [Fact]
+    [StoreFact]
     public async Task Send_AnotherSenderCreatesTheIdFirstAndWorksOnIt_RefusedAndTheirTaskUntouched()
     {
         var store = new InterceptingTaskStore(NewStore());
@@ -202,7 +202,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal(1, after.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_AnotherSenderCreatesTheIdFirstAndItWaitsForInput_ContinuesTheirTask()
     {
         var store = new InterceptingTaskStore(NewStore());
@@ -221,7 +221,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
         Assert.Equal("continued: True", task.Status.Message!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Send_MessageOrTaskAgentLosesTheIdToAnotherSender_SenderGetsAClearError()
     {
         var store = new InterceptingTaskStore(NewStore());

@@ -1,5 +1,6 @@
 using Herald.Server.Agents;
 using Herald.Server.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 
 namespace Herald.Server.Tests.Engine;
@@ -9,6 +10,9 @@ public enum StoreKind
 {
     InMemory,
     Sqlite,
+
+    /// <summary>PostgreSQL: each store on a schema of its own in the test cluster (<see cref="PostgresServer"/>).</summary>
+    Postgres,
 }
 
 /// <summary>
@@ -46,6 +50,11 @@ public abstract class EngineTests : IDisposable
         {
             DatabasePath = Path.Combine(_directory.Path, Guid.NewGuid().ToString("N") + ".db"),
             Durability = SqliteDurability.Normal,
+            TimeProvider = Clock,
+        }),
+        StoreKind.Postgres => PostgresTaskStore.Open(new PostgresStoreOptions
+        {
+            ConnectionString = PostgresServer.Shared.CreateSchema().ConnectionString,
             TimeProvider = Clock,
         }),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, null),

@@ -27,7 +27,7 @@ public abstract class GenerationEngineTests : EngineTests
         return (poll, current);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task LongPoll_WokenByAnAppendToTheStore_AnswersWithTheNextGeneration()
     {
         await using var harness = Harness(configure: o => o.LongPollTimeout = LongPoll);
@@ -43,7 +43,7 @@ public abstract class GenerationEngineTests : EngineTests
         Assert.Equal("news", answer.Artifacts![0].Parts[0].Text);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task LongPoll_NothingChanges_AnswersAsItIsWhenTheEnginesClockReachesTheTimeout()
     {
         await using var harness = Harness(configure: o => o.LongPollTimeout = LongPoll);
@@ -59,7 +59,7 @@ public abstract class GenerationEngineTests : EngineTests
         Assert.Equal(TaskState.Submitted, answer.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GuardedFollowUp_DecidedByTheStore_MismatchWritesNothing()
     {
         await using var harness = Harness(AskThenCompleteAsync);

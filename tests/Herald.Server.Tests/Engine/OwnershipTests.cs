@@ -10,7 +10,7 @@ namespace Herald.Server.Tests.Engine;
 /// </summary>
 public abstract class OwnershipTests : EngineTests
 {
-    [Fact]
+    [StoreFact]
     public async Task TerminalUpdateThroughHeraldTasks_CancelsTheRunningAgentsToken()
     {
         var tokenFired = Bounded.NewSignal();
@@ -33,7 +33,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Equal("upstream order was withdrawn", after.Status.Message!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelTask_AgentBlockedInIo_TokenFiresAndLateReportsAreRefused()
     {
         var working = Bounded.NewSignal();
@@ -77,7 +77,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Empty(after.Task.Artifacts!);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ExpiredLease_MaintenanceFailsTheTaskWithAReasonAndStreamsEnd()
     {
         // A runner that died: its task was created leased, and nobody renews the lease any more.
@@ -102,7 +102,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Equal(0, await harness.Engine.RecoverExpiredLeasesAsync());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RunningAgent_RenewsItsLease_SoRecoveryLeavesItAlone()
     {
         var store = new InterceptingTaskStore(NewStore(), Clock);
@@ -140,7 +140,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retention_EndedTasksOlderThanRetention_AreDeletedOthersKept()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync("done", ct).AsTask(), o => o.TaskRetention = TimeSpan.FromHours(1));
@@ -160,7 +160,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Retention_Off_KeepsEndedTasks()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask(), o => o.TaskRetention = null);
@@ -172,7 +172,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.NotNull(await harness.Tasks.GetTaskAsync(task.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentBatch_SeveralReports_OneStoreWrite()
     {
         var counting = new InterceptingTaskStore(NewStore());
@@ -199,7 +199,7 @@ public abstract class OwnershipTests : EngineTests
         Assert.Equal(string.Concat(Enumerable.Range(0, 100).Select(i => $"{i},")), string.Concat(task.Artifacts![0].Parts.Select(p => p.Text)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ManySubscribers_OneStoreReadPerWakeUp()
     {
         const int subscribers = 50;
@@ -246,4 +246,9 @@ public sealed class OwnershipTestsInMemory : OwnershipTests
 public sealed class OwnershipTestsSqlite : OwnershipTests
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
+}
+
+public sealed class OwnershipTestsPostgres : OwnershipTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
 }

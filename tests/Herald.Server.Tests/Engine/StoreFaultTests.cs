@@ -15,7 +15,7 @@ public abstract class StoreFaultTests : EngineTests
 {
     private const int Chunks = 5;
 
-    [Theory]
+    [StoreTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task FailedAppend_IsRetried_EveryChunkOnceInOrder(bool afterCommit)
@@ -52,7 +52,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(string.Concat(Enumerable.Range(0, Chunks).Select(i => $"{i};")), string.Concat(final!.Task.Artifacts![0].Parts.Select(p => p.Text)));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FailedFinalWrite_AfterCommit_TaskCompletedOnce()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -80,7 +80,7 @@ public abstract class StoreFaultTests : EngineTests
         AssertAcknowledgedIsTheLog(store, task.Id, log);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ShortOutageDuringRun_NothingLostOrDoubled_SubscriberGetsEveryEventOnce()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -124,7 +124,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(log.Where(e => e.Sequence > from && e.IsStreamed).Select(e => e.Sequence), delivered.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task OutageLongerThanHorizon_AgentStopped_TaskFailedWithReasonOnceStoreIsBack()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -191,7 +191,7 @@ public abstract class StoreFaultTests : EngineTests
         await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(EngineHarness.Request("more", taskId: task.Id), SendMode.Immediate, CancellationToken.None).Within());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task StreamDuringOutage_KeepAlivesThenEndsWithErrorNamingLastEventId()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -243,7 +243,7 @@ public abstract class StoreFaultTests : EngineTests
         store.ComeBack();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task StreamDuringShortOutage_KeepAlivesThenResumesDelivering()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -290,7 +290,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(TaskState.Completed, delivered[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task LostWakeups_SubscriberStillGetsEventsAfterFallbackInterval()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -357,7 +357,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AbandonedRunThatCannotWriteItsEnd_LeavesAnOrphan_MaintenanceFailsIt()
     {
         var store = new FaultyTaskStore(NewStore());
@@ -406,7 +406,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Single(log, e => e.IsTerminal);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task PauseWriteFailsPastHorizon_LeaseNotReleased_TaskLeftToRecovery()
     {
         // A turn that pauses for input releases its lease in the pause's own write. When that write never lands, nothing
@@ -453,7 +453,7 @@ public abstract class StoreFaultTests : EngineTests
         Assert.Equal(TaskState.Failed, (await store.Inner.GetAsync(task.Id))!.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task TerminalWriteRetriedLongerThanTheLease_LeaseStillRenewed_TaskCompletes()
     {
         // Appends fail for longer than the lease while renewals still work (a full disk that refuses the event but not the

@@ -81,3 +81,43 @@ public sealed class GenerationEngineTestsSqlite : GenerationEngineTests
 {
     protected override StoreKind Kind => StoreKind.Sqlite;
 }
+
+public sealed class TaskEngineSendTestsPostgres : TaskEngineSendTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class TaskEngineQueryTestsPostgres : TaskEngineQueryTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class SubscriptionTestsPostgres : SubscriptionTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class TaskEngineCancelTestsPostgres : TaskEngineCancelTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class HeraldTasksTestsPostgres : Herald.Server.Tests.HeraldTasksTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class ClientChosenTaskIdTestsPostgres : ClientChosenTaskIdTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class StoreFaultTestsPostgres : StoreFaultTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}
+
+public sealed class GenerationEngineTestsPostgres : GenerationEngineTests, INeedPostgres
+{
+    protected override StoreKind Kind => StoreKind.Postgres;
+}

@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Engine;
 
 public abstract class SubscriptionTests : EngineTests
 {
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_FromPositionN_YieldsLaterEventsInOrderAndEndsAtTerminal()
     {
         await using var harness = Harness();
@@ -27,7 +27,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_FromStart_YieldsCreatedEventFirst()
     {
         await using var harness = Harness();
@@ -40,7 +40,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal([1L, 2], events.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_LiveTail_ReceivesEventsAppendedAfterSubscribing()
     {
         var gate = Bounded.NewSignal();
@@ -66,7 +66,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_StopAtInterrupt_EndsAtInputRequired()
     {
         await using var harness = Harness();
@@ -83,7 +83,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal([TaskState.Working, TaskState.InputRequired, TaskState.Working, TaskState.Completed], continuing.Select(e => e.StatusUpdate!.Status.State));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_AuthRequiredWithStopAtInterrupt_Ends()
     {
         await using var harness = Harness();
@@ -95,7 +95,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal([TaskState.AuthRequired], events.Select(e => e.StatusUpdate!.Status.State));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_AfterTheTerminalEvent_EndsWithoutEvents()
     {
         // A client that already saw the terminal event reconnects with Last-Event-ID = its sequence.
@@ -112,7 +112,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Empty(events);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_TwoConcurrentSubscribers_GetIdenticalSequences()
     {
         var gate = Bounded.NewSignal();
@@ -142,7 +142,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(a.Select(e => e.Kind), b.Select(e => e.Kind));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_SubscriberThatNeverReads_DoesNotStallAgentOrOtherSubscribers()
     {
         const int chunks = 10_000;
@@ -189,7 +189,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(chunks, task.Artifacts!.Single().Parts.Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_Canceled_StopsWaiting()
     {
         await using var harness = Harness();
@@ -205,7 +205,7 @@ public abstract class SubscriptionTests : EngineTests
         await enumerator.DisposeAsync();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeAsync_UnknownTask_ThrowsTaskNotFound()
     {
         await using var harness = Harness();
@@ -217,7 +217,7 @@ public abstract class SubscriptionTests : EngineTests
 
     // ---- SubscribeToTaskAsync ----
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeToTaskAsync_LastEventIdBeyondEnd_ThrowsInvalidParams()
     {
         await using var harness = Harness();
@@ -228,7 +228,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeToTaskAsync_TerminalTaskWithoutLastEventId_ThrowsUnsupportedOperation()
     {
         await using var harness = Harness();
@@ -240,7 +240,7 @@ public abstract class SubscriptionTests : EngineTests
         Assert.Equal(A2AErrorCodes.UnsupportedOperation, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SubscribeToTaskAsync_TerminalTaskWithLastEventId_ReplaysMissedEvents()
     {
         await using var harness = Harness();

@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Engine;
 
 public abstract class TaskEngineCancelTests : EngineTests
 {
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_RunningTask_CancelsTaskAndFiresAgentToken()
     {
         var tokenFired = Bounded.NewSignal();
@@ -46,7 +46,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(TaskState.Canceled, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_BlockingSenderWaiting_SenderGetsCanceledTask()
     {
         var working = Bounded.NewSignal<string>();
@@ -65,7 +65,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(TaskState.Canceled, start.Task!.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_InputRequiredTask_CancelsIt()
     {
         await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
@@ -76,7 +76,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(TaskState.Canceled, canceled.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_SecondTime_ThrowsTaskNotCancelable()
     {
         await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
@@ -90,7 +90,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Single(events, e => e.StatusUpdate?.Status.State == TaskState.Canceled);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_CompletedTask_ThrowsTaskNotCancelable()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -102,7 +102,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(TaskState.Completed, (await harness.Store.GetAsync(task.Id))!.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_UnknownTask_ThrowsTaskNotFound()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -112,7 +112,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CancelAsync_MissingId_ThrowsInvalidParams()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -123,7 +123,7 @@ public abstract class TaskEngineCancelTests : EngineTests
         Assert.Equal("id", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ShutdownAsync_RunningAgent_CancelsTaskAndRefusesNewMessages()
     {
         var tokenFired = Bounded.NewSignal();

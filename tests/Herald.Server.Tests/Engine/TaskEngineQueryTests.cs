@@ -8,7 +8,7 @@ public abstract class TaskEngineQueryTests : EngineTests
 {
     // ---- list ----
 
-    [Theory]
+    [StoreTheory]
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(101)]
@@ -22,7 +22,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal("pageSize", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_PageSizeAtBounds_IsAccepted()
     {
         await using var harness = Harness();
@@ -35,7 +35,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal(2, hundred.Tasks.Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_NoPageSize_UsesFifty()
     {
         await using var harness = Harness();
@@ -49,7 +49,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.NotEqual("", page.NextPageToken);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData("not base64 !")]
     [InlineData("bm8tc2VwYXJhdG9y")]
     [InlineData("fDEyMw")]
@@ -65,7 +65,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal("pageToken", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_PagingThroughAll_LastPageHasEmptyTokenAndNoDuplicates()
     {
         await using var harness = Harness();
@@ -93,7 +93,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal(created.Select(t => t.Id).Reverse(), seen.Select(t => t.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_Filters_ByContextStatusAndTimestamp()
     {
         await using var harness = Harness();
@@ -118,7 +118,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal([a1.Id], recent.Tasks.Select(t => t.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_IncludeArtifacts_DefaultsToOmittingThem()
     {
         await using var harness = Harness();
@@ -132,7 +132,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Single(with.Tasks.Single().Artifacts!);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_NegativeHistoryLength_ThrowsInvalidParams()
     {
         await using var harness = Harness();
@@ -143,7 +143,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal("historyLength", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_NoTasks_ReturnsEmptyPageWithEmptyToken()
     {
         await using var harness = Harness();
@@ -157,7 +157,7 @@ public abstract class TaskEngineQueryTests : EngineTests
 
     // ---- page token ----
 
-    [Fact]
+    [StoreFact]
     public void PageToken_RoundTrip_KeepsTimestampAndTaskId()
     {
         var cursor = new TaskCursor(new DateTimeOffset(2025, 6, 1, 12, 0, 0, 123, TimeSpan.Zero), "task|with|bars");
@@ -167,7 +167,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal(cursor, decoded);
     }
 
-    [Fact]
+    [StoreFact]
     public void PageToken_EmptyOrNull_MeansFirstPage()
     {
         Assert.Equal("", PageToken.Encode(null));
@@ -177,7 +177,7 @@ public abstract class TaskEngineQueryTests : EngineTests
 
     // ---- get ----
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_HistoryLength_NullAllZeroNoneNRecent()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -200,7 +200,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal(TaskState.Completed, all.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_NegativeHistoryLength_ThrowsInvalidParams()
     {
         await using var harness = Harness();
@@ -212,7 +212,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal("historyLength", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_UnknownTask_ThrowsTaskNotFound()
     {
         await using var harness = Harness();
@@ -222,7 +222,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_MissingId_ThrowsInvalidParams()
     {
         await using var harness = Harness();
@@ -233,7 +233,7 @@ public abstract class TaskEngineQueryTests : EngineTests
         Assert.Equal("id", error.Field);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_IncludesArtifacts()
     {
         await using var harness = Harness((ctx, ct) => ctx.AppendTextAsync("a", "x", cancellationToken: ct).AsTask());

@@ -7,7 +7,7 @@ namespace Herald.Server.Tests.Engine;
 
 public abstract class TaskEngineSendTests : EngineTests
 {
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_NewMessage_GeneratesTaskIdAndContextId()
     {
         var seen = Bounded.NewSignal<(string TaskId, string ContextId, bool Continuation)>();
@@ -32,7 +32,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(task.ContextId, first.ContextId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_TwoNewMessages_GetDifferentIds()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -44,7 +44,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.NotEqual(first.ContextId, second.ContextId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_MessageWithContextId_ReusesContextId()
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync("ok", ct).AsTask());
@@ -55,7 +55,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("my-conversation", task.History![0].ContextId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_Blocking_ReturnsOnlyOnceCompleted()
     {
         var working = Bounded.NewSignal<string>();
@@ -90,7 +90,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("done", start.Task.Task.Status.Message!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_BlockingAgentRequiresInput_ReturnsInputRequired()
     {
         await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("Which city?", ct).AsTask());
@@ -102,7 +102,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(Role.Agent, task.Status.Message.Role);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_Immediate_ReturnsWhileAgentStillWorks()
     {
         var gate = Bounded.NewSignal();
@@ -126,7 +126,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, events[^1].StatusUpdate!.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_Streaming_ReturnsSnapshotAtCreation()
     {
         var gate = Bounded.NewSignal();
@@ -148,7 +148,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal([2L, 3], events.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_BlockingWithHistoryLength_TrimsReturnedHistory()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -165,7 +165,7 @@ public abstract class TaskEngineSendTests : EngineTests
 
     // ---- multi-turn ----
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpToInputRequiredTask_ResumesWithContinuationAndHistory()
     {
         var secondTurn = Bounded.NewSignal<(bool Continuation, AgentTask? Existing, string Text, string TaskId)>();
@@ -198,7 +198,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.All(second.History!, m => Assert.Equal(first.ContextId, m.ContextId));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpWithMatchingContextId_IsAccepted()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -219,7 +219,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, second.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpWhoseAgentReturnsWithoutReporting_CompletesTask()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -238,7 +238,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, second.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpWhilePreviousTurnIsStillReturning_IsAccepted()
     {
         // The first turn asks for input, then takes a moment before returning (logging, cleanup...).
@@ -264,7 +264,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, second.Task!.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpWhoseAgentAsksAgain_StaysInputRequired()
     {
         var turns = 0;
@@ -283,7 +283,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.DoesNotContain(events, e => e.StatusUpdate?.Status.State == TaskState.Completed);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpInStreamingMode_SnapshotIncludesTheNewMessage()
     {
         var gate = Bounded.NewSignal();
@@ -311,7 +311,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal([TaskState.Completed], rest.Select(e => e.StatusUpdate!.Status.State));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_FollowUpWhilePreviousTurnStillRuns_PreviousTurnCanReportNothingMore()
     {
         // The first turn's lease went with its input-required report: a follow-up is accepted at once, and the
@@ -355,7 +355,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(["hello", "more?", "answer", "thanks"], after.Task.History!.Select(m => m.GetText()));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_TaskIdOfCompletedTask_ThrowsUnsupportedOperation()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -369,7 +369,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Single(after!.Task.History!);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_UnknownTaskId_ThrowsTaskNotFound()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -379,7 +379,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_TaskIdWithOtherContextId_ThrowsInvalidParams()
     {
         await using var harness = Harness((ctx, ct) => ctx.RequireInputAsync("?", ct).AsTask());
@@ -394,7 +394,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(first.History!.Count, after.Task.History!.Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_TaskIdOfTaskStillWorking_ThrowsUnsupportedOperation()
     {
         var gate = Bounded.NewSignal();
@@ -413,7 +413,7 @@ public abstract class TaskEngineSendTests : EngineTests
 
     // ---- validation ----
 
-    [Theory]
+    [StoreTheory]
     [InlineData("no params", "params")]
     [InlineData("no message", "message")]
     [InlineData("no messageId", "message.messageId")]
@@ -459,7 +459,7 @@ public abstract class TaskEngineSendTests : EngineTests
 
     // ---- how agents end ----
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentThrows_TaskFailsWithSafeMessage()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -478,7 +478,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("half", task.Artifacts!.Single().Parts.Single().Text);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentThrowsBeforeReporting_TaskIsCreatedAndFailed()
     {
         await using var harness = Harness((_, _) => throw new InvalidOperationException("secret detail"));
@@ -490,7 +490,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.NotNull(await harness.Store.GetAsync(task.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentReturnsWithoutTerminalState_CompletesTask()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -505,7 +505,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("result", task.Artifacts!.Single().Parts.Single().Text);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentDoesNothing_CreatesAndCompletesTask()
     {
         await using var harness = Harness((_, _) => Task.CompletedTask);
@@ -519,7 +519,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(start.Task.Sequence, events[^1].Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentRejects_ReturnsRejected()
     {
         await using var harness = Harness((ctx, ct) => ctx.RejectAsync("not my job", ct).AsTask());
@@ -530,7 +530,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("not my job", task.Status.Message!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentReplies_ReturnsMessageAndCreatesNoTask()
     {
         await using var harness = Harness((ctx, ct) => ctx.ReplyAsync($"echo: {ctx.UserText}", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
@@ -547,7 +547,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(0, page.TotalSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_AgentRepliesInStreamingMode_ReturnsMessage()
     {
         await using var harness = Harness((ctx, ct) => ctx.ReplyAsync("direct", ct).AsTask(), mode: AgentResponseMode.MessageOrTask);
@@ -558,7 +558,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal("direct", start.Reply!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentContext_ReplyAfterReporting_IsRefused()
     {
         var refusal = Bounded.NewSignal<Exception?>();
@@ -584,7 +584,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentContext_ReplyFromTaskModeAgent_IsRefusedWithAdvice()
     {
         var refusal = Bounded.NewSignal<Exception?>();
@@ -609,7 +609,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(TaskState.Completed, task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_TaskModeAgent_TaskIsListedBeforeAgentCodeRuns()
     {
         var agentMayRun = Bounded.NewSignal();
@@ -630,7 +630,7 @@ public abstract class TaskEngineSendTests : EngineTests
         agentMayRun.TrySetResult();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentContext_ReportAfterReply_IsRefusedAndNoTaskIsCreated()
     {
         var refusal = Bounded.NewSignal<Exception?>();
@@ -656,7 +656,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(0, page.TotalSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentContext_AppendTextTwice_CreatesThenAppends()
     {
         await using var harness = Harness(async (ctx, ct) =>
@@ -677,7 +677,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal([null, null, true], chunks.Select(c => c.LastChunk));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AgentContext_StatusMessage_IsStampedWithTaskContextAndAgentRole()
     {
         await using var harness = Harness((ctx, ct) =>
@@ -691,7 +691,7 @@ public abstract class TaskEngineSendTests : EngineTests
         Assert.Equal(task.ContextId, message.ContextId);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SendAsync_StatusTimestamps_ComeFromTheInjectedClock()
     {
         var clock = Bounded.NewSignal<TestClock>();

@@ -22,7 +22,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
     /// </summary>
     protected abstract Task<IAsyncDisposable> BreakProviderAsync(TaskStore store);
 
-    [Fact]
+    [StoreFact]
     public async Task ProviderFault_ReachesCallersAsTransient_WritesNothing_AndTheRetrySucceedsOnce()
     {
         var store = Store();
@@ -49,7 +49,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         Assert.Equal([1L, 2, 3], (await store.ReadAsync(task.Id, 0, 10)).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Reopen_AfterAppends_EverythingAcknowledgedIsThere()
     {
         var store = Store();
@@ -79,7 +79,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         Assert.Equal(task.Id, Assert.Single(page.Tasks).Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Reopen_Generations_SurviveAndAppendsContinueTheNumbering()
     {
         var store = Store();
@@ -108,7 +108,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         Assert.Equal(6, (await reopened.GetAsync(task.Id))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Reopen_LeasesOfTheClosedProcess_AreExpired()
     {
         // A process that dies leaves its leases behind; the next process to open the data must not wait for them.
@@ -122,7 +122,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         Assert.NotNull(await reopened.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(1))));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SecondInstance_AppendThroughOne_WakesWaiterOnTheOther()
     {
         var first = Store();
@@ -137,7 +137,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         Assert.Equal([2L], (await second.ReadAsync(task.Id, 1, 10)).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SecondInstance_ConcurrentCreatesOfOneId_ExactlyOneWins()
     {
         var first = Store();
@@ -167,7 +167,7 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task SecondInstance_LeaseHeldThroughOne_IsRespectedByTheOther()
     {
         var first = Store();

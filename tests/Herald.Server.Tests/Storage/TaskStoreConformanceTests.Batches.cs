@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Storage;
 /// <summary>Batches: several events, one atomic write.</summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_Batch_AssignsConsecutiveSequencesAndFoldsInOrder()
     {
         var store = Store();
@@ -30,7 +30,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal([2L, 3, 4, 5], (await store.ReadAsync(task.Id, 1, 100)).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_BatchEndingTerminal_IsAcceptedAndEndsTheTask()
     {
         var store = Store();
@@ -41,7 +41,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(TaskState.Completed, (await store.GetAsync(task.Id))!.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_BatchWithEventsAfterTerminal_IsRefusedWhole()
     {
         var store = Store();
@@ -54,7 +54,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_BatchToTerminalTask_AppendsNothing()
     {
         var store = Store();
@@ -67,7 +67,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ReadAsync_EventFromStore_KeepsItsExactWireBytes()
     {
         var store = Store();
@@ -81,7 +81,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal("h\u00e9llo \"quoted\" \u2603", read.ArtifactUpdate!.Artifact.Parts[0].Text);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_BatchReplacingAnArtifactMidway_KeepsOnlyWhatFollowsTheReplace()
     {
         var store = Store();
@@ -101,7 +101,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal("second", artifact.Name);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ChunksCarryingHeaderFields_UpdateTheHeaderAcrossWrites()
     {
         var store = Store();

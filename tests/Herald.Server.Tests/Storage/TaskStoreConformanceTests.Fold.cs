@@ -16,7 +16,7 @@ public abstract partial class TaskStoreConformanceTests
     /// <summary>How many generated sequences the fold property runs; durable stores may ask for fewer.</summary>
     protected virtual long FoldIterations => 100;
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_GeneratedEventSequence_EqualsTheFoldOfTheLog()
     {
         var store = Store();

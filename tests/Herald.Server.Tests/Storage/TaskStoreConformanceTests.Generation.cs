@@ -9,7 +9,7 @@ namespace Herald.Server.Tests.Storage;
 /// </summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    [Fact]
+    [StoreFact]
     public async Task Generation_CreatedEvent_IsOne()
     {
         var store = Store();
@@ -22,7 +22,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(1, (await store.GetAsync(task.Id))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_StatusAndArtifactUpdates_AreConsecutiveInABatchAndAcrossBatches()
     {
         var store = Store();
@@ -39,7 +39,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(7, (await store.GetAsync(task.Id))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_ContinuedMessage_KeepsTheGenerationAndTheNextUpdateIsOneMore()
     {
         var store = Store();
@@ -64,7 +64,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal([1L, 2, 3, 4], streamed);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_ReadFromAnyPosition_MatchesTheAppends()
     {
         var store = Store();
@@ -96,7 +96,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(13, (await store.GetAsync(task.Id))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_LargeBatchAfterAMessage_ReadFromTheMiddle_MatchesTheAppends()
     {
         var store = Store();
@@ -118,7 +118,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(602, (await store.GetAsync(task.Id, historyLength: 0, includeArtifacts: false))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_GetAndList_CarryTheGenerationAtTheirSequence()
     {
         var store = Store();
@@ -142,7 +142,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(1, page.Tasks.Single(t => t.Id == quiet.Id).Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_MatchingExpectedGeneration_Continues()
     {
         var store = Store();
@@ -157,7 +157,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(3, result.Message.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_MismatchingExpectedGeneration_RefusesWithTheCurrentGenerationAndWritesNothing()
     {
         var store = Store();
@@ -188,7 +188,7 @@ public abstract partial class TaskStoreConformanceTests
             store.AppendAsync(task.Id, Chunk(task, "a", "x", append: false), new AppendOptions { LeaseOwner = "r" }).AsTask());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_MismatchingExpectedGenerationUnderALiveLease_IsAMismatchAndKeepsTheLease()
     {
         // Generation is checked before the lease.
@@ -207,7 +207,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(3, (await store.AppendAsync(task.Id, Chunk(task, "a", "mine", append: false), new AppendOptions { LeaseOwner = "runner-a" })).Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_TerminalTaskWithMismatchingGeneration_IsTerminal()
     {
         var store = Store();
@@ -222,7 +222,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_IdempotentRetry_ReturnsTheStoredGenerations()
     {
         var store = Store();
@@ -241,7 +241,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(5, (await store.GetAsync(task.Id))!.Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Generation_AppendIfLeaseExpired_HasTheNextGeneration()
     {
         var store = Store();

@@ -9,7 +9,7 @@ namespace Herald.Server.Tests.Storage;
 /// </summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ExpectedSequenceAtTheEnd_Appends()
     {
         var store = Store();
@@ -22,7 +22,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(3, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_RetryOfACommittedBatch_ReturnsItsEventsAndWritesNothing()
     {
         var store = Store();
@@ -40,7 +40,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(["once"], (await store.GetAsync(task.Id))!.Task.Artifacts!.Single().Parts.Select(p => p.Text));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_RetryOfACommittedTerminalBatchUnderALease_Succeeds()
     {
         // The first try ended the task and cleared the lease: the retry must still be recognised as the same write.
@@ -57,7 +57,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(3, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ExpectedSequenceHeldByOtherEvents_ThrowsConflictAndWritesNothing()
     {
         var store = Store();
@@ -74,7 +74,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Empty((await store.GetAsync(task.Id))!.Task.Artifacts ?? []);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_OnlyPartOfTheBatchMatches_ThrowsConflict()
     {
         var store = Store();
@@ -88,7 +88,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(5)]
@@ -104,7 +104,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ExpectedSequenceOnATerminalTask_IsRefusedAsTerminal()
     {
         var store = Store();

@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Storage;
 /// <summary>Runner leases: who may run a task's agent, decided by the store alone.</summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_LeaseOwnerHoldsLease_IsAccepted()
     {
         var store = Store();
@@ -18,7 +18,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(2, appended.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_OtherLeaseOwner_ThrowsLeaseLostAndAppendsNothing()
     {
         var store = Store();
@@ -33,7 +33,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(1, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_WithoutLeaseOwner_IsAcceptedWhateverTheLease()
     {
         // Updates from outside the run (CancelTask, IHeraldTasks) name no lease.
@@ -48,7 +48,7 @@ public abstract partial class TaskStoreConformanceTests
             store.AppendAsync(task.Id, Chunk(task, "a", "late", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ReleaseLease_LetsAFollowUpContinueAtOnce()
     {
         var store = Store();
@@ -67,7 +67,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(4, accepted.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_LiveLease_RefusesAndChangesNothing()
     {
         var store = Store();
@@ -85,7 +85,7 @@ public abstract partial class TaskStoreConformanceTests
         await store.AppendAsync(task.Id, Chunk(task, "a", "still mine", append: false), new AppendOptions { LeaseOwner = "runner-a" });
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_ExpiredLease_TakesOver()
     {
         var store = Store();
@@ -99,7 +99,7 @@ public abstract partial class TaskStoreConformanceTests
             store.AppendAsync(task.Id, Chunk(task, "a", "x", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_TerminalOrUnknownTask_RefusesWithTheReason()
     {
         var store = Store();
@@ -115,7 +115,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(2, (await store.GetAsync(task.Id))!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ContinueAsync_ConcurrentFollowUps_ExactlyOneTakesTheTask()
     {
         var store = Store();
@@ -132,7 +132,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(3, snapshot!.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task RenewLeaseAsync_OnlyTheHolder_Extends()
     {
         var store = Store();
@@ -150,7 +150,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(1000));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ReleaseLeaseByOtherOwner_IsRefusedAndKeepsTheLease()
     {
         var store = Store();
@@ -163,7 +163,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(ContinueOutcome.Leased, (await store.ContinueAsync(task.Id, UserMessage(task, "x"), new RunnerLease("c", TimeSpan.FromSeconds(30)))).Outcome);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindExpiredLeasesAsync_TurnNeverEndedDurably_IsAnOrphanOnceTheLeaseLapses()
     {
         // A runner that wrote "working" and then vanished (or gave up on a failing store) never cleared its lease:
@@ -179,7 +179,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Contains(task.Id, await store.FindExpiredLeasesAsync(1000));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindExpiredLeasesAsync_PausedTurn_IsNotAnOrphan()
     {
         var store = Store();
@@ -193,7 +193,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Null(await store.AppendIfLeaseExpiredAsync(task.Id, Status(task, TaskState.Failed, T0.AddSeconds(2))));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task FindExpiredLeasesAsync_ListsOnlyNonTerminalTasksWithExpiredLeases()
     {
         var store = Store();
@@ -215,7 +215,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.DoesNotContain(unleased.Id, found);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendIfLeaseExpiredAsync_ExpiredLease_AppendsAndFencesTheOldRunner()
     {
         var store = Store();
@@ -231,7 +231,7 @@ public abstract partial class TaskStoreConformanceTests
             store.AppendAsync(task.Id, Chunk(task, "a", "late", append: false), new AppendOptions { LeaseOwner = "runner-a" }).AsTask());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendIfLeaseExpiredAsync_LeaseRenewedMeanwhile_DoesNothing()
     {
         var store = Store();

@@ -6,7 +6,7 @@ namespace Herald.Server.Tests.Storage;
 /// <summary>Retention: ended tasks older than a cutoff go, with their logs.</summary>
 public abstract partial class TaskStoreConformanceTests
 {
-    [Fact]
+    [StoreFact]
     public async Task DeleteEndedAsync_EndedBeforeCutoff_DeletesTaskAndLogOnly()
     {
         var store = Store();
@@ -31,7 +31,7 @@ public abstract partial class TaskStoreConformanceTests
         await Assert.ThrowsAsync<A2AException>(() => store.AppendAsync(old.Id, Status(old, TaskState.Working, T0)).AsTask());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task DeleteEndedAsync_MaxCount_DeletesOldestFirstInBatches()
     {
         var store = Store();
@@ -51,7 +51,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(0, await store.DeleteEndedAsync(T0.AddHours(1), 100));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task DeleteEndedAsync_UnfilteredTotal_CountsOnlyWhatIsLeft()
     {
         var store = Store();
@@ -69,7 +69,7 @@ public abstract partial class TaskStoreConformanceTests
         Assert.DoesNotContain(byState.Tasks, t => t.Id == gone.Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_TaskDeletedWhileWaiting_Completes()
     {
         var store = Store();

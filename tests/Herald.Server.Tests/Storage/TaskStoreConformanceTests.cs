@@ -40,7 +40,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- create ----
 
-    [Fact]
+    [StoreFact]
     public async Task CreateAsync_NewTask_ReturnsCreatedEventWithSequenceOne()
     {
         var store = Store();
@@ -62,7 +62,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskEventKind.Created, only.Kind);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CreateAsync_DuplicateId_ThrowsAndKeepsOriginal()
     {
         var store = Store();
@@ -79,7 +79,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(TaskState.Working, snapshot.Task.Status.State);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CreateAsync_WithFirstMessage_PutsItInHistory()
     {
         var store = Store();
@@ -96,7 +96,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- append ----
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_SeveralEvents_AssignsConsecutiveSequencesFromTwo()
     {
         var store = Store();
@@ -112,7 +112,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal([2L, 3, 4, 5, 6], sequences);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ReturnsEventWithDraftContent()
     {
         var store = Store();
@@ -127,7 +127,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal("busy", appended.StatusUpdate.Status.Message!.GetText());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_ConcurrentAppendersOnSeveralTasks_EachLogIsOneToNWithoutGaps()
     {
         const int tasks = 6;
@@ -183,7 +183,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         }
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(TaskState.Completed)]
     [InlineData(TaskState.Failed)]
     [InlineData(TaskState.Canceled)]
@@ -207,7 +207,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Empty(snapshot.Task.Artifacts ?? []);
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(TaskState.InputRequired)]
     [InlineData(TaskState.AuthRequired)]
     public async Task AppendAsync_AfterInterruptedStatus_IsAccepted(TaskState interrupted)
@@ -225,7 +225,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- unknown task ----
 
-    [Fact]
+    [StoreFact]
     public async Task AppendAsync_UnknownTask_ThrowsTaskNotFound()
     {
         var store = Store();
@@ -237,7 +237,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(await store.GetAsync(ghost.Id));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ReadAsync_UnknownTask_ThrowsTaskNotFound()
     {
         var store = Store();
@@ -247,7 +247,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_UnknownTask_ReturnsNull()
     {
         var store = Store();
@@ -257,7 +257,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- read ----
 
-    [Fact]
+    [StoreFact]
     public async Task ReadAsync_AfterPosition_ReturnsExactlyLaterEventsInOrderHonouringMax()
     {
         var store = Store();
@@ -281,7 +281,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal([10L], last.Select(e => e.Sequence));
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData(3L)]
     [InlineData(4L)]
     [InlineData(1000L)]
@@ -298,7 +298,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Empty(events);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ReadAsync_EventsOfEveryKind_RoundTripTheirContent()
     {
         var store = Store();
@@ -333,7 +333,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- get (the fold) ----
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_AfterEvents_ReflectsTheFold()
     {
         var store = Store();
@@ -361,7 +361,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["u-1", "a-1", "a-2"], snapshot.Task.History!.Select(m => m.MessageId));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_HistoryLength_ZeroNoneNRecentNullAll()
     {
         var store = Store();
@@ -382,7 +382,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["m0", "m1", "m2", "m3", "m4"], all!.Task.History!.Select(m => m.MessageId));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_IncludeArtifactsFalse_ReturnsNullArtifacts()
     {
         var store = Store();
@@ -397,7 +397,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(without.Sequence, with.Sequence);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_ArtifactWithoutAppend_ReplacesEarlierOneWithSameId()
     {
         var store = Store();
@@ -413,7 +413,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(["new"], artifact.Parts.Select(p => p.Text));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task GetAsync_EarlierSnapshot_IsNotChangedByLaterAppends()
     {
         var store = Store();
@@ -431,7 +431,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- wait ----
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_EventsAlreadyAfterPosition_Completes()
     {
         var store = Store();
@@ -442,7 +442,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         await store.WaitForEventsAsync(task.Id, 1).Within();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_AppendLaterFromAnotherTask_Completes()
     {
         var store = Store();
@@ -457,7 +457,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal([2L], events.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_SeveralWaiters_AllWokenByOneAppend()
     {
         var store = Store();
@@ -469,7 +469,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         await Task.WhenAll(waits).Within();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_AppendToAnotherTask_DoesNotComplete()
     {
         var store = Store();
@@ -484,7 +484,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         await wait.Within();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task WaitForEventsAsync_Canceled_ThrowsOperationCanceled()
     {
         var store = Store();
@@ -500,7 +500,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
 
     // ---- list ----
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_ByContextId_ReturnsOnlyThatContextNewestStatusFirst()
     {
         var store = Store();
@@ -520,7 +520,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(page.Next);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_ByState_ReturnsOnlyTasksInThatState()
     {
         var store = Store();
@@ -538,7 +538,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, page.TotalSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_StatusTimestampAfter_ReturnsOnlyStrictlyLaterTasks()
     {
         var store = Store();
@@ -553,7 +553,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, page.TotalSize);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_PagedWithCursor_VisitsEveryTaskOnceInOrder()
     {
         var store = Store();
@@ -593,7 +593,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Equal(timestamps.OrderDescending(), timestamps);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_PageExactlyFull_LastPageHasNoNextCursor()
     {
         var store = Store();
@@ -611,7 +611,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(second.Next);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_NoMatch_ReturnsEmptyPage()
     {
         var store = Store();
@@ -624,7 +624,7 @@ public abstract partial class TaskStoreConformanceTests : IAsyncLifetime
         Assert.Null(page.Next);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ListAsync_IncludeArtifactsAndHistoryLength_ShapeEachTask()
     {
         var store = Store();

@@ -1,0 +1,211 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>
+/// The multi-replica store: every replica (and every store instance) on one PostgreSQL database sees the same tasks,
+/// logs and leases. Each write is one transaction that locks the task's row, so writers on different replicas take
+/// turns per task; wake-ups travel by <c>LISTEN/NOTIFY</c> (<see cref="PostgresWakeups"/>); lease expiry is decided by
+/// the database's clock. Closing the store marks the leases it took as expired, so another replica's recovery sweep
+/// fails those tasks with a reason at once instead of when the leases would have run out.
+/// </summary>
+internal sealed class PostgresStore : TaskStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly bool _ownsDataSource;
+    private readonly TimeProvider? _time;
+    private readonly PostgresWakeups _wakeups;
+    private readonly Guid _instance = Guid.NewGuid();
+    private int _disposed;
+
+    private PostgresStore(NpgsqlDataSource dataSource, bool ownsDataSource, TimeProvider? time, TimeSpan listenRetryDelay)
+    {
+        _dataSource = dataSource;
+        _ownsDataSource = ownsDataSource;
+        _time = time;
+        _wakeups = new PostgresWakeups(dataSource, listenRetryDelay);
+    }
+
+    public static PostgresStore Open(PostgresStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataSource = options.DataSource;
+        var owns = false;
+        if (dataSource is null)
+        {
+            if (string.IsNullOrWhiteSpace(options.ConnectionString))
+            {
+                throw new ArgumentException("PostgresStoreOptions needs a ConnectionString or a DataSource.", nameof(options));
+            }
+
+            dataSource = NpgsqlDataSource.Create(options.ConnectionString);
+            owns = true;
+        }
+
+        try
+        {
+            using (var connection = dataSource.OpenConnection())
+            {
+                PostgresSchema.Ensure(connection);
+            }
+
+            return new PostgresStore(dataSource, owns, options.TimeProvider, options.ListenRetryDelay);
+        }
+        catch (Exception ex)
+        {
+            if (owns)
+            {
+                dataSource.Dispose();
+            }
+
+            if (PostgresFaults.IsTransient(ex))
+            {
+                throw PostgresFaults.Unavailable(ex, write: false, mayHaveCommitted: false);
+            }
+
+            throw;
+        }
+    }
+
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return WriteAsync((c, ct) => c.CreateAsync(task, lease, ct), cancellationToken);
+    }
+
+    public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
+    {
+        ValidateBatch(drafts);
+        return await WriteAsync((c, ct) => c.AppendAsync(taskId, drafts, options, HoldsDrafts, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return WriteAsync((c, ct) => c.ContinueAsync(taskId, message, lease, expectedGeneration, ct), cancellationToken);
+    }
+
+    public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.RenewAsync(taskId, owner, duration, ct), cancellationToken);
+
+    public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default) =>
+        ReadAsync((connection, ct) => PostgresReader.ExpiredLeasesAsync(connection, NowMs(), maxCount, ct), cancellationToken);
+
+    public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return WriteAsync((c, ct) => c.AppendIfLeaseExpiredAsync(taskId, draft, ct), cancellationToken);
+    }
+
+    public override ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.DeleteEndedAsync(endedBefore, maxCount, ct), cancellationToken);
+
+    public override ValueTask<TaskSnapshot?> GetAsync(string taskId, int? historyLength = null, bool includeArtifacts = true, CancellationToken cancellationToken = default) =>
+        ReadAsync((connection, ct) => PostgresReader.SnapshotAsync(connection, taskId, historyLength, includeArtifacts, ct), cancellationToken);
+
+    public override ValueTask<IReadOnlyList<TaskEvent>> ReadAsync(string taskId, long afterSequence, int maxCount, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<TaskEvent>>(async (connection, ct) =>
+        {
+            var events = await PostgresReader.ReadEventsAsync(connection, null, taskId, Math.Max(0, afterSequence), maxCount, ct).ConfigureAwait(false);
+            if (events.Count == 0 && await PostgresReader.LastSequenceAsync(connection, taskId, ct).ConfigureAwait(false) is null)
+            {
+                throw A2AException.TaskNotFound(taskId);
+            }
+
+            return events;
+        }, cancellationToken);
+
+    public override async ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default)
+    {
+        await _wakeups.Listening.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // Registered before the check: a notification after the check completes it, so no wake-up is missed.
+        using var registration = _wakeups.Register(taskId);
+        var last = await ReadAsync((connection, ct) => PostgresReader.LastSequenceAsync(connection, taskId, ct), cancellationToken).ConfigureAwait(false);
+        if (last is null || last > afterSequence)
+        {
+            return; // gone (the caller's next read says so), or already there
+        }
+
+        await registration.Woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return ReadAsync((connection, ct) => PostgresReader.ListAsync(connection, query, ct), cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _wakeups.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            // This instance's runners are gone with it: their tasks become orphans now, for any replica's sweep to fail.
+            await WriteAsync((c, ct) => c.ExpireLeasesOfAsync(ct), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException)
+        {
+            // The database is away: the leases run out by themselves.
+        }
+
+        if (_ownsDataSource)
+        {
+            await _dataSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private long? NowMs() => _time is null ? null : PostgresCodec.ToMs(_time.GetUtcNow());
+
+    private async ValueTask<T> WriteAsync<T>(Func<PostgresWriteContext, CancellationToken, ValueTask<T>> write, CancellationToken cancellationToken)
+    {
+        var committing = false;
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var context = new PostgresWriteContext(connection, transaction, NowMs(), _instance);
+                    await using var disposeContext = context.ConfigureAwait(false);
+                    var result = await write(context, cancellationToken).ConfigureAwait(false);
+                    await context.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                    // Not canceled once committing: the outcome of a write that may be committed must not be lost.
+                    committing = true;
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    return result;
+                }
+            }
+        }
+        catch (Exception ex) when (PostgresFaults.IsTransient(ex))
+        {
+            throw PostgresFaults.Unavailable(ex, write: true, mayHaveCommitted: committing);
+        }
+    }
+
+    private async ValueTask<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                return await read(connection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (PostgresFaults.IsTransient(ex))
+        {
+            throw PostgresFaults.Unavailable(ex, write: false, mayHaveCommitted: false);
+        }
+    }
+}

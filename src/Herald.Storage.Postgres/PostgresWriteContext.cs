@@ -1,0 +1,479 @@
+using Herald.Protocol;
+using Herald.Protocol.Folding;
+using Herald.Server.Storage;
+using Npgsql;
+
+namespace Herald.Storage.Postgres;
+
+/// <summary>
+/// One write transaction: the task's row is read <c>FOR UPDATE</c> (so concurrent writers on any replica take turns
+/// on a task and sequences have no gaps or doubles), the events are applied to the relational fold in memory, and
+/// every write they cause (log rows, history, artifact and part rows, the task's row, the wake-up notification) is
+/// queued and sent in one batch before the commit: an append costs three round trips whatever its size.
+/// </summary>
+internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTransaction transaction, long? nowMs, Guid holder) : IAsyncDisposable
+{
+    private readonly NpgsqlBatch _batch = new(connection, transaction);
+    private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
+
+    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, CancellationToken cancellationToken)
+    {
+        var status = task.Status;
+        var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
+        var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
+        var ended = status.State.IsTerminal() ? PostgresCodec.ToMs(timestamp) : (long?)null;
+        await using (var insert = Command(
+            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, generation, history_count, artifact_count, " +
+            "ended_ms, lease_owner, lease_expires_ms, lease_holder) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
+            $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12) ON CONFLICT (task_id) DO NOTHING",
+            task.Id, task.ContextId ?? "", (int)status.State, PostgresCodec.ToMs(timestamp), PostgresCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
+            task.Metadata is null ? null : PostgresCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
+            created.Generation, ended, lease?.Owner, nowMs, lease is { } l ? (long)l.Duration.TotalMilliseconds : 0L, lease is null ? null : holder))
+        {
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                throw new TaskAlreadyExistsException(task.Id);
+            }
+        }
+
+        var row = new TaskRow(task.Id) { State = status.State, StatusMs = PostgresCodec.ToMs(timestamp), LastSeq = 1, Generation = created.Generation, EndedMs = ended };
+        row.Appended.Add(created);
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        foreach (var message in task.History ?? [])
+        {
+            ApplyDelta(row, EventFold.Message(message), timestamp);
+        }
+
+        foreach (var artifact in task.Artifacts ?? [])
+        {
+            var stored = await FindArtifactAsync(row, artifacts, artifact.ArtifactId, cancellationToken).ConfigureAwait(false);
+            ApplyArtifact(row, artifacts, stored, EventFold.Artifact(artifact, stored is not null));
+        }
+
+        SaveRow(row, artifacts, LeaseChange.None);
+        return created;
+    }
+
+    public async ValueTask<TaskEvent[]> AppendAsync(
+        string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options, Func<IReadOnlyList<TaskEvent>, IReadOnlyList<TaskEvent>, long, bool> holdsDrafts, CancellationToken cancellationToken)
+    {
+        var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
+        if (options.ExpectedSequence is { } expected)
+        {
+            // Idempotency first: a retry of a write that committed (and perhaps ended the task) finds its own events.
+            if (expected >= 1 && expected <= row.LastSeq)
+            {
+                var stored = await PostgresReader.ReadEventsAsync(connection, transaction, taskId, expected - 1, drafts.Count, cancellationToken).ConfigureAwait(false);
+                if (holdsDrafts(stored, drafts, expected))
+                {
+                    return [.. stored];
+                }
+            }
+
+            if (expected != row.LastSeq + 1)
+            {
+                throw new AppendConflictException(taskId, expected, row.LastSeq);
+            }
+        }
+
+        if (row.State.IsTerminal())
+        {
+            throw new TaskAlreadyTerminalException(taskId, row.State);
+        }
+
+        if (options.LeaseOwner is { } owner && !string.Equals(owner, row.LeaseOwner, StringComparison.Ordinal))
+        {
+            throw new LeaseLostException(taskId, owner);
+        }
+
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = new TaskEvent[drafts.Count];
+        for (var i = 0; i < appended.Length; i++)
+        {
+            appended[i] = await ApplyAsync(row, artifacts, drafts[i], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.ReleaseLease)
+        {
+            row.LeaseOwner = null;
+        }
+
+        SaveRow(row, artifacts, row.LeaseOwner is null ? LeaseChange.Clear : LeaseChange.None);
+        return appended;
+    }
+
+    public async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration, CancellationToken cancellationToken)
+    {
+        var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
+        }
+
+        // In the in-memory store's order: not found, terminal, generation, lease.
+        var state = row.State;
+        if (state.IsTerminal())
+        {
+            return new ContinueResult(ContinueOutcome.Terminal, state, null, row.Generation);
+        }
+
+        if (expectedGeneration is { } expected && expected != row.Generation)
+        {
+            return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, row.Generation);
+        }
+
+        if (row.LeaseOwner is not null && row.LeaseExpiresMs > row.NowMs)
+        {
+            return new ContinueResult(ContinueOutcome.Leased, state, null, row.Generation);
+        }
+
+        row.LeaseOwner = lease.Owner;
+        row.LeaseExpiresMs = row.NowMs + (long)lease.Duration.TotalMilliseconds;
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = await ApplyAsync(row, artifacts, message, cancellationToken).ConfigureAwait(false);
+        SaveRow(row, artifacts, row.LeaseOwner is null ? LeaseChange.Clear : LeaseChange.Take);
+        return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
+    }
+
+    public async ValueTask<bool> RenewAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        // Never moves the expiry back: two renewals in flight at once (the test clock's "now" is taken before the row
+        // lock) leave the later expiry, as one writer applying them in order would.
+        await using var renew = Command(
+            $"UPDATE tasks SET lease_expires_ms = GREATEST(lease_expires_ms, {PostgresCodec.Now(1)} + $2), lease_holder = $3 WHERE task_id = $4 AND lease_owner = $5 AND ended_ms IS NULL",
+            nowMs, (long)duration.TotalMilliseconds, holder, taskId, owner);
+        return await renew.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken)
+    {
+        var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > row.NowMs)
+        {
+            return null;
+        }
+
+        var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
+        var appended = await ApplyAsync(row, artifacts, draft, cancellationToken).ConfigureAwait(false);
+        row.LeaseOwner = null;
+        SaveRow(row, artifacts, LeaseChange.Clear);
+        return appended;
+    }
+
+    public async ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken)
+    {
+        // Rows a concurrent replica is deleting are skipped, not waited for; the logs and folds go with the row (ON DELETE CASCADE).
+        await using var delete = Command(
+            "DELETE FROM tasks WHERE task_id IN (SELECT task_id FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2 FOR UPDATE SKIP LOCKED) " +
+            "RETURNING task_id",
+            PostgresCodec.ToMs(endedBefore), (long)maxCount);
+        var count = 0;
+        await using var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            _touched[reader.GetString(0)] = 0; // anyone still waiting on it wakes and finds it gone
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>Marks expired the live leases this store instance took: it is closing, so none of its runners goes on.</summary>
+    public async ValueTask<int> ExpireLeasesOfAsync(CancellationToken cancellationToken)
+    {
+        await using var expire = Command("UPDATE tasks SET lease_expires_ms = 0, lease_holder = NULL WHERE lease_holder = $1 AND lease_owner IS NOT NULL AND ended_ms IS NULL", holder);
+        return await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the queued writes and one notification per task whose log grew (delivered to listeners at commit).</summary>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (taskId, last) in _touched)
+        {
+            var payload = System.Text.Encoding.UTF8.GetByteCount(taskId) <= PostgresWakeups.MaxNotifiedIdBytes ? $"{taskId} {last}" : PostgresWakeups.WakeEveryone;
+            Queue("SELECT pg_notify($1, $2)", PostgresWakeups.Channel, payload);
+        }
+
+        if (_batch.BatchCommands.Count > 0)
+        {
+            await _batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public ValueTask DisposeAsync() => _batch.DisposeAsync();
+
+    private async ValueTask<TaskEvent> ApplyAsync(TaskRow row, Dictionary<string, ArtifactRow> artifacts, TaskEvent draft, CancellationToken cancellationToken)
+    {
+        var appended = draft.Sequenced(row.LastSeq + 1, row.Generation);
+        switch (appended.Kind)
+        {
+            case TaskEventKind.Message:
+                ApplyDelta(row, EventFold.Message(appended.Message!), appended.Timestamp);
+                break;
+            case TaskEventKind.Status:
+                ApplyDelta(row, EventFold.StatusUpdate(appended.StatusUpdate!), appended.Timestamp);
+                break;
+            case TaskEventKind.Artifact:
+                var update = appended.ArtifactUpdate!;
+                var stored = await FindArtifactAsync(row, artifacts, update.Artifact.ArtifactId, cancellationToken).ConfigureAwait(false);
+                ApplyArtifact(row, artifacts, stored, EventFold.ArtifactUpdate(update, stored is not null));
+                break;
+            default:
+                throw new ArgumentException($"A '{appended.Kind}' event cannot be appended.", nameof(draft));
+        }
+
+        row.Appended.Add(appended);
+        row.LastSeq = appended.Sequence;
+        row.Generation = appended.Generation;
+        return appended;
+    }
+
+    /// <summary>The status and history part of a delta: the task's row changes in memory, a history row is queued.</summary>
+    private void ApplyDelta(TaskRow row, in TaskDelta delta, DateTimeOffset eventTimestamp)
+    {
+        if (delta.StatusSet is { } status)
+        {
+            row.State = status.State;
+            row.StatusMs = PostgresCodec.ToMs(status.Timestamp ?? eventTimestamp);
+            row.StatusJson = PostgresCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
+            if (status.State.IsTerminal())
+            {
+                row.EndedMs = row.StatusMs;
+                row.LeaseOwner = null;
+            }
+        }
+
+        if (delta.HistoryAppend is { } message)
+        {
+            Queue("INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)", row.TaskId, row.HistoryCount++, PostgresCodec.Encode(message, A2AJsonContext.Default.Message));
+        }
+    }
+
+    /// <summary>The artifact with this id, from this write's cache or its row; null when the task has none.</summary>
+    private async ValueTask<ArtifactRow?> FindArtifactAsync(TaskRow row, Dictionary<string, ArtifactRow> artifacts, string artifactId, CancellationToken cancellationToken)
+    {
+        if (artifacts.TryGetValue(artifactId, out var stored))
+        {
+            return stored;
+        }
+
+        if (row.ArtifactCount == 0)
+        {
+            return null; // a new task, or one without artifacts: nothing to look up
+        }
+
+        await using var load = Command("SELECT idx, header_json, segment_count FROM artifacts WHERE task_id = $1 AND artifact_id = $2", row.TaskId, artifactId);
+        await using var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        stored = new ArtifactRow(reader.GetInt32(0), reader.GetFieldValue<byte[]>(1), reader.GetInt32(2));
+        artifacts[artifactId] = stored;
+        return stored;
+    }
+
+    /// <summary>
+    /// The artifact part of a delta, relationally: an added artifact is a new row, a replaced one loses its part
+    /// segments, and parts are only ever inserted (one segment per artifact per write, when the row is saved). The
+    /// header is decoded and rewritten only when the delta changes it.
+    /// </summary>
+    private void ApplyArtifact(TaskRow row, Dictionary<string, ArtifactRow> artifacts, ArtifactRow? stored, in TaskDelta delta)
+    {
+        switch (delta.ArtifactChange)
+        {
+            case ArtifactChange.Add:
+                stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = delta.ArtifactHeader(), Dirty = true };
+                Queue("INSERT INTO artifacts (task_id, idx, artifact_id, header_json, segment_count) VALUES ($1, $2, $3, $4, 0)",
+                    row.TaskId, stored.Index, delta.ArtifactId!, PostgresCodec.EncodeHeader(stored.Header));
+                artifacts[delta.ArtifactId!] = stored;
+                break;
+            case ArtifactChange.Replace:
+                Queue("DELETE FROM artifact_segments WHERE task_id = $1 AND artifact_idx = $2", row.TaskId, stored!.Index);
+                stored.Header = delta.ArtifactHeader();
+                stored.SegmentCount = 0;
+                stored.Pending.Clear();
+                stored.Dirty = true;
+                break;
+            case ArtifactChange.Extend when delta.ChangesArtifactHeader:
+                // Decoded once per write and encoded once when saved, however many chunks of the write change it.
+                stored!.Header = delta.ArtifactHeader(stored.Header);
+                stored.Dirty = true;
+                break;
+            case ArtifactChange.Extend:
+                break;
+            default:
+                return;
+        }
+
+        stored!.Pending.AddRange(delta.ArtifactParts);
+    }
+
+    private async ValueTask<TaskRow?> LoadRowAsync(string taskId, CancellationToken cancellationToken)
+    {
+        await using var load = Command(
+            "SELECT state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation, " +
+            $"{PostgresCodec.Now(2)} FROM tasks WHERE task_id = $1 FOR UPDATE",
+            taskId, nowMs);
+        await using var reader = await load.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new TaskRow(taskId)
+        {
+            State = (TaskState)reader.GetInt32(0),
+            StatusMs = reader.GetInt64(1),
+            LastSeq = reader.GetInt64(2),
+            HistoryCount = reader.GetInt32(3),
+            ArtifactCount = reader.GetInt32(4),
+            EndedMs = reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            LeaseOwner = reader.IsDBNull(6) ? null : reader.GetString(6),
+            LeaseExpiresMs = reader.IsDBNull(7) ? null : reader.GetInt64(7),
+            Generation = reader.GetInt64(8),
+            NowMs = reader.GetInt64(9),
+        };
+    }
+
+    private void SaveRow(TaskRow row, Dictionary<string, ArtifactRow> artifacts, LeaseChange lease)
+    {
+        foreach (var e in row.Appended)
+        {
+            Queue("INSERT INTO events (task_id, seq, generation, kind, state, at_ms, v1_json) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                row.TaskId, e.Sequence, e.Generation, (short)e.Kind, (short)e.State, PostgresCodec.ToMs(e.Timestamp), e.GetV1Json().ToArray());
+        }
+
+        if (row.Appended.Count > 0)
+        {
+            _touched[row.TaskId] = row.LastSeq;
+        }
+
+        row.Appended.Clear();
+        const string Update =
+            "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
+            "generation = $7, ended_ms = $8";
+        switch (lease)
+        {
+            case LeaseChange.Clear:
+                Queue(Update + ", lease_owner = NULL, lease_expires_ms = NULL, lease_holder = NULL WHERE task_id = $9",
+                    (int)row.State, row.StatusMs, row.StatusJson, row.LastSeq, row.HistoryCount, row.ArtifactCount, row.Generation, row.EndedMs, row.TaskId);
+                break;
+            case LeaseChange.Take:
+                Queue(Update + ", lease_owner = $10, lease_expires_ms = $11, lease_holder = $12 WHERE task_id = $9",
+                    (int)row.State, row.StatusMs, row.StatusJson, row.LastSeq, row.HistoryCount, row.ArtifactCount, row.Generation, row.EndedMs, row.TaskId,
+                    row.LeaseOwner, row.LeaseExpiresMs, holder);
+                break;
+            default:
+                Queue(Update + " WHERE task_id = $9",
+                    (int)row.State, row.StatusMs, row.StatusJson, row.LastSeq, row.HistoryCount, row.ArtifactCount, row.Generation, row.EndedMs, row.TaskId);
+                break;
+        }
+
+        foreach (var stored in artifacts.Values)
+        {
+            FlushParts(row, stored);
+            if (stored.Dirty)
+            {
+                Queue("UPDATE artifacts SET header_json = $1, segment_count = $2 WHERE task_id = $3 AND idx = $4",
+                    PostgresCodec.EncodeHeader(stored.Header), stored.SegmentCount, row.TaskId, stored.Index);
+                stored.Dirty = false;
+            }
+        }
+    }
+
+    private void FlushParts(TaskRow row, ArtifactRow stored)
+    {
+        if (stored.Pending.Count > 0)
+        {
+            Queue("INSERT INTO artifact_segments (task_id, artifact_idx, segment, parts_json) VALUES ($1, $2, $3, $4)",
+                row.TaskId, stored.Index, stored.SegmentCount++, PostgresCodec.EncodeParts(stored.Pending));
+            stored.Pending.Clear();
+            stored.Dirty = true;
+        }
+    }
+
+    private void Queue(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        _batch.BatchCommands.Add(command);
+    }
+
+    private NpgsqlCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+
+    /// <summary>What a saved row does to the lease columns besides the fold.</summary>
+    private enum LeaseChange
+    {
+        None,
+        Clear,
+        Take,
+    }
+
+    private sealed class TaskRow(string taskId)
+    {
+        public string TaskId { get; } = taskId;
+
+        public TaskState State { get; set; }
+
+        public long StatusMs { get; set; }
+
+        /// <summary>The new status, when it changed; null keeps the stored one.</summary>
+        public byte[]? StatusJson { get; set; }
+
+        public long LastSeq { get; set; }
+
+        public long Generation { get; set; }
+
+        public int HistoryCount { get; set; }
+
+        public int ArtifactCount { get; set; }
+
+        public long? EndedMs { get; set; }
+
+        public string? LeaseOwner { get; set; }
+
+        public long? LeaseExpiresMs { get; set; }
+
+        /// <summary>"Now" by the store's clock, read with the row.</summary>
+        public long NowMs { get; init; }
+
+        /// <summary>Events applied in this write, not yet queued for the log table.</summary>
+        public List<TaskEvent> Appended { get; } = [];
+    }
+
+    private sealed class ArtifactRow(int index, byte[]? storedHeader, int segmentCount)
+    {
+        private Artifact? _header;
+
+        public int Index { get; } = index;
+
+        /// <summary>The artifact without its parts, decoded from the stored row on first use.</summary>
+        public Artifact Header
+        {
+            get => _header ??= PostgresCodec.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
+            set => _header = value;
+        }
+
+        public int SegmentCount { get; set; } = segmentCount;
+
+        /// <summary>Parts added in this write: one new segment when the row is saved.</summary>
+        public List<Part> Pending { get; } = [];
+
+        public bool Dirty { get; set; }
+    }
+}

@@ -1,0 +1,169 @@
+using Herald.Protocol;
+using Herald.Server.Storage;
+using Herald.Storage.Postgres;
+using Npgsql;
+
+namespace Herald.Server.Tests.Storage;
+
+/// <summary>What only the PostgreSQL store has: migrations shared by replicas, and a listening connection that can drop.</summary>
+public sealed class PostgresStoreTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly List<TaskStore> _stores = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await ((IAsyncDisposable)store).DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task ListeningConnectionKilled_WaitersWake_AndNotificationsFlowAgainAfterTheReconnect()
+    {
+        var applicationName = "herald-test-" + Guid.NewGuid().ToString("N")[..8];
+        var (_, connectionString) = PostgresServer.Shared.CreateSchema($"Application Name={applicationName}");
+        var store = Open(connectionString);
+        var writer = Open(connectionString.Replace(applicationName, applicationName + "-writer", StringComparison.Ordinal));
+        var task = NewTask();
+        await store.CreateAsync(task);
+        await store.WaitForEventsAsync(task.Id, 0).Within(); // the listener is up
+        var waiting = store.WaitForEventsAsync(task.Id, 1).AsTask();
+
+        // The server ends the listening session (as a restart or a network cut would), and an append lands meanwhile.
+        Assert.Equal(1, await TerminateListenersAsync(applicationName));
+        await writer.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+
+        await waiting.Within();
+        Assert.Equal([2L], (await store.ReadAsync(task.Id, 1, 10)).Select(e => e.Sequence));
+
+        // Listening again: the next append wakes a waiter by notification.
+        await WaitForListenerAsync(applicationName);
+        var next = store.WaitForEventsAsync(task.Id, 2).AsTask();
+        await writer.AppendAsync(task.Id, Status(task, TaskState.Completed, T0.AddSeconds(2)));
+        await next.Within();
+        Assert.Equal(TaskState.Completed, (await store.GetAsync(task.Id))!.Task.Status.State);
+    }
+
+    [PostgresFact]
+    public async Task ConcurrentAppendersOnThreeInstances_OneTask_SequencesAndGenerationsHaveNoGapsOrDoubles()
+    {
+        var (_, connectionString) = PostgresServer.Shared.CreateSchema();
+        TaskStore[] instances = [Open(connectionString), Open(connectionString), Open(connectionString)];
+        var task = NewTask();
+        await instances[0].CreateAsync(task);
+
+        var appended = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => Task.Run(async () =>
+            (await instances[i % 3].AppendAsync(task.Id, [Status(task, TaskState.Working, T0.AddSeconds(i)), Status(task, TaskState.Working, T0.AddSeconds(i))])).ToArray()))).Within();
+
+        // Each batch got two consecutive sequences, and together they are 2..121 exactly once.
+        Assert.All(appended, batch => Assert.Equal(batch[0].Sequence + 1, batch[1].Sequence));
+        Assert.Equal(Enumerable.Range(2, 120).Select(i => (long)i), appended.SelectMany(b => b).Select(e => e.Sequence).Order());
+        var log = await instances[2].ReadAsync(task.Id, 0, 1000);
+        Assert.Equal(Enumerable.Range(1, 121).Select(i => (long)i), log.Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(1, 121).Select(i => (long)i), log.Select(e => e.Generation));
+        Assert.Equal(121, (await instances[1].GetAsync(task.Id))!.Generation);
+    }
+
+    [PostgresFact]
+    public async Task ReplicasStartingTogether_ApplyTheMigrationsOnce()
+    {
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => Open(connectionString)))).Within();
+
+        await using var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+        await connection.OpenAsync();
+        await using var versions = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
+        var applied = (int[])(await versions.ExecuteScalarAsync())!;
+        Assert.Equal(1, Assert.Single(applied));
+        var task = NewTask();
+        await stores[0].CreateAsync(task);
+        Assert.Equal(1, (await stores[3].GetAsync(task.Id))!.Sequence);
+    }
+
+    [PostgresFact]
+    public async Task NewerSchema_IsRefusedWithAClearMessage()
+    {
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        Open(connectionString);
+        await PostgresServer.Shared.ExecuteAsync(PostgresServer.TestDatabase, $"UPDATE {schema}.herald_schema SET version = 99");
+
+        var error = Assert.Throws<InvalidOperationException>(() => PostgresTaskStore.Open(connectionString));
+
+        Assert.Contains("schema version 99, newer than this Herald's (1)", error.Message, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
+    public async Task UnreachableDatabase_IsTransient()
+    {
+        var error = Assert.Throws<TaskStoreUnavailableException>(() => PostgresTaskStore.Open("Host=127.0.0.1;Port=1;Username=postgres;Timeout=2"));
+
+        Assert.True(TaskStore.IsTransient(error));
+        Assert.False(error.MayHaveCommitted);
+        await Task.CompletedTask;
+    }
+
+    private TaskStore Open(string connectionString)
+    {
+        var store = PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString, ListenRetryDelay = TimeSpan.FromMilliseconds(50) });
+        lock (_stores)
+        {
+            _stores.Add(store);
+        }
+
+        return store;
+    }
+
+    private static async Task<int> TerminateListenersAsync(string applicationName)
+    {
+        await using var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+        await connection.OpenAsync();
+        await using var kill = new NpgsqlCommand(
+            "SELECT count(*)::int FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%') killed", connection)
+        {
+            Parameters = { new() { Value = applicationName } },
+        };
+        return (int)(await kill.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Until a session of that application listens again (bounded).</summary>
+    private static async Task WaitForListenerAsync(string applicationName)
+    {
+        using var bound = Bounded.Token();
+        await using var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+        await connection.OpenAsync(bound.Token);
+        while (true)
+        {
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'", connection)
+            {
+                Parameters = { new() { Value = applicationName } },
+            };
+            if ((int)(await count.ExecuteScalarAsync(bound.Token))! > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20, bound.Token);
+        }
+    }
+
+    private static AgentTask NewTask() => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        ContextId = "ctx-" + Guid.NewGuid().ToString("N"),
+        Status = new AgentTaskStatus { State = TaskState.Submitted, Timestamp = T0 },
+    };
+
+    private static TaskEvent Status(AgentTask task, TaskState state, DateTimeOffset at) => TaskEvent.ForStatus(0, new TaskStatusUpdateEvent
+    {
+        TaskId = task.Id,
+        ContextId = task.ContextId!,
+        Status = new AgentTaskStatus { State = state, Timestamp = at },
+    }, at);
+}

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Protocol;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
@@ -38,6 +39,9 @@ public sealed class TaskStream : IAsyncDisposable
     private long _position;
     private bool _completed;
     private long? _unavailableSince;
+    private Activity? _activity;
+    private long _delivered;
+    private int _disposed;
     private RetryBackoff _retry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
 
     internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
@@ -54,6 +58,16 @@ public sealed class TaskStream : IAsyncDisposable
         {
             _feed = engine.Feeds.Open(taskId, position);
         }
+
+        // The stream's whole life is one span, a child of the request that opened it; it does not become the current span.
+        _activity = Telemetry.StartDetached("herald.stream");
+        if (_activity is not null)
+        {
+            _activity.SetTag("a2a.task.id", taskId);
+            _activity.SetTag(snapshot is null ? "herald.stream.resumed_after" : "herald.stream.snapshot_at", position);
+        }
+
+        Telemetry.StreamsOpen.Add(1);
     }
 
     private TaskStream(Message reply)
@@ -163,6 +177,7 @@ public sealed class TaskStream : IAsyncDisposable
 
                     events.Add(e);
                     added = true;
+                    _delivered++;
                     if (e.IsTerminal || (_stopAtInterrupt && e.EndsStream))
                     {
                         _completed = true;
@@ -172,6 +187,11 @@ public sealed class TaskStream : IAsyncDisposable
 
                 if (added)
                 {
+                    if (Telemetry.StreamLag.Enabled)
+                    {
+                        Telemetry.StreamLag.Record(Math.Max(0, feed.End - _position));
+                    }
+
                     return TaskStreamRead.Events;
                 }
 
@@ -233,6 +253,17 @@ public sealed class TaskStream : IAsyncDisposable
     {
         _completed = true;
         _feed?.Dispose();
+        if (_engine is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            Telemetry.StreamsOpen.Add(-1);
+            if (_activity is not null)
+            {
+                _activity.SetTag("herald.stream.events", _delivered);
+                _activity.SetTag("herald.stream.last_event_id", _position);
+                _activity.Dispose();
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -41,6 +41,9 @@ internal sealed record ServeSettings(
     /// <summary>Where clients reach the server when that is not where it listens (a proxy, a port mapping): the card's URLs.</summary>
     public Uri? PublicUrl { get; init; }
 
+    /// <summary>The OTLP/HTTP collector traces and metrics are exported to (<c>--otlp</c>), or null.</summary>
+    public Uri? Otlp { get; init; }
+
     /// <summary>The gRPC URL the card lists when it is not the listening address (<c>--grpc-public-url</c>).</summary>
     public Uri? GrpcPublicUrl { get; init; }
 
@@ -159,6 +162,8 @@ internal static class ServeCommand
         timingOptions.AddTo(serve);
         var grpcUrls = GrpcServing.CreateOption();
         serve.Options.Add(grpcUrls);
+        var otlp = ObservabilityServing.CreateOption();
+        serve.Options.Add(otlp);
 
         serve.Validators.Add(result =>
         {
@@ -187,6 +192,11 @@ internal static class ServeCommand
                 {
                     result.AddError($"{option.Name} '{text}' is not an absolute http or https URL, e.g. {example}.");
                 }
+            }
+
+            if (ObservabilityServing.Validate(result.GetResult(otlp)?.Tokens is { Count: > 0 } otlpTokens ? otlpTokens[^1].Value : null) is { } otlpError)
+            {
+                result.AddError(otlpError);
             }
 
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
@@ -224,6 +234,7 @@ internal static class ServeCommand
                 PublicUrl = parseResult.GetValue(publicUrl) is { } given ? new Uri(given) : null,
                 GrpcPublicUrl = parseResult.GetValue(grpcPublicUrl) is { } grpcGiven ? new Uri(grpcGiven) : null,
                 GrpcUrls = parseResult.GetValue(grpcUrls),
+                Otlp = parseResult.GetValue(otlp) is { } collector ? new Uri(collector) : null,
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -322,6 +333,8 @@ internal static class ServeCommand
         }
 
         var grpc = GrpcServing.Configure(builder, settings, herald);
+        builder.Services.AddHealthChecks().AddHeraldStore();
+        ObservabilityServing.Configure(builder, settings.Otlp);
 
         switch (settings.Agent)
         {
@@ -343,6 +356,7 @@ internal static class ServeCommand
         var app = builder.Build();
         ServeHardening.Use(app);
         app.MapHerald("/");
+        app.MapHeraldHealthChecks("/healthz");
         if (grpc is not null)
         {
             app.MapHeraldGrpc();

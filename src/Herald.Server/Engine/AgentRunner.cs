@@ -79,6 +79,12 @@ internal sealed class AgentRunner(
     {
         var token = run.Cancellation.Token;
         var scope = scopes.CreateAsyncScope();
+        using var activity = Telemetry.Source.StartActivity("herald.agent.run");
+        activity?.SetTag("a2a.task.id", run.TaskId);
+        activity?.SetTag("a2a.context.id", run.ContextId);
+        activity?.SetTag("herald.run.turn", run.ExistingTask is null ? "new" : "continued");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Telemetry.RunsActive.Add(1);
         try
         {
             var context = new AgentContext(engine, run);
@@ -124,6 +130,11 @@ internal sealed class AgentRunner(
         }
         finally
         {
+            Telemetry.RunsActive.Add(-1);
+            var outcome = run.Replied && run.Writer.EndState is null ? "replied" : run.Writer.EndState?.ToWireName() ?? "open";
+            activity?.SetTag("a2a.task.state", outcome);
+            Telemetry.RunDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("a2a.task.state", outcome));
+
             // The lease is not released here: a turn that ended durably cleared it in that write; one that did not is
             // left to expire, so that recovery fails the task with a reason instead of it staying non-terminal for good.
             _runs.TryRemove(run, out _);

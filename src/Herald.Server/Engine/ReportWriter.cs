@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Herald.Protocol;
 using Herald.Server.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -82,6 +84,9 @@ internal sealed class ReportWriter
     /// <summary>True once the write that ended or paused this turn is in the store (until then, the run still holds its lease).</summary>
     public bool EndWritten { get; private set; }
 
+    /// <summary>The state this turn was ended or paused with (set when that report is queued); null while the turn is open.</summary>
+    public TaskState? EndState { get; private set; }
+
     /// <summary>True once this run paused the task for the client (input- or auth-required).</summary>
     public bool Paused { get; private set; }
 
@@ -125,6 +130,7 @@ internal sealed class ReportWriter
             if (endsTurn)
             {
                 _closed = true;
+                EndState = draft.State;
                 if (draft.IsTerminal)
                 {
                     ReportedTerminal = true;
@@ -164,6 +170,7 @@ internal sealed class ReportWriter
 
                     endsTurn = true;
                     _closed = true;
+                    EndState = draft.State;
                     ReportedTerminal = draft.IsTerminal;
                     Paused = !draft.IsTerminal;
                     _releasePending |= !draft.IsTerminal;
@@ -196,6 +203,7 @@ internal sealed class ReportWriter
 
             _closed = true;
             _endedByShutdown = true;
+            EndState = TaskState.Canceled;
             ReportedTerminal = true;
             _pending.Add(canceled);
             _pendingBytes += canceled.GetV1Json().Length;
@@ -374,7 +382,7 @@ internal sealed class ReportWriter
     /// <paramref name="horizon"/>. Returns null when the batch is in the log; a <see cref="TaskStoreUnavailableException"/>
     /// when the store stayed unavailable past the horizon; the store's refusal; or the cancellation of <paramref name="stop"/>.
     /// </summary>
-    private async Task<Exception?> AppendRetryingAsync(IReadOnlyList<TaskEvent> batch, bool release, TimeSpan horizon, RetryBackoff backoff, CancellationToken stop)
+    private async Task<Exception?> AppendRetryingAsync(List<TaskEvent> batch, bool release, TimeSpan horizon, RetryBackoff backoff, CancellationToken stop)
     {
         long? failingSince = null;
         var conflicts = 0;
@@ -386,10 +394,16 @@ internal sealed class ReportWriter
                 expected = _position + 1;
             }
 
+            using var activity = Telemetry.Source.StartActivity("herald.store.append");
+            activity?.SetTag("a2a.task.id", _taskId);
+            activity?.SetTag("herald.store.events", batch.Count);
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 var options = new AppendOptions { LeaseOwner = _leaseOwner, ReleaseLease = release, ExpectedSequence = expected };
                 var appended = await _store.AppendAsync(_taskId, batch, options, CancellationToken.None).ConfigureAwait(false);
+                Telemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                Telemetry.EventsAppended.Add(appended.Count);
                 lock (_gate)
                 {
                     _position = appended[^1].Sequence;
@@ -406,6 +420,10 @@ internal sealed class ReportWriter
                 }
 
                 return null;
+            }
+            catch (Exception ex) when (Failed(activity, ex))
+            {
+                throw; // never: Failed records the error and returns false
             }
             catch (AppendConflictException conflict) when (++conflicts <= MaxConflictsInARow)
             {
@@ -448,6 +466,16 @@ internal sealed class ReportWriter
                 return ex;
             }
         }
+    }
+
+    /// <summary>Records a failed store write on its span and in <c>herald.store.errors</c>; false, so the caller's handlers run.</summary>
+    private static bool Failed(Activity? activity, Exception ex)
+    {
+        var type = TaskStore.IsTransient(ex) ? "transient" : ex.GetType().Name;
+        Telemetry.StoreErrors.Add(1, new KeyValuePair<string, object?>("error.type", type));
+        activity?.SetStatus(ActivityStatusCode.Error, type);
+        activity?.SetTag("error.type", type);
+        return false;
     }
 
     private void ThrowIfUnusable()

@@ -32,6 +32,7 @@ internal sealed class TaskMaintenance(TaskStore store, EventDrafts drafts, Heral
                 var draft = drafts.Status(taskId, snapshot.Task.ContextId ?? "", TaskState.Failed, reason);
                 if (await store.AppendIfLeaseExpiredAsync(taskId, draft, cancellationToken).ConfigureAwait(false) is not null)
                 {
+                    Telemetry.LeasesRecovered.Add(1);
                     failed++;
                     progressed = true;
                     Log.LeaseExpired(logger, taskId);
@@ -58,6 +59,7 @@ internal sealed class TaskMaintenance(TaskStore store, EventDrafts drafts, Heral
         while (true)
         {
             var count = await store.DeleteEndedAsync(cutoff, 1000, cancellationToken).ConfigureAwait(false);
+            Telemetry.RetentionDeleted.Add(count);
             deleted += count;
             if (count < 1000)
             {

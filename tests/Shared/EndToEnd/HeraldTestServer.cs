@@ -68,7 +68,8 @@ public sealed class HeraldTestServer : IAsyncDisposable
         Action<IServiceCollection>? configureServices = null,
         string pattern = "/",
         string urls = "http://127.0.0.1:0",
-        WireBinding? binding = null)
+        WireBinding? binding = null,
+        Action<WebApplication>? configureApp = null)
     {
         binding ??= WireBindings.JsonRpc;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = Environments.Production });
@@ -83,6 +84,7 @@ public sealed class HeraldTestServer : IAsyncDisposable
         binding.ConfigureBuilder(builder);
         var app = builder.Build();
         binding.Map(app, pattern);
+        configureApp?.Invoke(app);
         await app.StartAsync().Within();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First(); // a binding may add endpoints (gRPC: HTTP/2); the first is HTTP/1.1
 

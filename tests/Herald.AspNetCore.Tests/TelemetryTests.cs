@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Herald.Server;
+using Herald.Server.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Herald.AspNetCore.Tests;
+
+/// <summary>
+/// What a running Herald shows an OpenTelemetry SDK (in-memory exporters): the spans of a streamed task, joined in the
+/// request's trace; the instruments a workload moves; the store health check. docs/observability.md lists them.
+/// </summary>
+[Collection(TelemetryCollection.Name)] // listeners are process-wide: these tests must not see each other's spans
+public sealed class TelemetryTests
+{
+    private static async Task<HeraldTestServer> StartAsync(ControlledAgent agent, Action<IServiceCollection>? services = null) =>
+        await HeraldTestServer.StartAsync(
+            h => h.AddAgent(agent),
+            configureServices: s =>
+            {
+                s.AddHealthChecks().AddHeraldStore();
+                services?.Invoke(s);
+            },
+            configureApp: app => app.MapHeraldHealthChecks());
+
+    [Fact]
+    public async Task StreamedTask_RunAppendsAndStreamSpans_AllInTheRequestsTrace()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(HeraldDiagnostics.Name)
+            .AddAspNetCoreInstrumentation()
+            .AddInMemoryExporter(spans)
+            .Build();
+        var agent = new ControlledAgent();
+        var server = await StartAsync(agent);
+        try
+        {
+            await using var stream = await server.Wire.StreamAsync("go");
+            var run = await agent.NextRunAsync();
+            await run.WorkingAsync();
+            await run.ArtifactAsync("a");
+            await run.CompleteAsync("done");
+            await run.FinishAsync();
+            await stream.ReadToEndAsync();
+        }
+        finally
+        {
+            await server.DisposeAsync(); // every stream of the server is disposed: its span has ended
+        }
+
+        tracing.ForceFlush();
+        var byName = spans.ToLookup(s => s.OperationName);
+        var runSpan = Assert.Single(byName["herald.agent.run"]);
+        var streamSpan = Assert.Single(byName["herald.stream"]);
+        var request = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.TraceId == runSpan.TraceId);
+        var appends = byName["herald.store.append"].ToList();
+
+        Assert.NotEmpty(appends);
+        Assert.All(appends, a => Assert.Equal(runSpan.SpanId, a.ParentSpanId));
+        Assert.Equal(request.TraceId, runSpan.TraceId);
+        Assert.Equal(request.TraceId, streamSpan.TraceId);
+        var taskId = (string)runSpan.GetTagItem("a2a.task.id")!;
+        Assert.Equal(taskId, streamSpan.GetTagItem("a2a.task.id"));
+        Assert.Equal("TASK_STATE_COMPLETED", runSpan.GetTagItem("a2a.task.state"));
+        Assert.Equal(3L, streamSpan.GetTagItem("herald.stream.events")); // working, artifact, completed
+        Assert.Equal(4, appends.Sum(a => (int)a.GetTagItem("herald.store.events")!) + 1); // + the created event
+    }
+
+    [Fact]
+    public async Task Workload_MovesTheInstruments_AndTheGaugesReturnToZero()
+    {
+        var metrics = new List<Metric>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(HeraldDiagnostics.Name).AddInMemoryExporter(metrics).Build();
+        var agent = new ControlledAgent();
+        await using var server = await StartAsync(agent);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await using var stream = await server.Wire.StreamAsync("go");
+            var run = await agent.NextRunAsync();
+            await run.ArtifactAsync("x");
+            await run.ArtifactAsync("y", append: true);
+            await run.CompleteAsync();
+            await run.FinishAsync();
+            await stream.ReadToEndAsync();
+        }
+
+        meters.ForceFlush();
+
+        Assert.Equal(9, Sum(metrics, "herald.events.appended")); // three runs: two chunks and completed each
+        Assert.Equal(0, Sum(metrics, "herald.agent.runs.active"));
+        Assert.Equal(0, Sum(metrics, "herald.streams.open"));
+        Assert.True(HistogramCount(metrics, "herald.store.append.duration") >= 3);
+        Assert.Equal(3, HistogramCount(metrics, "herald.agent.run.duration"));
+        Assert.True(HistogramCount(metrics, "herald.stream.lag") >= 3);
+    }
+
+    [Fact]
+    public async Task Health_StoreUnavailable_Unhealthy503_ThenHealthyAgain()
+    {
+        var store = new FaultyTaskStore();
+        await using var server = await StartAsync(new ControlledAgent(), s => s.AddSingleton<TaskStore>(store));
+
+        var healthy = await GetHealthAsync(server);
+        store.GoDown();
+        var down = await GetHealthAsync(server);
+        store.ComeBack();
+        var back = await GetHealthAsync(server);
+
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), (healthy.Status, healthy.Body.GetProperty("status").GetString()));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+        Assert.Equal("Unhealthy", down.Body.GetProperty("checks").GetProperty("herald-store").GetProperty("status").GetString());
+        Assert.Contains("unavailable", down.Body.GetProperty("checks").GetProperty("herald-store").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, back.Status);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> GetHealthAsync(HeraldTestServer server)
+    {
+        using var response = await server.Client.GetAsync("/healthz").Within();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, document.RootElement.Clone());
+    }
+
+    private static long Sum(List<Metric> metrics, string name)
+    {
+        long sum = 0;
+        foreach (var metric in metrics.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                sum += point.GetSumLong();
+            }
+        }
+
+        return sum;
+    }
+
+    private static long HistogramCount(List<Metric> metrics, string name)
+    {
+        long count = 0;
+        foreach (var metric in metrics.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                count += point.GetHistogramCount();
+            }
+        }
+
+        return count;
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "Telemetry";
+}

@@ -62,10 +62,17 @@ public sealed class ResponseLimitTests
         await run.CompleteAsync();
         var rest = await resumed.ReadToEndAsync();
 
+        // Each size error names the task and gives advice that applies to its method.
         Assert.Contains("MaxResponseBytes", getError.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("historyLength", getError.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(taskId, getError.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(taskId, getError.GetProperty("data")[0].GetProperty("metadata").GetProperty("taskId").GetString());
         var error = Assert.Single(snapshotEvents);
         Assert.Equal(A2AErrorCodes.InternalError, error.Json.GetProperty("error").GetProperty("code").GetInt32());
-        Assert.Contains("historyLength", error.Json.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        var snapshotMessage = error.Json.GetProperty("error").GetProperty("message").GetString();
+        Assert.Contains("Last-Event-ID", snapshotMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("pageSize", snapshotMessage, StringComparison.Ordinal);
+        Assert.Contains(taskId, snapshotMessage, StringComparison.Ordinal);
         Assert.Equal("artifactUpdate", first.Kind); // each event is small: resuming with Last-Event-ID is the way to follow a big task
         Assert.Equal("TASK_STATE_COMPLETED", rest[^1].State);
         HeraldTestServer.AssertNoInternals(snapshotStream.RawText);
@@ -210,7 +217,8 @@ public sealed class ResponseLimitTests
         var error = Assert.Single(snapshotEvents).Error; // event: error, checked against the spec's table by the driver
         Assert.NotNull(error);
         Assert.Equal(A2AErrorCodes.InternalError, error.Code);
-        Assert.Contains("historyLength", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Last-Event-ID", error.Message, StringComparison.Ordinal);
+        Assert.Equal(taskId, error.Metadata["taskId"]);
         Assert.Equal("artifactUpdate", first.Kind);
         Assert.Equal("TASK_STATE_COMPLETED", tail[^1].State);
         HeraldTestServer.AssertNoInternals(((SseWireStream)snapshotStream).Sse.RawText);

@@ -57,11 +57,38 @@ internal static class ResponseLimit
     /// <summary>Ends the request's build turn, if it holds one (the answer's bytes are reserved, or it is refused).</summary>
     public static void EndBuild(HttpContext context) => context.Features.Get<BuildTurn>()?.Dispose();
 
-    /// <summary>The error for a response over the limit (-32603): what the client can do to get less.</summary>
-    public static A2AException TooLarge(long size, long limit) =>
-        new(A2AErrorCodes.InternalError,
-            $"The response would be {size:N0} bytes, more than this server's limit of {limit:N0} (MaxResponseBytes). " +
-            "Ask for less: historyLength, includeArtifacts=false or a smaller pageSize; or follow the task's events with SubscribeToTask and Last-Event-ID.");
+    /// <summary>
+    /// Says which operation (in v1.0 terms) and task the request's answer is for, so that an answer over the limit gets
+    /// advice that applies to that method and names the task (<see cref="TooLarge(HttpContext, long, long)"/>).
+    /// </summary>
+    public static void Describe(HttpContext context, string method, string? taskId) =>
+        context.Features.Set(new AnswerFor(method, taskId));
+
+    /// <summary>The error for a response over the limit (-32603): what the client of this method can do to get less.</summary>
+    public static A2AException TooLarge(HttpContext context, long size, long limit)
+    {
+        var answer = context.Features.Get<AnswerFor>();
+        var advice = answer?.Method switch
+        {
+            "GetTask" => "Ask for less with historyLength (0 leaves the history out), or follow the task's events with SubscribeToTask and " +
+                "Last-Event-ID, which delivers its artifacts chunk by chunk.",
+            "ListTasks" => "Ask for less: a smaller pageSize, historyLength=0, and includeArtifacts=false (the default).",
+            "SubscribeToTask" or "SendStreamingMessage" => "The stream's first item is the whole task. Subscribe with Last-Event-ID instead " +
+                "(Last-Event-ID: 1 delivers every event after the task was created, each small, then the live tail).",
+            _ => "Ask for less: historyLength, includeArtifacts=false or a smaller pageSize; or follow the task's events with SubscribeToTask and Last-Event-ID.",
+        };
+        var task = answer?.TaskId is { } id ? $" for task '{(id.Length <= 128 ? id : id[..128] + "...")}'" : "";
+        return new A2AException(A2AErrorCodes.InternalError,
+            $"The response{task} would be {size:N0} bytes, more than this server's limit of {limit:N0} (MaxResponseBytes). {advice}")
+        {
+            Details = answer?.TaskId is { } taskId
+                ? new Dictionary<string, string> { ["taskId"] = taskId.Length <= 128 ? taskId : taskId[..128] + "...", ["limit"] = limit.ToString(CultureInfo.InvariantCulture) }
+                : new Dictionary<string, string> { ["limit"] = limit.ToString(CultureInfo.InvariantCulture) },
+        };
+    }
+
+    /// <summary>What a request's answer is (<see cref="Describe"/>).</summary>
+    private sealed record AnswerFor(string Method, string? TaskId);
 
     /// <summary>
     /// The answer when the response budget has no room: HTTP 503 with <c>Retry-After</c>; over JSON-RPC, error -32603

@@ -42,7 +42,7 @@ internal static class JsonRpcResponses
             var limit = ResponseLimit.Of(context);
             if (buffer.WrittenCount > limit)
             {
-                await WriteErrorAsync(context, idJson, ResponseLimit.TooLarge(buffer.WrittenCount, limit)).ConfigureAwait(false);
+                await WriteErrorAsync(context, idJson, ResponseLimit.TooLarge(context, buffer.WrittenCount, limit)).ConfigureAwait(false);
                 return;
             }
 

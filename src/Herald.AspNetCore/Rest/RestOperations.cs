@@ -25,6 +25,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task SendStreamingMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
+        ResponseLimit.Describe(c, "SendStreamingMessage", request.Message?.TaskId);
         await using var stream = await engine.SendStreamingMessageAsync(request, ct).ConfigureAwait(false);
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
@@ -32,6 +33,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var get = RestRequestReader.ReadGetTask(c);
+        ResponseLimit.Describe(c, "GetTask", get.Id);
         // A long-poll waits for the task to change: it must not hold a turn meanwhile.
         var task = get.CurrentGeneration is null
             ? await ResponseLimit.BuildAsync(c, t => engine.GetTaskAsync(get, t), ct).ConfigureAwait(false)
@@ -42,6 +44,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task ListTasksAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
     {
         var list = RestRequestReader.ReadListTasks(c);
+        ResponseLimit.Describe(c, "ListTasks", null);
         var page = await ResponseLimit.BuildAsync(c, t => engine.ListTasksAsync(list, t), ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Page(page, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
     });
@@ -65,6 +68,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
 
         var request = new SubscribeToTaskRequest { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") };
         var lastEventId = LastEventId.Parse(c.Request);
+        ResponseLimit.Describe(c, "SubscribeToTask", request.Id);
         await using var stream = await engine.SubscribeToTaskAsync(request, lastEventId, ct).ConfigureAwait(false);
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });

@@ -49,7 +49,7 @@ internal static class RestResponses
         var limit = ResponseLimit.Of(context);
         if (body.Length > limit)
         {
-            await WriteErrorAsync(context, ResponseLimit.TooLarge(body.Length, limit)).ConfigureAwait(false);
+            await WriteErrorAsync(context, ResponseLimit.TooLarge(context, body.Length, limit)).ConfigureAwait(false);
             return;
         }
 

@@ -100,7 +100,7 @@ internal static partial class SseStreamer
             if (first is not null && first.Length > limit)
             {
                 // The first item is the whole task: as large as a GetTask answer, and held to the same limit.
-                throw ResponseLimit.TooLarge(first.Length, limit);
+                throw ResponseLimit.TooLarge(context, first.Length, limit);
             }
 
             if (stream.Reply is not null)

@@ -41,6 +41,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var send = ReadSend(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "SendStreamingMessage", send.Message?.TaskId);
                     await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
                     await JsonRpcStreams.WriteAsync(context, id, stream, V03StreamFormats.For(options), options, logger).ConfigureAwait(false);
                 });
@@ -51,6 +52,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var get = V03Mapping.ToV1(Read<V03TaskQueryParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "GetTask", get.Id);
                     var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
@@ -71,6 +73,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var subscribe = V03Mapping.ToSubscribeToTaskRequest(Read<V03TaskIdParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "SubscribeToTask", subscribe.Id);
                     // Resumption works as on SubscribeToTask: Last-Event-ID replays the events after it.
                     var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
                     await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);

@@ -30,6 +30,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var send = ParamsReader.Read<SendMessageRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "SendStreamingMessage", send.Message?.TaskId);
                     await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
                     await StreamAsync(context, id, stream).ConfigureAwait(false);
                 });
@@ -40,6 +41,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var get = ParamsReader.Read<GetTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "GetTask", get.Id);
                     // A long-poll waits for the task to change: it must not hold a turn meanwhile.
                     var task = get.CurrentGeneration is null
                         ? await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false)
@@ -53,6 +55,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var list = ParamsReader.Read<ListTasksRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "ListTasks", null);
                     var page = await ResponseLimit.BuildAsync(context, c => engine.ListTasksAsync(list, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Page(page, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
                 });
@@ -73,6 +76,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var subscribe = ParamsReader.Read<SubscribeToTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    ResponseLimit.Describe(context, "SubscribeToTask", subscribe.Id);
                     var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
                     await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
                     await StreamAsync(context, id, stream).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal static class PostgresReader
         await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            events.Add(TaskEvent.FromStored(reader.GetInt64(0), (TaskEventKind)reader.GetInt16(2), PostgresCodec.FromMs(reader.GetInt64(4)),
+            events.Add(TaskEvent.FromStored(reader.GetInt64(0), (TaskEventKind)reader.GetInt16(2), StoredForms.FromMs(reader.GetInt64(4)),
                 (TaskState)reader.GetInt16(3), reader.GetFieldValue<byte[]>(5), reader.GetInt64(1)));
         }
 
@@ -99,7 +99,7 @@ internal static class PostgresReader
         if (more)
         {
             var (lastId, lastMs) = ids[^1];
-            next = new TaskCursor(PostgresCodec.FromMs(lastMs), lastId);
+            next = new TaskCursor(StoredForms.FromMs(lastMs), lastId);
         }
 
         return new TaskPage(tasks, next, (int)Math.Min(int.MaxValue, total));
@@ -122,8 +122,8 @@ internal static class PostgresReader
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                rows.Add((reader.GetString(0), reader.GetString(1), PostgresCodec.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.AgentTaskStatus),
-                    reader.IsDBNull(3) ? null : PostgresCodec.Decode(reader.GetFieldValue<byte[]>(3), A2AJsonContext.Default.DictionaryStringJsonElement),
+                rows.Add((reader.GetString(0), reader.GetString(1), StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.AgentTaskStatus),
+                    reader.IsDBNull(3) ? null : StoredForms.Decode(reader.GetFieldValue<byte[]>(3), A2AJsonContext.Default.DictionaryStringJsonElement),
                     reader.GetInt64(4), reader.GetInt64(5)));
             }
         }
@@ -139,7 +139,7 @@ internal static class PostgresReader
             await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                Add(history, reader.GetString(0), PostgresCodec.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.Message));
+                Add(history, reader.GetString(0), StoredForms.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.Message));
             }
         }
 
@@ -153,7 +153,7 @@ internal static class PostgresReader
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    Add(artifacts, reader.GetString(0), (reader.GetInt32(1), PostgresCodec.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.Artifact)));
+                    Add(artifacts, reader.GetString(0), (reader.GetInt32(1), StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.Artifact)));
                 }
             }
 
@@ -170,7 +170,7 @@ internal static class PostgresReader
                         parts[key] = list = [];
                     }
 
-                    PostgresCodec.DecodeParts(reader.GetFieldValue<byte[]>(2), list);
+                    StoredForms.DecodeParts(reader.GetFieldValue<byte[]>(2), list);
                 }
             }
         }
@@ -229,7 +229,7 @@ internal static class PostgresReader
 
         if (query.StatusTimestampAfter is { } after)
         {
-            Add("status_ms > $?", PostgresCodec.ToMs(after));
+            Add("status_ms > $?", StoredForms.ToMs(after));
         }
 
         var count = "SELECT count(*) FROM tasks" + where;
@@ -238,7 +238,7 @@ internal static class PostgresReader
         if (query.After is { } cursor)
         {
             // The order is (status_ms DESC, task_id): mixed directions, so no row comparison; the leading range lets the index seek.
-            var ms = PostgresCodec.ToMs(cursor.StatusTimestamp);
+            var ms = StoredForms.ToMs(cursor.StatusTimestamp);
             where.Append(where.Length == 0 ? " WHERE " : " AND ");
             var a = args.Count + 1;
             where.Append(System.Globalization.CultureInfo.InvariantCulture, $"status_ms <= ${a} AND (status_ms < ${a} OR task_id > ${a + 1})");

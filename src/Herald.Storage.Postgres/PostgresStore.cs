@@ -162,7 +162,7 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
         }
     }
 
-    private long? NowMs() => _time is null ? null : PostgresCodec.ToMs(_time.GetUtcNow());
+    private long? NowMs() => _time is null ? null : StoredForms.ToMs(_time.GetUtcNow());
 
     private async ValueTask<T> WriteAsync<T>(Func<PostgresWriteContext, CancellationToken, ValueTask<T>> write, CancellationToken cancellationToken)
     {

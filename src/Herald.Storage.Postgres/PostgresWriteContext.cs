@@ -21,13 +21,13 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
         var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
-        var ended = status.State.IsTerminal() ? PostgresCodec.ToMs(timestamp) : (long?)null;
+        var ended = status.State.IsTerminal() ? StoredForms.ToMs(timestamp) : (long?)null;
         await using (var insert = Command(
             "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, generation, history_count, artifact_count, " +
             "ended_ms, lease_owner, lease_expires_ms, lease_holder) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
             $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12) ON CONFLICT (task_id) DO NOTHING",
-            task.Id, task.ContextId ?? "", (int)status.State, PostgresCodec.ToMs(timestamp), PostgresCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
-            task.Metadata is null ? null : PostgresCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
+            task.Id, task.ContextId ?? "", (int)status.State, StoredForms.ToMs(timestamp), StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
+            task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
             created.Generation, ended, lease?.Owner, nowMs, lease is { } l ? (long)l.Duration.TotalMilliseconds : 0L, lease is null ? null : holder))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
@@ -36,7 +36,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             }
         }
 
-        var row = new TaskRow(task.Id) { State = status.State, StatusMs = PostgresCodec.ToMs(timestamp), LastSeq = 1, Generation = created.Generation, EndedMs = ended };
+        var row = new TaskRow(task.Id) { State = status.State, StatusMs = StoredForms.ToMs(timestamp), LastSeq = 1, Generation = created.Generation, EndedMs = ended };
         row.Appended.Add(created);
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         foreach (var message in task.History ?? [])
@@ -166,7 +166,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         await using var delete = Command(
             "DELETE FROM tasks WHERE task_id IN (SELECT task_id FROM tasks WHERE ended_ms IS NOT NULL AND ended_ms < $1 ORDER BY ended_ms LIMIT $2 FOR UPDATE SKIP LOCKED) " +
             "RETURNING task_id",
-            PostgresCodec.ToMs(endedBefore), (long)maxCount);
+            StoredForms.ToMs(endedBefore), (long)maxCount);
         var count = 0;
         await using var reader = await delete.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -234,8 +234,8 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         if (delta.StatusSet is { } status)
         {
             row.State = status.State;
-            row.StatusMs = PostgresCodec.ToMs(status.Timestamp ?? eventTimestamp);
-            row.StatusJson = PostgresCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
+            row.StatusMs = StoredForms.ToMs(status.Timestamp ?? eventTimestamp);
+            row.StatusJson = StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
             if (status.State.IsTerminal())
             {
                 row.EndedMs = row.StatusMs;
@@ -245,7 +245,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
 
         if (delta.HistoryAppend is { } message)
         {
-            Queue("INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)", row.TaskId, row.HistoryCount++, PostgresCodec.Encode(message, A2AJsonContext.Default.Message));
+            Queue("INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)", row.TaskId, row.HistoryCount++, StoredForms.Encode(message, A2AJsonContext.Default.Message));
         }
     }
 
@@ -286,7 +286,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             case ArtifactChange.Add:
                 stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = delta.ArtifactHeader(), Dirty = true };
                 Queue("INSERT INTO artifacts (task_id, idx, artifact_id, header_json, segment_count) VALUES ($1, $2, $3, $4, 0)",
-                    row.TaskId, stored.Index, delta.ArtifactId!, PostgresCodec.EncodeHeader(stored.Header));
+                    row.TaskId, stored.Index, delta.ArtifactId!, StoredForms.EncodeHeader(stored.Header));
                 artifacts[delta.ArtifactId!] = stored;
                 break;
             case ArtifactChange.Replace:
@@ -342,7 +342,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         foreach (var e in row.Appended)
         {
             Queue("INSERT INTO events (task_id, seq, generation, kind, state, at_ms, v1_json) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                row.TaskId, e.Sequence, e.Generation, (short)e.Kind, (short)e.State, PostgresCodec.ToMs(e.Timestamp), e.GetV1Json().ToArray());
+                row.TaskId, e.Sequence, e.Generation, (short)e.Kind, (short)e.State, StoredForms.ToMs(e.Timestamp), e.GetV1Json().ToArray());
         }
 
         if (row.Appended.Count > 0)
@@ -377,7 +377,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             if (stored.Dirty)
             {
                 Queue("UPDATE artifacts SET header_json = $1, segment_count = $2 WHERE task_id = $3 AND idx = $4",
-                    PostgresCodec.EncodeHeader(stored.Header), stored.SegmentCount, row.TaskId, stored.Index);
+                    StoredForms.EncodeHeader(stored.Header), stored.SegmentCount, row.TaskId, stored.Index);
                 stored.Dirty = false;
             }
         }
@@ -388,7 +388,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         if (stored.Pending.Count > 0)
         {
             Queue("INSERT INTO artifact_segments (task_id, artifact_idx, segment, parts_json) VALUES ($1, $2, $3, $4)",
-                row.TaskId, stored.Index, stored.SegmentCount++, PostgresCodec.EncodeParts(stored.Pending));
+                row.TaskId, stored.Index, stored.SegmentCount++, StoredForms.EncodeParts(stored.Pending));
             stored.Pending.Clear();
             stored.Dirty = true;
         }
@@ -465,7 +465,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         /// <summary>The artifact without its parts, decoded from the stored row on first use.</summary>
         public Artifact Header
         {
-            get => _header ??= PostgresCodec.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
+            get => _header ??= StoredForms.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
             set => _header = value;
         }
 

@@ -34,7 +34,7 @@ internal static class EventSegment
             var body = e.GetV1Json().Span;
             span[0] = (byte)e.Kind;
             span[1] = (byte)e.State;
-            BinaryPrimitives.WriteInt64LittleEndian(span[2..], SqliteCodec.ToMs(e.Timestamp));
+            BinaryPrimitives.WriteInt64LittleEndian(span[2..], StoredForms.ToMs(e.Timestamp));
             BinaryPrimitives.WriteInt32LittleEndian(span[10..], body.Length);
             body.CopyTo(span[HeaderSize..]);
             span = span[(HeaderSize + body.Length)..];
@@ -81,7 +81,7 @@ internal static class EventSegment
             generation = TaskEvent.NextGeneration(generation, kind);
             if (sequence > after)
             {
-                into.Add(TaskEvent.FromStored(sequence, kind, SqliteCodec.FromMs(ms), state, span.Slice(HeaderSize, length).ToArray(), generation));
+                into.Add(TaskEvent.FromStored(sequence, kind, StoredForms.FromMs(ms), state, span.Slice(HeaderSize, length).ToArray(), generation));
             }
 
             span = span[(HeaderSize + length)..];

@@ -80,7 +80,7 @@ internal sealed class SqliteReader : IDisposable
     public IReadOnlyList<string> ExpiredLeases(DateTimeOffset now, int maxCount)
     {
         var ids = new List<string>();
-        using var reader = _expired.Query(SqliteCodec.ToMs(now), (long)maxCount);
+        using var reader = _expired.Query(StoredForms.ToMs(now), (long)maxCount);
         while (reader.Read())
         {
             ids.Add(reader.GetString(0));
@@ -134,7 +134,7 @@ internal sealed class SqliteReader : IDisposable
             if (more)
             {
                 var (lastId, lastMs) = ids[^1];
-                next = new TaskCursor(SqliteCodec.FromMs(lastMs), lastId);
+                next = new TaskCursor(StoredForms.FromMs(lastMs), lastId);
             }
 
             return new TaskPage(tasks, next, (int)Math.Min(int.MaxValue, total));
@@ -171,8 +171,8 @@ internal sealed class SqliteReader : IDisposable
             }
 
             contextId = reader.GetString(0);
-            status = SqliteCodec.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.AgentTaskStatus);
-            metadata = reader.IsDBNull(2) ? null : SqliteCodec.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.DictionaryStringJsonElement);
+            status = StoredForms.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.AgentTaskStatus);
+            metadata = reader.IsDBNull(2) ? null : StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.DictionaryStringJsonElement);
             lastSeq = reader.GetInt64(3);
             historyCount = (int)reader.GetInt64(4);
             generation = reader.GetInt64(5);
@@ -186,7 +186,7 @@ internal sealed class SqliteReader : IDisposable
             using var reader = _history.Query(taskId, (long)from);
             while (reader.Read())
             {
-                history.Add(SqliteCodec.Decode(reader.GetFieldValue<byte[]>(0), A2AJsonContext.Default.Message));
+                history.Add(StoredForms.Decode(reader.GetFieldValue<byte[]>(0), A2AJsonContext.Default.Message));
             }
         }
 
@@ -198,7 +198,7 @@ internal sealed class SqliteReader : IDisposable
             {
                 while (reader.Read())
                 {
-                    headers.Add(((int)reader.GetInt64(0), SqliteCodec.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.Artifact)));
+                    headers.Add(((int)reader.GetInt64(0), StoredForms.Decode(reader.GetFieldValue<byte[]>(1), A2AJsonContext.Default.Artifact)));
                 }
             }
 
@@ -214,7 +214,7 @@ internal sealed class SqliteReader : IDisposable
                         parts[index] = list = [];
                     }
 
-                    SqliteCodec.DecodeParts(reader.GetFieldValue<byte[]>(1), list);
+                    StoredForms.DecodeParts(reader.GetFieldValue<byte[]>(1), list);
                 }
             }
 
@@ -263,7 +263,7 @@ internal sealed class SqliteReader : IDisposable
 
         if (query.StatusTimestampAfter is { } after)
         {
-            Add("status_ms > $?", SqliteCodec.ToMs(after));
+            Add("status_ms > $?", StoredForms.ToMs(after));
         }
 
         string? count = query.ContextId is null && query.StatusTimestampAfter is null ? null : "SELECT count(*) FROM tasks" + where;
@@ -271,7 +271,7 @@ internal sealed class SqliteReader : IDisposable
 
         if (query.After is { } cursor)
         {
-            var ms = SqliteCodec.ToMs(cursor.StatusTimestamp);
+            var ms = StoredForms.ToMs(cursor.StatusTimestamp);
             where.Append(where.Length == 0 ? " WHERE " : " AND ");
             var a = args.Count + 1;
             // The index's order is (status_ms DESC, task_id), and SQLite's row values compare in one direction only. The

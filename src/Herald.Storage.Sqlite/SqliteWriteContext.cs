@@ -91,11 +91,11 @@ internal sealed class SqliteWriteContext : IDisposable
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
         var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
-        var ended = status.State.IsTerminal() ? SqliteCodec.ToMs(timestamp) : (long?)null;
-        _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, SqliteCodec.ToMs(timestamp),
-            SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
-            task.Metadata is null ? null : SqliteCodec.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
-            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? SqliteCodec.ToMs(now + l.Duration) : null, created.Generation);
+        var ended = status.State.IsTerminal() ? StoredForms.ToMs(timestamp) : (long?)null;
+        _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, StoredForms.ToMs(timestamp),
+            StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
+            task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
+            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? StoredForms.ToMs(now + l.Duration) : null, created.Generation);
         _insertSegment.Execute(task.Id, 1L, 1L, 0L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 
@@ -185,13 +185,13 @@ internal sealed class SqliteWriteContext : IDisposable
             return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, row.Generation);
         }
 
-        if (row.LeaseOwner is not null && row.LeaseExpiresMs > SqliteCodec.ToMs(now))
+        if (row.LeaseOwner is not null && row.LeaseExpiresMs > StoredForms.ToMs(now))
         {
             return new ContinueResult(ContinueOutcome.Leased, state, null, row.Generation);
         }
 
         row.LeaseOwner = lease.Owner;
-        row.LeaseExpiresMs = SqliteCodec.ToMs(now + lease.Duration);
+        row.LeaseExpiresMs = StoredForms.ToMs(now + lease.Duration);
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = Apply(row, artifacts, message);
         SaveRow(row, artifacts);
@@ -199,12 +199,12 @@ internal sealed class SqliteWriteContext : IDisposable
     }
 
     public bool Renew(string taskId, string owner, DateTimeOffset expiresAt) =>
-        _renew.Execute(SqliteCodec.ToMs(expiresAt), taskId, owner) == 1;
+        _renew.Execute(StoredForms.ToMs(expiresAt), taskId, owner) == 1;
 
     public TaskEvent? AppendIfLeaseExpired(string taskId, TaskEvent draft, DateTimeOffset now)
     {
         var row = LoadRow(taskId);
-        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > SqliteCodec.ToMs(now))
+        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > StoredForms.ToMs(now))
         {
             return null;
         }
@@ -220,7 +220,7 @@ internal sealed class SqliteWriteContext : IDisposable
     public int DeleteEnded(DateTimeOffset endedBefore, int maxCount)
     {
         var doomed = new List<(string TaskId, long State)>();
-        using (var reader = _findEnded.Query(SqliteCodec.ToMs(endedBefore), (long)maxCount))
+        using (var reader = _findEnded.Query(StoredForms.ToMs(endedBefore), (long)maxCount))
         {
             while (reader.Read())
             {
@@ -304,8 +304,8 @@ internal sealed class SqliteWriteContext : IDisposable
             }
 
             row.State = status.State;
-            row.StatusMs = SqliteCodec.ToMs(status.Timestamp ?? eventTimestamp);
-            row.StatusJson = SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
+            row.StatusMs = StoredForms.ToMs(status.Timestamp ?? eventTimestamp);
+            row.StatusJson = StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus);
             if (status.State.IsTerminal())
             {
                 row.EndedMs = row.StatusMs;
@@ -316,7 +316,7 @@ internal sealed class SqliteWriteContext : IDisposable
 
         if (delta.HistoryAppend is { } message)
         {
-            _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, SqliteCodec.Encode(message, A2AJsonContext.Default.Message));
+            _insertHistory.Execute(row.TaskId, (long)row.HistoryCount++, StoredForms.Encode(message, A2AJsonContext.Default.Message));
         }
     }
 
@@ -346,7 +346,7 @@ internal sealed class SqliteWriteContext : IDisposable
         {
             case ArtifactChange.Add:
                 stored = new ArtifactRow(row.ArtifactCount++, null, 0) { Header = delta.ArtifactHeader(), Dirty = true };
-                _insertArtifact.Execute(row.TaskId, (long)stored.Index, delta.ArtifactId!, SqliteCodec.EncodeHeader(stored.Header), 0L);
+                _insertArtifact.Execute(row.TaskId, (long)stored.Index, delta.ArtifactId!, StoredForms.EncodeHeader(stored.Header), 0L);
                 artifacts[delta.ArtifactId!] = stored;
                 break;
             case ArtifactChange.Replace:
@@ -416,14 +416,14 @@ internal sealed class SqliteWriteContext : IDisposable
         {
             if (stored.Pending.Count > 0)
             {
-                _insertPartsSegment.Execute(row.TaskId, (long)stored.Index, (long)stored.SegmentCount++, SqliteCodec.EncodeParts(stored.Pending));
+                _insertPartsSegment.Execute(row.TaskId, (long)stored.Index, (long)stored.SegmentCount++, StoredForms.EncodeParts(stored.Pending));
                 stored.Pending.Clear();
                 stored.Dirty = true;
             }
 
             if (stored.Dirty)
             {
-                _saveArtifact.Execute(SqliteCodec.EncodeHeader(stored.Header), (long)stored.SegmentCount, row.TaskId, (long)stored.Index);
+                _saveArtifact.Execute(StoredForms.EncodeHeader(stored.Header), (long)stored.SegmentCount, row.TaskId, (long)stored.Index);
                 stored.Dirty = false;
             }
         }
@@ -468,7 +468,7 @@ internal sealed class SqliteWriteContext : IDisposable
         /// <summary>The artifact without its parts, decoded from the stored row on first use.</summary>
         public Artifact Header
         {
-            get => _header ??= SqliteCodec.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
+            get => _header ??= StoredForms.Decode(storedHeader!, A2AJsonContext.Default.Artifact);
             set => _header = value;
         }
 

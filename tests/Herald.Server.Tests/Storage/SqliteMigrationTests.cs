@@ -141,12 +141,12 @@ public sealed class SqliteMigrationTests : IDisposable
             Execute(
                 "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms) " +
                 "VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, 0, NULL, NULL, NULL)",
-                task.Id, task.ContextId, (long)state, SqliteCodec.ToMs(status.Timestamp!.Value), SqliteCodec.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
+                task.Id, task.ContextId, (long)state, StoredForms.ToMs(status.Timestamp!.Value), StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
                 lastSeq, (long)historyCount);
             for (var i = 0; i < historyCount; i++)
             {
                 Execute("INSERT INTO history (task_id, idx, message_json) VALUES ($1, $2, $3)",
-                    task.Id, (long)i, SqliteCodec.Encode(Message.UserText("h" + i), A2AJsonContext.Default.Message));
+                    task.Id, (long)i, StoredForms.Encode(Message.UserText("h" + i), A2AJsonContext.Default.Message));
             }
 
             Execute("INSERT INTO task_counts (state, count) VALUES ($1, 1) ON CONFLICT (state) DO UPDATE SET count = count + 1", (long)state);

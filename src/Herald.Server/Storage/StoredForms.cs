@@ -2,13 +2,18 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Protocol;
 
-namespace Herald.Storage.Sqlite;
+namespace Herald.Server.Storage;
 
-/// <summary>How values are kept in columns: v1.0 ProtoJSON bytes for model objects, Unix milliseconds for instants.</summary>
-internal static class SqliteCodec
+/// <summary>
+/// How durable stores keep values in columns, shared so that every store writes the same forms: v1.0 ProtoJSON bytes for
+/// model objects, Unix milliseconds for instants, and a relational fold's artifact rows (the header without parts, and
+/// each write's parts as one JSON array).
+/// </summary>
+public static class StoredForms
 {
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> typeInfo) => JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
 
+    /// <exception cref="InvalidDataException">The bytes hold JSON null.</exception>
     public static T Decode<T>(byte[] bytes, JsonTypeInfo<T> typeInfo) =>
         JsonSerializer.Deserialize(bytes, typeInfo) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
 
@@ -16,12 +21,17 @@ internal static class SqliteCodec
 
     public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    /// <summary>An artifact without its parts: the row in <c>artifacts</c>; the parts are rows of their own.</summary>
-    public static byte[] EncodeHeader(Artifact artifact) => Encode(artifact with { Parts = [] }, A2AJsonContext.Default.Artifact);
-
-    /// <summary>Parts as a JSON array: one <c>artifact_segments</c> row.</summary>
-    public static byte[] EncodeParts(List<Part> parts)
+    /// <summary>An artifact without its parts: an artifact row; the parts are rows of their own.</summary>
+    public static byte[] EncodeHeader(Artifact artifact)
     {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return Encode(artifact with { Parts = [] }, A2AJsonContext.Default.Artifact);
+    }
+
+    /// <summary>Parts as a JSON array: one artifact segment row.</summary>
+    public static byte[] EncodeParts(IReadOnlyList<Part> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * parts.Count + 2);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -37,9 +47,11 @@ internal static class SqliteCodec
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Adds the parts of one <c>artifact_segments</c> row to <paramref name="into"/>.</summary>
+    /// <summary>Adds the parts of one artifact segment row to <paramref name="into"/>.</summary>
+    /// <exception cref="InvalidDataException">The row is not a JSON array of parts.</exception>
     public static void DecodeParts(byte[] json, List<Part> into)
     {
+        ArgumentNullException.ThrowIfNull(into);
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {

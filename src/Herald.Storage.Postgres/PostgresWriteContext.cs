@@ -145,6 +145,33 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         return await renew.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    /// <summary>Renews the leases still held by their owners in one statement; returns the task ids that were not renewed.</summary>
+    public async ValueTask<IReadOnlyList<string>> RenewManyAsync(IReadOnlyList<LeaseRenewal> leases, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var ids = new string[leases.Count];
+        var owners = new string[leases.Count];
+        for (var i = 0; i < leases.Count; i++)
+        {
+            (ids[i], owners[i]) = (leases[i].TaskId, leases[i].Owner);
+        }
+
+        await using var renew = Command(
+            $"UPDATE tasks AS t SET lease_expires_ms = GREATEST(t.lease_expires_ms, {PostgresCodec.Now(1)} + $2), lease_holder = $3 " +
+            "FROM unnest($4::text[], $5::text[]) AS r(task_id, owner) " +
+            "WHERE t.task_id = r.task_id COLLATE \"C\" AND t.lease_owner = r.owner AND t.ended_ms IS NULL RETURNING t.task_id",
+            nowMs, (long)duration.TotalMilliseconds, holder, ids, owners);
+        var renewed = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await renew.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                renewed.Add(reader.GetString(0));
+            }
+        }
+
+        return [.. ids.Where(id => !renewed.Contains(id))];
+    }
+
     public async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken)
     {
         var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false);

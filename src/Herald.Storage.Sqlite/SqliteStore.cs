@@ -118,6 +118,26 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>
         await _writer.Run(c => c.Renew(taskId, owner, Now() + duration), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Every lease in one write (one transaction).</summary>
+    public override async ValueTask<IReadOnlyList<string>> RenewLeasesAsync(IReadOnlyList<LeaseRenewal> leases, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        return await _writer.Run<IReadOnlyList<string>>(c =>
+        {
+            var expiresAt = Now() + duration;
+            List<string>? refused = null;
+            foreach (var lease in leases)
+            {
+                if (!c.Renew(lease.TaskId, lease.Owner, expiresAt))
+                {
+                    (refused ??= []).Add(lease.TaskId);
+                }
+            }
+
+            return refused ?? (IReadOnlyList<string>)[];
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
     public override ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default) =>
         ReadAsync(r => r.ExpiredLeases(Now(), maxCount), cancellationToken);
 

@@ -16,7 +16,7 @@ internal sealed class AgentRun : IAsyncDisposable
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private readonly TaskEngine _engine;
-    private RunnerLeaseRenewal? _renewal;
+    private bool _renewing;
     private readonly CancellationTokenSource _watchStop = new();
     private FeedReader? _watch;
     private Task _watching = Task.CompletedTask;
@@ -78,12 +78,13 @@ internal sealed class AgentRun : IAsyncDisposable
     /// <summary>Starts lease renewal and the watch for terminal events appended by others.</summary>
     public void BeginWatching()
     {
-        if (_renewal is not null || !_taskExists)
+        if (_renewing || !_taskExists)
         {
             return;
         }
 
-        _renewal = new RunnerLeaseRenewal(_engine, this);
+        _renewing = true;
+        _engine.LeaseRenewal.Add(this);
         _watch = _engine.Feeds.Open(TaskId, WatchFrom);
         _watching = WatchAsync(_watch);
     }
@@ -120,10 +121,7 @@ internal sealed class AgentRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_renewal is not null)
-        {
-            await _renewal.DisposeAsync().ConfigureAwait(false);
-        }
+        _engine.LeaseRenewal.Remove(this);
 
         // The watch is observed: stopped, awaited, and only then its feed left.
         await _watchStop.CancelAsync().ConfigureAwait(false);

@@ -46,6 +46,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         _shutdown = new EngineShutdown(store, Drafts, Runner, _options, _time, _logger);
         _sender = new MessageSender(this, store, Drafts, Runner, _shutdown, agent, _options);
         _maintenance = new TaskMaintenance(store, Drafts, _options, _time, _logger);
+        LeaseRenewal = new RunnerLeaseRenewal(this);
     }
 
     public TaskStore Store => _store;
@@ -57,6 +58,9 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     public ILogger Logger => _logger;
 
     public TaskFeeds Feeds { get; }
+
+    /// <summary>Renews the leases of every run of this process, in one store call per interval.</summary>
+    public RunnerLeaseRenewal LeaseRenewal { get; }
 
     /// <summary>Called with the task id when a long-poll GetTask starts waiting (tests use it to act only once the poll is held).</summary>
     public Action<string>? OnLongPollWaiting { get; set; }
@@ -451,7 +455,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     /// <summary>Stops accepting messages, cancels this process's runs, then lets streams drain (see <see cref="EngineShutdown"/>).</summary>
     public Task ShutdownAsync(CancellationToken cancellationToken) => _shutdown.ShutdownAsync(cancellationToken);
 
-    public void Dispose() => _shutdown.Dispose();
+    public void Dispose()
+    {
+        LeaseRenewal.Dispose();
+        _shutdown.Dispose();
+    }
 
     private static A2AException NotCancelable(string id, TaskState state) =>
         new(A2AErrorCodes.TaskNotCancelable, $"Task '{id}' is {state.ToWireName()} and cannot be canceled.");

@@ -84,6 +84,26 @@ public abstract class TaskStore
     public abstract ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Renews several leases to <paramref name="duration"/> from now, as <see cref="RenewLeaseAsync"/> does each; returns the
+    /// task ids whose lease its owner no longer holds (those runs must stop). A process renews all its runs' leases with one
+    /// call per interval, so a store that can should do it in one write (the default renews them one by one).
+    /// </summary>
+    public virtual async ValueTask<IReadOnlyList<string>> RenewLeasesAsync(IReadOnlyList<LeaseRenewal> leases, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        List<string>? refused = null;
+        foreach (var lease in leases)
+        {
+            if (!await RenewLeaseAsync(lease.TaskId, lease.Owner, duration, cancellationToken).ConfigureAwait(false))
+            {
+                (refused ??= []).Add(lease.TaskId);
+            }
+        }
+
+        return refused ?? (IReadOnlyList<string>)[];
+    }
+
+    /// <summary>
     /// Orphans: non-terminal tasks whose turn began under a runner lease that is no longer live by the store's clock (it
     /// expired and was never cleared by a write that ended or paused the turn). Their runner is gone.
     /// </summary>
@@ -170,6 +190,9 @@ public abstract class TaskStore
 /// <param name="Owner">Identifies the runner (one agent execution); appends from it name it in <see cref="AppendOptions.LeaseOwner"/>.</param>
 /// <param name="Duration">How long the lease lasts unless renewed, counted by the store's clock from when the store takes it.</param>
 public readonly record struct RunnerLease(string Owner, TimeSpan Duration);
+
+/// <summary>One lease to renew in <see cref="TaskStore.RenewLeasesAsync"/>: the task and the runner that holds it.</summary>
+public readonly record struct LeaseRenewal(string TaskId, string Owner);
 
 /// <summary>Conditions and side effects of an append.</summary>
 public readonly record struct AppendOptions

@@ -151,6 +151,33 @@ public abstract partial class TaskStoreConformanceTests
     }
 
     [StoreFact]
+    public async Task RenewLeasesAsync_OneCallForMany_ExtendsTheHeldOnes_NamesTheOthers()
+    {
+        var store = Store();
+        var held = NewTask();
+        var alsoHeld = NewTask();
+        var other = NewTask();
+        var ended = NewTask();
+        await store.CreateAsync(held, new RunnerLease("runner-a", TimeSpan.FromSeconds(5)));
+        await store.CreateAsync(alsoHeld, new RunnerLease("runner-b", TimeSpan.FromSeconds(5)));
+        await store.CreateAsync(other, new RunnerLease("runner-x", TimeSpan.FromSeconds(5)));
+        await store.CreateAsync(ended, new RunnerLease("runner-c", TimeSpan.FromSeconds(5)));
+        await store.AppendAsync(ended.Id, Status(ended, TaskState.Completed, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-c" });
+
+        var refused = await store.RenewLeasesAsync(
+            [new(held.Id, "runner-a"), new(alsoHeld.Id, "runner-b"), new(other.Id, "runner-a"), new(ended.Id, "runner-c"), new("no-such-task", "runner-a")],
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(new[] { other.Id, ended.Id, "no-such-task" }.Order(StringComparer.Ordinal), refused.Order(StringComparer.Ordinal));
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var expired = await store.FindExpiredLeasesAsync(1000);
+        Assert.DoesNotContain(held.Id, expired);
+        Assert.DoesNotContain(alsoHeld.Id, expired);
+        Assert.Contains(other.Id, expired); // runner-x's lease was not renewed by runner-a
+        Assert.Empty(await store.RenewLeasesAsync([], TimeSpan.FromSeconds(60)));
+    }
+
+    [StoreFact]
     public async Task AppendAsync_ReleaseLeaseByOtherOwner_IsRefusedAndKeepsTheLease()
     {
         var store = Store();

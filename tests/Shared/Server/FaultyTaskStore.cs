@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Herald.Protocol;
 using Herald.Server.Storage;
 
@@ -158,6 +159,15 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         var renewed = await _inner.RenewLeaseAsync(taskId, owner, duration, cancellationToken);
         After(afterCommit, StoreOp.Renew);
         return renewed;
+    }
+
+    /// <summary>The size of each <see cref="RenewLeasesAsync"/> call, in order (each lease is then renewed through <see cref="RenewLeaseAsync"/>).</summary>
+    public ConcurrentQueue<int> RenewalBatches { get; } = new();
+
+    public override ValueTask<IReadOnlyList<string>> RenewLeasesAsync(IReadOnlyList<LeaseRenewal> leases, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        RenewalBatches.Enqueue(leases.Count);
+        return base.RenewLeasesAsync(leases, duration, cancellationToken);
     }
 
     public override async ValueTask<IReadOnlyList<string>> FindExpiredLeasesAsync(int maxCount, CancellationToken cancellationToken = default)

@@ -61,6 +61,12 @@ public sealed class ReplicaRestartTests
         Assert.Equal(1, events.Count(e => e.IsTerminal));
         Assert.Equal(string.Concat(Enumerable.Range(1, 40).Select(i => $"chunk {i} of 40\n")), ReplicaTests.FoldText(events));
 
+        // So did A's own stream, the sender's.
+        Assert.True(await streamA.WaitForEndAsync(ReplicaTests.Timeout), streamA.RawTail);
+        Assert.Null(streamA.Failure);
+        Assert.Equal(Enumerable.Range(1, streamA.Events.Count).Select(i => (long)i), streamA.Events.Select(e => e.Sequence!.Value));
+        Assert.Equal(events[^1].Sequence, streamA.Events[^1].Sequence);
+
         // Every replica serves the task again, the same.
         foreach (var replica in replicas)
         {

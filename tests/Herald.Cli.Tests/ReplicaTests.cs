@@ -199,9 +199,48 @@ public sealed class ReplicaTests
         Assert.Equal(1, events.Count(e => e.IsTerminal));
         Assert.Equal(string.Concat(Enumerable.Range(1, 60).Select(i => $"chunk {i} of 60\n")), FoldText(events));
 
+        // A's own stream (the sender's) went through the same: every event once, ending completed.
+        Assert.True(await streamA.WaitForEndAsync(Timeout), streamA.RawTail);
+        Assert.Equal(Enumerable.Range(1, streamA.Events.Count).Select(i => (long)i), streamA.Events.Select(e => e.Sequence!.Value));
+        Assert.Equal(events[^1].Sequence, streamA.Events[^1].Sequence);
+
         // Each replica listens again.
         Assert.True(await Eventually(async () => await CountListenersAsync(replicas) >= 3, Timeout), "the replicas did not listen again");
         replicas.AssertNoneExited();
+    }
+
+    [PostgresFact]
+    public async Task RunnerShutDownGracefully_ItsTaskEndsCanceledOnEveryReplicasStream()
+    {
+        await using var replicas = await Replicas.StartAsync(3, ["--agent", "chunks"]);
+        var (a, b, c) = (replicas[0], replicas[1], replicas[2]);
+        using var http = new HttpClient { Timeout = Timeout };
+        var clock = Stopwatch.StartNew();
+
+        await using var streamA = await Open(http, Rpc(a.BaseAddress, "SendStreamingMessage", Message("1000 delay=50")), clock);
+        Assert.True(await streamA.WaitAsync(s => s.Events.Count >= 2, Timeout), streamA.RawTail);
+        var taskId = streamA.Events[0].Json.GetProperty("result").GetProperty("task").GetProperty("id").GetString()!;
+        await using var streamB = await Open(http, Rpc(b.BaseAddress, "SubscribeToTask", $$"""{"id":"{{taskId}}"}"""), clock);
+        Assert.True(await streamB.WaitAsync(s => s.Events.Count >= 3, Timeout), streamB.RawTail);
+
+        // SIGTERM, as a service manager stops one replica: its runs end canceled, with the reason, before it exits.
+        await a.SignalAsync("TERM", Timeout);
+        Assert.Equal(0, await a.WaitForExitAsync(Timeout));
+
+        // Both the stream on the stopped replica and the one on B got that final event; nothing waited for a lease to expire.
+        foreach (var stream in new[] { streamA, streamB })
+        {
+            Assert.True(await stream.WaitForEndAsync(Timeout), stream.RawTail);
+            Assert.Equal("TASK_STATE_CANCELED", stream.Events[^1].State);
+            Assert.Contains("shut down", StatusText(stream.Events[^1].Json.GetProperty("result").GetProperty("statusUpdate")), StringComparison.Ordinal);
+            Assert.Equal(1, stream.Events.Count(e => e.IsTerminal));
+            Assert.Equal(Enumerable.Range(0, stream.Events.Count).Select(i => stream.Events[0].Sequence!.Value + i), stream.Events.Select(e => e.Sequence!.Value));
+        }
+
+        Assert.Equal(streamA.Events[^1].Sequence, streamB.Events[^1].Sequence);
+        var task = await GetTaskAsync(http, c, taskId);
+        Assert.Equal("TASK_STATE_CANCELED", State(task));
+        Assert.Equal(FoldText(streamA.Events), ArtifactText(task));
     }
 
     internal static async Task<TimedSseStream> Open(HttpClient http, HttpRequestMessage request, Stopwatch clock) =>

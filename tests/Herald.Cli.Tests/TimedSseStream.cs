@@ -74,6 +74,25 @@ internal sealed class TimedSseStream : IAsyncDisposable
     /// <summary>What broke the stream, when it did not end cleanly.</summary>
     public Exception? Failure { get; private set; }
 
+    /// <summary>How many <c>: keep-alive</c> comments arrived so far.</summary>
+    public int KeepAlives
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var text = _raw.ToString();
+                var count = 0;
+                for (var at = text.IndexOf(": keep-alive", StringComparison.Ordinal); at >= 0; at = text.IndexOf(": keep-alive", at + 1, StringComparison.Ordinal))
+                {
+                    count++;
+                }
+
+                return count;
+            }
+        }
+    }
+
     /// <summary>The last characters received, for assertion messages.</summary>
     public string RawTail
     {

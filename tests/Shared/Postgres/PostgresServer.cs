@@ -23,6 +23,7 @@ internal sealed class PostgresServer
     private readonly string _directory;
     private readonly string _bin;
     private readonly bool _asPostgresUser;
+    private readonly string _serverOptions;
 
     private PostgresServer(string directory, string bin, bool asPostgresUser, int port)
     {
@@ -30,6 +31,7 @@ internal sealed class PostgresServer
         _bin = bin;
         _asPostgresUser = asPostgresUser;
         Port = port;
+        _serverOptions = $"-k {directory} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=96MB -c min_wal_size=32MB -c wal_level=minimal -c max_wal_senders=0";
     }
 
     /// <summary>The directory holding initdb and pg_ctl, or null when PostgreSQL is not installed.</summary>
@@ -126,8 +128,7 @@ internal sealed class PostgresServer
         var port = FreePort();
         var server = new PostgresServer(directory, bin, asPostgresUser, port);
         server.Tool("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync");
-        server.Tool("pg_ctl", "-D", data, "-l", Path.Combine(directory, "log"), "-w", "-t", "60", "-o",
-            $"-k {directory} -h 127.0.0.1 -p {port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c max_wal_size=96MB -c min_wal_size=32MB -c wal_level=minimal -c max_wal_senders=0", "start");
+        server.StartServer();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop();
         using (var connection = new NpgsqlConnection(server.ConnectionString("postgres", "Pooling=false")))
         {
@@ -138,6 +139,19 @@ internal sealed class PostgresServer
 
         return server;
     }
+
+    /// <summary>
+    /// Stops the cluster as an operator's restart does (<c>pg_ctl stop -m fast</c>: every session is ended, the server
+    /// exits), so that clients see the database go away; <see cref="StartAgainAsync"/> brings it back on the same port.
+    /// The cluster is shared by the whole test process: only tests in a non-parallel collection may call this.
+    /// </summary>
+    public Task StopAsync() => Task.Run(() => Tool("pg_ctl", "-D", Path.Combine(_directory, "data"), "-w", "-t", "60", "-m", "fast", "stop"));
+
+    /// <summary>Starts the cluster again after <see cref="StopAsync"/>, with the same options and port; returns once it accepts connections.</summary>
+    public Task StartAgainAsync() => Task.Run(StartServer);
+
+    private void StartServer() =>
+        Tool("pg_ctl", "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"), "-w", "-t", "60", "-o", _serverOptions, "start");
 
     /// <summary>Deletes the clusters of earlier test processes that ended without cleaning up (no server runs in them any more).</summary>
     private static void SweepStale()

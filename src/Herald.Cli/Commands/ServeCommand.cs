@@ -338,7 +338,8 @@ internal static class ServeCommand
         }
 
         var grpc = GrpcServing.Configure(builder, settings, herald);
-        builder.Services.AddHealthChecks().AddHeraldStore();
+        // With gRPC on, the same checks also answer grpc.health.v1.Health (service "": all of them) on the gRPC port.
+        (grpc is null ? builder.Services.AddHealthChecks() : builder.Services.AddGrpcHealthChecks()).AddHeraldStore();
         ObservabilityServing.Configure(builder, settings.Otlp);
 
         switch (settings.Agent)
@@ -365,6 +366,7 @@ internal static class ServeCommand
         if (grpc is not null)
         {
             app.MapHeraldGrpc();
+            app.MapGrpcHealthChecksService();
         }
 
         return app;

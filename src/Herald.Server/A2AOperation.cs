@@ -129,10 +129,14 @@ internal sealed class A2AOperation : IReadOnlyList<KeyValuePair<string, object?>
     public static A2AOperation Start(ILogger logger, string method, string binding, string? rpcSystem, string? dialect = null) =>
         new(logger, method, binding, rpcSystem, dialect);
 
-    /// <summary>Tags the current operation with the task it is about (the engine calls this as soon as it knows).</summary>
+    /// <summary>
+    /// Tags the current operation with the task it is about (the engine calls this as soon as it knows). The first task
+    /// wins, and an operation that has ended takes none: an agent's run inherits its request's flow, and the tasks it
+    /// starts itself are not that request's.
+    /// </summary>
     public static void TagTask(string? taskId)
     {
-        if (CurrentOperation.Value is { } operation && !string.IsNullOrEmpty(taskId))
+        if (CurrentOperation.Value is { _disposed: false, TaskId: null } operation && !string.IsNullOrEmpty(taskId))
         {
             operation.TaskId = taskId;
             operation.Activity?.SetTag("a2a.task.id", taskId);

@@ -48,6 +48,13 @@ internal static class Telemetry
     public static readonly Counter<long> RetentionDeleted = Meter.CreateCounter<long>(
         "herald.retention.deleted", "{task}", "Ended tasks deleted with their logs by retention.");
 
+    public static readonly Counter<long> Operations = Meter.CreateCounter<long>(
+        "herald.operations", "{operation}", "A2A operations served, by rpc.method, a2a.binding and herald.outcome (ok, error, canceled).");
+
+    public static readonly Histogram<double> OperationDuration = Meter.CreateHistogram(
+        "herald.operation.duration", "s", "How long an A2A operation took, from the request to the end of its response (a stream's whole life).",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+
     private static string Version => typeof(Telemetry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>Starts an internal span without making it the current one of the caller's flow (for spans that outlive the call).</summary>

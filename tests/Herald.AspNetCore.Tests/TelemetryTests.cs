@@ -5,6 +5,7 @@ using Herald.Server;
 using Herald.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -102,6 +103,71 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task OperationLogScope_EngineLogsCarryTheTaskAndTheOperationsTraceAndSpanIds()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(HeraldDiagnostics.Name).AddInMemoryExporter(spans).Build();
+        var logs = new ScopeLoggerProvider();
+        var agent = new ControlledAgent();
+        var server = await StartAsync(agent, s => s.AddLogging(b =>
+        {
+            b.AddProvider(logs);
+            b.AddFilter<ScopeLoggerProvider>(null, LogLevel.Trace);
+            b.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        }));
+        string taskId;
+        try
+        {
+            taskId = (await server.Wire.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+            var run = await agent.NextRunAsync();
+            await server.Wire.CancelTaskAsync(taskId);
+            await run.Returned.Within();
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        tracing.ForceFlush();
+        var cancel = Assert.Single(spans, s => s.DisplayName == "a2a/CancelTask");
+        var canceled = Assert.Single(logs.Entries, e => e.EventId.Id == 1002); // the engine's [LoggerMessage] TaskCanceled
+        Assert.Equal(taskId, canceled.Scope["a2a.task.id"]);
+        Assert.Equal("CancelTask", canceled.Scope["rpc.method"]);
+        Assert.Equal("JSONRPC", canceled.Scope["a2a.binding"]);
+        Assert.Equal(cancel.TraceId.ToHexString(), canceled.Scope["TraceId"]);
+        Assert.Equal(cancel.SpanId.ToHexString(), canceled.Scope["SpanId"]);
+    }
+
+    [Fact]
+    public async Task OperationSpan_UnderAspNetCoresServerSpan_IsItsInternalChild()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(HeraldDiagnostics.Name)
+            .AddAspNetCoreInstrumentation()
+            .AddInMemoryExporter(spans)
+            .Build();
+        var agent = new ControlledAgent();
+        var server = await StartAsync(agent);
+        try
+        {
+            var taskId = (await server.Wire.SendImmediatelyAsync()).GetProperty("id").GetString()!;
+            await agent.NextRunAsync();
+            await server.Wire.GetTaskAsync(taskId);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        tracing.ForceFlush();
+        var get = Assert.Single(spans, s => s.DisplayName == "a2a/GetTask");
+        var request = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.SpanId == get.ParentSpanId);
+        Assert.Equal(ActivityKind.Internal, get.Kind);
+        Assert.Equal(request.TraceId, get.TraceId);
+    }
+
+    [Fact]
     public async Task Health_StoreUnavailable_Unhealthy503_ThenHealthyAgain()
     {
         var store = new FaultyTaskStore();
@@ -156,8 +222,57 @@ public sealed class TelemetryTests
     }
 }
 
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TelemetryCollection
+/// <summary>Keeps each log entry with the values of every scope it was written in (activity tracking's ids included).</summary>
+internal sealed class ScopeLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
-    public const string Name = "Telemetry";
+    private readonly List<(EventId EventId, Dictionary<string, object?> Scope)> _entries = [];
+    private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
+
+    public IReadOnlyList<(EventId EventId, Dictionary<string, object?> Scope)> Entries
+    {
+        get
+        {
+            lock (_entries)
+            {
+                return _entries.ToArray();
+            }
+        }
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+    public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ScopeLoggerProvider provider) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => provider._scopes.Push(state);
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var scope = new Dictionary<string, object?>();
+            provider._scopes.ForEachScope(
+                (value, values) =>
+                {
+                    if (value is IEnumerable<KeyValuePair<string, object?>> pairs)
+                    {
+                        foreach (var pair in pairs)
+                        {
+                            values[pair.Key] = pair.Value;
+                        }
+                    }
+                },
+                scope);
+            lock (provider._entries)
+            {
+                provider._entries.Add((eventId, scope));
+            }
+        }
+    }
 }

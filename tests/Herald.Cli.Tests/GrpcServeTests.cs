@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Herald.Cli.Hosting;
 using Herald.Protocol;
 
@@ -101,6 +103,18 @@ public sealed partial class GrpcServeTests
 
         Assert.Equal(ExitCodes.UnsupportedVersion, run.ExitCode);
         Assert.Contains("GRPC", run.Error, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Serve_GrpcHealthService_ServingOnTheGrpcPort()
+    {
+        await using var serve = await ServeAsync();
+        using var channel = GrpcChannel.ForAddress(serve.Grpc!);
+        var health = new Health.HealthClient(channel);
+
+        var reply = await health.CheckAsync(new HealthCheckRequest()).ResponseAsync.WaitAsync(Timeout);
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 
     private static async Task<AgentCard> ReadCardAsync(Uri address)

@@ -96,6 +96,6 @@ internal static class GenerationFields
     {
         public static readonly Encoding Instance = new();
 
-        protected override byte[] Encode(TaskEvent taskEvent) => Splice(taskEvent);
+        protected internal override byte[] Encode(TaskEvent taskEvent) => Splice(taskEvent);
     }
 }

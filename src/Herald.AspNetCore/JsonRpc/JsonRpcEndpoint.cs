@@ -5,6 +5,8 @@ using Herald.AspNetCore.JsonRpc.V03;
 using Herald.AspNetCore.JsonRpc.V1;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
+using Herald.Protocol.Legacy;
+using Herald.Protocol.V03;
 using Herald.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -29,17 +31,27 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
         var aborted = context.RequestAborted;
         var idJson = JsonRpcRequestReader.NullId;
         var streaming = false;
+        using var operation = A2AOperation.Start(logger, A2AOperation.Other, Binding, "jsonrpc");
         try
         {
             JsonRpcCall? call;
             using (var body = await JsonRpcRequestReader.ReadAsync(context, options).ConfigureAwait(false))
             {
                 // Known before the envelope is checked: even an invalid request for a streaming method is answered as a stream.
-                streaming = ProtocolVersionSelector.IsStreaming(JsonRpcRequestReader.PeekMethod(body.Document!.RootElement));
+                var method = JsonRpcRequestReader.PeekMethod(body.Document!.RootElement);
+                streaming = ProtocolVersionSelector.IsStreaming(method);
+                operation.SetMethod(V1MethodName(method));
                 var request = JsonRpcRequestReader.Validate(body, options, out idJson);
 
                 // Params are read into typed requests here; the document (the whole body) goes when this block ends.
-                call = ProtocolVersionSelector.Select(context.Request, request.Method) switch
+                var dialect = ProtocolVersionSelector.Select(context.Request, request.Method);
+                operation.SetDialect(dialect switch
+                {
+                    JsonRpcDialect.V03 or JsonRpcDialect.V03OrTutorial => "0.3",
+                    JsonRpcDialect.Tutorial => "tutorial",
+                    _ => ProtocolVersionHeader.IsV11(ProtocolVersionHeader.Read(context.Request)) ? "1.1" : "1.0",
+                });
+                call = dialect switch
                 {
                     JsonRpcDialect.V03 => _v03.Prepare(request, withTutorialMembers: false),
                     JsonRpcDialect.V03OrTutorial => _v03.Prepare(request, withTutorialMembers: true),
@@ -52,18 +64,41 @@ internal sealed partial class JsonRpcEndpoint(IHeraldEngine engine, HeraldOption
         }
         catch (A2AException ex)
         {
+            operation.Fail(ex);
             await WriteErrorAsync(context, idJson, ex, streaming).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+            operation.Canceled();
         }
         catch (Exception ex)
         {
+            operation.Fail(ex);
             LogUnhandled(logger, ex);
             await WriteErrorAsync(context, idJson, new A2AException(A2AErrorCodes.InternalError, "Internal error"), streaming).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The <c>a2a.binding</c> of this endpoint's operations.</summary>
+    public const string Binding = "JSONRPC";
+
+    /// <summary>A method of any dialect by its A2A v1.0 name (the <c>rpc.method</c> of its span); <see cref="A2AOperation.Other"/> for a method no dialect knows.</summary>
+    public static string V1MethodName(string? method) => method switch
+    {
+        "SendMessage" or V03Methods.SendMessage or LegacyMethods.Send => "SendMessage",
+        "SendStreamingMessage" or V03Methods.SendStreamingMessage or LegacyMethods.SendSubscribe => "SendStreamingMessage",
+        "GetTask" or V03Methods.GetTask => "GetTask",
+        "ListTasks" => "ListTasks",
+        "CancelTask" or V03Methods.CancelTask => "CancelTask",
+        "SubscribeToTask" or V03Methods.Resubscribe => "SubscribeToTask",
+        "GetExtendedAgentCard" or V03Methods.GetAuthenticatedExtendedCard => "GetExtendedAgentCard",
+        "CreateTaskPushNotificationConfig" or V03Methods.SetPushNotificationConfig => "CreateTaskPushNotificationConfig",
+        "GetTaskPushNotificationConfig" or V03Methods.GetPushNotificationConfig => "GetTaskPushNotificationConfig",
+        "ListTaskPushNotificationConfigs" or V03Methods.ListPushNotificationConfigs => "ListTaskPushNotificationConfigs",
+        "DeleteTaskPushNotificationConfig" or V03Methods.DeletePushNotificationConfig => "DeleteTaskPushNotificationConfig",
+        _ => A2AOperation.Other,
+    };
 
     private Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, bool streaming)
     {

@@ -14,7 +14,7 @@ namespace Herald.AspNetCore.Rest;
 /// </summary>
 internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions options, ILogger<RestOperations> logger)
 {
-    public Task SendMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task SendMessageAsync(HttpContext context) => RunAsync(context, "SendMessage", async (c, ct) =>
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
         var result = await engine.SendMessageAsync(request, ct).ConfigureAwait(false);
@@ -22,7 +22,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.WriteResultAsync(c, GenerationFields.Response(response, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
     });
 
-    public Task SendStreamingMessageAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task SendStreamingMessageAsync(HttpContext context) => RunAsync(context, "SendStreamingMessage", async (c, ct) =>
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
         ResponseLimit.Describe(c, "SendStreamingMessage", request.Message?.TaskId);
@@ -30,7 +30,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
 
-    public Task GetTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task GetTaskAsync(HttpContext context) => RunAsync(context, "GetTask", async (c, ct) =>
     {
         var get = RestRequestReader.ReadGetTask(c);
         ResponseLimit.Describe(c, "GetTask", get.Id);
@@ -41,7 +41,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
-    public Task ListTasksAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task ListTasksAsync(HttpContext context) => RunAsync(context, "ListTasks", async (c, ct) =>
     {
         var list = RestRequestReader.ReadListTasks(c);
         ResponseLimit.Describe(c, "ListTasks", null);
@@ -49,7 +49,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.WriteResultAsync(c, GenerationFields.Page(page, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
     });
 
-    public Task CancelTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task CancelTaskAsync(HttpContext context) => RunAsync(context, "CancelTask", async (c, ct) =>
     {
         // The body is optional (it may carry metadata); the path names the task.
         var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
@@ -59,7 +59,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     });
 
     /// <summary>POST per the spec's text (11.3.2), GET per the proto's annotation: both are served.</summary>
-    public Task SubscribeToTaskAsync(HttpContext context) => RunAsync(context, async (c, ct) =>
+    public Task SubscribeToTaskAsync(HttpContext context) => RunAsync(context, "SubscribeToTask", async (c, ct) =>
     {
         if (HttpMethods.IsPost(c.Request.Method))
         {
@@ -73,11 +73,11 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
 
-    public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, (_, _) =>
+    public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, "GetExtendedAgentCard", (_, _) =>
         throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
 
     /// <summary>Create, get, list and delete push notification configs: not supported yet.</summary>
-    public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, async (c, _) =>
+    public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, PushConfigMethod(context.Request), async (c, _) =>
     {
         if (HttpMethods.IsPost(c.Request.Method))
         {
@@ -93,9 +93,31 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         return RestRequestReader.Route(context, "tenant") is { } tenant ? request with { Tenant = tenant } : request;
     }
 
-    private async Task RunAsync(HttpContext context, Func<HttpContext, CancellationToken, Task> operation)
+    /// <summary>The push-config method a request names: by its HTTP method and whether the path names a config.</summary>
+    private static string PushConfigMethod(HttpRequest request)
+    {
+        if (HttpMethods.IsPost(request.Method))
+        {
+            return "CreateTaskPushNotificationConfig";
+        }
+
+        if (HttpMethods.IsDelete(request.Method))
+        {
+            return "DeleteTaskPushNotificationConfig";
+        }
+
+        return request.Path.Value is { } path && path.TrimEnd('/').EndsWith("/pushNotificationConfigs", StringComparison.Ordinal)
+            ? "ListTaskPushNotificationConfigs"
+            : "GetTaskPushNotificationConfig";
+    }
+
+    /// <summary>The <c>a2a.binding</c> of these operations.</summary>
+    public const string Binding = "HTTP+JSON";
+
+    private async Task RunAsync(HttpContext context, string method, Func<HttpContext, CancellationToken, Task> operation)
     {
         var aborted = context.RequestAborted;
+        using var span = A2AOperation.Start(logger, method, Binding, rpcSystem: null, ProtocolVersionHeader.IsV11(ProtocolVersionHeader.Read(context.Request)) ? "1.1" : "1.0");
         try
         {
             RestRequestReader.CheckVersion(context.Request);
@@ -103,14 +125,17 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         }
         catch (A2AException ex)
         {
+            span.Fail(ex);
             await RestResponses.WriteErrorAsync(context, ex).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+            span.Canceled();
         }
         catch (Exception ex)
         {
+            span.Fail(ex);
             LogUnhandled(logger, ex);
             await RestResponses.WriteErrorAsync(context, new A2AException(A2AErrorCodes.InternalError, "Internal error")).ConfigureAwait(false);
         }

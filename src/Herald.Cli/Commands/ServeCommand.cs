@@ -301,7 +301,12 @@ internal static class ServeCommand
 
         // stdout carries the startup line only (scripts read it); logs go to stderr.
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true; // an A2A operation's scope: its method, binding, task id, trace and span ids
+        });
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
@@ -333,7 +338,8 @@ internal static class ServeCommand
         }
 
         var grpc = GrpcServing.Configure(builder, settings, herald);
-        builder.Services.AddHealthChecks().AddHeraldStore();
+        // With gRPC on, the same checks also answer grpc.health.v1.Health (service "": all of them) on the gRPC port.
+        (grpc is null ? builder.Services.AddHealthChecks() : builder.Services.AddGrpcHealthChecks()).AddHeraldStore();
         ObservabilityServing.Configure(builder, settings.Otlp);
 
         switch (settings.Agent)
@@ -360,6 +366,7 @@ internal static class ServeCommand
         if (grpc is not null)
         {
             app.MapHeraldGrpc();
+            app.MapGrpcHealthChecksService();
         }
 
         return app;

@@ -88,12 +88,13 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
 
     private async Task<TResponse> UnaryAsync<TResponse>(ServerCallContext context, Func<CancellationToken, ValueTask<TResponse>> call)
     {
+        using var operation = StartOperation(context);
         try
         {
             GrpcServiceParameters.CheckVersion(context);
             return await call(context.CancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Translate(ex, context) is { } status)
+        catch (Exception ex) when (Translate(ex, context, operation) is { } status)
         {
             throw status;
         }
@@ -108,6 +109,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
     private async Task AnswerAsync<TResponse>(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TResponse>> call, bool gated = false)
         where TResponse : IMessage
     {
+        using var operation = StartOperation(context);
         try
         {
             GrpcServiceParameters.CheckVersion(context);
@@ -146,7 +148,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
                 budget.Release(bytes.Length);
             }
         }
-        catch (Exception ex) when (Translate(ex, context) is { } status)
+        catch (Exception ex) when (Translate(ex, context, operation) is { } status)
         {
             throw status;
         }
@@ -154,6 +156,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
 
     private async Task StreamAsync(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<CancellationToken, ValueTask<TaskStream>> open)
     {
+        using var operation = StartOperation(context);
         try
         {
             GrpcServiceParameters.CheckVersion(context);
@@ -166,27 +169,33 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
             // The client went away (or its deadline passed); nothing to answer.
+            operation.Canceled();
         }
-        catch (Exception ex) when (Translate(ex, context, streaming: true) is { } status)
+        catch (Exception ex) when (Translate(ex, context, operation, streaming: true) is { } status)
         {
             throw status;
         }
     }
 
     /// <summary>The status to end a call with; null for a cancellation gRPC reports by itself.</summary>
-    private RpcException? Translate(Exception exception, ServerCallContext context, bool streaming = false)
+    private RpcException? Translate(Exception exception, ServerCallContext context, A2AOperation operation, bool streaming = false)
     {
         switch (exception)
         {
-            case RpcException:
+            case RpcException rpc:
+                operation.Fail(rpc.StatusCode.ToString(), rpc.Status.Detail);
                 return null;
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                operation.Canceled();
                 return null;
             case OperationCanceledException when context.GetHttpContext().RequestAborted.IsCancellationRequested:
+                operation.Canceled();
                 return null;
             case A2AException a2a:
+                operation.Fail(a2a);
                 return GrpcErrors.ToRpcException(a2a);
             default:
+                operation.Fail(exception);
                 if (streaming)
                 {
                     LogUnhandledStream(logger, context.Method, exception);
@@ -198,6 +207,17 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
 
                 return GrpcErrors.ToRpcException(new A2AException(A2AErrorCodes.InternalError, "Internal error"));
         }
+    }
+
+    /// <summary>The <c>a2a.binding</c> of this service's operations.</summary>
+    public const string Binding = "GRPC";
+
+    /// <summary>The call's operation: its method is the last segment of the gRPC method path (the A2A v1.0 name).</summary>
+    private A2AOperation StartOperation(ServerCallContext context)
+    {
+        var path = context.Method;
+        var method = path[(path.LastIndexOf('/') + 1)..];
+        return A2AOperation.Start(logger, method, Binding, "grpc", GrpcServiceParameters.RequestsV11(context) ? "1.1" : "1.0");
     }
 
     /// <summary>Converts a request; a message the model cannot hold (a timestamp out of range, say) is the client's error.</summary>

@@ -42,6 +42,9 @@ internal static class GrpcServiceParameters
     public static bool WantsGeneration(ServerCallContext context) =>
         IsV11(context.RequestHeaders.GetValue(VersionKey)?.Trim() ?? "") || WantsEventIds(context);
 
+    /// <summary>True when the call names A2A 1.1 in its version metadata (its <c>a2a.dialect</c>).</summary>
+    public static bool RequestsV11(ServerCallContext context) => IsV11(context.RequestHeaders.GetValue(VersionKey)?.Trim() ?? "");
+
     private static bool IsV11(string version) => version is "1.1" || version.StartsWith("1.1.", StringComparison.Ordinal);
 
     /// <summary>True when the call activates the resumable-streams extension (its URI in <c>a2a-extensions</c>).</summary>

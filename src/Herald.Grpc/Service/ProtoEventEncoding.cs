@@ -46,7 +46,7 @@ internal sealed class ProtoEventEncoding : EventEncoding
         _ => new P.StreamResponse { Task = ProtoConvert.ToProto(taskEvent.CreatedTask!) },
     };
 
-    protected override byte[] Encode(TaskEvent taskEvent)
+    protected internal override byte[] Encode(TaskEvent taskEvent)
     {
         var response = ToResponse(taskEvent);
         if (_withGeneration)

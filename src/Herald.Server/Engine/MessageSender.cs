@@ -33,6 +33,7 @@ internal sealed class MessageSender(
         SendResult? accepted = null;
         if (message.TaskId is { Length: > 0 } taskId)
         {
+            A2AOperation.TagTask(taskId);
             // The task as the message finds it (what the agent sees as ExistingTask); the decision comes below.
             var existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
             if (existing is null && clientChosenId)
@@ -113,6 +114,7 @@ internal sealed class MessageSender(
         AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken)
     {
         message = message with { TaskId = taskId, ContextId = contextId };
+        A2AOperation.TagTask(taskId);
         if (registered.Mode != AgentResponseMode.Task)
         {
             // The agent may answer with a direct message: the task is created by its first report, if any.

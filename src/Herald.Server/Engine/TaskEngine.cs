@@ -152,6 +152,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
+        A2AOperation.TagTask(id);
         var historyLength = RequestValidator.HistoryLength(request.HistoryLength);
         var snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false)
             ?? throw A2AException.TaskNotFound(id);
@@ -272,6 +273,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
+        A2AOperation.TagTask(id);
         var snapshot = await _store.GetAsync(id, 0, false, cancellationToken).ConfigureAwait(false)
             ?? throw A2AException.TaskNotFound(id);
         if (snapshot.Task.Status.State.IsTerminal())
@@ -311,6 +313,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
+        A2AOperation.TagTask(id);
         if (lastEventId is { } after)
         {
             return await OpenStreamAfterAsync(id, after, stopAtInterrupt: true, keepAlives: true, validate: true, cancellationToken).ConfigureAwait(false);

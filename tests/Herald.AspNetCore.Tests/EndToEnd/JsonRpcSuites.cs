@@ -66,3 +66,8 @@ public sealed class JsonRpcGenerationTests : GenerationTests
 {
     protected override WireBinding Binding => WireBindings.JsonRpc;
 }
+
+public sealed class JsonRpcOperationTelemetryTests : OperationTelemetryTests
+{
+    protected override WireBinding Binding => WireBindings.JsonRpc;
+}

@@ -66,3 +66,8 @@ public sealed class RestGenerationTests : GenerationTests
 {
     protected override WireBinding Binding => WireBindings.Rest;
 }
+
+public sealed class RestOperationTelemetryTests : OperationTelemetryTests
+{
+    protected override WireBinding Binding => WireBindings.Rest;
+}

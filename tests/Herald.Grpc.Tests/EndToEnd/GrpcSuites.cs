@@ -45,3 +45,8 @@ public sealed class GrpcGenerationTests : GenerationTests
 {
     protected override WireBinding Binding => GrpcWireBinding.Instance;
 }
+
+public sealed class GrpcOperationTelemetryTests : OperationTelemetryTests
+{
+    protected override WireBinding Binding => GrpcWireBinding.Instance;
+}

@@ -62,7 +62,7 @@ internal static class LegacyStreamFormats
     {
         public static readonly Encoding Instance = new();
 
-        protected override byte[] Encode(TaskEvent taskEvent, LegacyArtifactIndex context) => Serialize(taskEvent.Kind == TaskEventKind.Status
+        protected internal override byte[] Encode(TaskEvent taskEvent, LegacyArtifactIndex context) => Serialize(taskEvent.Kind == TaskEventKind.Status
             ? LegacyMapping.ToLegacy(taskEvent.StatusUpdate!)
             : LegacyMapping.ToLegacy(taskEvent.ArtifactUpdate!, context));
     }

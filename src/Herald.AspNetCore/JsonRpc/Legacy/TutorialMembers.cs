@@ -68,7 +68,7 @@ internal static class TutorialMembers
         public static readonly Encoding Instance = new();
 
         // Built from the two dialects' own shared bytes, which this also caches for their streams.
-        protected override byte[] Encode(TaskEvent taskEvent, LegacyArtifactIndex context) =>
+        protected internal override byte[] Encode(TaskEvent taskEvent, LegacyArtifactIndex context) =>
             Merge(V03StreamFormats.Encode(taskEvent).Span, LegacyStreamFormats.Encode(taskEvent, context).Span);
     }
 }

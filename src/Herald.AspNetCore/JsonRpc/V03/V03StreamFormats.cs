@@ -46,7 +46,7 @@ internal static class V03StreamFormats
 
         // final is left to the mapping: true exactly when the state ends the stream, which is when Herald closes it,
         // so the bytes are the same for every stream and can be shared.
-        protected override byte[] Encode(TaskEvent taskEvent) => taskEvent.Kind == TaskEventKind.Status
+        protected internal override byte[] Encode(TaskEvent taskEvent) => taskEvent.Kind == TaskEventKind.Status
             ? JsonSerializer.SerializeToUtf8Bytes(V03Mapping.ToV03(taskEvent.StatusUpdate!), V03JsonContext.Default.V03TaskStatusUpdateEvent)
             : JsonSerializer.SerializeToUtf8Bytes(V03Mapping.ToV03(taskEvent.ArtifactUpdate!), V03JsonContext.Default.V03TaskArtifactUpdateEvent);
     }
@@ -55,6 +55,6 @@ internal static class V03StreamFormats
     {
         public static readonly NotificationEncoding Instance = new();
 
-        protected override byte[] Encode(TaskEvent taskEvent) => JsonRpcStreams.Notification(taskEvent, taskEvent.GetEncoded(EventEncoding.Instance).Span);
+        protected internal override byte[] Encode(TaskEvent taskEvent) => JsonRpcStreams.Notification(taskEvent, taskEvent.GetEncoded(EventEncoding.Instance).Span);
     }
 }

@@ -70,7 +70,7 @@ internal static class V1StreamFormats
 
         public static readonly NotificationEncoding WithGeneration = new(generation: true);
 
-        protected override byte[] Encode(TaskEvent taskEvent)
+        protected internal override byte[] Encode(TaskEvent taskEvent)
         {
             var response = (generation ? taskEvent.GetEncoded(GenerationFields.Encoding.Instance) : taskEvent.GetV1Json()).Span;
             var reader = new Utf8JsonReader(response);

@@ -92,6 +92,16 @@ public sealed class TelemetryTests
             await stream.ReadToEndAsync();
         }
 
+        // A run's instruments are recorded as the runner lets it go, just after the agent returned: wait (bounded) for that.
+        var engine = (Herald.Server.Engine.TaskEngine)server.Tasks;
+        using (var limit = Bounded.Token())
+        {
+            while (engine.RunningCount > 0)
+            {
+                await Task.Delay(5, limit.Token);
+            }
+        }
+
         meters.ForceFlush();
 
         Assert.Equal(9, Sum(metrics, "herald.events.appended")); // three runs: two chunks and completed each

@@ -15,17 +15,6 @@ internal static class GrpcErrorMapper
 {
     private const string Domain = "a2a-protocol.org";
 
-    private static readonly int[] KnownCodes =
-    [
-        A2AErrorCodes.ParseError, A2AErrorCodes.InvalidRequest, A2AErrorCodes.MethodNotFound, A2AErrorCodes.InvalidParams,
-        A2AErrorCodes.TaskNotFound, A2AErrorCodes.TaskNotCancelable, A2AErrorCodes.PushNotificationNotSupported,
-        A2AErrorCodes.UnsupportedOperation, A2AErrorCodes.ContentTypeNotSupported, A2AErrorCodes.InvalidAgentResponse,
-        A2AErrorCodes.ExtendedAgentCardNotConfigured, A2AErrorCodes.ExtensionSupportRequired, A2AErrorCodes.VersionNotSupported,
-        A2AErrorCodes.TaskGenerationMismatch,
-    ];
-
-    private static readonly Dictionary<string, int> CodesByReason = KnownCodes.ToDictionary(A2AErrorCodes.Reason, c => c, StringComparer.Ordinal);
-
     /// <param name="exception">What the call threw.</param>
     /// <param name="inStream">Whether the stream had started: A2A errors then surface as <see cref="A2AStreamErrorException"/>.</param>
     /// <param name="cancellationToken">The caller's token: a cancellation it asked for stays a cancellation.</param>
@@ -38,7 +27,7 @@ internal static class GrpcErrorMapper
 
         if (FindErrorInfo(exception, out var field) is { } info)
         {
-            var code = CodesByReason.TryGetValue(info.Reason, out var known) ? known : A2AErrorCodes.InternalError;
+            var code = A2AErrorCodes.TryFromReason(info.Reason, out var known) ? known : A2AErrorCodes.InternalError;
             var details = info.Metadata.Count == 0 ? null : new Dictionary<string, string>(info.Metadata, StringComparer.Ordinal);
             return inStream
                 ? new A2AStreamErrorException(code, exception.Status.Detail, field) { Details = details }

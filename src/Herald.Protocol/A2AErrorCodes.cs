@@ -24,6 +24,30 @@ public static class A2AErrorCodes
     /// <summary>A2A 1.1: a follow-up's <c>ifGenerationMatch</c> is not the task's generation (gRPC ABORTED, HTTP 409).</summary>
     public const int TaskGenerationMismatch = -32010;
 
+    /// <summary>Every code above: the ones a reason (<see cref="Reason"/>) names.</summary>
+    private static readonly int[] Named =
+    [
+        ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, TaskNotFound, TaskNotCancelable,
+        PushNotificationNotSupported, UnsupportedOperation, ContentTypeNotSupported, InvalidAgentResponse,
+        ExtendedAgentCardNotConfigured, ExtensionSupportRequired, VersionNotSupported, TaskGenerationMismatch,
+    ];
+
+    /// <summary>The code a <c>google.rpc.ErrorInfo</c> reason names (the inverse of <see cref="Reason"/>); false for any other reason.</summary>
+    public static bool TryFromReason(string? reason, out int code)
+    {
+        foreach (var candidate in Named)
+        {
+            if (string.Equals(Reason(candidate), reason, StringComparison.Ordinal))
+            {
+                code = candidate;
+                return true;
+            }
+        }
+
+        code = 0;
+        return false;
+    }
+
     /// <summary>The <c>google.rpc.ErrorInfo</c> reason for a code, e.g. <c>TASK_NOT_FOUND</c>.</summary>
     public static string Reason(int code) => code switch
     {

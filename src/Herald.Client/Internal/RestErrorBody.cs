@@ -64,24 +64,11 @@ internal static class RestErrorBody
 /// <summary><c>google.rpc.ErrorInfo</c> reasons (spec 3.3.2: the error name in UPPER_SNAKE_CASE without "Error") back to codes.</summary>
 internal static class ErrorReasons
 {
-    private static readonly int[] Codes =
-    [
-        A2AErrorCodes.ParseError, A2AErrorCodes.InvalidRequest, A2AErrorCodes.MethodNotFound, A2AErrorCodes.InvalidParams,
-        A2AErrorCodes.InternalError, A2AErrorCodes.TaskNotFound, A2AErrorCodes.TaskNotCancelable,
-        A2AErrorCodes.PushNotificationNotSupported, A2AErrorCodes.UnsupportedOperation, A2AErrorCodes.ContentTypeNotSupported,
-        A2AErrorCodes.InvalidAgentResponse, A2AErrorCodes.ExtendedAgentCardNotConfigured, A2AErrorCodes.ExtensionSupportRequired,
-        A2AErrorCodes.VersionNotSupported, A2AErrorCodes.TaskGenerationMismatch,
-    ];
-
     public static bool TryGetCode(string reason, out int code)
     {
-        foreach (var candidate in Codes)
+        if (A2AErrorCodes.TryFromReason(reason, out code))
         {
-            if (string.Equals(A2AErrorCodes.Reason(candidate), reason, StringComparison.Ordinal))
-            {
-                code = candidate;
-                return true;
-            }
+            return true;
         }
 
         // Other SDKs' spellings: the JS SDK names some errors after its own classes.

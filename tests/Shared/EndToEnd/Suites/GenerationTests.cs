@@ -119,7 +119,18 @@ public abstract class GenerationTests : BindingTests
         var id = (await wire.SendImmediatelyAsync("start")).GetProperty("id").GetString()!;
         var run = await agent.NextRunAsync();
         await run.WorkingAsync();
-        var current = Generation(await wire.GetTaskAsync(id))!.Value;
+
+        // A report returns once queued, not once durable: take the baseline once the working status is in the task.
+        JsonElement task;
+        using (var limit = Bounded.Token())
+        {
+            while ((task = await wire.GetTaskAsync(id)).GetProperty("status").GetProperty("state").GetString() != "TASK_STATE_WORKING")
+            {
+                await Task.Delay(5, limit.Token);
+            }
+        }
+
+        var current = Generation(task)!.Value;
         var waiting = Bounded.NewSignal();
         engine.OnLongPollWaiting = _ => waiting.TrySetResult();
 

@@ -69,13 +69,16 @@ public sealed class BoundedIoTests
             o.WriteStallTimeout = TimeSpan.FromMinutes(5);
         });
         var budget = server.Services.GetRequiredService<ResponseBudget>();
+
+        // Two tasks (answers for one unchanged task would be shared) and a third one asked for when the budget is full.
+        var held = new[] { await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: false), await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: false) };
         var taskId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: false);
         var get = Rpc("GetTask", $$"""{"id":"{{taskId}}"}""");
 
         var holders = new List<RawClient>
         {
-            await RawClient.OpenAsync(server.BaseAddress, Post(server, "/", get)),
-            await RawClient.OpenAsync(server.BaseAddress, Post(server, "/", get)),
+            await RawClient.OpenAsync(server.BaseAddress, Post(server, "/", Rpc("GetTask", $$"""{"id":"{{held[0]}}"}"""))),
+            await RawClient.OpenAsync(server.BaseAddress, Post(server, "/", Rpc("GetTask", $$"""{"id":"{{held[1]}}"}"""))),
         };
         await WaitUntilAsync(() => budget.BytesInFlight >= 6 * 1024 * 1024);
 
@@ -121,11 +124,14 @@ public sealed class BoundedIoTests
             o.WriteStallTimeout = TimeSpan.FromSeconds(4);
         }, binding: WireBindings.Rest);
         var budget = server.Services.GetRequiredService<ResponseBudget>();
+        // Two tasks (answers for one unchanged task would be shared) and a third one asked for when the budget is full.
+        var firstId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: true);
+        var secondId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: true);
         var taskId = await CreateTaskAsync(server, chunks: 3, chunkBytes: 1024 * 1024, complete: true);
-        var get = $"GET /tasks/{taskId} HTTP/1.1\r\nHost: 127.0.0.1\r\nA2A-Version: 1.0\r\n\r\n";
+        static string Get(string id) => $"GET /tasks/{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nA2A-Version: 1.0\r\n\r\n";
 
-        using var first = await RawClient.OpenAsync(server.BaseAddress, get);
-        using var second = await RawClient.OpenAsync(server.BaseAddress, get);
+        using var first = await RawClient.OpenAsync(server.BaseAddress, Get(firstId));
+        using var second = await RawClient.OpenAsync(server.BaseAddress, Get(secondId));
         await WaitUntilAsync(() => budget.BytesInFlight >= 6 * 1024 * 1024);
         using var busy = await server.Client.SendAsync(((HttpWire)server.Wire).NewGetTask(taskId));
         var body = JsonDocument.Parse(await busy.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
@@ -209,7 +215,7 @@ public sealed class BoundedIoTests
         budget.Release(500_000);
     }
 
-    private static async Task<string> CreateTaskAsync(HeraldTestServer server, int chunks, int chunkBytes, bool complete)
+    internal static async Task<string> CreateTaskAsync(HeraldTestServer server, int chunks, int chunkBytes, bool complete)
     {
         var task = await server.Tasks.CreateTaskAsync();
         var text = new string('x', chunkBytes);
@@ -226,15 +232,15 @@ public sealed class BoundedIoTests
         return task.Id;
     }
 
-    private static string Rpc(string method, string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""";
+    internal static string Rpc(string method, string parameters) => $$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""";
 
-    private static string Post(HeraldTestServer server, string path, string body, string? lastEventId = null) =>
+    internal static string Post(HeraldTestServer server, string path, string body, string? lastEventId = null) =>
         $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nA2A-Version: 1.0\r\n" +
         (lastEventId is null ? "" : $"Last-Event-ID: {lastEventId}\r\n") +
         $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
 
     /// <summary>Waits, bounded, for a condition of the server's state that has no signal of its own.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    internal static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var limit = Bounded.Token();
         while (!condition())
@@ -244,7 +250,7 @@ public sealed class BoundedIoTests
     }
 
     /// <summary>A client on a raw socket with a small receive buffer, so that what it does not read stays on the server.</summary>
-    private sealed class RawClient : IDisposable
+    internal sealed class RawClient : IDisposable
     {
         private readonly Socket _socket;
 
@@ -256,6 +262,25 @@ public sealed class BoundedIoTests
             await socket.ConnectAsync(IPAddress.Loopback, server.Port);
             await socket.SendAsync(Encoding.UTF8.GetBytes(request));
             return new RawClient(socket);
+        }
+
+        /// <summary>Reads the response's status line and nothing more (a client that then stops reading).</summary>
+        public async Task<string> ReadStatusLineAsync()
+        {
+            using var limit = Bounded.Token();
+            var line = new List<byte>();
+            var one = new byte[1];
+            while (line.Count < 200 && (line.Count == 0 || line[^1] != (byte)'\n'))
+            {
+                if (await _socket.ReceiveAsync(one, SocketFlags.None, limit.Token) == 0)
+                {
+                    break;
+                }
+
+                line.Add(one[0]);
+            }
+
+            return Encoding.ASCII.GetString(line.ToArray()).TrimEnd();
         }
 
         /// <summary>Reads exactly <paramref name="bytes"/> (fewer if the connection ends).</summary>

@@ -27,18 +27,27 @@ public sealed class GrpcBoundedIoTests
         });
         var budget = server.Services.GetRequiredService<ResponseBudget>();
         var tasks = server.Services.GetRequiredService<Herald.Server.IHeraldTasks>();
-        var task = await tasks.CreateTaskAsync();
-        for (var i = 0; i < 3; i++)
+        async Task<AgentTask> LargeTaskAsync()
         {
-            await tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "out", Parts = [Part.FromText(new string('x', 1024 * 1024))] }, append: i > 0);
+            var task = await tasks.CreateTaskAsync();
+            for (var i = 0; i < 3; i++)
+            {
+                await tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "out", Parts = [Part.FromText(new string('x', 1024 * 1024))] }, append: i > 0);
+            }
+
+            await tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
+            return task;
         }
 
-        await tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
+        // Two tasks (answers for one unchanged task would be shared) and a third one asked for when the budget is full.
+        var firstTask = await LargeTaskAsync();
+        var secondTask = await LargeTaskAsync();
+        var task = await LargeTaskAsync();
 
         // Two calls whose answers are never read: HTTP/2 flow control stops the server's writes after the first window.
         using var http = new HttpClient(new SocketsHttpHandler());
-        using var first = await http.SendAsync(GetTaskCall(server, task.Id), HttpCompletionOption.ResponseHeadersRead);
-        using var second = await http.SendAsync(GetTaskCall(server, task.Id), HttpCompletionOption.ResponseHeadersRead);
+        using var first = await http.SendAsync(GetTaskCall(server, firstTask.Id), HttpCompletionOption.ResponseHeadersRead);
+        using var second = await http.SendAsync(GetTaskCall(server, secondTask.Id), HttpCompletionOption.ResponseHeadersRead);
         await WaitUntilAsync(() => budget.BytesInFlight >= 6 * 1024 * 1024);
 
         var (error, info, _) = await RawA2AClient.AssertErrorAsync(() => server.Raw.GetTaskAsync(task.Id), StatusCode.ResourceExhausted, "INTERNAL");
@@ -53,6 +62,47 @@ public sealed class GrpcBoundedIoTests
         Assert.Equal(3 * 1024 * 1024, served.Artifacts[0].Parts.Sum(p => p.Text.Length));
         Assert.NotNull(cut);
         Assert.Equal(0, budget.BytesInFlight);
+    }
+
+    [Fact]
+    public async Task GetTask_ManyUnreadCallsForOneTask_ShareOneAnswer_CountedOnceInTheBudget()
+    {
+        await using var server = await GrpcTestServer.StartAsync(h => h.AddAgent((_, _) => Task.CompletedTask), o =>
+        {
+            o.MaxResponseBytesInFlight = 7 * 1024 * 1024;
+            o.WriteStallTimeout = TimeSpan.FromMinutes(5);
+        });
+        var budget = server.Services.GetRequiredService<ResponseBudget>();
+        var answers = server.Services.GetRequiredService<SharedAnswers>();
+        var tasks = server.Services.GetRequiredService<Herald.Server.IHeraldTasks>();
+        var task = await tasks.CreateTaskAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await tasks.AddArtifactAsync(task.Id, new Artifact { ArtifactId = "out", Parts = [Part.FromText(new string('x', 1024 * 1024))] }, append: i > 0);
+        }
+
+        await tasks.UpdateStatusAsync(task.Id, TaskState.Completed);
+
+        // Five calls never read, each 3 MiB: without sharing, the third would already find the 7 MiB budget full.
+        using var http = new HttpClient(new SocketsHttpHandler());
+        var calls = new List<HttpResponseMessage>();
+        for (var i = 0; i < 5; i++)
+        {
+            calls.Add(await http.SendAsync(GetTaskCall(server, task.Id), HttpCompletionOption.ResponseHeadersRead));
+        }
+
+        var inFlight = budget.BytesInFlight;
+        var builds = answers.Builds;
+        var served = await server.Raw.GetTaskAsync(task.Id);
+        foreach (var call in calls)
+        {
+            call.Dispose();
+        }
+
+        Assert.All(calls, c => Assert.Equal(System.Net.HttpStatusCode.OK, c.StatusCode));
+        Assert.InRange(inFlight, 3 * 1024 * 1024, 4 * 1024 * 1024);
+        Assert.Equal(1, builds);
+        Assert.Equal(3 * 1024 * 1024, served.Artifacts[0].Parts.Sum(p => p.Text.Length));
     }
 
     [Fact]

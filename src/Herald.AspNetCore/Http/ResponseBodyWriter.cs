@@ -9,7 +9,7 @@ namespace Herald.AspNetCore.Http;
 /// </summary>
 internal static class ResponseBodyWriter
 {
-    private const int SliceBytes = 64 * 1024;
+    private const int SliceBytes = 16 * 1024;
 
     /// <summary>
     /// Sends a result: its size is reserved in the server's response budget first (<see cref="ResponseLimit.Budget"/>)
@@ -50,25 +50,44 @@ internal static class ResponseBodyWriter
     }
 
     /// <summary>Sends a body outside the budget (errors: small, and they must get through when the server is busy).</summary>
-    public static async Task SendAsync(HttpContext context, int status, string contentType, ReadOnlyMemory<byte> body)
+    public static Task SendAsync(HttpContext context, int status, string contentType, ReadOnlyMemory<byte> body) =>
+        SendAsync(context, status, contentType, default, body, default);
+
+    /// <summary>
+    /// Sends a body made of three parts (an envelope's prefix, bytes shared with other responses, its suffix) without
+    /// copying them into one, under the write deadline. The budget is the caller's business.
+    /// </summary>
+    public static async Task SendAsync(HttpContext context, int status, string contentType, ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> suffix)
     {
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = contentType;
-        response.ContentLength = body.Length;
+        response.ContentLength = prefix.Length + body.Length + suffix.Length;
         var writer = response.BodyWriter;
         var aborted = context.RequestAborted;
         using var deadline = HttpWriteDeadline.Start(context);
-        while (!body.IsEmpty)
+        if (!await WriteAsync(prefix).ConfigureAwait(false) || !await WriteAsync(body).ConfigureAwait(false))
         {
-            var slice = body.Length > SliceBytes ? body[..SliceBytes] : body;
-            var flush = await deadline.WhenWritten(writer.WriteAsync(slice, aborted)).ConfigureAwait(false);
-            if (flush.IsCompleted || flush.IsCanceled)
+            return;
+        }
+
+        await WriteAsync(suffix).ConfigureAwait(false);
+
+        async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> part)
+        {
+            while (!part.IsEmpty)
             {
-                return;
+                var slice = part.Length > SliceBytes ? part[..SliceBytes] : part;
+                var flush = await deadline.WhenWritten(writer.WriteAsync(slice, aborted)).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return false;
+                }
+
+                part = part[slice.Length..];
             }
 
-            body = body[slice.Length..];
+            return true;
         }
     }
 }

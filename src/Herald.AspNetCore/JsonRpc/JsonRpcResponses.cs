@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Herald.AspNetCore.Http;
 using Herald.Protocol;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 
 namespace Herald.AspNetCore.JsonRpc;
@@ -51,6 +52,40 @@ internal static class JsonRpcResponses
 
         await ResponseBodyWriter.SendResultAsync(context, StatusCodes.Status200OK, "application/json", answer).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A result shared with concurrent requests for the same answer (<see cref="SharedResults"/>): this response's
+    /// envelope around bytes that every member of the group writes from the same array.
+    /// </summary>
+    /// <exception cref="HttpRefusalException">503 busy: no build turn or no room in the budget within the wait.</exception>
+    public static async Task WriteSharedResultAsync(HttpContext context, byte[] idJson, SharedAnswerKey key, Func<CancellationToken, ValueTask<SharedBody>> encode, CancellationToken cancellationToken)
+    {
+        using var answer = await SharedResults.GetAsync(context, key, encode, cancellationToken).ConfigureAwait(false);
+        if (answer.Status == SharedAnswerStatus.Busy)
+        {
+            throw ResponseLimit.Busy();
+        }
+
+        var prefix = new byte[ResultPrefix.Length + idJson.Length + ResultName.Length];
+        ResultPrefix.CopyTo(prefix);
+        idJson.CopyTo(prefix.AsSpan(ResultPrefix.Length));
+        ResultName.CopyTo(prefix.AsSpan(ResultPrefix.Length + idJson.Length));
+        var size = prefix.Length + answer.Size + ResultSuffix.Length;
+        var limit = ResponseLimit.Of(context);
+        if (answer.Status == SharedAnswerStatus.TooLarge || size > limit)
+        {
+            await WriteErrorAsync(context, idJson, ResponseLimit.TooLarge(context, size, limit)).ConfigureAwait(false);
+            return;
+        }
+
+        await ResponseBodyWriter.SendAsync(context, StatusCodes.Status200OK, "application/json", prefix, answer.Body, ResultSuffix).ConfigureAwait(false);
+    }
+
+    private static ReadOnlySpan<byte> ResultPrefix => "{\"jsonrpc\":\"2.0\",\"id\":"u8;
+
+    private static ReadOnlySpan<byte> ResultName => ",\"result\":"u8;
+
+    private static readonly byte[] ResultSuffix = "}"u8.ToArray();
 
     public static async Task WriteErrorAsync(HttpContext context, byte[] idJson, A2AException error, int status = StatusCodes.Status200OK)
     {

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Herald.AspNetCore.Http;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -34,11 +36,23 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     {
         var get = RestRequestReader.ReadGetTask(c);
         ResponseLimit.Describe(c, "GetTask", get.Id);
-        // A long-poll waits for the task to change: it must not hold a turn meanwhile.
-        var task = get.CurrentGeneration is null
-            ? await ResponseLimit.BuildAsync(c, t => engine.GetTaskAsync(get, t), ct).ConfigureAwait(false)
-            : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
-        await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+        var generation = GenerationFields.Requested(c.Request);
+        if (get.CurrentGeneration is null)
+        {
+            // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
+            A2AOperation.TagTask(get.Id);
+            await RestResponses.WriteSharedResultAsync(c, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "rest/v1+generation" : "rest/v1", get.Tenant),
+                async t =>
+                {
+                    var snapshot = await SharedAnswers.GetTaskAsync(engine, get, t).ConfigureAwait(false);
+                    return new SharedBody(JsonSerializer.SerializeToUtf8Bytes(GenerationFields.Task(snapshot.Task, generation), A2AJsonContext.Default.AgentTask), snapshot.Sequence);
+                }, ct).ConfigureAwait(false);
+            return;
+        }
+
+        // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
+        var waited = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, GenerationFields.Task(waited, generation), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
     public Task ListTasksAsync(HttpContext context) => RunAsync(context, "ListTasks", async (c, ct) =>

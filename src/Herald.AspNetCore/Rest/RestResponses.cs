@@ -6,6 +6,7 @@ using Herald.AspNetCore.JsonRpc.V1;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
@@ -54,6 +55,26 @@ internal static class RestResponses
         }
 
         await ResponseBodyWriter.SendResultAsync(context, status, ContentType(context.Request), body).ConfigureAwait(false);
+    }
+
+    /// <summary>A result shared with concurrent requests for the same answer (<see cref="SharedResults"/>).</summary>
+    /// <exception cref="HttpRefusalException">503 busy: no build turn or no room in the budget within the wait.</exception>
+    public static async Task WriteSharedResultAsync(HttpContext context, SharedAnswerKey key, Func<CancellationToken, ValueTask<SharedBody>> encode, CancellationToken cancellationToken)
+    {
+        using var answer = await SharedResults.GetAsync(context, key, encode, cancellationToken).ConfigureAwait(false);
+        if (answer.Status == SharedAnswerStatus.Busy)
+        {
+            throw ResponseLimit.Busy();
+        }
+
+        var limit = ResponseLimit.Of(context);
+        if (answer.Status == SharedAnswerStatus.TooLarge || answer.Size > limit)
+        {
+            await WriteErrorAsync(context, ResponseLimit.TooLarge(context, answer.Size, limit)).ConfigureAwait(false);
+            return;
+        }
+
+        await ResponseBodyWriter.SendAsync(context, StatusCodes.Status200OK, ContentType(context.Request), default, answer.Body, default).ConfigureAwait(false);
     }
 
     public static Task WriteNoContentAsync(HttpContext context)

@@ -15,7 +15,7 @@ namespace Herald.Grpc.Service;
 /// converted back; <see cref="A2AException"/>s become gRPC statuses with details, anything else an INTERNAL
 /// status that reveals nothing of the server. One instance serves every call.
 /// </summary>
-internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudget budget, IOptions<HeraldOptions> options, TimeProvider time, ILogger<A2AGrpcService> logger)
+internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudget budget, SharedAnswers answers, IOptions<HeraldOptions> options, TimeProvider time, ILogger<A2AGrpcService> logger)
 {
     // SendMessage, GetTask, ListTasks and CancelTask are bound as server streams that write their one message
     // (A2AServiceMethods): on the wire a unary answer is the same, and writing it here lets the answer be counted in
@@ -29,12 +29,33 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
                 : new P.SendMessageResponse { Task = ToProto(result.Task!.Task, context) };
         });
 
-    public Task GetTaskAsync(P.GetTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
-        AnswerAsync(context, writer, async ct =>
+    public Task GetTaskAsync(P.GetTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context)
+    {
+        if (request.HasCurrentGeneration)
+        {
+            // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
+            return AnswerAsync(context, writer, async ct => ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
+        }
+
+        // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
+        return SharedAnswerAsync(context, writer, () =>
         {
             var get = Read(request, ProtoConvert.ToModel);
-            return ToProto(await engine.GetTaskAsync(get, ct).ConfigureAwait(false), context);
-        }, gated: !request.HasCurrentGeneration);
+            var generation = GrpcServiceParameters.WantsGeneration(context);
+            A2AOperation.TagTask(get.Id);
+            return (new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "grpc/v1+generation" : "grpc/v1", get.Tenant), async ct =>
+            {
+                var snapshot = await SharedAnswers.GetTaskAsync(engine, get, ct).ConfigureAwait(false);
+                var task = ProtoConvert.ToProto(snapshot.Task);
+                if (!generation)
+                {
+                    task.Generation = 0;
+                }
+
+                return new SharedBody(task.ToByteArray(), snapshot.Sequence);
+            });
+        });
+    }
 
     public Task ListTasksAsync(P.ListTasksRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
         AnswerAsync(context, writer, async ct =>
@@ -147,6 +168,32 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
             {
                 budget.Release(bytes.Length);
             }
+        }
+        catch (Exception ex) when (Translate(ex, context, operation) is { } status)
+        {
+            throw status;
+        }
+    }
+
+    /// <summary>
+    /// A unary answer shared with concurrent requests for the same answer (<see cref="SharedAnswers"/>): built and
+    /// encoded once for the group, counted once in the response budget, and written by each member under its own deadline.
+    /// </summary>
+    private async Task SharedAnswerAsync(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<(SharedAnswerKey Key, Func<CancellationToken, ValueTask<SharedBody>> Encode)> prepare)
+    {
+        using var operation = StartOperation(context);
+        try
+        {
+            GrpcServiceParameters.CheckVersion(context);
+            var (key, encode) = prepare();
+            using var answer = await answers.GetAsync(key, encode, context.CancellationToken, maxBytes: long.MaxValue).ConfigureAwait(false);
+            if (answer.Status != SharedAnswerStatus.Ready)
+            {
+                throw GrpcErrors.Busy();
+            }
+
+            using var deadline = GrpcWriteDeadline.Start(context, options.Value, time, logger);
+            await GrpcWriteDeadline.WriteAsync(deadline, writer.WriteAsync(new EncodedMessage(answer.Body))).ConfigureAwait(false);
         }
         catch (Exception ex) when (Translate(ex, context, operation) is { } status)
         {

@@ -136,7 +136,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             completed: snapshot.Task.Status.State.IsTerminal());
     }
 
-    public async ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default) =>
+        (await GetTaskSnapshotAsync(request, cancellationToken).ConfigureAwait(false)).Task;
+
+    /// <summary>GetTask, with the log position the answer shows.</summary>
+    internal async ValueTask<TaskSnapshot> GetTaskSnapshotAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
     {
         try
         {
@@ -148,7 +152,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<AgentTask> GetTaskCoreAsync(GetTaskRequest request, CancellationToken cancellationToken)
+    private async ValueTask<TaskSnapshot> GetTaskCoreAsync(GetTaskRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var id = RequestValidator.RequireId(request.Id);
@@ -163,7 +167,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
                 ?? throw A2AException.TaskNotFound(id);
         }
 
-        return snapshot.Task;
+        return snapshot;
 
         // A terminal task's generation never moves again: waiting for it would only hold the connection.
         static bool Passed(TaskSnapshot snapshot, long current) => snapshot.Generation > current || snapshot.Task.Status.State.IsTerminal();

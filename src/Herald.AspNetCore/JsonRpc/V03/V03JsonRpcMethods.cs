@@ -6,6 +6,7 @@ using Herald.Protocol;
 using Herald.Protocol.Legacy;
 using Herald.Protocol.V03;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -53,8 +54,17 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 return new DelegateCall(async (context, ct) =>
                 {
                     ResponseLimit.Describe(context, "GetTask", get.Id);
-                    var task = await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false);
-                    await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
+                    A2AOperation.TagTask(get.Id);
+
+                    // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
+                    await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, withTutorialMembers ? "jsonrpc/v0.3+tutorial" : "jsonrpc/v0.3", get.Tenant),
+                        async c =>
+                        {
+                            var (task, sequence) = await SharedAnswers.GetTaskAsync(engine, get, c).ConfigureAwait(false);
+                            return new SharedBody(withTutorialMembers
+                                ? SharedResults.Encode(json => TutorialMembers.Task(task).WriteTo(json))
+                                : SharedResults.Encode(json => JsonSerializer.Serialize(json, V03Mapping.ToV03(task), V03JsonContext.Default.V03Task)), sequence);
+                        }, ct).ConfigureAwait(false);
                 });
             }
 

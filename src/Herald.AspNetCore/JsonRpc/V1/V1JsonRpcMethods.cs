@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
+using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -42,11 +44,24 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     ResponseLimit.Describe(context, "GetTask", get.Id);
-                    // A long-poll waits for the task to change: it must not hold a turn meanwhile.
-                    var task = get.CurrentGeneration is null
-                        ? await ResponseLimit.BuildAsync(context, c => engine.GetTaskAsync(get, c), ct).ConfigureAwait(false)
-                        : await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
-                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
+                    var generation = GenerationFields.Requested(context.Request);
+                    if (get.CurrentGeneration is null)
+                    {
+                        // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
+                        A2AOperation.TagTask(get.Id);
+                        await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "jsonrpc/v1+generation" : "jsonrpc/v1", get.Tenant),
+                            async c =>
+                            {
+                                var snapshot = await SharedAnswers.GetTaskAsync(engine, get, c).ConfigureAwait(false);
+                                var task = GenerationFields.Task(snapshot.Task, generation);
+                                return new SharedBody(SharedResults.Encode(json => JsonSerializer.Serialize(json, task, A2AJsonContext.Default.AgentTask)), snapshot.Sequence);
+                            }, ct).ConfigureAwait(false);
+                        return;
+                    }
+
+                    // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
+                    var waited = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(waited, generation), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
 

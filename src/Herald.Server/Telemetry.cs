@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Herald.Server.Storage;
 
 namespace Herald.Server;
 
@@ -65,4 +66,12 @@ internal static class Telemetry
         Activity.Current = previous;
         return activity;
     }
+
+    /// <summary>
+    /// The trace context to keep with a task created or continued now: the current activity's, when Herald is listened to
+    /// and there is one (null otherwise, at the cost of a check).
+    /// </summary>
+    public static TaskTraceContext? CaptureTraceContext() =>
+        Source.HasListeners() ? TaskTraceContext.From(Activity.Current) : null;
 }
+

@@ -56,7 +56,7 @@ internal sealed class AgentRunner(
             TaskEvent created;
             try
             {
-                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), run.TraceContext, cancellationToken).ConfigureAwait(false);
             }
             catch (TaskAlreadyExistsException)
             {
@@ -66,7 +66,7 @@ internal sealed class AgentRunner(
                 throw;
             }
 
-            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence));
+            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = run.TraceContext });
             run.BeginWatching();
         }
         finally

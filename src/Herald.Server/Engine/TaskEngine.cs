@@ -358,7 +358,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         var id = Guid.NewGuid().ToString();
         contextId ??= Guid.NewGuid().ToString();
         var task = EventDrafts.NewTask(id, contextId, message is null ? null : message with { TaskId = id, ContextId = contextId }, Drafts.Now());
-        await _store.CreateAsync(task, null, cancellationToken).ConfigureAwait(false);
+        await _store.CreateAsync(task, null, Telemetry.CaptureTraceContext(), cancellationToken).ConfigureAwait(false);
         return task;
     }
 

@@ -428,7 +428,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             completed = last is [{ EndsStream: true }];
         }
 
-        return new TaskStream(this, null, taskId, after, stopAtInterrupt, keepAlives, completed);
+        return new TaskStream(this, null, taskId, after, stopAtInterrupt, keepAlives, completed, snapshot.TraceContext);
     }
 
     // ---- used by AgentContext ----

@@ -2,14 +2,15 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Herald.Protocol;
 using Herald.Server.Storage;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 
 namespace Herald.Server.Tests.Engine;
 
 /// <summary>
 /// A trace that follows a task: the request that created or continued it is kept with the task, its run is that
-/// request's child, and a stream opened later (by another request, or by another process on the same SQLite database
-/// after a restart) links to it. Spans are caught by an <see cref="ActivityListener"/>; other tests' spans are told
+/// request's child, and a stream opened later (by another request, by another process on the same SQLite database after a
+/// restart, or by another replica on the same PostgreSQL database) links to it. Spans are caught by an <see cref="ActivityListener"/>; other tests' spans are told
 /// apart by task id.
 /// </summary>
 public sealed class TraceContextTests : IDisposable
@@ -76,6 +77,35 @@ public sealed class TraceContextTests : IDisposable
         var link = Assert.Single(resumed.Links);
         Assert.Equal((creating.TraceId, creating.SpanId), (link.Context.TraceId, link.Context.SpanId));
         Assert.Equal(1L, resumed.GetTagItem("herald.stream.resumed_after"));
+    }
+
+    [PostgresFact]
+    public async Task PostgresReplicas_StreamOnTheOtherReplicaLinksToTheRequestThatCreatedTheTask()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema().ConnectionString;
+        await using var first = EngineHarness.Create(RespondAsync, store: () => PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString }));
+        await using var second = EngineHarness.Create(RespondAsync, store: () => PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString }));
+        string taskId;
+        ActivityContext creating;
+        using (var request = Requests.StartActivity("create", ActivityKind.Server)!)
+        {
+            creating = request.Context;
+            await using var stream = await first.Engine.SendStreamingMessageAsync(EngineHarness.Request("go")).Within();
+            taskId = stream.TaskId!;
+            await ReadToEndAsync(stream);
+        }
+
+        ActivityContext resuming;
+        using (var request = Requests.StartActivity("resume", ActivityKind.Server)!)
+        {
+            resuming = request.Context;
+            await using var stream = await second.Engine.SubscribeToTaskAsync(new SubscribeToTaskRequest { Id = taskId }, 1).Within();
+            await ReadToEndAsync(stream);
+        }
+
+        var resumed = Assert.Single(Spans("herald.stream", taskId), s => s.TraceId == resuming.TraceId);
+        var link = Assert.Single(resumed.Links);
+        Assert.Equal((creating.TraceId, creating.SpanId), (link.Context.TraceId, link.Context.SpanId));
     }
 
     [Fact]

@@ -44,7 +44,8 @@ public sealed class TaskStream : IAsyncDisposable
     private int _disposed;
     private RetryBackoff _retry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
 
-    internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed)
+    internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed,
+        TaskTraceContext? origin = null)
     {
         _engine = engine;
         _taskId = taskId;
@@ -59,8 +60,13 @@ public sealed class TaskStream : IAsyncDisposable
             _feed = engine.Feeds.Open(taskId, position);
         }
 
-        // The stream's whole life is one span, a child of the request that opened it; it does not become the current span.
-        _activity = Telemetry.StartDetached("herald.stream");
+        // The stream's whole life is one span, a child of the request that opened it and linked to the request that created
+        // or last continued the task (the context the store keeps with it); it does not become the current span.
+        if (Telemetry.Source.HasListeners())
+        {
+            _activity = Telemetry.StartDetached("herald.stream", links: Telemetry.LinkTo(origin ?? snapshot?.TraceContext));
+        }
+
         if (_activity is not null)
         {
             _activity.SetTag("a2a.task.id", taskId);

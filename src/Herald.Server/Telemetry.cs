@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Herald.Server.Storage;
 
 namespace Herald.Server;
 
@@ -58,11 +59,34 @@ internal static class Telemetry
     private static string Version => typeof(Telemetry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>Starts an internal span without making it the current one of the caller's flow (for spans that outlive the call).</summary>
-    public static Activity? StartDetached(string name, ActivityKind kind = ActivityKind.Internal)
+    public static Activity? StartDetached(string name, ActivityKind kind = ActivityKind.Internal, IEnumerable<ActivityLink>? links = null)
     {
         var previous = Activity.Current;
-        var activity = Source.StartActivity(name, kind);
+        var activity = Source.StartActivity(name, kind, default(ActivityContext), null, links);
         Activity.Current = previous;
         return activity;
+    }
+
+    /// <summary>
+    /// The trace context to keep with a task created or continued now: the current activity's, when Herald is listened to
+    /// and there is one (null otherwise, at the cost of a check).
+    /// </summary>
+    public static TaskTraceContext? CaptureTraceContext() =>
+        Source.HasListeners() ? TaskTraceContext.From(Activity.Current) : null;
+
+    /// <summary>
+    /// A link from a span starting now to the task's stored trace context (<paramref name="origin"/>), or null when there is
+    /// none, it does not parse, or it is the current span itself (the span is then its child already).
+    /// </summary>
+    public static ActivityLink[]? LinkTo(TaskTraceContext? origin)
+    {
+        if (origin is null || !origin.TryGetActivityContext(out var context))
+        {
+            return null;
+        }
+
+        return Activity.Current is { } current && current.TraceId == context.TraceId && current.SpanId == context.SpanId
+            ? null
+            : [new ActivityLink(context)];
     }
 }

@@ -115,16 +115,18 @@ internal static class PostgresReader
             return result;
         }
 
-        var rows = new List<(string Id, string ContextId, AgentTaskStatus Status, Dictionary<string, System.Text.Json.JsonElement>? Metadata, long LastSeq, long Generation)>();
+        var rows = new List<(string Id, string ContextId, AgentTaskStatus Status, Dictionary<string, System.Text.Json.JsonElement>? Metadata, long LastSeq, long Generation,
+            TaskTraceContext? TraceContext)>();
         await using (var read = Command(connection, transaction,
-            "SELECT task_id, context_id, status_json, metadata_json, last_seq, generation FROM tasks WHERE task_id = ANY($1)", (object)ids))
+            "SELECT task_id, context_id, status_json, metadata_json, last_seq, generation, trace_parent, trace_state FROM tasks WHERE task_id = ANY($1)", (object)ids))
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 rows.Add((reader.GetString(0), reader.GetString(1), StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.AgentTaskStatus),
                     reader.IsDBNull(3) ? null : StoredForms.Decode(reader.GetFieldValue<byte[]>(3), A2AJsonContext.Default.DictionaryStringJsonElement),
-                    reader.GetInt64(4), reader.GetInt64(5)));
+                    reader.GetInt64(4), reader.GetInt64(5),
+                    reader.IsDBNull(6) ? null : new TaskTraceContext(reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7))));
             }
         }
 
@@ -199,7 +201,7 @@ internal static class PostgresReader
                 Metadata = row.Metadata,
                 Generation = row.Generation,
             };
-            result[row.Id] = new TaskSnapshot(task, row.LastSeq);
+            result[row.Id] = new TaskSnapshot(task, row.LastSeq) { TraceContext = row.TraceContext };
         }
 
         return result;

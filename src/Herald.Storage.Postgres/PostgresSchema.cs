@@ -9,11 +9,12 @@ namespace Herald.Storage.Postgres;
 /// <c>tasks</c> (one row per task: status, counters, lease; the row every write locks), <c>history</c>,
 /// <c>artifacts</c> and <c>artifact_segments</c> (the parts each write added to an artifact), so an append inserts rows
 /// and rewrites only the task's row, whatever the task's size. Ids are compared byte-wise (<c>COLLATE "C"</c>), as
-/// the other stores order them. Instants are Unix milliseconds.
+/// the other stores order them. Instants are Unix milliseconds. Version 2 adds <c>tasks.trace_parent</c> and
+/// <c>tasks.trace_state</c>: the W3C trace context of the request that created or last continued the task.
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The advisory lock key migrations run under ("herald" in ASCII).</summary>
     private const long MigrationLock = 0x68_65_72_61_6c_64;
@@ -86,6 +87,9 @@ internal static class PostgresSchema
                 PRIMARY KEY (task_id, artifact_idx, segment)
             )
             """,
+        ],
+        [
+            "ALTER TABLE tasks ADD COLUMN trace_parent text, ADD COLUMN trace_state text",
         ],
     ];
 

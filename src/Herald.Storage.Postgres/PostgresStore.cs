@@ -69,10 +69,10 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
         }
     }
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return WriteAsync((c, ct) => c.CreateAsync(task, lease, ct), cancellationToken);
+        return WriteAsync((c, ct) => c.CreateAsync(task, lease, traceContext, ct), cancellationToken);
     }
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)

@@ -16,19 +16,20 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
     private readonly NpgsqlBatch _batch = new(connection, transaction);
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
 
-    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, CancellationToken cancellationToken)
+    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, TaskTraceContext? traceContext, CancellationToken cancellationToken)
     {
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
-        var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
+        var created = TaskEvent.Created(0, task, timestamp).WithTraceContext(traceContext).Sequenced(1, 0);
         var ended = status.State.IsTerminal() ? StoredForms.ToMs(timestamp) : (long?)null;
         await using (var insert = Command(
             "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, generation, history_count, artifact_count, " +
-            "ended_ms, lease_owner, lease_expires_ms, lease_holder) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
-            $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12) ON CONFLICT (task_id) DO NOTHING",
+            "ended_ms, lease_owner, lease_expires_ms, lease_holder, trace_parent, trace_state) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
+            $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12, $13, $14) ON CONFLICT (task_id) DO NOTHING",
             task.Id, task.ContextId ?? "", (int)status.State, StoredForms.ToMs(timestamp), StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
-            created.Generation, ended, lease?.Owner, nowMs, lease is { } l ? (long)l.Duration.TotalMilliseconds : 0L, lease is null ? null : holder))
+            created.Generation, ended, lease?.Owner, nowMs, lease is { } l ? (long)l.Duration.TotalMilliseconds : 0L, lease is null ? null : holder,
+            traceContext?.TraceParent, traceContext?.TraceState))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {
@@ -132,6 +133,11 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = await ApplyAsync(row, artifacts, message, cancellationToken).ConfigureAwait(false);
         SaveRow(row, artifacts, row.LeaseOwner is null ? LeaseChange.Clear : LeaseChange.Take);
+        if (message.TraceContext is { } trace)
+        {
+            Queue("UPDATE tasks SET trace_parent = $1, trace_state = $2 WHERE task_id = $3", trace.TraceParent, trace.TraceState, taskId);
+        }
+
         return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
     }
 

@@ -30,7 +30,7 @@ internal sealed class SqliteReader : IDisposable
         _events = new(connection, "SELECT first_seq, gen_before, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _exists = new(connection, "SELECT 1 FROM tasks WHERE task_id = $1");
         _lastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
-        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count, generation FROM tasks WHERE task_id = $1");
+        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count, generation, trace_parent, trace_state FROM tasks WHERE task_id = $1");
         _history = new(connection, "SELECT message_json FROM history WHERE task_id = $1 AND idx >= $2 ORDER BY idx");
         _artifacts = new(connection, "SELECT idx, header_json FROM artifacts WHERE task_id = $1 ORDER BY idx");
         _parts = new(connection, "SELECT artifact_idx, parts_json FROM artifact_segments WHERE task_id = $1 ORDER BY artifact_idx, segment");
@@ -163,6 +163,7 @@ internal sealed class SqliteReader : IDisposable
         long lastSeq;
         int historyCount;
         long generation;
+        TaskTraceContext? traceContext;
         using (var reader = _task.Query(taskId))
         {
             if (!reader.Read())
@@ -176,6 +177,7 @@ internal sealed class SqliteReader : IDisposable
             lastSeq = reader.GetInt64(3);
             historyCount = (int)reader.GetInt64(4);
             generation = reader.GetInt64(5);
+            traceContext = reader.IsDBNull(6) ? null : new TaskTraceContext(reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7));
         }
 
         List<Message>? history = null;
@@ -236,7 +238,7 @@ internal sealed class SqliteReader : IDisposable
             Metadata = metadata,
             Generation = generation,
         };
-        return new TaskSnapshot(task, lastSeq);
+        return new TaskSnapshot(task, lastSeq) { TraceContext = traceContext };
     }
 
     /// <summary>The page query (keyset: newest status first, then id) and, when the total cannot come from task_counts, its count query.</summary>

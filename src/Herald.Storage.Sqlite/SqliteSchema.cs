@@ -12,10 +12,12 @@ namespace Herald.Storage.Sqlite;
 /// Version 2 adds the A2A 1.1 generation: <c>tasks.generation</c> (the task's current one) and
 /// <c>event_segments.gen_before</c> (the generation before the segment's first event), so that a read from any
 /// position derives each event's generation while decoding its segment (<see cref="Herald.Server.Storage.TaskEvent.NextGeneration"/>).
+/// Version 3 adds <c>tasks.trace_parent</c> and <c>tasks.trace_state</c>: the W3C trace context of the request that created or
+/// last continued the task (<see cref="Herald.Server.Storage.TaskTraceContext"/>); tasks stored before have none.
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The version 1 schema; a new database is created with it and then migrated like an old one.</summary>
     internal static readonly string[] Version1 =
@@ -109,6 +111,13 @@ internal static class SqliteSchema
         {
             MigrateToVersion2(connection, transaction);
             Execute(connection, transaction, "UPDATE herald_schema SET version = 2");
+        }
+
+        if (version < 3)
+        {
+            Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN trace_parent TEXT");
+            Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN trace_state TEXT");
+            Execute(connection, transaction, "UPDATE herald_schema SET version = 3");
         }
 
         transaction.Commit();

@@ -95,10 +95,10 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         }
     }
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return await _writer.Run(c => c.Create(task, lease, Now()), cancellationToken).ConfigureAwait(false);
+        return await _writer.Run(c => c.Create(task, lease, traceContext, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)

@@ -28,6 +28,7 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement _findEnded;
     private readonly Statement[] _deleteTask;
     private readonly Statement _expireLeases;
+    private readonly Statement _setTraceContext;
     private readonly Statement[] _all;
 
     public SqliteWriteContext(SqliteConnection connection)
@@ -35,8 +36,8 @@ internal sealed class SqliteWriteContext : IDisposable
         _loadTask = new(connection,
             "SELECT context_id, state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation FROM tasks WHERE task_id = $1");
         _insertTask = new(connection,
-            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation) " +
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+            "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation, " +
+            "trace_parent, trace_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
         _saveTask = new(connection,
             "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
             "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9, generation = $10 WHERE task_id = $11");
@@ -60,10 +61,11 @@ internal sealed class SqliteWriteContext : IDisposable
             new(connection, "DELETE FROM tasks WHERE task_id = $1"),
         ];
         _expireLeases = new(connection, "UPDATE tasks SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL AND ended_ms IS NULL");
+        _setTraceContext = new(connection, "UPDATE tasks SET trace_parent = $1, trace_state = $2 WHERE task_id = $3");
         _all =
         [
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, .. _deleteTask,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, .. _deleteTask,
         ];
     }
 
@@ -81,7 +83,7 @@ internal sealed class SqliteWriteContext : IDisposable
         }
     }
 
-    public TaskEvent Create(AgentTask task, RunnerLease? lease, DateTimeOffset now)
+    public TaskEvent Create(AgentTask task, RunnerLease? lease, TaskTraceContext? traceContext, DateTimeOffset now)
     {
         if (_loadTask.Scalar(task.Id) is not null)
         {
@@ -90,12 +92,13 @@ internal sealed class SqliteWriteContext : IDisposable
 
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
-        var created = TaskEvent.Created(0, task, timestamp).Sequenced(1, 0);
+        var created = TaskEvent.Created(0, task, timestamp).WithTraceContext(traceContext).Sequenced(1, 0);
         var ended = status.State.IsTerminal() ? StoredForms.ToMs(timestamp) : (long?)null;
         _insertTask.Execute(task.Id, task.ContextId ?? "", (long)status.State, StoredForms.ToMs(timestamp),
             StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
-            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? StoredForms.ToMs(now + l.Duration) : null, created.Generation);
+            1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? StoredForms.ToMs(now + l.Duration) : null, created.Generation,
+            traceContext?.TraceParent, traceContext?.TraceState);
         _insertSegment.Execute(task.Id, 1L, 1L, 0L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 
@@ -195,6 +198,11 @@ internal sealed class SqliteWriteContext : IDisposable
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = Apply(row, artifacts, message);
         SaveRow(row, artifacts);
+        if (message.TraceContext is { } trace)
+        {
+            _setTraceContext.Execute(trace.TraceParent, trace.TraceState, taskId);
+        }
+
         return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
     }
 

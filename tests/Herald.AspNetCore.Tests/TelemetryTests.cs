@@ -74,6 +74,55 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task StreamedTask_RunIsTheCreatingRequestsChild_AndAStreamOpenedByAnotherRequestLinksToIt()
+    {
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder()
+            .AddSource(HeraldDiagnostics.Name)
+            .AddAspNetCoreInstrumentation()
+            .AddInMemoryExporter(spans)
+            .Build();
+        var agent = new ControlledAgent();
+        var server = await StartAsync(agent);
+        string taskId;
+        try
+        {
+            await using var created = await server.Wire.StreamAsync("go");
+            var run = await agent.NextRunAsync();
+            taskId = run.TaskId;
+            await run.WorkingAsync();
+            await using var subscribed = await server.Wire.SubscribeToTaskAsync(taskId);
+            await run.ArtifactAsync("a");
+            await run.CompleteAsync("done");
+            await run.FinishAsync();
+            await created.ReadToEndAsync();
+            await subscribed.ReadToEndAsync();
+        }
+        finally
+        {
+            await server.DisposeAsync(); // every stream of the server is disposed: its span has ended
+        }
+
+        tracing.ForceFlush();
+        var send = Assert.Single(spans, s => s.DisplayName == "a2a/SendStreamingMessage");
+        var subscribe = Assert.Single(spans, s => s.DisplayName == "a2a/SubscribeToTask");
+        var runSpan = Assert.Single(spans, s => s.OperationName == "herald.agent.run");
+        var streams = spans.Where(s => s.OperationName == "herald.stream").ToList();
+        var live = Assert.Single(streams, s => s.ParentSpanId == send.SpanId);
+        var later = Assert.Single(streams, s => s.ParentSpanId == subscribe.SpanId);
+
+        Assert.Equal(2, streams.Count);
+        Assert.NotEqual(send.TraceId, subscribe.TraceId); // two requests, two traces
+        Assert.Equal((send.TraceId, send.SpanId), (runSpan.TraceId, runSpan.ParentSpanId));
+        Assert.Equal(send.TraceId, live.TraceId);
+        Assert.Empty(live.Links);
+        Assert.Equal(subscribe.TraceId, later.TraceId);
+        var link = Assert.Single(later.Links);
+        Assert.Equal((send.TraceId, send.SpanId), (link.Context.TraceId, link.Context.SpanId));
+        Assert.All(streams, s => Assert.Equal(taskId, s.GetTagItem("a2a.task.id")));
+    }
+
+    [Fact]
     public async Task Workload_MovesTheInstruments_AndTheGaugesReturnToZero()
     {
         var metrics = new List<Metric>();

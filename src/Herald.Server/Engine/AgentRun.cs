@@ -50,6 +50,9 @@ internal sealed class AgentRun : IAsyncDisposable
 
     public AgentTask? ExistingTask { get; }
 
+    /// <summary>The trace context of the request that accepted the message (what the store keeps with the task), when traced.</summary>
+    public TaskTraceContext? TraceContext { get; init; }
+
     /// <summary>This run's identity in the task's lease.</summary>
     public string LeaseOwner { get; }
 

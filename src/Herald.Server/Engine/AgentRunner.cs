@@ -56,7 +56,7 @@ internal sealed class AgentRunner(
             TaskEvent created;
             try
             {
-                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), cancellationToken).ConfigureAwait(false);
+                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), run.TraceContext, cancellationToken).ConfigureAwait(false);
             }
             catch (TaskAlreadyExistsException)
             {
@@ -66,7 +66,7 @@ internal sealed class AgentRunner(
                 throw;
             }
 
-            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence));
+            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = run.TraceContext });
             run.BeginWatching();
         }
         finally
@@ -75,11 +75,28 @@ internal sealed class AgentRunner(
         }
     }
 
+    /// <summary>
+    /// The run's span. A run starts in this process right after its message was accepted, so it is a child of the request
+    /// that accepted it (the context the store keeps with the task), named explicitly rather than taken from the flow: the
+    /// span does not depend on how the run was scheduled.
+    /// </summary>
+    private static System.Diagnostics.Activity? StartRunSpan(AgentRun run)
+    {
+        if (!Telemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        return run.TraceContext is { } trace && trace.TryGetActivityContext(out var parent)
+            ? Telemetry.Source.StartActivity("herald.agent.run", System.Diagnostics.ActivityKind.Internal, parent)
+            : Telemetry.Source.StartActivity("herald.agent.run");
+    }
+
     private async Task ExecuteAsync(AgentRun run)
     {
         var token = run.Cancellation.Token;
         var scope = scopes.CreateAsyncScope();
-        using var activity = Telemetry.Source.StartActivity("herald.agent.run");
+        using var activity = StartRunSpan(run);
         activity?.SetTag("a2a.task.id", run.TaskId);
         activity?.SetTag("a2a.context.id", run.ContextId);
         activity?.SetTag("herald.run.turn", run.ExistingTask is null ? "new" : "continued");

@@ -29,6 +29,9 @@ internal sealed class MessageSender(
         var registered = agent ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>().");
         var now = drafts.Now();
         var lease = new RunnerLease(NewLeaseOwner(), options.RunnerLeaseDuration);
+
+        // The request's trace context, kept with the task so that its run and streams join this trace (only when traced).
+        var trace = Telemetry.CaptureTraceContext();
         AgentRun run;
         SendResult? accepted = null;
         if (message.TaskId is { Length: > 0 } taskId)
@@ -41,7 +44,7 @@ internal sealed class MessageSender(
                 // A new task under the client's id. The store's duplicate check decides a race with another sender
                 // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
                 var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
-                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
+                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, trace, now, cancellationToken)
                     .ConfigureAwait(false);
                 if (started is { } fresh)
                 {
@@ -72,7 +75,7 @@ internal sealed class MessageSender(
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.
-            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now), lease, request.Configuration?.IfGenerationMatch, cancellationToken)
+            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now).WithTraceContext(trace), lease, request.Configuration?.IfGenerationMatch, cancellationToken)
                 .ConfigureAwait(false);
             switch (outcome.Outcome)
             {
@@ -89,7 +92,10 @@ internal sealed class MessageSender(
 
             var snapshot = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw A2AException.TaskNotFound(taskId);
-            run = new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true);
+            run = new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true)
+            {
+                TraceContext = trace,
+            };
 
             // The snapshot was read after the append: it includes the message (and anything appended since,
             // which a stream from it must not repeat).
@@ -99,7 +105,7 @@ internal sealed class MessageSender(
         {
             var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
             var newTaskId = Guid.NewGuid().ToString();
-            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, now, cancellationToken)
+            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, trace, now, cancellationToken)
                 .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
         }
 
@@ -111,14 +117,15 @@ internal sealed class MessageSender(
     /// task is created now (null when the id is taken), otherwise by the agent's first report. Not started yet.
     /// </summary>
     private async Task<(AgentRun Run, SendResult? Accepted)?> TryStartNewTaskAsync(
-        AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+        AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, TaskTraceContext? trace,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         message = message with { TaskId = taskId, ContextId = contextId };
         A2AOperation.TagTask(taskId);
         if (registered.Mode != AgentResponseMode.Task)
         {
             // The agent may answer with a direct message: the task is created by its first report, if any.
-            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false), null);
+            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false) { TraceContext = trace }, null);
         }
 
         // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
@@ -126,15 +133,15 @@ internal sealed class MessageSender(
         TaskEvent created;
         try
         {
-            created = await store.CreateAsync(task, lease, cancellationToken).ConfigureAwait(false);
+            created = await store.CreateAsync(task, lease, trace, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskAlreadyExistsException)
         {
             return null;
         }
 
-        return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true),
-            new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence)));
+        return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true) { TraceContext = trace },
+            new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = trace }));
     }
 
     private async Task<SendResult> FinishSendAsync(AgentRun run, SendResult? accepted, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)

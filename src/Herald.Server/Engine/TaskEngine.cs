@@ -362,7 +362,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         var id = Guid.NewGuid().ToString();
         contextId ??= Guid.NewGuid().ToString();
         var task = EventDrafts.NewTask(id, contextId, message is null ? null : message with { TaskId = id, ContextId = contextId }, Drafts.Now());
-        await _store.CreateAsync(task, null, cancellationToken).ConfigureAwait(false);
+        await _store.CreateAsync(task, null, Telemetry.CaptureTraceContext(), cancellationToken).ConfigureAwait(false);
         return task;
     }
 
@@ -432,7 +432,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             completed = last is [{ EndsStream: true }];
         }
 
-        return new TaskStream(this, null, taskId, after, stopAtInterrupt, keepAlives, completed);
+        return new TaskStream(this, null, taskId, after, stopAtInterrupt, keepAlives, completed, snapshot.TraceContext);
     }
 
     // ---- used by AgentContext ----

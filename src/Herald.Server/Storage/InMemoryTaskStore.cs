@@ -15,10 +15,10 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     private readonly ConcurrentDictionary<string, TaskLog> _leased = new(StringComparer.Ordinal);
     private readonly TaskListIndex _index = new();
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        var created = TaskEvent.Created(0, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow).Sequenced(1, 0);
+        var created = TaskEvent.Created(0, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow).WithTraceContext(traceContext).Sequenced(1, 0);
         var log = new TaskLog(this, new TaskProjection(task), created, lease is { } l ? (l.Owner, Now() + l.Duration) : null);
 
         // Indexed under the task's lock, before anyone can append to it: the index never misses a status change.
@@ -144,6 +144,9 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         private DateTimeOffset _leaseExpires;
         private bool _deleted;
 
+        // The trace context of the request that created or last continued the task.
+        private TaskTraceContext? _traceContext;
+
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
 
@@ -152,6 +155,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             _store = store;
             _projection = projection;
             _events.Add(created);
+            _traceContext = created.TraceContext;
             if (lease is { } l)
             {
                 _leaseOwner = l.Owner;
@@ -252,6 +256,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 
                 SetLeaseLocked(lease.Owner, now + lease.Duration);
                 appended = AppendLocked(message);
+                _traceContext = message.TraceContext ?? _traceContext;
                 toRelease = SwapSignalLocked();
             }
 
@@ -344,7 +349,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         {
             lock (Gate)
             {
-                return new TaskSnapshot(_projection.ToTask(historyLength, includeArtifacts), _projection.Sequence);
+                return new TaskSnapshot(_projection.ToTask(historyLength, includeArtifacts), _projection.Sequence) { TraceContext = _traceContext };
             }
         }
 

@@ -15,8 +15,9 @@ public sealed class TaskEvent
     private object? _content;
     private byte[]?[]? _encoded;
 
-    private TaskEvent(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, object? content, byte[]? v1Json, long generation = 0)
+    private TaskEvent(long sequence, TaskEventKind kind, DateTimeOffset timestamp, TaskState state, object? content, byte[]? v1Json, long generation = 0, TaskTraceContext? traceContext = null)
     {
+        TraceContext = traceContext;
         Sequence = sequence;
         Generation = generation;
         Kind = kind;
@@ -38,6 +39,12 @@ public sealed class TaskEvent
     public long Generation { get; }
 
     public TaskEventKind Kind { get; }
+
+    /// <summary>
+    /// For the event that created or continued a task (a created event, or the message of a follow-up): the trace context
+    /// of the request that did it, when it was traced. Never part of the event's wire bytes.
+    /// </summary>
+    public TaskTraceContext? TraceContext { get; }
 
     /// <summary>When the event was appended (millisecond precision, as on the wire).</summary>
     public DateTimeOffset Timestamp { get; }
@@ -134,14 +141,18 @@ public sealed class TaskEvent
     };
 
     /// <summary>A copy of an unsequenced draft with the sequence the log assigned (generation 0); the encodings are shared.</summary>
-    public TaskEvent WithSequence(long sequence) => new(sequence, Kind, Timestamp, _state, _content, _v1Json);
+    public TaskEvent WithSequence(long sequence) => new(sequence, Kind, Timestamp, _state, _content, _v1Json, 0, TraceContext);
+
+    /// <summary>A copy of this event that carries <paramref name="traceContext"/> (see <see cref="TraceContext"/>); the encodings are shared.</summary>
+    public TaskEvent WithTraceContext(TaskTraceContext? traceContext) =>
+        ReferenceEquals(traceContext, TraceContext) ? this : new(Sequence, Kind, Timestamp, _state, _content, _v1Json, Generation, traceContext);
 
     /// <summary>
     /// A copy of an unsequenced draft at its place in the log: <paramref name="sequence"/>, and the generation that follows
     /// <paramref name="previousGeneration"/> (<see cref="NextGeneration"/>). The encodings are shared.
     /// </summary>
     public TaskEvent Sequenced(long sequence, long previousGeneration) =>
-        new(sequence, Kind, Timestamp, _state, _content, _v1Json, NextGeneration(previousGeneration, Kind));
+        new(sequence, Kind, Timestamp, _state, _content, _v1Json, NextGeneration(previousGeneration, Kind), TraceContext);
 
     /// <summary>
     /// The v1.0 ProtoJSON <c>StreamResponse</c> of this event (<c>{"statusUpdate":{...}}</c> ...),

@@ -9,4 +9,10 @@ public sealed record TaskSnapshot(AgentTask Task, long Sequence)
 {
     /// <summary>The task's A2A 1.1 generation at <see cref="Sequence"/> (<see cref="AgentTask.Generation"/>, which stores set; 0 when unknown).</summary>
     public long Generation => Task.Generation ?? 0;
+
+    /// <summary>
+    /// The trace context of the request that created the task or last continued it, when that request was traced
+    /// (stores keep it with the task; it is never part of the wire task).
+    /// </summary>
+    public TaskTraceContext? TraceContext { get; init; }
 }

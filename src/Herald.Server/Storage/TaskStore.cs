@@ -37,10 +37,11 @@ public abstract class TaskStore
 
     /// <summary>
     /// Creates a task; its log starts with a <see cref="TaskEventKind.Created"/> event at sequence 1.
-    /// With <paramref name="lease"/>, the task is created already leased to that runner.
+    /// With <paramref name="lease"/>, the task is created already leased to that runner. With <paramref name="traceContext"/>,
+    /// the store keeps it with the task (<see cref="TaskSnapshot.TraceContext"/>) until a follow-up message brings another.
     /// </summary>
     /// <exception cref="TaskAlreadyExistsException">A task with this id exists (an <see cref="InvalidOperationException"/>).</exception>
-    public abstract ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default);
+    public abstract ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Appends events (unsequenced drafts, in order) to a task's log and folds them into the materialised
@@ -73,7 +74,8 @@ public abstract class TaskStore
     /// appends <paramref name="message"/>. Nothing changes unless the outcome is <see cref="ContinueOutcome.Continued"/>.
     /// With <paramref name="expectedGeneration"/> (A2A 1.1 <c>ifGenerationMatch</c>), the task's generation must also equal
     /// it, decided in the same atomic step (<see cref="ContinueOutcome.GenerationMismatch"/> otherwise). The checks come in
-    /// this order: not found, terminal, generation, lease.
+    /// this order: not found, terminal, generation, lease. When continued and <paramref name="message"/> carries a
+    /// <see cref="TaskEvent.TraceContext"/>, the store keeps it with the task in place of the one it had.
     /// </summary>
     public abstract ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default);
 

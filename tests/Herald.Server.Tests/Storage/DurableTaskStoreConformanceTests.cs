@@ -80,6 +80,26 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
     }
 
     [StoreFact]
+    public async Task Reopen_TraceContexts_Survive_AndAnotherInstanceSeesThem()
+    {
+        var store = Store();
+        var created = NewTask();
+        var continued = NewTask();
+        await store.CreateAsync(created, null, CreatingTrace);
+        await store.CreateAsync(continued, new RunnerLease("r", TimeSpan.FromSeconds(30)), CreatingTrace);
+        await store.AppendAsync(continued.Id, Status(continued, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "r", ReleaseLease = true });
+        await store.ContinueAsync(continued.Id, UserMessage(continued, "more").WithTraceContext(ContinuingTrace), new RunnerLease("r2", TimeSpan.FromSeconds(30)));
+        var second = OpenSecond(store);
+
+        Assert.Equal(ContinuingTrace, (await second.GetAsync(continued.Id))!.TraceContext);
+
+        var reopened = await ReopenAsync(store);
+
+        Assert.Equal(CreatingTrace, (await reopened.GetAsync(created.Id))!.TraceContext);
+        Assert.Equal(ContinuingTrace, (await reopened.GetAsync(continued.Id))!.TraceContext);
+    }
+
+    [StoreFact]
     public async Task Reopen_Generations_SurviveAndAppendsContinueTheNumbering()
     {
         var store = Store();

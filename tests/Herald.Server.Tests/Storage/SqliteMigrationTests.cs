@@ -38,7 +38,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await using var store = (SqliteStore)SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path });
 
         Assert.Equal(SqliteSchema.CurrentVersion, ReadVersion(path));
-        Assert.Equal(2, SqliteSchema.CurrentVersion);
+        Assert.Equal(3, SqliteSchema.CurrentVersion);
         Assert.Equal([(1L, 1L), (2, 2), (3, 3), (4, 4), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(4L, 4L), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 3, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(1L, 1L)], (await store.ReadAsync(quiet.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
@@ -49,20 +49,24 @@ public sealed class SqliteMigrationTests : IDisposable
 
         // The migrated task goes on from its generation.
         var mismatch = await store.ContinueAsync(busy.Id, UserMessage(busy, "stale"), new RunnerLease("r", TimeSpan.FromSeconds(30)), expectedGeneration: 4);
-        var continued = await store.ContinueAsync(busy.Id, UserMessage(busy, "answer"), new RunnerLease("r", TimeSpan.FromSeconds(30)), expectedGeneration: 5);
+        var trace = new TaskTraceContext("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        var untraced = (await store.GetAsync(busy.Id))!.TraceContext;
+        var continued = await store.ContinueAsync(busy.Id, UserMessage(busy, "answer").WithTraceContext(trace), new RunnerLease("r", TimeSpan.FromSeconds(30)), expectedGeneration: 5);
         var working = await store.AppendAsync(busy.Id, Status(busy, TaskState.Working, 5), new AppendOptions { LeaseOwner = "r" });
 
         Assert.Equal(ContinueOutcome.GenerationMismatch, mismatch.Outcome);
         Assert.Equal(ContinueOutcome.Continued, continued.Outcome);
         Assert.Equal((7L, 5L), (continued.Message!.Sequence, continued.Message.Generation));
+        Assert.Null(untraced); // tasks stored before version 3 have no trace context
+        Assert.Equal(trace, (await store.GetAsync(busy.Id))!.TraceContext);
         Assert.Equal((8L, 6L), (working.Sequence, working.Generation));
         Assert.Equal([(7L, 5L), (8, 6)], (await store.ReadAsync(busy.Id, 6, 100)).Select(e => (e.Sequence, e.Generation)));
     }
 
     [Fact]
-    public async Task Open_Version2Database_OpensAgainWithoutMigrating()
+    public async Task Open_CurrentVersionDatabase_OpensAgainWithoutMigrating()
     {
-        var path = Path.Combine(_directory.Path, "v2.db");
+        var path = Path.Combine(_directory.Path, "current.db");
         var task = NewTask("t");
         await using (var store = (SqliteStore)SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path }))
         {
@@ -76,7 +80,7 @@ public sealed class SqliteMigrationTests : IDisposable
             Assert.Equal(3, (await reopened.GetAsync(task.Id))!.Generation);
         }
 
-        Assert.Equal(2, ReadVersion(path));
+        Assert.Equal(SqliteSchema.CurrentVersion, ReadVersion(path));
     }
 
     private static AgentTask NewTask(string name) => new()

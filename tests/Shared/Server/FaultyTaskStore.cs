@@ -122,10 +122,10 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         }
     }
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         var afterCommit = Before(StoreOp.Create);
-        var created = await _inner.CreateAsync(task, lease, cancellationToken);
+        var created = await _inner.CreateAsync(task, lease, traceContext, cancellationToken);
         After(afterCommit, StoreOp.Create);
         Acknowledge(task.Id, [created]);
         return created;

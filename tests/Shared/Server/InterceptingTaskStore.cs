@@ -60,14 +60,14 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     /// <summary>The store this one passes calls to.</summary>
     public TaskStore Inner => _inner;
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         if (BeforeCreate is { } before)
         {
             await before(task);
         }
 
-        return await _inner.CreateAsync(task, lease, cancellationToken);
+        return await _inner.CreateAsync(task, lease, traceContext, cancellationToken);
     }
 
     public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)

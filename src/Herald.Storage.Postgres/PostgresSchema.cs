@@ -13,7 +13,7 @@ namespace Herald.Storage.Postgres;
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     /// <summary>The advisory lock key migrations run under ("herald" in ASCII).</summary>
     private const long MigrationLock = 0x68_65_72_61_6c_64;
@@ -84,6 +84,17 @@ internal static class PostgresSchema
                 segment      integer NOT NULL,
                 parts_json   bytea   NOT NULL,
                 PRIMARY KEY (task_id, artifact_idx, segment)
+            )
+            """,
+        ],
+        [
+            // Runs to do, oldest first: recorded with the message that asks for them, removed when a claimer starts one
+            // or its task ends. The claim itself is the task's lease (taken under FOR UPDATE SKIP LOCKED).
+            """
+            CREATE TABLE pending_runs (
+                run_order bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                task_id   text COLLATE "C" NOT NULL UNIQUE REFERENCES tasks ON DELETE CASCADE,
+                run       bytea NOT NULL
             )
             """,
         ],

@@ -12,10 +12,11 @@ namespace Herald.Storage.Sqlite;
 /// Version 2 adds the A2A 1.1 generation: <c>tasks.generation</c> (the task's current one) and
 /// <c>event_segments.gen_before</c> (the generation before the segment's first event), so that a read from any
 /// position derives each event's generation while decoding its segment (<see cref="Herald.Server.Storage.TaskEvent.NextGeneration"/>).
+/// Version 3 adds <c>pending_runs</c>: runs to do, claimed by the lease on their task.
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The version 1 schema; a new database is created with it and then migrated like an old one.</summary>
     internal static readonly string[] Version1 =
@@ -109,6 +110,15 @@ internal static class SqliteSchema
         {
             MigrateToVersion2(connection, transaction);
             Execute(connection, transaction, "UPDATE herald_schema SET version = 2");
+        }
+
+        if (version < 3)
+        {
+            // Runs to do, oldest first: recorded with the message that asks for them, removed when a claimer starts
+            // one or its task ends. The claim itself is the task's lease.
+            Execute(connection, transaction,
+                "CREATE TABLE pending_runs (run_order INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL UNIQUE, run BLOB NOT NULL)");
+            Execute(connection, transaction, "UPDATE herald_schema SET version = 3");
         }
 
         transaction.Commit();

@@ -105,14 +105,22 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(task);
         var bytes = RunBytes(run);
-        return await _writer.Run(c => c.Create(task, null, bytes, Now()), cancellationToken).ConfigureAwait(false);
+        var created = await _writer.Run(c => c.Create(task, null, bytes, Now()), cancellationToken).ConfigureAwait(false);
+        NotifyRunsRecorded();
+        return created;
     }
 
     public override async ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         var bytes = RunBytes(run);
-        return await _writer.Run(c => c.Continue(taskId, message, null, bytes, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
+        var result = await _writer.Run(c => c.Continue(taskId, message, null, bytes, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == ContinueOutcome.Continued)
+        {
+            NotifyRunsRecorded();
+        }
+
+        return result;
     }
 
     public override async ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default) =>

@@ -23,16 +23,24 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, CancellationToken cancellationToken = default)
     {
         ValidateRun(run);
-        return Create(task, null, run.ToArray());
+        var created = Create(task, null, run.ToArray());
+        NotifyRunsRecorded();
+        return created;
     }
 
     public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ValidateRun(run);
-        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log)
+        var result = _tasks.TryGetValue(taskId, out var log)
             ? log.Continue(message, null, run.ToArray(), expectedGeneration, Now())
-            : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null));
+            : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
+        if (result.Outcome == ContinueOutcome.Continued)
+        {
+            NotifyRunsRecorded();
+        }
+
+        return ValueTask.FromResult(result);
     }
 
     public override ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default)

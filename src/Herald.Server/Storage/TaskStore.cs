@@ -31,6 +31,10 @@ namespace Herald.Server.Storage;
 /// </remarks>
 public abstract class TaskStore
 {
+    private readonly Lock _runsGate = new();
+    private TaskCompletionSource _runsRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _runsNotified;
+
     /// <summary>A new, empty in-memory store (what <c>AddHerald()</c> uses unless told otherwise): fast, lost on restart.</summary>
     /// <param name="time">The clock leases expire by; the system clock when null.</param>
     public static TaskStore CreateInMemory(TimeProvider? time = null) => new InMemoryTaskStore(time);
@@ -150,12 +154,39 @@ public abstract class TaskStore
     public abstract ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Completes when a run to do may have been recorded by another process (a hint: claimers then try
-    /// <see cref="ClaimRunAsync"/>). The default never completes, for stores that live in one process: the engine signals its
-    /// own claimers. Completes (or throws) when <paramref name="cancellationToken"/> is canceled.
+    /// Completes when a run to do may have been recorded (a hint: claimers then try <see cref="ClaimRunAsync"/>), at once when
+    /// one was since the last call, so that a run recorded between a claimer's last claim and its wait is not missed. The
+    /// default completes at <see cref="NotifyRunsRecorded"/>, which a store calls when it records a run in this process; a
+    /// store shared by processes also learns of the others' runs (PostgreSQL: a notification). Throws when
+    /// <paramref name="cancellationToken"/> is canceled.
     /// </summary>
-    public virtual ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default) =>
-        new(Task.Delay(Timeout.Infinite, cancellationToken));
+    public virtual ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_runsGate)
+        {
+            if (_runsNotified)
+            {
+                _runsNotified = false;
+                return ValueTask.CompletedTask;
+            }
+
+            return new ValueTask(_runsRecorded.Task.WaitAsync(cancellationToken));
+        }
+    }
+
+    /// <summary>Wakes <see cref="WaitForPendingRunsAsync"/>: a run to do was recorded (call it once the write is durable).</summary>
+    protected void NotifyRunsRecorded()
+    {
+        TaskCompletionSource recorded;
+        lock (_runsGate)
+        {
+            _runsNotified = true;
+            recorded = _runsRecorded;
+            _runsRecorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        recorded.TrySetResult();
+    }
 
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);

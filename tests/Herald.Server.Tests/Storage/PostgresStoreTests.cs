@@ -80,7 +80,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var versions = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
         var applied = (int[])(await versions.ExecuteScalarAsync())!;
-        Assert.Equal(PostgresSchema.CurrentVersion, Assert.Single(applied));
+        Assert.Equal(2, Assert.Single(applied)); // this Herald's schema version
         var task = NewTask();
         await stores[0].CreateAsync(task);
         Assert.Equal(1, (await stores[3].GetAsync(task.Id))!.Sequence);
@@ -95,7 +95,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<InvalidOperationException>(() => PostgresTaskStore.Open(connectionString));
 
-        Assert.Contains($"schema version 99, newer than this Herald's ({PostgresSchema.CurrentVersion})", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 99, newer than this Herald's (2)", error.Message, StringComparison.Ordinal);
     }
 
     [PostgresFact]

@@ -87,6 +87,31 @@ public sealed class PostgresStoreTests : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task Version1Database_MigratesToPendingRuns_AndItsTasksGoOn()
+    {
+        // A version 1 database is this schema without pending_runs (version 2 adds only that table).
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var paused = NewTask();
+        var v1 = Open(connectionString);
+        await v1.CreateAsync(paused, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
+        await v1.AppendAsync(paused.Id, Status(paused, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
+        await PostgresServer.Shared.ExecuteAsync(PostgresServer.TestDatabase, $"DROP TABLE {schema}.pending_runs; UPDATE {schema}.herald_schema SET version = 1");
+
+        var migrated = Open(connectionString);
+        var answer = TaskEvent.ForMessage(0, Message.UserText("answer") with { TaskId = paused.Id, ContextId = paused.ContextId }, T0.AddSeconds(2));
+        var continued = await migrated.ContinuePendingAsync(paused.Id, answer, new byte[] { 1 });
+        var claimed = await migrated.ClaimRunAsync(new RunnerLease("worker", TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(ContinueOutcome.Continued, continued.Outcome);
+        Assert.Equal(paused.Id, claimed?.TaskId);
+        await using var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+        await connection.OpenAsync();
+        await using var version = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
+        var versions = (int[])(await version.ExecuteScalarAsync())!;
+        Assert.Equal(2, Assert.Single(versions));
+    }
+
+    [PostgresFact]
     public async Task NewerSchema_IsRefusedWithAClearMessage()
     {
         var (schema, connectionString) = PostgresServer.Shared.CreateSchema();

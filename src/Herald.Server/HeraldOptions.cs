@@ -142,7 +142,24 @@ public sealed class HeraldOptions
     /// </summary>
     public TimeSpan LongPollTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often expired tasks are deleted and expired runner leases recovered.</summary>
+    /// <summary>
+    /// Whether this process runs the agent. When false (an API-only replica, <c>herald serve --role api</c>), messages are
+    /// accepted, streamed and answered here, but every run is recorded in the store for a process that runs agents to claim;
+    /// the store must be shared with such processes (PostgreSQL), or tasks wait submitted for good.
+    /// </summary>
+    public bool RunAgents { get; set; } = true;
+
+    /// <summary>
+    /// Most agent runs in flight in this process at once; null for no limit. A message accepted while all are busy is
+    /// recorded in the store with its run to do and listed as submitted until this or another process has a free slot and
+    /// claims it, oldest first: a burst waits in the store instead of overloading the process that received it.
+    /// </summary>
+    public int? MaxConcurrentRuns { get; set; }
+
+    /// <summary>
+    /// How often expired tasks are deleted and expired runner leases recovered, and how often a process with free run slots
+    /// looks for runs to do when no wake-up came.
+    /// </summary>
     public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Names this server process in runner leases (for diagnostics); unique per process by default.</summary>

@@ -48,4 +48,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "A request failed because the task store is unavailable")]
     public static partial void RequestStoreUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1016, Level = LogLevel.Warning, Message = "Claiming runs to do failed; trying again with back-off")]
+    public static partial void ClaimFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1017, Level = LogLevel.Error, Message = "The run to do of task {TaskId} cannot be read; the task is failed")]
+    public static partial void UnreadableRun(ILogger logger, string taskId, Exception exception);
 }

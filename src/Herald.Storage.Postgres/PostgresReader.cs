@@ -39,7 +39,8 @@ internal static class PostgresReader
     public static async ValueTask<IReadOnlyList<string>> ExpiredLeasesAsync(NpgsqlConnection connection, long? nowMs, int maxCount, CancellationToken cancellationToken)
     {
         await using var read = Command(connection, null,
-            $"SELECT task_id FROM tasks WHERE lease_owner IS NOT NULL AND ended_ms IS NULL AND lease_expires_ms <= {PostgresCodec.Now(1)} LIMIT $2",
+            $"SELECT task_id FROM tasks t WHERE lease_owner IS NOT NULL AND ended_ms IS NULL AND lease_expires_ms <= {PostgresCodec.Now(1)} " +
+            "AND NOT EXISTS (SELECT 1 FROM pending_runs p WHERE p.task_id = t.task_id) LIMIT $2",
             nowMs, (long)maxCount);
         var ids = new List<string>();
         await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -90,6 +90,15 @@ internal static class PostgresSchema
         ],
         [
             "ALTER TABLE tasks ADD COLUMN trace_parent text, ADD COLUMN trace_state text",
+            // Runs to do, oldest first: recorded with the message that asks for them, removed when a claimer starts one
+            // or its task ends. The claim itself is the task's lease (taken under FOR UPDATE SKIP LOCKED).
+            """
+            CREATE TABLE pending_runs (
+                run_order bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                task_id   text COLLATE "C" NOT NULL UNIQUE REFERENCES tasks ON DELETE CASCADE,
+                run       bytea NOT NULL
+            )
+            """,
         ],
     ];
 

@@ -72,8 +72,35 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return WriteAsync((c, ct) => c.CreateAsync(task, lease, traceContext, ct), cancellationToken);
+        return WriteAsync((c, ct) => c.CreateAsync(task, lease, null, traceContext, ct), cancellationToken);
     }
+
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var bytes = RunBytes(run);
+        return WriteAsync((c, ct) => c.CreateAsync(task, null, bytes, traceContext, ct), cancellationToken);
+    }
+
+    public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var bytes = RunBytes(run);
+        return WriteAsync((c, ct) => c.ContinueAsync(taskId, message, null, bytes, expectedGeneration, ct), cancellationToken);
+    }
+
+    public override ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.ClaimAsync(lease, ct), cancellationToken);
+
+    public override ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.StartAsync(taskId, owner, ct), cancellationToken);
+
+    /// <summary>Completes at a notification that a run was recorded (by any replica), or when the listener reconnected.</summary>
+    public override async ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default) =>
+        await _wakeups.WaitForRunsAsync(cancellationToken).ConfigureAwait(false);
+
+    private static byte[] RunBytes(ReadOnlyMemory<byte> run) =>
+        run.IsEmpty ? throw new ArgumentException("A run to do is recorded with at least one byte.", nameof(run)) : run.ToArray();
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
     {
@@ -84,7 +111,7 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return WriteAsync((c, ct) => c.ContinueAsync(taskId, message, lease, expectedGeneration, ct), cancellationToken);
+        return WriteAsync((c, ct) => c.ContinueAsync(taskId, message, lease, null, expectedGeneration, ct), cancellationToken);
     }
 
     public override ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>

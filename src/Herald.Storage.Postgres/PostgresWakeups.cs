@@ -15,6 +15,12 @@ internal sealed class PostgresWakeups : IAsyncDisposable
     /// <summary>The payload that wakes every waiter: sent for a task id too long for a notification (8,000 bytes at most).</summary>
     public const string WakeEveryone = "*";
 
+    /// <summary>
+    /// The payload that says "a run to do was recorded": no task's payload looks like it (theirs end with a space and a
+    /// sequence, or are <see cref="WakeEveryone"/>).
+    /// </summary>
+    public const string RunsRecorded = "+runs";
+
     /// <summary>Longest task id, in UTF-8 bytes, that a notification names.</summary>
     public const int MaxNotifiedIdBytes = 7000;
 
@@ -28,6 +34,8 @@ internal sealed class PostgresWakeups : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _firstListen = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _loop;
+    private TaskCompletionSource _runs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _runsNotified;
 
     public PostgresWakeups(NpgsqlDataSource dataSource, TimeSpan retryDelay)
     {
@@ -55,6 +63,37 @@ internal sealed class PostgresWakeups : IAsyncDisposable
             signal.Waiters++;
             return new Registration(this, taskId, signal);
         }
+    }
+
+    /// <summary>
+    /// Completes at the next "run recorded" notification, or at once when one came since the last call (so a notification
+    /// between a claimer's last claim and its wait is not lost), or when the listener reconnected. For one waiter.
+    /// </summary>
+    public Task WaitForRunsAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_runsNotified)
+            {
+                _runsNotified = false;
+                return Task.CompletedTask;
+            }
+
+            return _runs.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void WakeRuns()
+    {
+        TaskCompletionSource runs;
+        lock (_lock)
+        {
+            _runsNotified = true;
+            runs = _runs;
+            _runs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        runs.TrySetResult();
     }
 
     public async ValueTask DisposeAsync()
@@ -92,6 +131,12 @@ internal sealed class PostgresWakeups : IAsyncDisposable
             return;
         }
 
+        if (payload == RunsRecorded)
+        {
+            WakeRuns();
+            return;
+        }
+
         var space = payload.LastIndexOf(' ');
         var taskId = space < 0 ? payload : payload[..space];
         Signal? signal;
@@ -117,6 +162,8 @@ internal sealed class PostgresWakeups : IAsyncDisposable
         {
             signal.Completion.TrySetResult();
         }
+
+        WakeRuns();
     }
 
     private async Task ListenLoopAsync()

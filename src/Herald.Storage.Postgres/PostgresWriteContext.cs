@@ -15,8 +15,9 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
 {
     private readonly NpgsqlBatch _batch = new(connection, transaction);
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
+    private bool _runRecorded;
 
-    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, TaskTraceContext? traceContext, CancellationToken cancellationToken)
+    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, CancellationToken cancellationToken)
     {
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
@@ -52,6 +53,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         }
 
         SaveRow(row, artifacts, LeaseChange.None);
+        RecordRun(task.Id, run);
         return created;
     }
 
@@ -103,7 +105,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         return appended;
     }
 
-    public async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration, CancellationToken cancellationToken)
+    public async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease? lease, byte[]? run, long? expectedGeneration, CancellationToken cancellationToken)
     {
         var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false);
         if (row is null)
@@ -123,13 +125,14 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, row.Generation);
         }
 
-        if (row.LeaseOwner is not null && row.LeaseExpiresMs > row.NowMs)
+        if ((row.LeaseOwner is not null && row.LeaseExpiresMs > row.NowMs) || await HasRunAsync(taskId, cancellationToken).ConfigureAwait(false))
         {
             return new ContinueResult(ContinueOutcome.Leased, state, null, row.Generation);
         }
 
-        row.LeaseOwner = lease.Owner;
-        row.LeaseExpiresMs = row.NowMs + (long)lease.Duration.TotalMilliseconds;
+        // Without a lease, the run is recorded to be claimed, and a lease that expired after its turn paused is cleared.
+        row.LeaseOwner = lease?.Owner;
+        row.LeaseExpiresMs = lease is { } l ? row.NowMs + (long)l.Duration.TotalMilliseconds : null;
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = await ApplyAsync(row, artifacts, message, cancellationToken).ConfigureAwait(false);
         SaveRow(row, artifacts, row.LeaseOwner is null ? LeaseChange.Clear : LeaseChange.Take);
@@ -138,6 +141,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             Queue("UPDATE tasks SET trace_parent = $1, trace_state = $2 WHERE task_id = $3", trace.TraceParent, trace.TraceState, taskId);
         }
 
+        RecordRun(taskId, run);
         return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
     }
 
@@ -178,10 +182,39 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         return [.. ids.Where(id => !renewed.Contains(id))];
     }
 
+    /// <summary>
+    /// Takes the lease on the oldest claimable run's task: rows other claimers have locked are skipped, not waited for, and
+    /// the conditions are checked again on the locked row, so two claimers never both win.
+    /// </summary>
+    public async ValueTask<ClaimedRun?> ClaimAsync(RunnerLease lease, CancellationToken cancellationToken)
+    {
+        await using var claim = Command(
+            "WITH c AS (SELECT t.task_id, p.run FROM pending_runs p JOIN tasks t ON t.task_id = p.task_id " +
+            $"WHERE t.ended_ms IS NULL AND (t.lease_owner IS NULL OR t.lease_expires_ms <= {PostgresCodec.Now(1)}) " +
+            "ORDER BY p.run_order LIMIT 1 FOR UPDATE OF t SKIP LOCKED) " +
+            $"UPDATE tasks AS t SET lease_owner = $2, lease_expires_ms = {PostgresCodec.Now(1)} + $3, lease_holder = $4 FROM c WHERE t.task_id = c.task_id " +
+            "RETURNING t.task_id, c.run",
+            nowMs, lease.Owner, (long)lease.Duration.TotalMilliseconds, holder);
+        await using var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new ClaimedRun(reader.GetString(0), reader.GetFieldValue<byte[]>(1))
+            : null;
+    }
+
+    public async ValueTask<bool> StartAsync(string taskId, string owner, CancellationToken cancellationToken)
+    {
+        await using var start = Command(
+            "DELETE FROM pending_runs p USING tasks t WHERE p.task_id = $1 AND t.task_id = p.task_id AND t.ended_ms IS NULL " +
+            $"AND t.lease_owner = $2 AND t.lease_expires_ms > {PostgresCodec.Now(3)}",
+            taskId, owner, nowMs);
+        return await start.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
     public async ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken)
     {
         var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false);
-        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > row.NowMs)
+        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > row.NowMs
+            || await HasRunAsync(taskId, cancellationToken).ConfigureAwait(false))
         {
             return null;
         }
@@ -225,6 +258,11 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         {
             var payload = System.Text.Encoding.UTF8.GetByteCount(taskId) <= PostgresWakeups.MaxNotifiedIdBytes ? $"{taskId} {last}" : PostgresWakeups.WakeEveryone;
             Queue("SELECT pg_notify($1, $2)", PostgresWakeups.Channel, payload);
+        }
+
+        if (_runRecorded)
+        {
+            Queue("SELECT pg_notify($1, $2)", PostgresWakeups.Channel, PostgresWakeups.RunsRecorded);
         }
 
         if (_batch.BatchCommands.Count > 0)
@@ -273,6 +311,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             {
                 row.EndedMs = row.StatusMs;
                 row.LeaseOwner = null;
+                Queue("DELETE FROM pending_runs WHERE task_id = $1", row.TaskId);
             }
         }
 
@@ -425,6 +464,22 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             stored.Pending.Clear();
             stored.Dirty = true;
         }
+    }
+
+    private void RecordRun(string taskId, byte[]? run)
+    {
+        if (run is not null)
+        {
+            Queue("INSERT INTO pending_runs (task_id, run) VALUES ($1, $2)", taskId, run);
+            _runRecorded = true;
+        }
+    }
+
+    private async ValueTask<bool> HasRunAsync(string taskId, CancellationToken cancellationToken)
+    {
+        // Asked right after the task's row was locked, before this write queued anything.
+        await using var has = Command("SELECT 1 FROM pending_runs WHERE task_id = $1", taskId);
+        return await has.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }
 
     private void Queue(string sql, params object?[] values)

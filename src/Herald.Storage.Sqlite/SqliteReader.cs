@@ -34,7 +34,8 @@ internal sealed class SqliteReader : IDisposable
         _history = new(connection, "SELECT message_json FROM history WHERE task_id = $1 AND idx >= $2 ORDER BY idx");
         _artifacts = new(connection, "SELECT idx, header_json FROM artifacts WHERE task_id = $1 ORDER BY idx");
         _parts = new(connection, "SELECT artifact_idx, parts_json FROM artifact_segments WHERE task_id = $1 ORDER BY artifact_idx, segment");
-        _expired = new(connection, "SELECT task_id FROM tasks WHERE lease_owner IS NOT NULL AND lease_expires_ms <= $1 AND ended_ms IS NULL LIMIT $2");
+        _expired = new(connection, "SELECT task_id FROM tasks t WHERE lease_owner IS NOT NULL AND lease_expires_ms <= $1 AND ended_ms IS NULL " +
+            "AND NOT EXISTS (SELECT 1 FROM pending_runs p WHERE p.task_id = t.task_id) LIMIT $2");
         _countAll = new(connection, "SELECT COALESCE(SUM(count), 0) FROM task_counts");
         _countState = new(connection, "SELECT COALESCE(SUM(count), 0) FROM task_counts WHERE state = $1");
     }

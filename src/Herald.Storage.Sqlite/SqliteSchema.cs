@@ -13,7 +13,8 @@ namespace Herald.Storage.Sqlite;
 /// <c>event_segments.gen_before</c> (the generation before the segment's first event), so that a read from any
 /// position derives each event's generation while decoding its segment (<see cref="Herald.Server.Storage.TaskEvent.NextGeneration"/>).
 /// Version 3 adds <c>tasks.trace_parent</c> and <c>tasks.trace_state</c>: the W3C trace context of the request that created or
-/// last continued the task (<see cref="Herald.Server.Storage.TaskTraceContext"/>); tasks stored before have none.
+/// last continued the task (<see cref="Herald.Server.Storage.TaskTraceContext"/>); tasks stored before have none. It also
+/// adds <c>pending_runs</c>: runs to do, claimed by the lease on their task.
 /// </summary>
 internal static class SqliteSchema
 {
@@ -117,6 +118,11 @@ internal static class SqliteSchema
         {
             Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN trace_parent TEXT");
             Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN trace_state TEXT");
+
+            // Runs to do, oldest first: recorded with the message that asks for them, removed when a claimer starts
+            // one or its task ends. The claim itself is the task's lease.
+            Execute(connection, transaction,
+                "CREATE TABLE pending_runs (run_order INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL UNIQUE, run BLOB NOT NULL)");
             Execute(connection, transaction, "UPDATE herald_schema SET version = 3");
         }
 

@@ -98,8 +98,39 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return await _writer.Run(c => c.Create(task, lease, traceContext, Now()), cancellationToken).ConfigureAwait(false);
+        return await _writer.Run(c => c.Create(task, lease, null, traceContext, Now()), cancellationToken).ConfigureAwait(false);
     }
+
+    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var bytes = RunBytes(run);
+        var created = await _writer.Run(c => c.Create(task, null, bytes, traceContext, Now()), cancellationToken).ConfigureAwait(false);
+        NotifyRunsRecorded();
+        return created;
+    }
+
+    public override async ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var bytes = RunBytes(run);
+        var result = await _writer.Run(c => c.Continue(taskId, message, null, bytes, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
+        if (result.Outcome == ContinueOutcome.Continued)
+        {
+            NotifyRunsRecorded();
+        }
+
+        return result;
+    }
+
+    public override async ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.Claim(lease, Now()), cancellationToken).ConfigureAwait(false);
+
+    public override async ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.Start(taskId, owner, Now()), cancellationToken).ConfigureAwait(false);
+
+    private static byte[] RunBytes(ReadOnlyMemory<byte> run) =>
+        run.IsEmpty ? throw new ArgumentException("A run to do is recorded with at least one byte.", nameof(run)) : run.ToArray();
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
     {
@@ -112,7 +143,7 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     public override async ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return await _writer.Run(c => c.Continue(taskId, message, lease, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
+        return await _writer.Run(c => c.Continue(taskId, message, lease, null, expectedGeneration, Now()), cancellationToken).ConfigureAwait(false);
     }
 
     public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default) =>

@@ -29,6 +29,11 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement[] _deleteTask;
     private readonly Statement _expireLeases;
     private readonly Statement _setTraceContext;
+    private readonly Statement _insertRun;
+    private readonly Statement _hasRun;
+    private readonly Statement _deleteRun;
+    private readonly Statement _findClaimable;
+    private readonly Statement _takeLease;
     private readonly Statement[] _all;
 
     public SqliteWriteContext(SqliteConnection connection)
@@ -62,8 +67,16 @@ internal sealed class SqliteWriteContext : IDisposable
         ];
         _expireLeases = new(connection, "UPDATE tasks SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL AND ended_ms IS NULL");
         _setTraceContext = new(connection, "UPDATE tasks SET trace_parent = $1, trace_state = $2 WHERE task_id = $3");
+        _insertRun = new(connection, "INSERT INTO pending_runs (task_id, run) VALUES ($1, $2)");
+        _hasRun = new(connection, "SELECT 1 FROM pending_runs WHERE task_id = $1");
+        _deleteRun = new(connection, "DELETE FROM pending_runs WHERE task_id = $1");
+        _findClaimable = new(connection,
+            "SELECT p.task_id, p.run FROM pending_runs p JOIN tasks t ON t.task_id = p.task_id " +
+            "WHERE t.ended_ms IS NULL AND (t.lease_owner IS NULL OR t.lease_expires_ms <= $1) ORDER BY p.run_order LIMIT 1");
+        _takeLease = new(connection, "UPDATE tasks SET lease_owner = $1, lease_expires_ms = $2 WHERE task_id = $3");
         _all =
         [
+            _insertRun, _hasRun, _deleteRun, _findClaimable, _takeLease,
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
             _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, .. _deleteTask,
         ];
@@ -83,7 +96,7 @@ internal sealed class SqliteWriteContext : IDisposable
         }
     }
 
-    public TaskEvent Create(AgentTask task, RunnerLease? lease, TaskTraceContext? traceContext, DateTimeOffset now)
+    public TaskEvent Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, DateTimeOffset now)
     {
         if (_loadTask.Scalar(task.Id) is not null)
         {
@@ -116,6 +129,11 @@ internal sealed class SqliteWriteContext : IDisposable
         }
 
         SaveRow(row, artifacts);
+        if (run is not null)
+        {
+            _insertRun.Execute(task.Id, run);
+        }
+
         Touched.Add(task.Id);
         return created;
     }
@@ -168,7 +186,7 @@ internal sealed class SqliteWriteContext : IDisposable
         return appended;
     }
 
-    public ContinueResult Continue(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration, DateTimeOffset now)
+    public ContinueResult Continue(string taskId, TaskEvent message, RunnerLease? lease, byte[]? run, long? expectedGeneration, DateTimeOffset now)
     {
         var row = LoadRow(taskId);
         if (row is null)
@@ -188,13 +206,14 @@ internal sealed class SqliteWriteContext : IDisposable
             return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, row.Generation);
         }
 
-        if (row.LeaseOwner is not null && row.LeaseExpiresMs > StoredForms.ToMs(now))
+        if ((row.LeaseOwner is not null && row.LeaseExpiresMs > StoredForms.ToMs(now)) || _hasRun.Scalar(taskId) is not null)
         {
             return new ContinueResult(ContinueOutcome.Leased, state, null, row.Generation);
         }
 
-        row.LeaseOwner = lease.Owner;
-        row.LeaseExpiresMs = StoredForms.ToMs(now + lease.Duration);
+        // Without a lease, the run is recorded to be claimed, and a lease that expired after its turn paused is cleared.
+        row.LeaseOwner = lease?.Owner;
+        row.LeaseExpiresMs = lease is { } l ? StoredForms.ToMs(now + l.Duration) : null;
         var artifacts = new Dictionary<string, ArtifactRow>(StringComparer.Ordinal);
         var appended = Apply(row, artifacts, message);
         SaveRow(row, artifacts);
@@ -203,16 +222,52 @@ internal sealed class SqliteWriteContext : IDisposable
             _setTraceContext.Execute(trace.TraceParent, trace.TraceState, taskId);
         }
 
+        if (run is not null)
+        {
+            _insertRun.Execute(taskId, run);
+        }
+
         return new ContinueResult(ContinueOutcome.Continued, state, appended, appended.Generation);
     }
 
     public bool Renew(string taskId, string owner, DateTimeOffset expiresAt) =>
         _renew.Execute(StoredForms.ToMs(expiresAt), taskId, owner) == 1;
 
+    public ClaimedRun? Claim(RunnerLease lease, DateTimeOffset now)
+    {
+        // One writer: the select and the update below are one atomic step.
+        string taskId;
+        byte[] run;
+        using (var reader = _findClaimable.Query(StoredForms.ToMs(now)))
+        {
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            taskId = reader.GetString(0);
+            run = reader.GetFieldValue<byte[]>(1);
+        }
+
+        _takeLease.Execute(lease.Owner, StoredForms.ToMs(now + lease.Duration), taskId);
+        return new ClaimedRun(taskId, run);
+    }
+
+    public bool Start(string taskId, string owner, DateTimeOffset now)
+    {
+        var row = LoadRow(taskId);
+        if (row is null || row.State.IsTerminal() || !string.Equals(owner, row.LeaseOwner, StringComparison.Ordinal) || row.LeaseExpiresMs <= StoredForms.ToMs(now))
+        {
+            return false;
+        }
+
+        return _deleteRun.Execute(taskId) == 1;
+    }
+
     public TaskEvent? AppendIfLeaseExpired(string taskId, TaskEvent draft, DateTimeOffset now)
     {
         var row = LoadRow(taskId);
-        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > StoredForms.ToMs(now))
+        if (row is null || row.State.IsTerminal() || row.LeaseOwner is null || row.LeaseExpiresMs > StoredForms.ToMs(now) || _hasRun.Scalar(taskId) is not null)
         {
             return null;
         }
@@ -319,6 +374,7 @@ internal sealed class SqliteWriteContext : IDisposable
                 row.EndedMs = row.StatusMs;
                 row.LeaseOwner = null;
                 row.LeaseExpiresMs = null;
+                _deleteRun.Execute(row.TaskId);
             }
         }
 

@@ -390,7 +390,12 @@ internal sealed class Replicas : IAsyncDisposable
     /// <param name="count">How many replicas.</param>
     /// <param name="options">Serve options (the agent, timings that differ from the defaults here).</param>
     /// <param name="command">What follows the options (the exec agent's <c>-- command</c>).</param>
-    public static async Task<Replicas> StartAsync(int count, string[] options, string[]? command = null)
+    public static Task<Replicas> StartAsync(int count, string[] options, string[]? command = null) =>
+        StartAsync(Enumerable.Repeat(options, count).ToArray(), command);
+
+    /// <param name="optionsPerReplica">Each replica's serve options (roles, run caps), one replica per entry.</param>
+    /// <param name="command">What follows the options (the exec agent's <c>-- command</c>), the same for every replica.</param>
+    public static async Task<Replicas> StartAsync(IReadOnlyList<string[]> optionsPerReplica, string[]? command = null)
     {
         var server = PostgresServer.Shared;
         var database = server.CreateDatabase();
@@ -402,17 +407,20 @@ internal sealed class Replicas : IAsyncDisposable
             ["--maintenance-interval"] = $"{ReplicaTests.MaintenanceInterval.TotalSeconds:0}s",
             ["--keep-alive"] = "1s",
         };
-        var arguments = new List<string>(options) { "--store", url };
-        foreach (var (name, value) in defaults.Where(d => !options.Contains(d.Key)))
-        {
-            arguments.AddRange([name, value]);
-        }
-
-        arguments.AddRange(command ?? []);
         var herald = Path.Combine(AppContext.BaseDirectory, "herald.dll");
 
         // Started together, as a deployment does: the schema is migrated once, whoever gets there first.
-        var starts = Enumerable.Range(0, count).Select(_ => HeraldServeProcess.StartAsync(herald, arguments, ReplicaTests.Timeout)).ToList();
+        var starts = optionsPerReplica.Select(options =>
+        {
+            var arguments = new List<string>(options) { "--store", url };
+            foreach (var (name, value) in defaults.Where(d => !options.Contains(d.Key)))
+            {
+                arguments.AddRange([name, value]);
+            }
+
+            arguments.AddRange(command ?? []);
+            return HeraldServeProcess.StartAsync(herald, arguments, ReplicaTests.Timeout);
+        }).ToList();
         try
         {
             await Task.WhenAll(starts);
@@ -431,6 +439,24 @@ internal sealed class Replicas : IAsyncDisposable
     }
 
     public IEnumerator<HeraldServeProcess> GetEnumerator() => _processes.GetEnumerator();
+
+    /// <summary>Starts one more process on the same database (a worker added later, a replacement).</summary>
+    public async Task<HeraldServeProcess> AddAsync(string[] options, string[]? command = null)
+    {
+        var arguments = new List<string>(options) { "--store", $"postgres://postgres@127.0.0.1:{PostgresServer.Shared.Port}/{Database}", "--grpc-urls", "off" };
+        foreach (var (name, value) in new[] { ("--runner-lease", $"{ReplicaTests.Lease.TotalSeconds:0}s"), ("--maintenance-interval", $"{ReplicaTests.MaintenanceInterval.TotalSeconds:0}s") })
+        {
+            if (!options.Contains(name))
+            {
+                arguments.AddRange([name, value]);
+            }
+        }
+
+        arguments.AddRange(command ?? []);
+        var process = await HeraldServeProcess.StartAsync(Path.Combine(AppContext.BaseDirectory, "herald.dll"), arguments, ReplicaTests.Timeout);
+        _processes.Add(process);
+        return process;
+    }
 
     public void AssertNoneExited()
     {

@@ -102,6 +102,13 @@ public sealed partial class ServeCommandTests
     [InlineData(new[] { "serve", "--keep-alive", "0s" }, "--keep-alive '0s' is not a positive duration")]
     [InlineData(new[] { "serve", "--runner-lease", "soon" }, "--runner-lease 'soon' is not a positive duration")]
     [InlineData(new[] { "serve", "--maintenance-interval", "10" }, "--maintenance-interval '10' is not a positive duration")]
+    [InlineData(new[] { "serve", "--role", "boss" }, "boss")]
+    [InlineData(new[] { "serve", "--role", "api" }, "--role api needs a store shared with the other processes: a PostgreSQL database")]
+    [InlineData(new[] { "serve", "--role", "worker", "--store", "memory" }, "--role worker needs a store shared with the other processes")]
+    [InlineData(new[] { "serve", "--max-runs", "0" }, "--max-runs '0' is not a whole number of runs from 1 to 1000000")]
+    [InlineData(new[] { "serve", "--max-runs", "two" }, "--max-runs 'two' is not a whole number")]
+    [InlineData(new[] { "serve", "--max-runs", "-3" }, "--max-runs")]
+    [InlineData(new[] { "serve", "--role", "api", "--max-runs", "2", "--store", "postgres://u@127.0.0.1:1/db" }, "--role api runs none")]
     public async Task Serve_InvalidArguments_FailsWithoutStarting(string[] args, string expectedError)
     {
         var output = new StringWriter();

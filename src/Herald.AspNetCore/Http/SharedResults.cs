@@ -25,15 +25,31 @@ internal static class SharedResults
         return SharedAnswer.Alone((await encode(cancellationToken).ConfigureAwait(false)).Bytes);
     }
 
-    /// <summary>One JSON value as bytes: written into pooled buffers, then copied once into an array of its own size.</summary>
-    public static byte[] Encode(Action<Utf8JsonWriter> write)
+    /// <summary>
+    /// One JSON value as bytes, written into growing chunks (<see cref="ChunkedBufferWriter"/>, not pooled: a shared answer
+    /// is typically large, and pooling its buffers would keep megabytes after the answer has gone), then copied once into
+    /// an array of its own size.
+    /// </summary>
+    public static byte[] Encode(Action<Utf8JsonWriter> write, JsonWriterOptions options = default)
     {
-        using var buffer = new PooledBufferWriter();
-        using (var json = new Utf8JsonWriter(buffer))
+        var buffer = new ChunkedBufferWriter();
+        using (var json = new Utf8JsonWriter(buffer, options))
         {
             write(json);
         }
 
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// The writer options <see cref="JsonSerializer.SerializeToUtf8Bytes{TValue}(TValue, System.Text.Json.Serialization.Metadata.JsonTypeInfo{TValue})"/>
+    /// would use with <paramref name="serializer"/>: the same bytes, written by <see cref="Encode"/>.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions(JsonSerializerOptions serializer) => new()
+    {
+        Encoder = serializer.Encoder,
+        Indented = serializer.WriteIndented,
+        MaxDepth = serializer.MaxDepth,
+        SkipValidation = true,
+    };
 }

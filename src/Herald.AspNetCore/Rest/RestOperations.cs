@@ -45,7 +45,8 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
                 async t =>
                 {
                     var snapshot = await SharedAnswers.GetTaskAsync(engine, get, t).ConfigureAwait(false);
-                    return new SharedBody(JsonSerializer.SerializeToUtf8Bytes(GenerationFields.Task(snapshot.Task, generation), A2AJsonContext.Default.AgentTask), snapshot.Sequence);
+                    var task = GenerationFields.Task(snapshot.Task, generation);
+                    return new SharedBody(SharedResults.Encode(json => JsonSerializer.Serialize(json, task, A2AJsonContext.Default.AgentTask), RestTaskWriter), snapshot.Sequence);
                 }, ct).ConfigureAwait(false);
             return;
         }
@@ -54,6 +55,9 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         var waited = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(waited, generation), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
+
+    /// <summary>How the REST binding's results are written (as <see cref="RestResponses.WriteResultAsync{T}"/> writes them).</summary>
+    private static readonly JsonWriterOptions RestTaskWriter = SharedResults.WriterOptions(A2AJsonContext.Default.Options);
 
     public Task ListTasksAsync(HttpContext context) => RunAsync(context, "ListTasks", async (c, ct) =>
     {

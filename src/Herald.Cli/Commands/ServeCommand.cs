@@ -23,6 +23,19 @@ internal enum DemoAgent
     Exec,
 }
 
+/// <summary>What a <c>herald serve</c> process does (<c>--role</c>).</summary>
+internal enum ServeRole
+{
+    /// <summary>Accepts, streams and answers, and runs agents (one process does everything).</summary>
+    All,
+
+    /// <summary>Accepts, streams and answers, but never runs an agent: every run waits in the store for a worker.</summary>
+    Api,
+
+    /// <summary>Serves no A2A endpoint (only <c>/healthz</c>): claims runs from the store and runs them.</summary>
+    Worker,
+}
+
 /// <summary>What <c>herald serve</c> was asked to do.</summary>
 /// <param name="Urls">Where to listen.</param>
 /// <param name="Agent">The demo agent.</param>
@@ -67,6 +80,12 @@ internal sealed record ServeSettings(
 
     /// <summary>The gRPC addresses (<c>--grpc-urls</c>): null for the default next to <see cref="Urls"/>, <c>off</c> for none.</summary>
     public string? GrpcUrls { get; init; }
+
+    /// <summary>Whether this process accepts messages, runs agents, or both (<c>--role</c>).</summary>
+    public ServeRole Role { get; init; } = ServeRole.All;
+
+    /// <summary>Most agent runs in flight in this process (<c>--max-runs</c>); null for no limit.</summary>
+    public int? MaxRuns { get; init; }
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -135,6 +154,21 @@ internal static class ServeCommand
         {
             Description = "Log at information level (default: warnings only). Logs go to stderr.",
         };
+        var role = new Option<string>("--role")
+        {
+            Description = "What this process does: all (accepts messages and runs the agent), api (accepts, streams and answers, but runs no " +
+                "agent: each message waits in the store, listed as submitted, until a worker claims it), or worker (serves no A2A endpoint, " +
+                "only /healthz; claims runs from the store and runs them). api and worker need a PostgreSQL store shared between them [default: all]",
+            HelpName = "all|api|worker",
+            DefaultValueFactory = _ => "all",
+        };
+        role.AcceptOnlyFromAmong("all", "api", "worker");
+        var maxRuns = new Option<string?>("--max-runs")
+        {
+            Description = "Most agent runs in flight in this process at once. Messages accepted while all are busy wait in the store, listed as " +
+                "submitted, until this or another process has a free run and claims them, oldest first [default: no limit]",
+            HelpName = "N",
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "For --agent exec: the command to run for each message and its arguments, after --. " +
@@ -154,6 +188,8 @@ internal static class ServeCommand
             publicUrl,
             grpcPublicUrl,
             verbose,
+            role,
+            maxRuns,
             commandLine,
         };
         var limitOptions = new ServeLimitOptions();
@@ -199,7 +235,25 @@ internal static class ServeCommand
                 result.AddError(otlpError);
             }
 
+            var roleText = result.GetResult(role)?.Tokens is { Count: > 0 } roleTokens ? roleTokens[^1].Value : "all";
+            var maxRunsText = result.GetResult(maxRuns)?.Tokens is { Count: > 0 } maxRunsTokens ? maxRunsTokens[^1].Value : null;
+            if (maxRunsText is not null && ParseMaxRuns(maxRunsText) is null)
+            {
+                result.AddError($"--max-runs '{maxRunsText}' is not a whole number of runs from 1 to {MaxRunsLimit}.");
+            }
+            else if (maxRunsText is not null && roleText == "api")
+            {
+                result.AddError("--max-runs limits the agent runs of this process, and --role api runs none: give it to the workers.");
+            }
+
             var storeText = result.GetResult(store)?.Tokens is { Count: > 0 } storeTokens ? storeTokens[^1].Value : null;
+            if (roleText is "api" or "worker"
+                && (storeText is null || !StoreLocation.TryParse(storeText, out var shared, out _) || shared!.Kind != StoreKind.Postgres))
+            {
+                result.AddError($"--role {roleText} needs a store shared with the other processes: a PostgreSQL database (--store postgres://...). " +
+                    "A SQLite file or memory belongs to one process, so " + (roleText == "api" ? "no worker could run its tasks." : "no api process could give it work."));
+            }
+
             if (storeText is not null && string.IsNullOrWhiteSpace(storeText))
             {
                 result.AddError($"--store needs {StoreLocation.Accepted}.");
@@ -235,6 +289,13 @@ internal static class ServeCommand
                 GrpcPublicUrl = parseResult.GetValue(grpcPublicUrl) is { } grpcGiven ? new Uri(grpcGiven) : null,
                 GrpcUrls = parseResult.GetValue(grpcUrls),
                 Otlp = parseResult.GetValue(otlp) is { } collector ? new Uri(collector) : null,
+                Role = parseResult.GetValue(role) switch
+                {
+                    "api" => ServeRole.Api,
+                    "worker" => ServeRole.Worker,
+                    _ => ServeRole.All,
+                },
+                MaxRuns = parseResult.GetValue(maxRuns) is { } runs ? ParseMaxRuns(runs) : null,
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -277,7 +338,15 @@ internal static class ServeCommand
         }
 
         // The addresses Kestrel actually bound (with port 0, the port it picked), for people and scripts.
-        await output.WriteLineAsync($"Herald listening on {GrpcServing.DescribeUrls(app)} (agent: {settings.AgentName}, store: {settings.StoreDescription})").ConfigureAwait(false);
+        var roleText = settings.Role switch
+        {
+            ServeRole.Api => ", role: api",
+            ServeRole.Worker => ", role: worker (no A2A endpoint; /healthz only)",
+            _ => "",
+        };
+        var capText = settings.MaxRuns is { } cap ? $", max runs: {cap}" : "";
+        await output.WriteLineAsync($"Herald listening on {GrpcServing.DescribeUrls(app)} (agent: {settings.AgentName}, store: {settings.StoreDescription}{roleText}{capText})")
+            .ConfigureAwait(false);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
 
         // Stops on the token (System.CommandLine's Ctrl+C handling, or a test) or on the host's own
@@ -315,6 +384,8 @@ internal static class ServeCommand
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;
+            o.RunAgents = settings.Role != ServeRole.Api;
+            o.MaxConcurrentRuns = settings.MaxRuns;
             settings.Timings.ApplyTo(o);
             settings.Limits.ApplyTo(o);
         });
@@ -337,7 +408,8 @@ internal static class ServeCommand
             herald.UseStore(_ => store);
         }
 
-        var grpc = GrpcServing.Configure(builder, settings, herald);
+        // A worker serves no A2A endpoint, gRPC included.
+        var grpc = GrpcServing.Configure(builder, settings.Role == ServeRole.Worker ? settings with { GrpcUrls = "off" } : settings, herald);
         // With gRPC on, the same checks also answer grpc.health.v1.Health (service "": all of them) on the gRPC port.
         (grpc is null ? builder.Services.AddHealthChecks() : builder.Services.AddGrpcHealthChecks()).AddHeraldStore();
         ObservabilityServing.Configure(builder, settings.Otlp);
@@ -361,7 +433,11 @@ internal static class ServeCommand
 
         var app = builder.Build();
         ServeHardening.Use(app);
-        app.MapHerald("/");
+        if (settings.Role != ServeRole.Worker)
+        {
+            app.MapHerald("/");
+        }
+
         app.MapHeraldHealthChecks("/healthz");
         if (grpc is not null)
         {
@@ -371,6 +447,12 @@ internal static class ServeCommand
 
         return app;
     }
+
+    /// <summary>The largest <c>--max-runs</c> accepted (a typo guard; no process runs a million agents).</summary>
+    private const int MaxRunsLimit = 1_000_000;
+
+    private static int? ParseMaxRuns(string text) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxRunsLimit ? n : null;
 
     private static bool IsHttpUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";

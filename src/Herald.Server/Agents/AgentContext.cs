@@ -113,7 +113,8 @@ public sealed class AgentContext
 
     /// <summary>
     /// Answers with a direct message and no task. Only possible before any other report, and not on a
-    /// follow-up turn of an existing task.
+    /// follow-up turn of an existing task. A message that had to wait for a run (see <see cref="HeraldOptions.MaxConcurrentRuns"/>)
+    /// already has a task: the reply completes it, as its final status message.
     /// </summary>
     public ValueTask ReplyAsync(Message message, CancellationToken cancellationToken = default)
     {
@@ -123,6 +124,12 @@ public sealed class AgentContext
             throw new InvalidOperationException(
                 "This agent was registered with AgentResponseMode.Task, so every message already has a task; report a status message instead, " +
                 "or register the agent with AddAgent<T>(AgentResponseMode.MessageOrTask) to answer with direct messages.");
+        }
+
+        if (_run.Claimed)
+        {
+            // The message waited in the store as a task (it was accepted where no run could start), so the reply ends that task.
+            return UpdateStatusAsync(TaskState.Completed, message, cancellationToken);
         }
 
         if (_run.TaskExists)

@@ -65,6 +65,9 @@ internal sealed class AgentRun : IAsyncDisposable
 
     public bool TaskExists => _taskExists;
 
+    /// <summary>True for a run claimed from the store (its message was accepted as a run to do, the task created then).</summary>
+    public bool Claimed { get; init; }
+
     public bool Replied { get; private set; }
 
     /// <summary>Completes when the sender can answer: the task exists, or the agent replied directly.</summary>

@@ -16,13 +16,64 @@ internal sealed class AgentRunner(
     TaskEngine engine, TaskStore store, EventDrafts drafts, IServiceScopeFactory scopes, AgentRegistration? agent, HeraldOptions options, ILogger logger)
 {
     private readonly ConcurrentDictionary<AgentRun, byte> _runs = new();
+    private int _slotsTaken;
 
     /// <summary>Number of agent executions in flight in this process.</summary>
     public int RunningCount => _runs.Count;
 
+    /// <summary>Runs may start here when a slot is free: raised by a run that ended, for the claimer to look for more work.</summary>
+    public event Action? SlotFreed;
+
+    /// <summary>
+    /// Takes one of this process's <see cref="HeraldOptions.MaxConcurrentRuns"/> slots; false when all are taken or when
+    /// this process runs no agents (<see cref="HeraldOptions.RunAgents"/>). A slot is held from before the store write that
+    /// gives the run to this process until the run ends, so the cap holds however messages and claims interleave.
+    /// </summary>
+    public bool TryTakeSlot()
+    {
+        if (!options.RunAgents || agent is null)
+        {
+            return false;
+        }
+
+        if (options.MaxConcurrentRuns is not { } max)
+        {
+            Interlocked.Increment(ref _slotsTaken);
+            return true;
+        }
+
+        while (true)
+        {
+            var taken = Volatile.Read(ref _slotsTaken);
+            if (taken >= max)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _slotsTaken, taken + 1, taken) == taken)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>True when <see cref="TryTakeSlot"/> would succeed now.</summary>
+    public bool HasFreeSlot => options.RunAgents && agent is not null && (options.MaxConcurrentRuns is not { } max || Volatile.Read(ref _slotsTaken) < max);
+
+    /// <summary>Gives a slot back (its run ended, or never started); <see cref="SlotFreed"/> tells the claimer unless <paramref name="notify"/> is false.</summary>
+    public void ReleaseSlot(bool notify = true)
+    {
+        Interlocked.Decrement(ref _slotsTaken);
+        if (notify)
+        {
+            SlotFreed?.Invoke();
+        }
+    }
+
     /// <summary>The runs in flight now, for shutdown to stop.</summary>
     public AgentRun[] SnapshotRuns() => _runs.Keys.ToArray();
 
+    /// <summary>Starts <paramref name="run"/> in the background; it holds a slot taken by <see cref="TryTakeSlot"/>, given back when it ends.</summary>
     public void Start(AgentRun run)
     {
         _runs.TryAdd(run, 0);
@@ -152,9 +203,13 @@ internal sealed class AgentRunner(
             activity?.SetTag("a2a.task.state", outcome);
             Telemetry.RunDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("a2a.task.state", outcome));
 
+            // The span ends before the run is let go: whoever waits for the run (shutdown) finds its span ended.
+            activity?.Stop();
+
             // The lease is not released here: a turn that ended durably cleared it in that write; one that did not is
             // left to expire, so that recovery fails the task with a reason instead of it staying non-terminal for good.
             _runs.TryRemove(run, out _);
+            ReleaseSlot();
             run.MarkFinished();
             await scope.DisposeAsync().ConfigureAwait(false);
             run.Fail(new InvalidOperationException("The agent ended without creating a task or replying."));

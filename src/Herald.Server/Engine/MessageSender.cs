@@ -5,12 +5,14 @@ using Herald.Server.Storage;
 namespace Herald.Server.Engine;
 
 /// <summary>
-/// Accepts a message: creates its task or continues the one it names (one atomic store decision each, taking the
-/// runner lease in the same write), hands the run to the <see cref="AgentRunner"/>, and answers the sender as its
-/// <see cref="SendMode"/> asks.
+/// Accepts a message: creates its task or continues the one it names (one atomic store decision each), and answers the
+/// sender as its <see cref="SendMode"/> asks. When this process has a free run slot, the same write takes the runner lease
+/// and the run starts here at once (the accepting process claims its own run first, so latency is that of a direct run);
+/// otherwise (no slot free, or a process that runs no agents) the write records the run to do in the store, and whichever
+/// process has capacity claims it (<see cref="RunClaimer"/>): the task waits there, listed as it was accepted.
 /// </summary>
 internal sealed class MessageSender(
-    TaskEngine engine, TaskStore store, EventDrafts drafts, AgentRunner runner, EngineShutdown shutdown, AgentRegistration? agent, HeraldOptions options)
+    TaskEngine engine, TaskStore store, EventDrafts drafts, AgentRunner runner, RunClaimer claimer, EngineShutdown shutdown, AgentRegistration? agent, HeraldOptions options)
 {
     public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, SendOptions sendOptions, CancellationToken cancellationToken)
     {
@@ -27,12 +29,30 @@ internal sealed class MessageSender(
         }
 
         var registered = agent ?? throw new InvalidOperationException("No agent is registered: call services.AddHerald().AddAgent<TAgent>().");
+        var slot = new SlotReservation { Held = runner.TryTakeSlot() };
+        try
+        {
+            return await SendCoreAsync(request, message, registered, mode, clientChosenId, slot, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Not handed to a run (the message was refused, or the write failed): the slot is free again.
+            if (slot.Held)
+            {
+                runner.ReleaseSlot();
+            }
+        }
+    }
+
+    private async Task<SendResult> SendCoreAsync(
+        SendMessageRequest request, Message message, AgentRegistration registered, SendMode mode, bool clientChosenId, SlotReservation slot, CancellationToken cancellationToken)
+    {
         var now = drafts.Now();
         var lease = new RunnerLease(NewLeaseOwner(), options.RunnerLeaseDuration);
 
         // The request's trace context, kept with the task so that its run and streams join this trace (only when traced).
         var trace = Telemetry.CaptureTraceContext();
-        AgentRun run;
+        AgentRun? run;
         SendResult? accepted = null;
         if (message.TaskId is { Length: > 0 } taskId)
         {
@@ -44,12 +64,12 @@ internal sealed class MessageSender(
                 // A new task under the client's id. The store's duplicate check decides a race with another sender
                 // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
                 var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
-                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, trace, now, cancellationToken)
+                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
                     .ConfigureAwait(false);
                 if (started is { } fresh)
                 {
                     (run, accepted) = fresh;
-                    return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+                    return await FinishSendAsync(run, taskId, accepted, request, mode, slot, cancellationToken).ConfigureAwait(false);
                 }
 
                 existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -75,8 +95,12 @@ internal sealed class MessageSender(
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.
-            var outcome = await store.ContinueAsync(taskId, TaskEvent.ForMessage(0, message, now).WithTraceContext(trace), lease, request.Configuration?.IfGenerationMatch, cancellationToken)
-                .ConfigureAwait(false);
+            var ifGeneration = request.Configuration?.IfGenerationMatch;
+            var follow = TaskEvent.ForMessage(0, message, now).WithTraceContext(trace);
+            var outcome = slot.Held
+                ? await store.ContinueAsync(taskId, follow, lease, ifGeneration, cancellationToken).ConfigureAwait(false)
+                : await store.ContinuePendingAsync(taskId, follow, RunRecord.Encode(request, message, continuation: true), ifGeneration, cancellationToken)
+                    .ConfigureAwait(false);
             switch (outcome.Outcome)
             {
                 case ContinueOutcome.NotFound:
@@ -92,10 +116,9 @@ internal sealed class MessageSender(
 
             var snapshot = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw A2AException.TaskNotFound(taskId);
-            run = new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true)
-            {
-                TraceContext = trace,
-            };
+            run = slot.Held
+                ? new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true) { TraceContext = trace }
+                : null;
 
             // The snapshot was read after the append: it includes the message (and anything appended since,
             // which a stream from it must not repeat).
@@ -105,23 +128,41 @@ internal sealed class MessageSender(
         {
             var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
             var newTaskId = Guid.NewGuid().ToString();
-            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, trace, now, cancellationToken)
+            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
                 .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
+            message = message with { TaskId = newTaskId };
         }
 
-        return await FinishSendAsync(run, accepted, request, mode, cancellationToken).ConfigureAwait(false);
+        return await FinishSendAsync(run, message.TaskId!, accepted, request, mode, slot, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// A run for a message that starts a new task with id <paramref name="taskId"/>: with <see cref="AgentResponseMode.Task"/> the
-    /// task is created now (null when the id is taken), otherwise by the agent's first report. Not started yet.
+    /// task is created now (null when the id is taken), otherwise by the agent's first report. Not started yet. Without
+    /// <paramref name="runHere"/>, the task is created now whatever the mode, with its run recorded for a claimer (the run is null).
     /// </summary>
-    private async Task<(AgentRun Run, SendResult? Accepted)?> TryStartNewTaskAsync(
+    private async Task<(AgentRun? Run, SendResult? Accepted)?> TryStartNewTaskAsync(
         AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, TaskTraceContext? trace,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        bool runHere, DateTimeOffset now, CancellationToken cancellationToken)
     {
         message = message with { TaskId = taskId, ContextId = contextId };
         A2AOperation.TagTask(taskId);
+        if (!runHere)
+        {
+            var queued = EventDrafts.NewTask(taskId, contextId, message, now);
+            TaskEvent recorded;
+            try
+            {
+                recorded = await store.CreatePendingAsync(queued, RunRecord.Encode(request, message, continuation: false), trace, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TaskAlreadyExistsException)
+            {
+                return null;
+            }
+
+            return (null, new SendResult(null, new TaskSnapshot(queued with { Generation = recorded.Generation }, recorded.Sequence) { TraceContext = trace }));
+        }
+
         if (registered.Mode != AgentResponseMode.Task)
         {
             // The agent may answer with a direct message: the task is created by its first report, if any.
@@ -144,10 +185,22 @@ internal sealed class MessageSender(
             new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = trace }));
     }
 
-    private async Task<SendResult> FinishSendAsync(AgentRun run, SendResult? accepted, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken)
+    private async Task<SendResult> FinishSendAsync(
+        AgentRun? run, string taskId, SendResult? accepted, SendMessageRequest request, SendMode mode, SlotReservation slot, CancellationToken cancellationToken)
     {
-        runner.Start(run);
-        var start = accepted ?? await run.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (run is not null)
+        {
+            // The slot goes with the run: the runner gives it back when the run ends.
+            slot.Held = false;
+            runner.Start(run);
+        }
+        else
+        {
+            // Recorded for a claimer: this process's own claimer looks at once (others are woken by the store).
+            claimer.Signal();
+        }
+
+        var start = accepted ?? await run!.Started.WaitAsync(cancellationToken).ConfigureAwait(false);
         if (start.Reply is not null || mode == SendMode.Streaming)
         {
             return start;
@@ -156,7 +209,7 @@ internal sealed class MessageSender(
         var historyLength = request.Configuration?.HistoryLength;
         if (mode == SendMode.Blocking)
         {
-            await using var stream = new TaskStream(engine, null, run.TaskId, start.Task!.Sequence, stopAtInterrupt: true, keepAlives: false,
+            await using var stream = new TaskStream(engine, null, taskId, start.Task!.Sequence, stopAtInterrupt: true, keepAlives: false,
                 completed: start.Task.Task.Status.State.IsTerminal());
             var sink = new List<TaskEvent>();
             while (await stream.ReadAsync(sink, cancellationToken).ConfigureAwait(false) != TaskStreamRead.End)
@@ -165,8 +218,14 @@ internal sealed class MessageSender(
             }
         }
 
-        var current = await store.GetAsync(run.TaskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return new SendResult(null, current ?? throw A2AException.TaskNotFound(run.TaskId));
+        var current = await store.GetAsync(taskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return new SendResult(null, current ?? throw A2AException.TaskNotFound(taskId));
+    }
+
+    /// <summary>Whether the send still holds a run slot it took (given to the run once started, given back otherwise).</summary>
+    private sealed class SlotReservation
+    {
+        public bool Held { get; set; }
     }
 
     private string NewLeaseOwner() => options.InstanceId + "/" + Guid.NewGuid().ToString("N");

@@ -44,7 +44,8 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         Drafts = new EventDrafts(_options, _time);
         Runner = new AgentRunner(this, store, Drafts, scopes, agent, _options, _logger);
         _shutdown = new EngineShutdown(store, Drafts, Runner, _options, _time, _logger);
-        _sender = new MessageSender(this, store, Drafts, Runner, _shutdown, agent, _options);
+        Claimer = new RunClaimer(this, Runner, _shutdown);
+        _sender = new MessageSender(this, store, Drafts, Runner, Claimer, _shutdown, agent, _options);
         _maintenance = new TaskMaintenance(store, Drafts, _options, _time, _logger);
         LeaseRenewal = new RunnerLeaseRenewal(this);
     }
@@ -68,6 +69,9 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     public EventDrafts Drafts { get; }
 
     public AgentRunner Runner { get; }
+
+    /// <summary>Claims runs to do recorded in the store while this process has free run slots.</summary>
+    public RunClaimer Claimer { get; }
 
     public bool HasAgent => _agent is not null;
 
@@ -464,6 +468,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     public void Dispose()
     {
+        Claimer.Dispose();
         LeaseRenewal.Dispose();
         _shutdown.Dispose();
     }

@@ -28,6 +28,11 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             failures.Add($"{nameof(options.MaxResponseBytesInFlight)} must be at least 65536; it is {options.MaxResponseBytesInFlight}.");
         }
 
+        if (options.MaxConcurrentRuns is < 1)
+        {
+            failures.Add($"{nameof(options.MaxConcurrentRuns)} must be at least 1 (null for no limit); it is {options.MaxConcurrentRuns}.");
+        }
+
         if (options.MaxConcurrentTaskSnapshots < 1)
         {
             failures.Add($"{nameof(options.MaxConcurrentTaskSnapshots)} must be at least 1; it is {options.MaxConcurrentTaskSnapshots}.");

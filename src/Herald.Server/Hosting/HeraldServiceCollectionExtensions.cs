@@ -38,6 +38,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<IHeraldTasks>(sp => sp.GetRequiredService<TaskEngine>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeraldMaintenanceService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeraldShutdownService>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeraldClaimService>());
         return new HeraldBuilder(services);
     }
 

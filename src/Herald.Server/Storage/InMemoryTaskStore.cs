@@ -13,9 +13,56 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, TaskLog> _tasks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskLog> _leased = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<TaskLog, long> _pending = new();
+    private long _pendingOrder;
     private readonly TaskListIndex _index = new();
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default) =>
+        Create(task, lease, null, traceContext);
+
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    {
+        ValidateRun(run);
+        var created = Create(task, null, run.ToArray(), traceContext);
+        NotifyRunsRecorded();
+        return created;
+    }
+
+    public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ValidateRun(run);
+        var result = _tasks.TryGetValue(taskId, out var log)
+            ? log.Continue(message, null, run.ToArray(), expectedGeneration, Now())
+            : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null);
+        if (result.Outcome == ContinueOutcome.Continued)
+        {
+            NotifyRunsRecorded();
+        }
+
+        return ValueTask.FromResult(result);
+    }
+
+    public override ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+
+        // Oldest first; each candidate is decided under its own lock, so two claimers never both win.
+        foreach (var (log, _) in _pending.OrderBy(p => p.Value))
+        {
+            if (log.TryClaim(lease, now) is { } run)
+            {
+                return ValueTask.FromResult<ClaimedRun?>(new ClaimedRun(log.TaskId, run));
+            }
+        }
+
+        return ValueTask.FromResult<ClaimedRun?>(null);
+    }
+
+    public override ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.Start(owner, Now()));
+
+    private ValueTask<TaskEvent> Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext)
     {
         ArgumentNullException.ThrowIfNull(task);
         var created = TaskEvent.Created(0, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow).WithTraceContext(traceContext).Sequenced(1, 0);
@@ -34,6 +81,11 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             {
                 _leased[task.Id] = log;
             }
+
+            if (run is not null)
+            {
+                log.RecordRunLocked(run);
+            }
         }
 
         return ValueTask.FromResult(created);
@@ -49,7 +101,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     {
         ArgumentNullException.ThrowIfNull(message);
         return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log)
-            ? log.Continue(message, lease, expectedGeneration, Now())
+            ? log.Continue(message, lease, null, expectedGeneration, Now())
             : new ContinueResult(ContinueOutcome.NotFound, TaskState.Unspecified, null));
     }
 
@@ -132,6 +184,14 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 
     private DateTimeOffset Now() => _time.GetUtcNow();
 
+    private static void ValidateRun(ReadOnlyMemory<byte> run)
+    {
+        if (run.IsEmpty)
+        {
+            throw new ArgumentException("A run to do is recorded with at least one byte.", nameof(run));
+        }
+    }
+
     private TaskLog Find(string taskId) =>
         _tasks.TryGetValue(taskId, out var log) ? log : throw A2AException.TaskNotFound(taskId);
 
@@ -143,6 +203,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         private string? _leaseOwner;
         private DateTimeOffset _leaseExpires;
         private bool _deleted;
+        private byte[]? _run;
 
         // The trace context of the request that created or last continued the task.
         private TaskTraceContext? _traceContext;
@@ -166,6 +227,8 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         }
 
         public Lock Gate { get; } = new();
+
+        public string TaskId => _projection.Id;
 
         /// <summary>This task's position in the list indexes; replaced (under both locks) when its status changes.</summary>
         public TaskListEntry Entry { get; private set; }
@@ -225,7 +288,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             return appended;
         }
 
-        public ContinueResult Continue(TaskEvent message, RunnerLease lease, long? expectedGeneration, DateTimeOffset now)
+        public ContinueResult Continue(TaskEvent message, RunnerLease? lease, byte[]? run, long? expectedGeneration, DateTimeOffset now)
         {
             TaskCompletionSource toRelease;
             TaskEvent appended;
@@ -249,12 +312,22 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                     return new ContinueResult(ContinueOutcome.GenerationMismatch, state, null, generation);
                 }
 
-                if (_leaseOwner is not null && _leaseExpires > now)
+                if ((_leaseOwner is not null && _leaseExpires > now) || _run is not null)
                 {
                     return new ContinueResult(ContinueOutcome.Leased, state, null, generation);
                 }
 
-                SetLeaseLocked(lease.Owner, now + lease.Duration);
+                if (lease is { } taken)
+                {
+                    SetLeaseLocked(taken.Owner, now + taken.Duration);
+                }
+                else
+                {
+                    // A lease that expired after its turn paused is no one's: the run to do is claimed afresh.
+                    ClearLeaseLocked();
+                    RecordRunLocked(run!);
+                }
+
                 appended = AppendLocked(message);
                 _traceContext = message.TraceContext ?? _traceContext;
                 toRelease = SwapSignalLocked();
@@ -282,7 +355,50 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         {
             lock (Gate)
             {
-                return !_deleted && _leaseOwner is not null && _leaseExpires <= now && !_projection.Status.State.IsTerminal();
+                return !_deleted && _run is null && _leaseOwner is not null && _leaseExpires <= now && !_projection.Status.State.IsTerminal();
+            }
+        }
+
+        public void RecordRunLocked(byte[] run)
+        {
+            _run = run;
+            _store._pending[this] = Interlocked.Increment(ref _store._pendingOrder);
+        }
+
+        public byte[]? TryClaim(RunnerLease lease, DateTimeOffset now)
+        {
+            lock (Gate)
+            {
+                if (_deleted || _run is null || _projection.Status.State.IsTerminal() || (_leaseOwner is not null && _leaseExpires > now))
+                {
+                    return null;
+                }
+
+                SetLeaseLocked(lease.Owner, now + lease.Duration);
+                return _run;
+            }
+        }
+
+        public bool Start(string owner, DateTimeOffset now)
+        {
+            lock (Gate)
+            {
+                if (_deleted || _run is null || !string.Equals(owner, _leaseOwner, StringComparison.Ordinal) || _leaseExpires <= now)
+                {
+                    return false;
+                }
+
+                ClearRunLocked();
+                return true;
+            }
+        }
+
+        private void ClearRunLocked()
+        {
+            if (_run is not null)
+            {
+                _run = null;
+                _store._pending.TryRemove(this, out _);
             }
         }
 
@@ -292,7 +408,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             TaskEvent appended;
             lock (Gate)
             {
-                if (_deleted || _leaseOwner is null || _leaseExpires > now || _projection.Status.State.IsTerminal())
+                if (_deleted || _run is not null || _leaseOwner is null || _leaseExpires > now || _projection.Status.State.IsTerminal())
                 {
                     return null;
                 }
@@ -313,6 +429,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             {
                 _deleted = true;
                 ClearLeaseLocked();
+                ClearRunLocked();
                 toRelease = SwapSignalLocked();
             }
 
@@ -367,6 +484,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                 if (entry.State.IsTerminal())
                 {
                     ClearLeaseLocked();
+                    ClearRunLocked();
                 }
             }
 

@@ -13,7 +13,10 @@ namespace Herald.Server.Storage;
 /// <item>Sequences start at 1 and have no gaps. A batch is appended whole or not at all, in order.</item>
 /// <item>Nothing is appended to a terminal task (<see cref="TaskAlreadyTerminalException"/>); a terminal event clears the lease.</item>
 /// <item>An append that names a lease owner is refused (<see cref="LeaseLostException"/>) unless that owner holds the task's lease.</item>
-/// <item>Lease decisions (<see cref="ContinueAsync"/>, <see cref="AppendIfLeaseExpiredAsync"/>) are atomic with the append they guard.</item>
+/// <item>Lease decisions (<see cref="ContinueAsync"/>, <see cref="AppendIfLeaseExpiredAsync"/>, <see cref="ClaimRunAsync"/>) are atomic with the write they guard.</item>
+/// <item>A run to do (<see cref="CreatePendingAsync"/>, <see cref="ContinuePendingAsync"/>) is recorded in the write that accepts its
+/// message; it is claimed by at most one live lease at a time, removed when started or when the task ends, and a task with
+/// a run to do is neither continued nor an orphan.</item>
 /// <item><see cref="WaitForEventsAsync"/> completes as soon as the log reaches beyond the given position, whoever appended.</item>
 /// <item>Readers see an event only once it is durable: what a stream delivered is never lost by the store.</item>
 /// <item>Lease expiry is decided by the store's own clock (a database's <c>now()</c>, or the <see cref="TimeProvider"/> the
@@ -28,6 +31,10 @@ namespace Herald.Server.Storage;
 /// </remarks>
 public abstract class TaskStore
 {
+    private readonly Lock _runsGate = new();
+    private TaskCompletionSource _runsRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _runsNotified;
+
     /// <summary>A new, empty in-memory store (what <c>AddHerald()</c> uses unless told otherwise): fast, lost on restart.</summary>
     /// <param name="time">The clock leases expire by; the system clock when null.</param>
     public static TaskStore CreateInMemory(TimeProvider? time = null) => new InMemoryTaskStore(time);
@@ -118,6 +125,72 @@ public abstract class TaskStore
     /// </summary>
     public abstract ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Creates a task with a run to do instead of a runner: the task is listed (as it was created, typically submitted) and
+    /// <paramref name="run"/> (opaque bytes the engine reads back, at least one) is recorded in the same write, for whichever
+    /// process claims it (<see cref="ClaimRunAsync"/>). <paramref name="traceContext"/> is kept with the task as by
+    /// <see cref="CreateAsync"/>.
+    /// </summary>
+    /// <exception cref="TaskAlreadyExistsException">A task with this id exists (an <see cref="InvalidOperationException"/>).</exception>
+    public abstract ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A follow-up message whose run is to be claimed: decides as <see cref="ContinueAsync"/> does (a task with a run to do
+    /// counts as leased), then appends <paramref name="message"/> and records <paramref name="run"/> in the same write,
+    /// taking no lease.
+    /// </summary>
+    public abstract ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Claims the oldest run to do that nobody holds (never claimed, or claimed under a lease that expired before the run was
+    /// started): takes <paramref name="lease"/> on its task, atomically, so two claimers never both win. The run stays
+    /// recorded until <see cref="StartRunAsync"/>: a claimer that dies before starting it leaves it to be claimed again.
+    /// Null when there is none.
+    /// </summary>
+    public abstract ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Marks a claimed run started (its record is removed) when <paramref name="owner"/> still holds the task's live lease;
+    /// false otherwise (the claim expired and someone else may hold it: the claimer must not run it). From then on the run
+    /// is like any other: when its lease expires, the task is an orphan (<see cref="FindExpiredLeasesAsync"/>).
+    /// </summary>
+    public abstract ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes when a run to do may have been recorded (a hint: claimers then try <see cref="ClaimRunAsync"/>), at once when
+    /// one was since the last call, so that a run recorded between a claimer's last claim and its wait is not missed. The
+    /// default completes at <see cref="NotifyRunsRecorded"/>, which a store calls when it records a run in this process; a
+    /// store shared by processes also learns of the others' runs (PostgreSQL: a notification). Throws when
+    /// <paramref name="cancellationToken"/> is canceled.
+    /// </summary>
+    public virtual ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_runsGate)
+        {
+            if (_runsNotified)
+            {
+                _runsNotified = false;
+                return ValueTask.CompletedTask;
+            }
+
+            return new ValueTask(_runsRecorded.Task.WaitAsync(cancellationToken));
+        }
+    }
+
+    /// <summary>Wakes <see cref="WaitForPendingRunsAsync"/>: a run to do was recorded (call it once the write is durable).</summary>
+    protected void NotifyRunsRecorded()
+    {
+        TaskCompletionSource recorded;
+        lock (_runsGate)
+        {
+            _runsNotified = true;
+            recorded = _runsRecorded;
+            _runsRecorded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        recorded.TrySetResult();
+    }
+
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);
 
@@ -192,6 +265,11 @@ public abstract class TaskStore
 /// <param name="Owner">Identifies the runner (one agent execution); appends from it name it in <see cref="AppendOptions.LeaseOwner"/>.</param>
 /// <param name="Duration">How long the lease lasts unless renewed, counted by the store's clock from when the store takes it.</param>
 public readonly record struct RunnerLease(string Owner, TimeSpan Duration);
+
+/// <summary>A run to do that <see cref="TaskStore.ClaimRunAsync"/> gave to a claimer.</summary>
+/// <param name="TaskId">The task to run.</param>
+/// <param name="Run">The bytes recorded with the run.</param>
+public sealed record ClaimedRun(string TaskId, ReadOnlyMemory<byte> Run);
 
 /// <summary>One lease to renew in <see cref="TaskStore.RenewLeasesAsync"/>: the task and the runner that holds it.</summary>
 public readonly record struct LeaseRenewal(string TaskId, string Owner);

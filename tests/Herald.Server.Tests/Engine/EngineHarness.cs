@@ -17,6 +17,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         _services = services;
         Clock = clock;
         Engine = services.GetRequiredService<TaskEngine>();
+
+        // As the host's claim service does: runs recorded in the store (no free slot here, or accepted elsewhere) are claimed.
+        Engine.Claimer.Start();
     }
 
     public TaskEngine Engine { get; }

@@ -80,10 +80,35 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var versions = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
         var applied = (int[])(await versions.ExecuteScalarAsync())!;
-        Assert.Equal(2, Assert.Single(applied)); // the latest schema version
+        Assert.Equal(2, Assert.Single(applied)); // this Herald's schema version
         var task = NewTask();
         await stores[0].CreateAsync(task);
         Assert.Equal(1, (await stores[3].GetAsync(task.Id))!.Sequence);
+    }
+
+    [PostgresFact]
+    public async Task Version1Database_MigratesToPendingRuns_AndItsTasksGoOn()
+    {
+        // A version 1 database is this schema without what version 2 adds: pending_runs and the trace context columns.
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var paused = NewTask();
+        var v1 = Open(connectionString);
+        await v1.CreateAsync(paused, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
+        await v1.AppendAsync(paused.Id, Status(paused, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
+        await PostgresServer.Shared.ExecuteAsync(PostgresServer.TestDatabase, $"DROP TABLE {schema}.pending_runs; ALTER TABLE {schema}.tasks DROP COLUMN trace_parent, DROP COLUMN trace_state; UPDATE {schema}.herald_schema SET version = 1");
+
+        var migrated = Open(connectionString);
+        var answer = TaskEvent.ForMessage(0, Message.UserText("answer") with { TaskId = paused.Id, ContextId = paused.ContextId }, T0.AddSeconds(2));
+        var continued = await migrated.ContinuePendingAsync(paused.Id, answer, new byte[] { 1 });
+        var claimed = await migrated.ClaimRunAsync(new RunnerLease("worker", TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(ContinueOutcome.Continued, continued.Outcome);
+        Assert.Equal(paused.Id, claimed?.TaskId);
+        await using var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+        await connection.OpenAsync();
+        await using var version = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
+        var versions = (int[])(await version.ExecuteScalarAsync())!;
+        Assert.Equal(2, Assert.Single(versions));
     }
 
     [PostgresFact]

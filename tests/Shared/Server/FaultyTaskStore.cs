@@ -18,6 +18,7 @@ internal enum StoreOp
     Read,
     Wait,
     List,
+    Claim,
 }
 
 /// <summary>
@@ -129,6 +130,47 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         After(afterCommit, StoreOp.Create);
         Acknowledge(task.Id, [created]);
         return created;
+    }
+
+    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.Create);
+        var created = await _inner.CreatePendingAsync(task, run, traceContext, cancellationToken);
+        After(afterCommit, StoreOp.Create);
+        Acknowledge(task.Id, [created]);
+        return created;
+    }
+
+    public override async ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.Continue);
+        var result = await _inner.ContinuePendingAsync(taskId, message, run, expectedGeneration, cancellationToken);
+        After(afterCommit, StoreOp.Continue);
+        if (result.Message is { } appended)
+        {
+            Acknowledge(taskId, [appended]);
+        }
+
+        return result;
+    }
+
+    public override async ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.Claim);
+        var claimed = await _inner.ClaimRunAsync(lease, cancellationToken);
+        After(afterCommit, StoreOp.Claim);
+        return claimed;
+    }
+
+    public override ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default) =>
+        _inner.WaitForPendingRunsAsync(cancellationToken);
+
+    public override async ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.Claim);
+        var started = await _inner.StartRunAsync(taskId, owner, cancellationToken);
+        After(afterCommit, StoreOp.Claim);
+        return started;
     }
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)

@@ -79,6 +79,21 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default) =>
         _inner.ContinueAsync(taskId, message, lease, expectedGeneration, cancellationToken);
 
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default) =>
+        _inner.CreatePendingAsync(task, run, traceContext, cancellationToken);
+
+    public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default) =>
+        _inner.ContinuePendingAsync(taskId, message, run, expectedGeneration, cancellationToken);
+
+    public override ValueTask<ClaimedRun?> ClaimRunAsync(RunnerLease lease, CancellationToken cancellationToken = default) =>
+        _inner.ClaimRunAsync(lease, cancellationToken);
+
+    public override ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
+        _inner.StartRunAsync(taskId, owner, cancellationToken);
+
+    public override ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default) =>
+        _inner.WaitForPendingRunsAsync(cancellationToken);
+
     public override async ValueTask<bool> RenewLeaseAsync(string taskId, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         var expiresAt = _clock.GetUtcNow() + duration;

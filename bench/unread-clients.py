@@ -7,6 +7,7 @@ Prints the server's RSS (VmRSS) at baseline, while the clients hold their reques
 with how each request was answered (200 started, 503 busy, connection cut by the write deadline).
 
     python3 bench/unread-clients.py [--clients 300] [--size 3500000] [--hold 12] [--budget BYTES] [--stall 10s]
+                                    [--store memory|sqlite] [--heap-limit BYTES]
 
 Build first: dotnet build -c Release src/Herald.Cli
 """
@@ -14,9 +15,11 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,15 +48,22 @@ def main():
     parser.add_argument("--hold", type=float, default=12, help="seconds the clients hold their requests unread")
     parser.add_argument("--budget", type=int, default=None, help="--max-response-bytes-in-flight")
     parser.add_argument("--stall", default=None, help="--write-stall-timeout")
+    parser.add_argument("--store", choices=["memory", "sqlite"], default="memory", help="sqlite: a fresh database file in a temporary directory")
+    parser.add_argument("--heap-limit", type=int, default=None, help="DOTNET_GCHeapHardLimit for the server, in bytes")
     args = parser.parse_args()
 
-    command = ["dotnet", HERALD, "serve", "--urls", "http://127.0.0.1:0", "--store", "memory"]
+    scratch = tempfile.mkdtemp(prefix="herald-unread-")
+    store = "memory" if args.store == "memory" else os.path.join(scratch, "tasks.db")
+    env = dict(os.environ)
+    if args.heap_limit:
+        env["DOTNET_GCHeapHardLimit"] = hex(args.heap_limit)
+    command = ["dotnet", HERALD, "serve", "--urls", "http://127.0.0.1:0", "--store", store]
     if args.budget:
         command += ["--max-response-bytes-in-flight", str(args.budget)]
     if args.stall:
         command += ["--write-stall-timeout", args.stall]
     command += ["--", "/bin/sh", "-c", f"head -c {args.size} /dev/zero | tr '\\0' x"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     try:
         line = server.stdout.readline()
         port = int(re.search(r":(\d+)", line.split("http://127.0.0.1")[1]).group(1))
@@ -110,12 +120,14 @@ def main():
 
         time.sleep(3)
         after = rss_mib(server.pid)
-        print(f"clients={args.clients} task={args.size:,} bytes hold={args.hold}s")
+        print(f"clients={args.clients} task={args.size:,} bytes hold={args.hold}s store={args.store} heap limit={args.heap_limit or 'none'}")
         print(f"RSS MiB: baseline {baseline:.0f}, peak while held {peak:.0f}, 3 s after they closed {after:.0f}")
         print(f"answers: {outcomes}")
+        print(f"server still running afterwards: {server.poll() is None}")
     finally:
         server.terminate()
         server.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

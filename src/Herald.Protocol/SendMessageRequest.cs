@@ -31,6 +31,5 @@ public sealed record SendMessageConfiguration
     /// A2A 1.1 guarded follow-up: the message is refused (-32010, <c>TaskGenerationMismatchError</c>) unless the
     /// existing task's generation equals this value when the message is processed. Ignored for a new task.
     /// </summary>
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
     public long? IfGenerationMatch { get; init; }
 }

@@ -16,7 +16,6 @@ public sealed record GetTaskRequest
     /// A2A 1.1 long-poll: when set and the task's generation is not beyond it, the answer waits until it is
     /// (or until the server's long-poll timeout, then returns the task as it is).
     /// </summary>
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
     public long? CurrentGeneration { get; init; }
 }
 

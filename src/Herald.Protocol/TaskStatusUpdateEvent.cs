@@ -17,8 +17,7 @@ public sealed record TaskStatusUpdateEvent
     /// <summary>
     /// A2A 1.1: the task's generation after this update (consecutive on one task: a gap means a missed event). Herald
     /// writes it only to clients that ask for 1.1 or activate the resumable-streams extension; null otherwise.
-    /// Read from a JSON number or string (ProtoJSON int64), written as a number.
+    /// Read from a JSON number or string (ProtoJSON int64: <see cref="A2AJsonContext"/> reads every number from a string too), written as a number.
     /// </summary>
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString)]
     public long? Generation { get; init; }
 }

@@ -3,7 +3,7 @@
 # (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST and gRPC and with telemetry on vs off,
 # and writes docs/performance.md.
 #
-#   bench/run.sh            load scenarios (about 8 minutes), then docs/performance.md
+#   bench/run.sh            load scenarios (about 8 minutes, 1 more for telemetry on vs off), then docs/performance.md
 #   bench/run.sh --micro    also the BenchmarkDotNet suite, short job (about 4 more minutes)
 #   bench/run.sh --quick    small sizes, a smoke test of the whole pipeline; writes only under artifacts/
 #

@@ -105,7 +105,7 @@ internal static partial class Report
                 text.Append(mainValue >= worst && mainValue <= best ? ", the main run's median inside it" : ", the main run's median outside it");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"; on's median {onValue:N0} is {Percent(onValue / offValue - 1)} of off's, ");
+            text.Append(CultureInfo.InvariantCulture, $"; on vs off: {Percent(onValue / offValue - 1)} (on's median {onValue:N0} events/s), ");
             text.Append(onValue >= worst && onValue <= best ? "inside off's spread (no overhead measurable at this noise)" : onValue < worst ? "below off's slowest run: a measured overhead" : "above off's fastest run");
             text.Append(CultureInfo.InvariantCulture, $" (on's own runs: {Value(on, "events_per_s_worst"):N0} – {Value(on, "events_per_s_best"):N0})");
         }
@@ -116,7 +116,9 @@ internal static partial class Report
             text.Append(CultureInfo.InvariantCulture, $"{(text.Length > 0 ? "; " : "")}on vs off: {Percent(change)}");
             if (!double.IsNaN(gap))
             {
-                text.Append(Math.Abs(change) <= gap ? ", within the gap between the two off figures" : ", more than the gap between the two off figures");
+                text.Append(Math.Abs(change) <= gap
+                    ? ", within the gap between the two off figures (no overhead measurable at this noise)"
+                    : change < 0 ? ", slower by more than the two off figures differ: a measured overhead" : ", faster by more than the two off figures differ: noise");
             }
         }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures Herald against the physical limit (bench/reference) and the @a2a-js/sdk server
-# (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST and gRPC, and writes docs/performance.md.
+# (bench/js-server) in one run, Herald's stream and fan-out also over HTTP+JSON/REST and gRPC and with telemetry on vs off,
+# and writes docs/performance.md.
 #
-#   bench/run.sh            load scenarios (about 8 minutes), then docs/performance.md
+#   bench/run.sh            load scenarios (about 8 minutes, 1 more for telemetry on vs off), then docs/performance.md
 #   bench/run.sh --micro    also the BenchmarkDotNet suite, short job (about 4 more minutes)
 #   bench/run.sh --quick    small sizes, a smoke test of the whole pipeline; writes only under artifacts/
 #
@@ -92,6 +93,9 @@ start_server() {
       --store "$DBDIR/herald-$RANDOM$RANDOM.db" "${EXTRA[@]}" >"$log" 2>&1 & ;;
     reference) dotnet "$ROOT/bench/reference/bin/Release/net10.0/Herald.ReferenceServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
     js) (cd "$ROOT/bench/js-server" && exec node server.mjs --port 0) >"$log" 2>&1 & ;;
+    # Telemetry on vs off (measure_telemetry_cost): two fresh in-memory bench servers, one with the OpenTelemetry SDK listening.
+    herald-off) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
+    herald-telemetry) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 --telemetry >"$log" 2>&1 & ;;
   esac
   local pid=$!
   SERVER_PIDS+=("$pid")
@@ -147,6 +151,26 @@ measure() {
   check_alive "$server" "during \`$scenario\`"
 }
 
+# ---- Telemetry on vs off (issue 19) ----
+# The stream and fan-out scenarios at their larger size on two fresh in-memory bench servers started together: herald-off
+# (no listener, as the main herald server) and herald-telemetry (--telemetry: the OpenTelemetry SDK tracing and reading
+# Herald's spans and metrics into counting exporters). Off and on take turns per scenario. The report's "Telemetry on vs
+# off" section compares them, and herald-off with the main run's herald figure (the run-to-run spread of "off").
+# What the exporters received is kept next to the results (herald-telemetry.exported) as proof the listener was on.
+if [ "$QUICK" = 1 ]; then TELEMETRY_N=5000; TELEMETRY_K=200; else TELEMETRY_N=10000; TELEMETRY_K=1000; fi
+measure_telemetry_cost() {
+  echo "== telemetry on vs off"
+  start_server herald-off
+  start_server herald-telemetry
+  for s in herald-off herald-telemetry; do measure "$s" stream --n "$TELEMETRY_N" --repeat 5 --budget 20 --timeout 400; done
+  for s in herald-off herald-telemetry; do measure "$s" fanout --k "$TELEMETRY_K" --n 1000 --timeout 300; done
+  curl -s --max-time 10 "${URL[herald-telemetry]}bench/telemetry" >"$OUT/results/herald-telemetry.exported" \
+    || echo "   (could not read what the telemetry exporters received)"
+  stop_server herald-off
+  stop_server herald-telemetry
+}
+# ---- end telemetry on vs off ----
+
 SERVERS=(herald herald-sqlite reference js)
 START=$(date +%s)
 
@@ -160,6 +184,7 @@ for s in "${SERVERS[@]}" herald-rest herald-grpc; do measure "$s" fanout --k "$F
 for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATENCY_S" --timeout 300; done
 for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
 for s in "${SERVERS[@]}"; do stop_server "$s"; done
+measure_telemetry_cost
 
 # Memory over time: 50,000 short tasks on fresh Herald servers with retention on (it must level off), and once
 # without retention for contrast. Herald only: the other servers have no retention to compare.

@@ -10,15 +10,21 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 //   [--store memory|PATH] (default memory; a path is a SQLite database, created when missing)
 //   [--retentionSeconds S] (default: keep ended tasks) [--maintenanceSeconds S] (default 10)
 //   [--sqliteDurability full|normal] (default full, as herald serve)
+//   [--telemetry] (the OpenTelemetry SDK listening to Herald's spans and metrics, counting exporters: BenchTelemetry)
 // Prints "Herald bench server listening on URL (pid P), grpc=URL" once it accepts connections.
 // --urls is taken out of the arguments: the host would bind it itself, and log that named endpoints override it.
 var httpUrl = "http://127.0.0.1:0";
+var telemetry = false;
 var hostArgs = new List<string>();
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--urls" && i + 1 < args.Length)
     {
         httpUrl = args[++i];
+    }
+    else if (args[i] == "--telemetry")
+    {
+        telemetry = true;
     }
     else
     {
@@ -68,6 +74,11 @@ if (store != "memory")
     herald.UseSqlite(store, o => o.Durability = durability);
 }
 
+if (telemetry)
+{
+    BenchTelemetry.Attach(builder.Services);
+}
+
 var app = builder.Build();
 app.MapHerald("/");
 app.MapHeraldGrpc();
@@ -91,9 +102,11 @@ app.MapGet("/bench/gc", (HttpRequest request) =>
         $"\"heapBytes\":{info.HeapSizeBytes},\"committedBytes\":{info.TotalCommittedBytes},\"serverGc\":{(System.Runtime.GCSettings.IsServerGC ? "true" : "false")}}}",
         "application/json");
 });
+// What the --telemetry exporters received (zeros without --telemetry): the load generator's proof that the listener was on.
+app.MapGet("/bench/telemetry", () => Results.Text(telemetry ? BenchTelemetry.Json() : "{\"spans\":0,\"metricExports\":0,\"metricPoints\":0}", "application/json"));
 await app.StartAsync();
 var grpcPort = grpcListener!.IPEndPoint!.Port;
 var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
 var address = addresses.First(a => new Uri(a).Port != grpcPort);
-Console.WriteLine($"Herald bench server listening on {address} (pid {Environment.ProcessId}), grpc=http://127.0.0.1:{grpcPort}");
+Console.WriteLine($"Herald bench server listening on {address} (pid {Environment.ProcessId}), grpc=http://127.0.0.1:{grpcPort}{(telemetry ? ", telemetry on" : "")}");
 await app.WaitForShutdownAsync();

@@ -181,6 +181,7 @@ internal static partial class Report
         AppendHeraldGc(md, order, n => Get(HeraldLabel, n));
         AppendTargets(md, Get);
         AppendStoreTargets(md, Get);
+        AppendTelemetry(md, order, Get, args.GetValueOrDefault("dir"));
         AppendMachine(md, args);
         AppendScenarios(md, reports);
         AppendFile(md, args.GetValueOrDefault("notes"));

@@ -133,6 +133,7 @@ public sealed partial class ServeCommandTests
         Assert.Contains("--urls", help, StringComparison.Ordinal);
         Assert.Contains("--agent <echo|chunks|exec>", help, StringComparison.Ordinal);
         Assert.Contains("--verbose", help, StringComparison.Ordinal);
+        Assert.Contains("--metrics", help, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,6 +57,9 @@ internal sealed record ServeSettings(
     /// <summary>The OTLP/HTTP collector traces and metrics are exported to (<c>--otlp</c>), or null.</summary>
     public Uri? Otlp { get; init; }
 
+    /// <summary>Serve a Prometheus scrape endpoint at <c>/metrics</c> (<c>--metrics</c>).</summary>
+    public bool Metrics { get; init; }
+
     /// <summary>The gRPC URL the card lists when it is not the listening address (<c>--grpc-public-url</c>).</summary>
     public Uri? GrpcPublicUrl { get; init; }
 
@@ -200,6 +203,8 @@ internal static class ServeCommand
         serve.Options.Add(grpcUrls);
         var otlp = ObservabilityServing.CreateOption();
         serve.Options.Add(otlp);
+        var metrics = ObservabilityServing.CreateMetricsOption();
+        serve.Options.Add(metrics);
 
         serve.Validators.Add(result =>
         {
@@ -289,6 +294,7 @@ internal static class ServeCommand
                 GrpcPublicUrl = parseResult.GetValue(grpcPublicUrl) is { } grpcGiven ? new Uri(grpcGiven) : null,
                 GrpcUrls = parseResult.GetValue(grpcUrls),
                 Otlp = parseResult.GetValue(otlp) is { } collector ? new Uri(collector) : null,
+                Metrics = parseResult.GetValue(metrics),
                 Role = parseResult.GetValue(role) switch
                 {
                     "api" => ServeRole.Api,
@@ -412,7 +418,7 @@ internal static class ServeCommand
         var grpc = GrpcServing.Configure(builder, settings.Role == ServeRole.Worker ? settings with { GrpcUrls = "off" } : settings, herald);
         // With gRPC on, the same checks also answer grpc.health.v1.Health (service "": all of them) on the gRPC port.
         (grpc is null ? builder.Services.AddHealthChecks() : builder.Services.AddGrpcHealthChecks()).AddHeraldStore();
-        ObservabilityServing.Configure(builder, settings.Otlp);
+        ObservabilityServing.Configure(builder, settings.Otlp, settings.Metrics);
 
         switch (settings.Agent)
         {
@@ -439,6 +445,7 @@ internal static class ServeCommand
         }
 
         app.MapHeraldHealthChecks("/healthz");
+        ObservabilityServing.Map(app, settings.Metrics);
         if (grpc is not null)
         {
             app.MapHeraldGrpc();

@@ -11,7 +11,8 @@ namespace Herald.Cli.Hosting;
 
 /// <summary>
 /// <c>herald serve --otlp URL</c>: Herald's spans and metrics (and ASP.NET Core's request spans) exported over OTLP/HTTP with
-/// protobuf to <c>URL/v1/traces</c> and <c>URL/v1/metrics</c>, as any OpenTelemetry collector receives them (port 4318).
+/// protobuf to <c>URL/v1/traces</c> and <c>URL/v1/metrics</c>, as any OpenTelemetry collector receives them (port 4318);
+/// <c>herald serve --metrics</c>: the same metrics (and the runtime's) scraped by Prometheus at <c>/metrics</c>.
 /// </summary>
 internal static class ObservabilityServing
 {
@@ -28,31 +29,63 @@ internal static class ObservabilityServing
             ? null
             : $"--otlp '{text}' is not an absolute http or https URL, e.g. http://127.0.0.1:4318.";
 
-    public static void Configure(WebApplicationBuilder builder, Uri? collector)
+    /// <summary><c>--metrics</c>: a Prometheus scrape endpoint on the A2A port.</summary>
+    public static Option<bool> CreateMetricsOption() => new("--metrics")
     {
-        if (collector is null)
+        Description = "Serve a Prometheus scrape endpoint at " + MetricsPath + " on the A2A port: Herald's, ASP.NET Core's and the runtime's " +
+            "metrics. Off by default.",
+    };
+
+    /// <summary>Where <c>--metrics</c> serves the scrape endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
+    public static void Configure(WebApplicationBuilder builder, Uri? collector, bool metrics = false)
+    {
+        if (collector is null && !metrics)
         {
             return;
         }
 
-        var root = collector.ToString().TrimEnd('/');
-        builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("herald"))
-            .WithTracing(t => t
+        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService("herald"));
+        if (collector is not null)
+        {
+            var root = collector.ToString().TrimEnd('/');
+            telemetry.WithTracing(t => t
                 .AddSource(HeraldDiagnostics.Name)
                 .AddAspNetCoreInstrumentation()
                 .AddOtlpExporter(o =>
                 {
                     o.Endpoint = new Uri(root + "/v1/traces");
                     o.Protocol = OtlpExportProtocol.HttpProtobuf;
-                }))
-            .WithMetrics(m => m
-                .AddMeter(HeraldDiagnostics.Name)
-                .AddAspNetCoreInstrumentation()
-                .AddOtlpExporter(o =>
-                {
-                    o.Endpoint = new Uri(root + "/v1/metrics");
-                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
                 }));
+        }
+
+        telemetry.WithMetrics(m =>
+        {
+            m.AddMeter(HeraldDiagnostics.Name).AddAspNetCoreInstrumentation();
+            if (collector is not null)
+            {
+                m.AddOtlpExporter(o =>
+                {
+                    o.Endpoint = new Uri(collector.ToString().TrimEnd('/') + "/v1/metrics");
+                    o.Protocol = OtlpExportProtocol.HttpProtobuf;
+                });
+            }
+
+            if (metrics)
+            {
+                // The runtime's own meter (GC, thread pool, exceptions; .NET 9+) costs nothing until read: a scrape reads it.
+                m.AddMeter("System.Runtime").AddPrometheusExporter();
+            }
+        });
+    }
+
+    /// <summary>Maps the scrape endpoint when <c>--metrics</c> asked for it (every role: a worker has metrics too).</summary>
+    public static void Map(WebApplication app, bool metrics)
+    {
+        if (metrics)
+        {
+            app.MapPrometheusScrapingEndpoint(MetricsPath);
+        }
     }
 }

@@ -397,12 +397,17 @@ internal sealed class ReportWriter
             using var activity = Telemetry.Source.StartActivity("herald.store.append");
             activity?.SetTag("a2a.task.id", _taskId);
             activity?.SetTag("herald.store.events", batch.Count);
-            var started = Stopwatch.GetTimestamp();
+            // Timed only when someone reads the histogram: two clock reads per write are most of what telemetry costs when off.
+            var started = Telemetry.AppendDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             try
             {
                 var options = new AppendOptions { LeaseOwner = _leaseOwner, ReleaseLease = release, ExpectedSequence = expected };
                 var appended = await _store.AppendAsync(_taskId, batch, options, CancellationToken.None).ConfigureAwait(false);
-                Telemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                if (started != 0)
+                {
+                    Telemetry.AppendDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+                }
+
                 Telemetry.EventsAppended.Add(appended.Count);
                 lock (_gate)
                 {

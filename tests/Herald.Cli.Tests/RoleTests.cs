@@ -130,6 +130,9 @@ public sealed class RoleTests : IDisposable
         var byMessage = messages.Zip(ids).ToDictionary(p => p.First, p => p.Second);
 
         Assert.True(await ReplicaTests.Eventually(() => ReadRuns().Count == 2, ReplicaTests.Timeout), "two runs did not start");
+
+        // A run's "working" is stored a moment after its command starts (an agent's report returns when queued).
+        Assert.True(await ReplicaTests.Eventually(async () => (await ListedStatesAsync(http, server)).Count(s => s == "TASK_STATE_WORKING") == 2, ReplicaTests.Timeout));
         var states = await ListedStatesAsync(http, server);
         Assert.Equal(8, states.Count(s => s == "TASK_STATE_SUBMITTED"));
         Assert.Equal(10, states.Count);
@@ -140,6 +143,7 @@ public sealed class RoleTests : IDisposable
         await File.WriteAllTextAsync(firstRun + ".go", "");
         Assert.True(await ReplicaTests.Eventually(() => ReadRuns().Count == 3, ReplicaTests.Timeout), "no waiting run started after one ended");
         Assert.True(await ReplicaTests.Eventually(async () => ReplicaTests.State(await ReplicaTests.GetTaskAsync(http, server, byMessage[firstRun])) == "TASK_STATE_COMPLETED", ReplicaTests.Timeout));
+        Assert.True(await ReplicaTests.Eventually(async () => (await ListedStatesAsync(http, server)).Count(s => s == "TASK_STATE_WORKING") == 2, ReplicaTests.Timeout));
         states = await ListedStatesAsync(http, server);
         Assert.Equal(7, states.Count(s => s == "TASK_STATE_SUBMITTED"));
         Assert.Equal(3, ReadRuns().Count);

@@ -174,16 +174,26 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override async ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default)
     {
         await _wakeups.Listening.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        // Registered before the check: a notification after the check completes it, so no wake-up is missed.
-        using var registration = _wakeups.Register(taskId);
-        var last = await ReadAsync((connection, ct) => PostgresReader.LastSequenceAsync(connection, taskId, ct), cancellationToken).ConfigureAwait(false);
-        if (last is null || last > afterSequence)
+        while (true)
         {
-            return; // gone (the caller's next read says so), or already there
-        }
+            // Registered before the check: a notification after the check completes it, so no wake-up is missed.
+            using var registration = _wakeups.Register(taskId);
+            var last = await ReadAsync((connection, ct) => PostgresReader.LastSequenceAsync(connection, taskId, ct), cancellationToken).ConfigureAwait(false);
+            if (last is null || last > afterSequence)
+            {
+                return; // gone (the caller's next read says so), or already there
+            }
 
-        await registration.Woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await registration.Woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // A notification is delivered after its commit, so one for what the check above already saw (the waiter's
+            // own create, say) can arrive now: it is no news, and the wait goes on (checked again, as a newer one may
+            // have come between the wake-up and the next registration).
+            if (registration.Reached is not { } reached || reached > afterSequence)
+            {
+                return;
+            }
+        }
     }
 
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)

@@ -118,7 +118,7 @@ internal static partial class Report
             var busiest = Math.Max(Value(one, "db_wal_syncs_per_s"), Value(three, "db_wal_syncs_per_s"));
             var perSync = Value(three, "events_per_wal_sync");
             text.Append(FormattableString.Invariant(
-                $"; the disk takes {Format(fsyncs)} flushes/s (`pg_test_fsync`, one 8 kB `fdatasync`), so at {Format(perSync)} events per flush the database's write rate allows about {Format(fsyncs * perSync)} events/s."));
+                $"; the disk takes {Format(fsyncs)} flushes/s (`pg_test_fsync`, one 8 kB `fdatasync`), so at {Format(perSync)} events per flush the database's write rate alone would allow at most about {Format(fsyncs * perSync)} events/s."));
             text.Append(busiest >= 0.8 * fsyncs
                 ? FormattableString.Invariant($" The database flushed {Format(busiest)} times a second, near that ceiling: the disk's flush rate is what limits throughput here, and more replicas help only by putting more events in each flush.")
                 : FormattableString.Invariant($" The database flushed at most {Format(busiest)} times a second, {busiest / fsyncs:P0} of that ceiling: here the limit is not the database's write rate but CPU (servers, database and load generator share 2 cores), so replicas on separate machines would grow further."));

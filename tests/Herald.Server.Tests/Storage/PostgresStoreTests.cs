@@ -230,11 +230,46 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         Assert.Equal(TaskState.Submitted, (await other.GetAsync(leased.Id))!.Task.Status.State);
     }
 
+    /// <summary>Five writes queued behind a lock: the group that met it holds one or two, then groups of two at most.</summary>
+    [PostgresFact]
+    public Task GroupCountBound_TwoWritesPerTransactionAtMost() => QueuedWritesCommitAsync(maxGroup: 2, maxBytes: 4 * 1024 * 1024, expectedCommits: 3);
+
+    /// <summary>Every write over the size bound: each commits alone.</summary>
+    [PostgresFact]
+    public Task GroupSizeBound_WritesOverItCommitAlone() => QueuedWritesCommitAsync(maxGroup: 128, maxBytes: 1, expectedCommits: 5);
+
+    private async Task QueuedWritesCommitAsync(int maxGroup, long maxBytes, int expectedCommits)
+    {
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var store = Open(connectionString, o => (o.MaxGroupCommit, o.MaxGroupCommitBytes) = (maxGroup, maxBytes));
+        var tasks = Enumerable.Range(0, 5).Select(_ => NewTask()).ToArray();
+        foreach (var task in tasks)
+        {
+            await store.CreateAsync(task);
+        }
+
+        var commitsBefore = Commits(store);
+        List<ValueTask<IReadOnlyList<TaskEvent>>> appends;
+        await using (await RowLock.TakeAsync(schema, tasks[0].Id))
+        {
+            appends = [.. tasks.Select(t => store.AppendAsync(t.Id, [Status(t, TaskState.Working, T0)]))];
+        }
+
+        foreach (var append in appends)
+        {
+            Assert.Equal(2, Assert.Single(await append.Within()).Sequence);
+        }
+
+        Assert.Equal(expectedCommits, Commits(store) - commitsBefore);
+    }
+
     private static long Commits(TaskStore store) => ((PostgresStore)store).Commits;
 
-    private TaskStore Open(string connectionString)
+    private TaskStore Open(string connectionString, Action<PostgresStoreOptions>? configure = null)
     {
-        var store = PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString, ListenRetryDelay = TimeSpan.FromMilliseconds(50) });
+        var options = new PostgresStoreOptions { ConnectionString = connectionString, ListenRetryDelay = TimeSpan.FromMilliseconds(50) };
+        configure?.Invoke(options);
+        var store = PostgresTaskStore.Open(options);
         lock (_stores)
         {
             _stores.Add(store);

@@ -91,6 +91,8 @@ start_server() {
     herald) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 "${EXTRA[@]}" >"$log" 2>&1 & ;;
     herald-sqlite) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 \
       --store "$DBDIR/herald-$RANDOM$RANDOM.db" "${EXTRA[@]}" >"$log" 2>&1 & ;;
+    herald-pg*) dotnet "$ROOT/bench/Herald.BenchServer/bin/Release/net10.0/Herald.BenchServer.dll" --urls http://127.0.0.1:0 \
+      --postgres "${PG_CONN_FOR[$name]}" "${EXTRA[@]}" >"$log" 2>&1 & ;;
     reference) dotnet "$ROOT/bench/reference/bin/Release/net10.0/Herald.ReferenceServer.dll" --urls http://127.0.0.1:0 >"$log" 2>&1 & ;;
     js) (cd "$ROOT/bench/js-server" && exec node server.mjs --port 0) >"$log" 2>&1 & ;;
     # Telemetry on vs off (measure_telemetry_cost): two fresh in-memory bench servers, one with the OpenTelemetry SDK listening.
@@ -170,6 +172,110 @@ measure_telemetry_cost() {
   stop_server herald-telemetry
 }
 # ---- end telemetry on vs off ----
+# ---- PostgreSQL (issue 21) -------------------------------------------------------------------------------------
+# A throwaway PostgreSQL cluster on 127.0.0.1 (initdb into a temporary directory, stopped and removed on exit), with
+# durable settings (fsync and synchronous_commit on, as operators run it): the write rate measured is the disk's.
+# herald-pg is one bench server on it; herald-pg3-a/b/c are three replicas sharing another database, measured together
+# under the label herald-pg3 (a task started on -a; subscribers and clients spread over the three).
+# Skipped, with the reason in the report, when the PostgreSQL binaries are absent (HERALD_PG_BIN, else the newest
+# /usr/lib/postgresql/*/bin).
+PG_BIN="${HERALD_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)}"
+PG_DIR=""
+PG_PORT=""
+PG_CONN=""
+PG_SERVERS=()
+declare -A PG_CONN_FOR
+
+# pg_tool PROGRAM ARGS...: a PostgreSQL program, as the postgres user when this script runs as root (PostgreSQL refuses root).
+pg_tool() {
+  local program="$PG_BIN/$1"; shift
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$program" "$@"; else "$program" "$@"; fi
+}
+
+pg_stop() {
+  if [ -n "$PG_DIR" ]; then
+    if [ -f "$PG_DIR/data/postmaster.pid" ]; then pg_tool pg_ctl -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+  fi
+}
+
+# pg_start: the cluster on a free port, with the databases herald_pg1 and herald_pg3; returns 1 (PG_SKIPPED says why) when it cannot.
+PG_SKIPPED=""
+pg_start() {
+  if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ] || [ ! -x "$PG_BIN/pg_ctl" ]; then
+    PG_SKIPPED="no PostgreSQL binaries (initdb, pg_ctl) in ${PG_BIN:-/usr/lib/postgresql/*/bin}; install the postgresql package or set HERALD_PG_BIN"
+    return 1
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    PG_SKIPPED="running as root without a postgres user to run PostgreSQL as"
+    return 1
+  fi
+  PG_DIR="$(mktemp -d)"
+  # Stopped on exit, before whatever else the exit trap already does.
+  local previous; eval "set -- $(trap -p EXIT)"; previous="${3:-}"
+  trap "pg_stop; $previous" EXIT
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PG_DIR"; fi
+  PG_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  if ! pg_tool initdb -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C >"$OUT/logs/pg-initdb.log" 2>&1 \
+    || ! pg_tool pg_ctl -D "$PG_DIR/data" -l "$PG_DIR/data/server.log" -w -t 60 \
+      -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c max_connections=400" start >"$OUT/logs/pg-start.log" 2>&1; then
+    cat "$OUT/logs/pg-initdb.log" "$OUT/logs/pg-start.log" "$PG_DIR/data/server.log" 2>/dev/null || true
+    PG_SKIPPED="the PostgreSQL cluster did not start (see logs/pg-*.log)"
+    pg_stop
+    return 1
+  fi
+  local db
+  for db in herald_pg1 herald_pg3; do pg_tool createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"; done
+  echo "   postgresql: 127.0.0.1:$PG_PORT ($("$PG_BIN/postgres" --version))"
+}
+
+pg_conn() { echo "Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1"; }
+
+# measure_pg LABEL SCENARIO ARGS...: one load generator run against PG_SERVERS (the first is the one measured; all are
+# its replicas), with the database's counters; a failed check is recorded, not fatal.
+measure_pg() {
+  local label="$1" scenario="$2"; shift 2
+  local first="${PG_SERVERS[0]}" replicas=() s
+  for s in "${PG_SERVERS[@]}"; do check_alive "$s" "before \`$scenario\` ($label)"; replicas+=("${URL[$s]}"); done
+  echo "-- $scenario / $label"
+  timeout 900 "${LOADGEN[@]}" --url "${URL[$first]}" --label "$label" --server-pid "${PID[$first]}" --scenario "$scenario" \
+    --replicas "$(IFS=,; echo "${replicas[*]}")" --pg "$PG_CONN" --json "$OUT/results/$label-$scenario.json" "$@" \
+    || echo "   ($scenario / $label: exit code $?)"
+  for s in "${PG_SERVERS[@]}"; do check_alive "$s" "during \`$scenario\` ($label)"; done
+}
+
+run_postgres_scenarios() {
+  echo "== PostgreSQL"
+  if ! pg_start; then
+    echo "   PostgreSQL scenarios skipped: $PG_SKIPPED"
+    echo "$PG_SKIPPED" >"$OUT/results/postgres-skipped.txt"
+    return 0
+  fi
+  local fanout_k=1000 s
+  if [ "$QUICK" = 1 ]; then fanout_k=200; fi
+
+  # The disk's flush rate, the ceiling on durable commits (the report divides by it): one second per method.
+  pg_tool pg_test_fsync -s 1 -f "$PG_DIR/fsync.test" >"$OUT/results/postgres-fsync.txt" 2>&1 || echo "   (pg_test_fsync: exit code $?)"
+
+  PG_CONN="$(pg_conn herald_pg1)"
+  PG_SERVERS=(herald-pg)
+  PG_CONN_FOR[herald-pg]="$PG_CONN"
+  start_server herald-pg
+  measure_pg herald-pg stream --n "$STREAM_N" --repeat 5 --budget 20 --timeout 400
+  measure_pg herald-pg many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300
+  stop_server herald-pg
+
+  PG_CONN="$(pg_conn herald_pg3)"
+  PG_SERVERS=(herald-pg3-a herald-pg3-b herald-pg3-c)
+  for s in "${PG_SERVERS[@]}"; do PG_CONN_FOR[$s]="$PG_CONN"; start_server "$s"; done
+  measure_pg herald-pg3 replica-latency --rate 1000 --duration "$LATENCY_S" --timeout 300
+  measure_pg herald-pg3 fanout --k "$fanout_k" --n 1000 --timeout 300
+  measure_pg herald-pg3 many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300
+  for s in "${PG_SERVERS[@]}"; do stop_server "$s"; done
+  pg_stop
+}
+# ---- end of PostgreSQL -----------------------------------------------------------------------------------------
 
 SERVERS=(herald herald-sqlite reference js)
 START=$(date +%s)
@@ -185,6 +291,8 @@ for s in "${SERVERS[@]}"; do measure "$s" latency --rate 1000 --duration "$LATEN
 for s in "${SERVERS[@]}"; do measure "$s" many-tasks --t "$MANY_T" --n 500 --repeat 5 --budget 15 --timeout 300; done
 for s in "${SERVERS[@]}"; do stop_server "$s"; done
 measure_telemetry_cost
+
+run_postgres_scenarios
 
 # Memory over time: 50,000 short tasks on fresh Herald servers with retention on (it must level off), and once
 # without retention for contrast. Herald only: the other servers have no retention to compare.

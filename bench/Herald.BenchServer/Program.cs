@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 //   [--retentionSeconds S] (default: keep ended tasks) [--maintenanceSeconds S] (default 10)
 //   [--sqliteDurability full|normal] (default full, as herald serve)
 //   [--telemetry] (the OpenTelemetry SDK listening to Herald's spans and metrics, counting exporters: BenchTelemetry)
+//   [--postgres CONNSTRING] (an Npgsql connection string: the PostgreSQL store instead of --store; replicas share it)
 // Prints "Herald bench server listening on URL (pid P), grpc=URL" once it accepts connections.
 // --urls is taken out of the arguments: the host would bind it itself, and log that named endpoints override it.
 var httpUrl = "http://127.0.0.1:0";
@@ -68,7 +69,11 @@ var herald = builder.Services.AddHerald(options =>
 })
 .AddAgent(new ChunksBenchAgent())
 .AddGrpc(o => o.InterfaceUrl = endpoint => $"http://{endpoint.Host}:{grpcListener?.IPEndPoint?.Port}");
-if (store != "memory")
+if (builder.Configuration["postgres"] is { Length: > 0 } postgres)
+{
+    herald.UsePostgres(postgres);
+}
+else if (store != "memory")
 {
     var durability = builder.Configuration.GetValue("sqliteDurability", "full") == "normal" ? SqliteDurability.Normal : SqliteDurability.Full;
     herald.UseSqlite(store, o => o.Durability = durability);

@@ -11,7 +11,7 @@ internal sealed class LoadGenOptions
         dotnet run -c Release --project bench/Herald.LoadGen -- --url URL --scenario NAME [options]
 
           --url URL              the server's JSON-RPC endpoint, the base of its REST routes, or its gRPC address (127.0.0.1 only)
-          --scenario NAME        stream | fanout | idle | latency | many-tasks | churn
+          --scenario NAME        stream | fanout | idle | latency | many-tasks | churn | replica-latency
           --binding B            jsonrpc (default), rest (HTTP+JSON: POST URL/message:stream, ...; v1.0 only) or grpc (lf.a2a.v1.A2AService over HTTP/2; v1.0 only)
           --a2a-version V        1.0 (default) or 0.3
           --label NAME           the server's name in results (default: the host:port)
@@ -29,6 +29,12 @@ internal sealed class LoadGenOptions
           churn       --tasks 50000    short tasks, --concurrency 16 at a time; server RSS sampled every second
                                        (memory over time: with retention on it must plateau); --settle S: then wait
                                        S seconds (longer than the server's retention) and read the live heap again
+
+        Replicas (PostgreSQL): --replicas URL,URL,...  every replica's endpoint (the first is --url's server): fanout
+          spreads its subscribers over them, many-tasks its clients; --pg CONNSTRING: many-tasks also reads the
+          database's commits and WAL syncs (pg_stat_database, pg_stat_wal) around each run.
+          replica-latency --rate 1000 --duration S: a task started on the first replica, its chunks received by a
+                                       subscriber on the second (append on A, receipt on B)
 
         The agent must understand the message text "N delay=MS start=MS" (Herald's bench agent,
         bench/reference, bench/js-server) and put its send time in artifact.metadata.benchTsUs.
@@ -88,6 +94,12 @@ internal sealed class LoadGenOptions
 
     public int Concurrency { get; init; } = 16;
 
+    /// <summary>Every replica's endpoint, the measured server's first; empty for one server.</summary>
+    public IReadOnlyList<Uri> Replicas { get; init; } = [];
+
+    /// <summary>An Npgsql connection string of the replicas' database, for its commit and WAL sync counters; null: not read.</summary>
+    public string? PgConnection { get; init; }
+
     public static LoadGenOptions Parse(IReadOnlyDictionary<string, string> values)
     {
         var url = Get(values, "url") ?? throw new ArgumentException("--url is required.");
@@ -126,6 +138,9 @@ internal sealed class LoadGenOptions
             Settle = Seconds(values, "settle"),
             Variant = Get(values, "variant"),
             Concurrency = Ints(values, "concurrency")?[0] ?? 16,
+            Replicas = Get(values, "replicas")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(r => new Uri(r)).ToArray() ?? [],
+            PgConnection = Get(values, "pg"),
         };
     }
 

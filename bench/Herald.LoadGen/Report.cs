@@ -77,7 +77,7 @@ internal static partial class Report
             foreach (var m in report.Results)
             {
                 byLabel[(report.Label, m.Name)] = m;
-                if (!order.Contains((report.Scenario, m.Name)))
+                if (!IsPostgres(report.Label) && !order.Contains((report.Scenario, m.Name)))
                 {
                     order.Add((report.Scenario, m.Name));
                 }
@@ -182,6 +182,7 @@ internal static partial class Report
         AppendTargets(md, Get);
         AppendStoreTargets(md, Get);
         AppendTelemetry(md, order, Get, args.GetValueOrDefault("dir"));
+        AppendPostgres(md, Get, args);
         AppendMachine(md, args);
         AppendScenarios(md, reports);
         AppendFile(md, args.GetValueOrDefault("notes"));
@@ -559,9 +560,9 @@ internal static partial class Report
         var kept = new List<string>();
         for (var i = 0; i < parts.Length; i++)
         {
-            if (parts[i] is "--url" or "--json" or "--server-pid" or "--label")
+            if (parts[i] is "--url" or "--json" or "--server-pid" or "--label" or "--replicas" or "--pg")
             {
-                kept.Add(parts[i] + (parts[i] == "--url" ? " URL" : parts[i] == "--server-pid" ? " PID" : parts[i] == "--json" ? " FILE" : " " + (i + 1 < parts.Length ? parts[i + 1] : "")));
+                kept.Add(parts[i] + (parts[i] switch { "--url" => " URL", "--server-pid" => " PID", "--json" => " FILE", "--replicas" => " URL,URL,...", "--pg" => " CONNSTRING", _ => " " + (i + 1 < parts.Length ? parts[i + 1] : "") }));
                 i++;
                 continue;
             }

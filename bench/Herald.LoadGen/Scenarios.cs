@@ -19,6 +19,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
         "latency" => LatencyAsync(),
         "many-tasks" => ManyTasksAsync(),
         "churn" => ChurnAsync(),
+        "replica-latency" => ReplicaLatencyAsync(),
         _ => throw new ArgumentException($"Unknown scenario '{options.Scenario}'. Use stream, fanout, idle, latency or many-tasks."),
     };
 
@@ -100,7 +101,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             {
                 var recorder = subscribers[i] = new StreamRecorder();
                 await opening.WaitAsync(cts.Token);
-                runs[i] = RunSubscribeAsync(recorder, taskId, cts.Token);
+                runs[i] = RunSubscribeAsync(recorder, taskId, cts.Token, Replica(i));
                 _ = recorder.FirstEvent.Task.ContinueWith(_ => opening.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
@@ -250,14 +251,21 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             var runs = 0;
             string? problem = null;
             var before = await _sampler.SampleAsync();
+            var database = new List<(DatabaseSample Before, DatabaseSample After, double Seconds)>();
             var spent = Stopwatch.StartNew();
             while (runs < options.Repeat && (runs == 0 || spent.Elapsed < options.Budget))
             {
                 using var cts = new CancellationTokenSource(options.Timeout);
                 var streams = Enumerable.Range(0, t).Select(_ => new StreamRecorder()).ToArray();
+                var databaseBefore = await SampleDatabaseAsync(cts.Token);
                 var start = Stopwatch.GetTimestamp();
-                await Task.WhenAll(streams.Select(s => RunStreamAsync(s, $"{n} delay=0", cts.Token)));
+                await Task.WhenAll(streams.Select((s, i) => RunStreamAsync(s, $"{n} delay=0", cts.Token, Replica(i))));
                 var end = Stopwatch.GetTimestamp();
+                if (databaseBefore is not null && await SampleDatabaseAsync(cts.Token) is { } databaseAfter)
+                {
+                    database.Add((databaseBefore, databaseAfter, Seconds(start, end)));
+                }
+
                 var runEvents = streams.Sum(s => s.Events);
                 var runComplete = streams.Count(s => s.Completed && s.Chunks == n);
                 events += runEvents;
@@ -284,6 +292,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             m.Metrics["runs"] = runs;
             m.Metrics["elapsed_ms"] = events / runs / Median(sorted) * 1000;
             ServerSample.AddDelta(m, before, after, events);
+            AddDatabaseRates(m, database, events);
             Check(m, complete == t * runs, $"{complete}/{t * runs} complete; first problem: {problem}");
             results.Add(m);
         }
@@ -318,16 +327,16 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
     }
 
     /// <summary>A streaming send read by <paramref name="recorder"/>, over the binding measured.</summary>
-    private Task RunStreamAsync(StreamRecorder recorder, string text, CancellationToken cancellationToken) =>
+    private Task RunStreamAsync(StreamRecorder recorder, string text, CancellationToken cancellationToken, Uri? url = null) =>
         _grpc is { } grpc
             ? recorder.RunAsync(ct => grpc.StreamMessage(text, ct), cancellationToken)
-            : recorder.RunAsync(http, _wire.StreamMessage(options.Url, text), cancellationToken);
+            : recorder.RunAsync(http, _wire.StreamMessage(url ?? options.Url, text), cancellationToken);
 
     /// <summary>A subscription read by <paramref name="recorder"/>, over the binding measured.</summary>
-    private Task RunSubscribeAsync(StreamRecorder recorder, string taskId, CancellationToken cancellationToken) =>
+    private Task RunSubscribeAsync(StreamRecorder recorder, string taskId, CancellationToken cancellationToken, Uri? url = null) =>
         _grpc is { } grpc
             ? recorder.RunAsync(ct => grpc.Subscribe(taskId, ct), cancellationToken)
-            : recorder.RunAsync(http, _wire.Subscribe(options.Url, taskId), cancellationToken);
+            : recorder.RunAsync(http, _wire.Subscribe(url ?? options.Url, taskId), cancellationToken);
 
     /// <summary>Starts a task with SendMessage (return immediately) and returns its id.</summary>
     private async Task<string> StartTaskAsync(string text, CancellationToken cancellationToken)

@@ -6,8 +6,8 @@ namespace Herald.Storage.Postgres;
 
 /// <summary>
 /// The multi-replica store: every replica (and every store instance) on one PostgreSQL database sees the same tasks,
-/// logs and leases. Each write is one transaction that locks the task's row, so writers on different replicas take
-/// turns per task; wake-ups travel by <c>LISTEN/NOTIFY</c> (<see cref="PostgresWakeups"/>); lease expiry is decided by
+/// logs and leases. Writes from any task queue to one writer that commits them in groups (<see cref="PostgresWriter"/>),
+/// each write locking its task's row, so writers on different replicas take turns per task; wake-ups travel by <c>LISTEN/NOTIFY</c> (<see cref="PostgresWakeups"/>); lease expiry is decided by
 /// the database's clock. Closing the store marks the leases it took as expired, so another replica's recovery sweep
 /// fails those tasks with a reason at once instead of when the leases would have run out.
 /// </summary>
@@ -17,15 +17,22 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     private readonly bool _ownsDataSource;
     private readonly TimeProvider? _time;
     private readonly PostgresWakeups _wakeups;
+    private readonly PostgresWriter _writer;
     private readonly Guid _instance = Guid.NewGuid();
     private int _disposed;
 
-    private PostgresStore(NpgsqlDataSource dataSource, bool ownsDataSource, TimeProvider? time, TimeSpan listenRetryDelay)
+    /// <summary>What a write without a payload of its own (a renewal, a claim) counts for in a group's size bound.</summary>
+    private const long SmallWriteBytes = 256;
+
+    private PostgresStore(NpgsqlDataSource dataSource, bool ownsDataSource, PostgresStoreOptions options)
     {
         _dataSource = dataSource;
         _ownsDataSource = ownsDataSource;
-        _time = time;
-        _wakeups = new PostgresWakeups(dataSource, listenRetryDelay);
+        _time = options.TimeProvider;
+        _wakeups = new PostgresWakeups(dataSource, options.ListenRetryDelay);
+        _writer = new PostgresWriter(
+            dataSource, (connection, transaction) => new PostgresWriteContext(connection, transaction, NowMs(), _instance),
+            options.MaxGroupCommit, options.MaxGroupCommitBytes, options.MaxQueuedWrites);
     }
 
     public static PostgresStore Open(PostgresStoreOptions options)
@@ -51,7 +58,7 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
                 PostgresSchema.Ensure(connection);
             }
 
-            return new PostgresStore(dataSource, owns, options.TimeProvider, options.ListenRetryDelay);
+            return new PostgresStore(dataSource, owns, options);
         }
         catch (Exception ex)
         {
@@ -99,13 +106,24 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override async ValueTask WaitForPendingRunsAsync(CancellationToken cancellationToken = default) =>
         await _wakeups.WaitForRunsAsync(cancellationToken).ConfigureAwait(false);
 
+    private static long Bytes(IReadOnlyList<TaskEvent> drafts)
+    {
+        var bytes = SmallWriteBytes;
+        foreach (var draft in drafts)
+        {
+            bytes += draft.GetV1Json().Length;
+        }
+
+        return bytes;
+    }
+
     private static byte[] RunBytes(ReadOnlyMemory<byte> run) =>
         run.IsEmpty ? throw new ArgumentException("A run to do is recorded with at least one byte.", nameof(run)) : run.ToArray();
 
     public override async ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
     {
         ValidateBatch(drafts);
-        return await WriteAsync((c, ct) => c.AppendAsync(taskId, drafts, options, HoldsDrafts, ct), cancellationToken).ConfigureAwait(false);
+        return await WriteAsync((c, ct) => c.AppendAsync(taskId, drafts, options, HoldsDrafts, ct), cancellationToken, Bytes(drafts)).ConfigureAwait(false);
     }
 
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
@@ -156,16 +174,26 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override async ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default)
     {
         await _wakeups.Listening.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        // Registered before the check: a notification after the check completes it, so no wake-up is missed.
-        using var registration = _wakeups.Register(taskId);
-        var last = await ReadAsync((connection, ct) => PostgresReader.LastSequenceAsync(connection, taskId, ct), cancellationToken).ConfigureAwait(false);
-        if (last is null || last > afterSequence)
+        while (true)
         {
-            return; // gone (the caller's next read says so), or already there
-        }
+            // Registered before the check: a notification after the check completes it, so no wake-up is missed.
+            using var registration = _wakeups.Register(taskId);
+            var last = await ReadAsync((connection, ct) => PostgresReader.LastSequenceAsync(connection, taskId, ct), cancellationToken).ConfigureAwait(false);
+            if (last is null || last > afterSequence)
+            {
+                return; // gone (the caller's next read says so), or already there
+            }
 
-        await registration.Woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await registration.Woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+            // A notification is delivered after its commit, so one for what the check above already saw (the waiter's
+            // own create, say) can arrive now: it is no news, and the wait goes on (checked again, as a newer one may
+            // have come between the wake-up and the next registration).
+            if (registration.Reached is not { } reached || reached > afterSequence)
+            {
+                return;
+            }
+        }
     }
 
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
@@ -192,6 +220,8 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
             // The database is away: the leases run out by themselves.
         }
 
+        await _writer.DisposeAsync().ConfigureAwait(false);
+
         if (_ownsDataSource)
         {
             await _dataSource.DisposeAsync().ConfigureAwait(false);
@@ -200,34 +230,12 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
 
     private long? NowMs() => _time is null ? null : StoredForms.ToMs(_time.GetUtcNow());
 
-    private async ValueTask<T> WriteAsync<T>(Func<PostgresWriteContext, CancellationToken, ValueTask<T>> write, CancellationToken cancellationToken)
-    {
-        var committing = false;
-        try
-        {
-            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
-                {
-                    var context = new PostgresWriteContext(connection, transaction, NowMs(), _instance);
-                    await using var disposeContext = context.ConfigureAwait(false);
-                    var result = await write(context, cancellationToken).ConfigureAwait(false);
-                    await context.FlushAsync(cancellationToken).ConfigureAwait(false);
+    /// <summary>Transactions the writer committed so far (tests compare it with the writes they made).</summary>
+    internal long Commits => _writer.Commits;
 
-                    // Not canceled once committing: the outcome of a write that may be committed must not be lost.
-                    committing = true;
-                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
-                    return result;
-                }
-            }
-        }
-        catch (Exception ex) when (PostgresFaults.IsTransient(ex))
-        {
-            throw PostgresFaults.Unavailable(ex, write: true, mayHaveCommitted: committing);
-        }
-    }
+    /// <summary>A write through the writer: committed in a group with the writes queued with it.</summary>
+    private ValueTask<T> WriteAsync<T>(Func<PostgresWriteContext, CancellationToken, ValueTask<T>> write, CancellationToken cancellationToken, long bytes = SmallWriteBytes) =>
+        _writer.RunAsync(write, bytes, cancellationToken);
 
     private async ValueTask<T> ReadAsync<T>(Func<NpgsqlConnection, CancellationToken, ValueTask<T>> read, CancellationToken cancellationToken)
     {

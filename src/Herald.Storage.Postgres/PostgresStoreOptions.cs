@@ -24,4 +24,18 @@ public sealed class PostgresStoreOptions
 
     /// <summary>How long the wake-up listener waits before reconnecting after its connection dropped (doubling up to 30 s).</summary>
     public TimeSpan ListenRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Most write operations committed together in one transaction (one commit for appends to many tasks at once).</summary>
+    public int MaxGroupCommit { get; set; } = 128;
+
+    /// <summary>
+    /// About how many bytes of events one transaction carries at most; a write larger than this still goes, alone.
+    /// </summary>
+    public long MaxGroupCommitBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Most write operations waiting for the writer. A caller that finds the queue full waits for room (and can give up
+    /// through its cancellation token), so a store whose database has fallen behind costs bounded memory.
+    /// </summary>
+    public int MaxQueuedWrites { get; set; } = 4096;
 }

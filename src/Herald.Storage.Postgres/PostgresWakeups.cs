@@ -146,7 +146,13 @@ internal sealed class PostgresWakeups : IAsyncDisposable
         }
 
         // Completed outside the lock; continuations run elsewhere, so the listener never runs a waiter's code.
-        signal?.Completion.TrySetResult();
+        if (signal is not null)
+        {
+            signal.Reached = space > 0 && long.TryParse(payload.AsSpan(space + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var reached)
+                ? reached
+                : null;
+            signal.Completion.TrySetResult();
+        }
     }
 
     private void WakeAll()
@@ -227,6 +233,9 @@ internal sealed class PostgresWakeups : IAsyncDisposable
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public int Waiters { get; set; }
+
+        /// <summary>The sequence the waking notification named; null when it named none (a reconnect, a long id).</summary>
+        public long? Reached { get; set; }
     }
 
     /// <summary>One waiter's hold on a wake-up.</summary>
@@ -244,6 +253,9 @@ internal sealed class PostgresWakeups : IAsyncDisposable
         }
 
         public Task Woken => _signal.Completion.Task;
+
+        /// <summary>Once <see cref="Woken"/>: the sequence the notification named, or null when it named none.</summary>
+        public long? Reached => _signal.Reached;
 
         public void Dispose() => _owner?.Unregister(_taskId, _signal);
     }

@@ -6,10 +6,11 @@ using Npgsql;
 namespace Herald.Storage.Postgres;
 
 /// <summary>
-/// One write transaction: the task's row is read <c>FOR UPDATE</c> (so concurrent writers on any replica take turns
+/// One write of a group transaction: the task's row is read <c>FOR UPDATE</c> (so concurrent writers on any replica take turns
 /// on a task and sequences have no gaps or doubles), the events are applied to the relational fold in memory, and
 /// every write they cause (log rows, history, artifact and part rows, the task's row, the wake-up notification) is
-/// queued and sent in one batch before the commit: an append costs three round trips whatever its size.
+/// queued and sent in one batch (<see cref="PostgresWriter"/> commits several writes in one transaction, each after a
+/// savepoint of its own): an append costs two round trips in its group whatever its size.
 /// </summary>
 internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTransaction transaction, long? nowMs, Guid holder) : IAsyncDisposable
 {
@@ -251,8 +252,11 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         return await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the queued writes and one notification per task whose log grew (delivered to listeners at commit).</summary>
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the queued writes, one notification per task whose log grew (delivered to listeners at commit), and then
+    /// the <paramref name="trailer"/> statements (the writer's savepoint handling), all in one round trip.
+    /// </summary>
+    public async ValueTask FlushAsync(IReadOnlyList<string> trailer, CancellationToken cancellationToken)
     {
         foreach (var (taskId, last) in _touched)
         {
@@ -263,6 +267,11 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         if (_runRecorded)
         {
             Queue("SELECT pg_notify($1, $2)", PostgresWakeups.Channel, PostgresWakeups.RunsRecorded);
+        }
+
+        foreach (var sql in trailer)
+        {
+            Queue(sql);
         }
 
         if (_batch.BatchCommands.Count > 0)

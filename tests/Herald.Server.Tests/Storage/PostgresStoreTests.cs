@@ -133,9 +133,143 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await Task.CompletedTask;
     }
 
-    private TaskStore Open(string connectionString)
+    [PostgresFact]
+    public async Task ConcurrentAppendsToManyTasks_CommitInFewerTransactionsThanWrites()
     {
-        var store = PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString, ListenRetryDelay = TimeSpan.FromMilliseconds(50) });
+        const int tasks = 50;
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var store = Open(connectionString);
+        var created = new List<AgentTask>();
+        for (var i = 0; i < tasks; i++)
+        {
+            created.Add(NewTask());
+            await store.CreateAsync(created[^1]);
+        }
+
+        var commitsBefore = Commits(store);
+
+        // The writer's first group waits on a row lock held elsewhere, so every append below is queued before any commits.
+        List<ValueTask<IReadOnlyList<TaskEvent>>> appends;
+        await using (await RowLock.TakeAsync(schema, created[0].Id))
+        {
+            appends = [.. created.Select((t, i) => store.AppendAsync(t.Id, [Status(t, TaskState.Working, T0.AddSeconds(i))]))];
+        }
+
+        foreach (var append in appends)
+        {
+            Assert.Equal(2, Assert.Single(await append.Within()).Sequence);
+        }
+
+        // 50 writes: the group that met the lock, then one with all the others (the bound is 128).
+        Assert.InRange(Commits(store) - commitsBefore, 1, 2);
+        var other = Open(connectionString);
+        foreach (var task in created)
+        {
+            Assert.Equal(TaskState.Working, (await other.GetAsync(task.Id))!.Task.Status.State);
+        }
+    }
+
+    [PostgresFact]
+    public async Task RefusedWritesInAGroup_LeaveTheOthersCommittedAndAcknowledged()
+    {
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var store = Open(connectionString);
+        var good = Enumerable.Range(0, 5).Select(_ => NewTask()).ToArray();
+        var (terminal, behind, leased, blocker) = (NewTask(), NewTask(), NewTask(), NewTask());
+        foreach (var task in good.Append(terminal).Append(behind).Append(blocker))
+        {
+            await store.CreateAsync(task);
+        }
+
+        await store.CreateAsync(leased, new RunnerLease("runner-a", TimeSpan.FromMinutes(5)));
+        await store.AppendAsync(terminal.Id, Status(terminal, TaskState.Completed, T0.AddSeconds(1)));
+        await store.WaitForEventsAsync(blocker.Id, 0).Within(); // the listener is up
+        var waiting = store.WaitForEventsAsync(good[2].Id, 1).AsTask();
+        var commitsBefore = Commits(store);
+
+        // Refused writes between good ones, all in the groups that form behind the lock.
+        ValueTask<IReadOnlyList<TaskEvent>>[] accepted;
+        Task[] refused;
+        await using (await RowLock.TakeAsync(schema, blocker.Id))
+        {
+            var first = store.AppendAsync(blocker.Id, [Status(blocker, TaskState.Working, T0)]);
+            var toTerminal = store.AppendAsync(terminal.Id, [Status(terminal, TaskState.Working, T0)]).AsTask();
+            var g0 = store.AppendAsync(good[0].Id, [Status(good[0], TaskState.Working, T0)]);
+            var conflict = store.AppendAsync(behind.Id, [Status(behind, TaskState.Working, T0)], new AppendOptions { ExpectedSequence = 7 }).AsTask();
+            var g1 = store.AppendAsync(good[1].Id, [Status(good[1], TaskState.Working, T0)]);
+            var leaseLost = store.AppendAsync(leased.Id, [Status(leased, TaskState.Working, T0)], new AppendOptions { LeaseOwner = "runner-b" }).AsTask();
+            var g2 = store.AppendAsync(good[2].Id, [Status(good[2], TaskState.Working, T0)]);
+            var exists = store.CreateAsync(good[3]).AsTask();
+            var g3 = store.AppendAsync(good[3].Id, [Status(good[3], TaskState.Working, T0)]);
+            var g4 = store.AppendAsync(good[4].Id, [Status(good[4], TaskState.Working, T0), Status(good[4], TaskState.Completed, T0)]);
+            accepted = [first, g0, g1, g2, g3, g4];
+            refused = [toTerminal, conflict, leaseLost, exists];
+        }
+
+        await Assert.ThrowsAsync<TaskAlreadyTerminalException>(() => refused[0].Within());
+        await Assert.ThrowsAsync<AppendConflictException>(() => refused[1].Within());
+        await Assert.ThrowsAsync<LeaseLostException>(() => refused[2].Within());
+        await Assert.ThrowsAsync<TaskAlreadyExistsException>(() => refused[3].Within());
+        foreach (var append in accepted)
+        {
+            Assert.Equal(2, (await append.Within())[0].Sequence);
+        }
+
+        Assert.InRange(Commits(store) - commitsBefore, 1, 2);
+
+        // What was acknowledged is in the database (seen through another instance), the refused writes left nothing,
+        // and the notification of a good write sent after refused ones woke its waiter.
+        await waiting.Within();
+        var other = Open(connectionString);
+        Assert.Equal([1L, 2L], (await other.ReadAsync(good[2].Id, 0, 10)).Select(e => e.Sequence));
+        Assert.Equal([1L, 2L, 3L], (await other.ReadAsync(good[4].Id, 0, 10)).Select(e => e.Sequence));
+        Assert.Equal(TaskState.Completed, (await other.GetAsync(good[4].Id))!.Task.Status.State);
+        Assert.Equal([1L, 2L], (await other.ReadAsync(terminal.Id, 0, 10)).Select(e => e.Sequence));
+        Assert.Equal([1L], (await other.ReadAsync(behind.Id, 0, 10)).Select(e => e.Sequence));
+        Assert.Equal([1L], (await other.ReadAsync(leased.Id, 0, 10)).Select(e => e.Sequence));
+        Assert.Equal(TaskState.Submitted, (await other.GetAsync(leased.Id))!.Task.Status.State);
+    }
+
+    /// <summary>Five writes queued behind a lock: the group that met it holds one or two, then groups of two at most.</summary>
+    [PostgresFact]
+    public Task GroupCountBound_TwoWritesPerTransactionAtMost() => QueuedWritesCommitAsync(maxGroup: 2, maxBytes: 4 * 1024 * 1024, expectedCommits: 3);
+
+    /// <summary>Every write over the size bound: each commits alone.</summary>
+    [PostgresFact]
+    public Task GroupSizeBound_WritesOverItCommitAlone() => QueuedWritesCommitAsync(maxGroup: 128, maxBytes: 1, expectedCommits: 5);
+
+    private async Task QueuedWritesCommitAsync(int maxGroup, long maxBytes, int expectedCommits)
+    {
+        var (schema, connectionString) = PostgresServer.Shared.CreateSchema();
+        var store = Open(connectionString, o => (o.MaxGroupCommit, o.MaxGroupCommitBytes) = (maxGroup, maxBytes));
+        var tasks = Enumerable.Range(0, 5).Select(_ => NewTask()).ToArray();
+        foreach (var task in tasks)
+        {
+            await store.CreateAsync(task);
+        }
+
+        var commitsBefore = Commits(store);
+        List<ValueTask<IReadOnlyList<TaskEvent>>> appends;
+        await using (await RowLock.TakeAsync(schema, tasks[0].Id))
+        {
+            appends = [.. tasks.Select(t => store.AppendAsync(t.Id, [Status(t, TaskState.Working, T0)]))];
+        }
+
+        foreach (var append in appends)
+        {
+            Assert.Equal(2, Assert.Single(await append.Within()).Sequence);
+        }
+
+        Assert.Equal(expectedCommits, Commits(store) - commitsBefore);
+    }
+
+    private static long Commits(TaskStore store) => ((PostgresStore)store).Commits;
+
+    private TaskStore Open(string connectionString, Action<PostgresStoreOptions>? configure = null)
+    {
+        var options = new PostgresStoreOptions { ConnectionString = connectionString, ListenRetryDelay = TimeSpan.FromMilliseconds(50) };
+        configure?.Invoke(options);
+        var store = PostgresTaskStore.Open(options);
         lock (_stores)
         {
             _stores.Add(store);
@@ -191,4 +325,27 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         ContextId = task.ContextId!,
         Status = new AgentTaskStatus { State = state, Timestamp = at },
     }, at);
+
+    /// <summary>A row of the tasks table locked by another session until disposed: writers of that task wait.</summary>
+    private sealed class RowLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public static async Task<RowLock> TakeAsync(string schema, string taskId)
+        {
+            var connection = new NpgsqlConnection(PostgresServer.Shared.ConnectionString(PostgresServer.TestDatabase, "Pooling=false"));
+            await connection.OpenAsync();
+            var transaction = await connection.BeginTransactionAsync();
+            await using var select = new NpgsqlCommand($"SELECT 1 FROM {schema}.tasks WHERE task_id = $1 FOR UPDATE", connection, transaction)
+            {
+                Parameters = { new() { Value = taskId } },
+            };
+            Assert.NotNull(await select.ExecuteScalarAsync());
+            return new RowLock(connection, transaction);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await connection.DisposeAsync();
+        }
+    }
 }

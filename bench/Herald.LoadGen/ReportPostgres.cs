@@ -121,7 +121,7 @@ internal static partial class Report
                 $"; the disk takes {Format(fsyncs)} flushes/s (`pg_test_fsync`, one 8 kB `fdatasync`), so at {Format(perSync)} events per flush the database's write rate alone would allow at most about {Format(fsyncs * perSync)} events/s."));
             text.Append(busiest >= 0.8 * fsyncs
                 ? FormattableString.Invariant($" The database flushed {Format(busiest)} times a second, near that ceiling: the disk's flush rate is what limits throughput here, and more replicas help only by putting more events in each flush.")
-                : FormattableString.Invariant($" The database flushed at most {Format(busiest)} times a second, {busiest / fsyncs:P0} of that ceiling: here the limit is not the database's write rate but CPU (servers, database and load generator share 2 cores), so replicas on separate machines would grow further."));
+                : FormattableString.Invariant($" The database flushed at most {Format(busiest)} times a second, {busiest / fsyncs:P1} of that ceiling: here the limit is not the database's write rate but CPU (servers, database and load generator share 2 cores), so replicas on separate machines would grow further."));
         }
         else
         {

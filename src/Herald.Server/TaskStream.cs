@@ -42,6 +42,7 @@ public sealed class TaskStream : IAsyncDisposable
     private Activity? _activity;
     private long _delivered;
     private int _disposed;
+    private string? _binding;
     private RetryBackoff _retry = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2));
 
     internal TaskStream(TaskEngine engine, TaskSnapshot? snapshot, string taskId, long position, bool stopAtInterrupt, bool keepAlives, bool completed,
@@ -73,7 +74,12 @@ public sealed class TaskStream : IAsyncDisposable
             _activity.SetTag(snapshot is null ? "herald.stream.resumed_after" : "herald.stream.snapshot_at", position);
         }
 
-        Telemetry.StreamsOpen.Add(1);
+        if (Telemetry.StreamsOpen.Enabled)
+        {
+            // By binding: the A2A operation that opens the stream (none for in-process subscriptions).
+            _binding = A2AOperation.Current?.Binding ?? "in-process";
+            Telemetry.StreamsOpen.Add(1, new KeyValuePair<string, object?>("a2a.binding", _binding));
+        }
     }
 
     private TaskStream(Message reply)
@@ -261,7 +267,10 @@ public sealed class TaskStream : IAsyncDisposable
         _feed?.Dispose();
         if (_engine is not null && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            Telemetry.StreamsOpen.Add(-1);
+            if (_binding is not null)
+            {
+                Telemetry.StreamsOpen.Add(-1, new KeyValuePair<string, object?>("a2a.binding", _binding));
+            }
             if (_activity is not null)
             {
                 _activity.SetTag("herald.stream.events", _delivered);

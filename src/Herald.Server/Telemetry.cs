@@ -89,4 +89,13 @@ internal static class Telemetry
             ? null
             : [new ActivityLink(context)];
     }
+
+    /// <summary>The store a span's write went to, for <c>herald.store</c>: <c>memory</c>, <c>sqlite</c>, <c>postgresql</c>, or a host's own store's type name.</summary>
+    public static string StoreName(Storage.TaskStore store) => store.GetType().Name switch
+    {
+        var name when name.Contains("InMemory", StringComparison.Ordinal) => "memory",
+        var name when name.Contains("Sqlite", StringComparison.Ordinal) => "sqlite",
+        var name when name.Contains("Postgres", StringComparison.Ordinal) => "postgresql",
+        var name => name,
+    };
 }

@@ -71,6 +71,8 @@ public sealed class TelemetryTests
         Assert.Equal("TASK_STATE_COMPLETED", runSpan.GetTagItem("a2a.task.state"));
         Assert.Equal(3L, streamSpan.GetTagItem("herald.stream.events")); // working, artifact, completed
         Assert.Equal(4, appends.Sum(a => (int)a.GetTagItem("herald.store.events")!) + 1); // + the created event
+        Assert.All(appends, a => Assert.Equal("memory", a.GetTagItem("herald.store")));
+        Assert.All(appends, a => Assert.InRange((long)a.GetTagItem("herald.store.bytes")!, 20, 4096));
     }
 
     [Fact]
@@ -134,6 +136,15 @@ public sealed class TelemetryTests
         {
             await using var stream = await server.Wire.StreamAsync("go");
             var run = await agent.NextRunAsync();
+            if (i == 0)
+            {
+                // Open streams are counted by the binding that opened them.
+                meters.ForceFlush();
+                Assert.Equal(1, Sum(metrics, "herald.streams.open", ("a2a.binding", "JSONRPC")));
+                Assert.Equal(0, Sum(metrics, "herald.streams.open", ("a2a.binding", "GRPC")));
+                metrics.Clear();
+            }
+
             await run.ArtifactAsync("x");
             await run.ArtifactAsync("y", append: true);
             await run.CompleteAsync();
@@ -252,18 +263,36 @@ public sealed class TelemetryTests
         return (response.StatusCode, document.RootElement.Clone());
     }
 
-    private static long Sum(List<Metric> metrics, string name)
+    private static long Sum(List<Metric> metrics, string name, (string Key, string Value)? tag = null)
     {
         long sum = 0;
         foreach (var metric in metrics.Where(m => m.Name == name))
         {
             foreach (ref readonly var point in metric.GetMetricPoints())
             {
+                if (tag is { } wanted && !HasTag(point, wanted))
+                {
+                    continue;
+                }
+
                 sum += point.GetSumLong();
             }
         }
 
         return sum;
+
+        static bool HasTag(in MetricPoint point, (string Key, string Value) wanted)
+        {
+            foreach (var pair in point.Tags)
+            {
+                if (pair.Key == wanted.Key && Equals(pair.Value, wanted.Value))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static long HistogramCount(List<Metric> metrics, string name)

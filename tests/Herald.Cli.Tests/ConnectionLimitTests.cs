@@ -19,6 +19,7 @@ public sealed partial class ConnectionLimitTests
     [Fact]
     public async Task Serve_FullOfIdleConnections_ClosesTheLongestIdleToServeANewRequest()
     {
+        using var governed = new GovernorActions();
         await using var server = await InProcessServer.StartAsync(DemoAgent.Echo, maxConnections: 4);
         using var stop = new CancellationTokenSource(Timeout);
         var idle = new List<Socket>();
@@ -35,8 +36,10 @@ public sealed partial class ConnectionLimitTests
             using var card = await http.GetAsync(new Uri(server.Address, ".well-known/agent-card.json"), stop.Token);
 
             Assert.Equal(HttpStatusCode.OK, card.StatusCode);
-            // 10 idle + the probe, 4 held: at least 7 idle ones were closed to make room.
+            // 10 idle + the probe, 4 held: at least 7 idle ones were closed to make room, and the meter says so.
             await closures.WhenAtLeastAsync(7).WaitAsync(Timeout);
+            Assert.True(governed.Count("closed_idle") >= 7, $"herald.connections.governed counted {governed.Count("closed_idle")} closed_idle");
+            Assert.Equal(0, governed.Count("refused"));
         }
         finally
         {
@@ -278,5 +281,38 @@ public sealed partial class ConnectionLimitTests
             Assert.Equal(0, await _run.WaitAsync(Timeout));
             _stop.Dispose();
         }
+    }
+
+    /// <summary>What the connection governor reported on Herald's meter while the test ran, by action.</summary>
+    private sealed class GovernorActions : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _counts = new();
+
+        public GovernorActions()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Herald.Server.HeraldDiagnostics.Name && instrument.Name == "herald.connections.governed")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "herald.governor.action" && tag.Value is string action)
+                    {
+                        _counts.AddOrUpdate(action, value, (_, count) => count + value);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public long Count(string action) => _counts.GetValueOrDefault(action);
+
+        public void Dispose() => _listener.Dispose();
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Herald.Server;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -22,6 +24,13 @@ internal sealed class ConnectionGovernor(int limit, int acceptLimit, ILogger<Con
 
     /// <summary>Full-capacity warnings are logged at most this often: under a flood there would be one per connection.</summary>
     private static readonly TimeSpan WarningInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// What the governor did when full, on Herald's meter (<see cref="HeraldDiagnostics.Name"/>): <c>herald.governor.action</c>
+    /// is <c>closed_idle</c> (the longest idle connection closed to make room) or <c>refused</c> (every one was busy).
+    /// </summary>
+    private static readonly Counter<long> Governed = new Meter(HeraldDiagnostics.Name).CreateCounter<long>(
+        "herald.connections.governed", "{connection}", "Connections the connection governor closed to make room or refused when full");
 
     private readonly Lock _gate = new();
 
@@ -117,6 +126,7 @@ internal sealed class ConnectionGovernor(int limit, int acceptLimit, ILogger<Con
         if (victim is not null)
         {
             Interlocked.Increment(ref _closedIdle);
+            Governed.Add(1, new KeyValuePair<string, object?>("herald.governor.action", "closed_idle"));
             WarnFull(refusing: false);
             victim.Connection.Abort(new ConnectionAbortedException("Closed to make room: the connection limit was reached and this connection was idle."));
         }
@@ -124,6 +134,7 @@ internal sealed class ConnectionGovernor(int limit, int acceptLimit, ILogger<Con
         if (!admitted)
         {
             Interlocked.Increment(ref _refused);
+            Governed.Add(1, new KeyValuePair<string, object?>("herald.governor.action", "refused"));
             WarnFull(refusing: true);
             connection.Abort(new ConnectionAbortedException("Refused: the connection limit was reached and every connection is busy."));
             return;

@@ -396,7 +396,19 @@ internal sealed class ReportWriter
 
             using var activity = Telemetry.Source.StartActivity("herald.store.append");
             activity?.SetTag("a2a.task.id", _taskId);
-            activity?.SetTag("herald.store.events", batch.Count);
+            if (activity is not null)
+            {
+                activity.SetTag("herald.store", Telemetry.StoreName(_store));
+                activity.SetTag("herald.store.events", batch.Count);
+                var bytes = 0L;
+                foreach (var draft in batch)
+                {
+                    bytes += draft.GetV1Json().Length; // encoded already: the bounds counted them
+                }
+
+                activity.SetTag("herald.store.bytes", bytes);
+            }
+
             // Timed only when someone reads the histogram: two clock reads per write are most of what telemetry costs when off.
             var started = Telemetry.AppendDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
             try

@@ -33,11 +33,7 @@ public sealed class TelemetryTests
     public async Task StreamedTask_RunAppendsAndStreamSpans_AllInTheRequestsTrace()
     {
         var spans = new List<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder()
-            .AddSource(HeraldDiagnostics.Name)
-            .AddAspNetCoreInstrumentation()
-            .AddInMemoryExporter(spans)
-            .Build();
+        using var tracing = Tracing(spans);
         var agent = new ControlledAgent();
         var server = await StartAsync(agent);
         try
@@ -79,11 +75,7 @@ public sealed class TelemetryTests
     public async Task StreamedTask_RunIsTheCreatingRequestsChild_AndAStreamOpenedByAnotherRequestLinksToIt()
     {
         var spans = new List<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder()
-            .AddSource(HeraldDiagnostics.Name)
-            .AddAspNetCoreInstrumentation()
-            .AddInMemoryExporter(spans)
-            .Build();
+        using var tracing = Tracing(spans);
         var agent = new ControlledAgent();
         var server = await StartAsync(agent);
         string taskId;
@@ -212,11 +204,7 @@ public sealed class TelemetryTests
     public async Task OperationSpan_UnderAspNetCoresServerSpan_IsItsInternalChild()
     {
         var spans = new List<Activity>();
-        using var tracing = Sdk.CreateTracerProviderBuilder()
-            .AddSource(HeraldDiagnostics.Name)
-            .AddAspNetCoreInstrumentation()
-            .AddInMemoryExporter(spans)
-            .Build();
+        using var tracing = Tracing(spans);
         var agent = new ControlledAgent();
         var server = await StartAsync(agent);
         try
@@ -262,6 +250,13 @@ public sealed class TelemetryTests
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return (response.StatusCode, document.RootElement.Clone());
     }
+
+    /// <summary>Herald's spans under ASP.NET Core's server spans, into <paramref name="spans"/>.</summary>
+    private static TracerProvider Tracing(List<Activity> spans) => Sdk.CreateTracerProviderBuilder()
+        .AddSource(HeraldDiagnostics.Name)
+        .AddAspNetCoreInstrumentation()
+        .AddInMemoryExporter(spans)
+        .Build();
 
     private static long Sum(List<Metric> metrics, string name, (string Key, string Value)? tag = null)
     {

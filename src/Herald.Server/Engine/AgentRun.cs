@@ -180,7 +180,9 @@ internal sealed class AgentRun : IAsyncDisposable
                         break;
                     }
 
-                    await feed.WaitAsync(position).WaitAsync(token).ConfigureAwait(false);
+                    // Stopping the watch (every run's end) must not throw: an exception per run is most of what a
+                    // short task costs here. A failed feed shows at the next read; a stop, at the loop's check.
+                    await feed.WaitAsync(position).WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                     continue;
                 }
 

@@ -90,16 +90,7 @@ public sealed class CrashRecoveryTests
         Assert.Equal(chunks, result.GetProperty("artifacts")[0].GetProperty("parts").GetArrayLength());
     }
 
-    private static HttpRequestMessage Rpc(Uri address, string method, string parameters)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, address)
-        {
-            Content = new StringContent($$"""{"jsonrpc":"2.0","id":1,"method":"{{method}}","params":{{parameters}}}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("A2A-Version", "1.0");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        return request;
-    }
+    private static HttpRequestMessage Rpc(Uri address, string method, string parameters) => ReplicaTests.Rpc(address, method, parameters);
 
     private static (long Id, JsonElement Result) Parse(SseItem<string> item)
     {

@@ -61,14 +61,7 @@ public sealed class ServeProcessTests
         const string Script = "(sleep 300 & echo $!); (setsid sleep 300 & echo $!); echo ready; wait";
         await using var server = await HeraldServeProcess.StartAsync(HeraldDll, ["--agent", "exec", "--", "/bin/sh", "-c", Script], Timeout);
         using var http = new HttpClient { Timeout = Timeout };
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.BaseAddress)
-        {
-            Content = new StringContent(
-                """{"jsonrpc":"2.0","id":1,"method":"SendStreamingMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":""}]}}}""",
-                Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("A2A-Version", "1.0");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var request = ReplicaTests.Rpc(server.BaseAddress, "SendStreamingMessage", """{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":""}]}}""");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         using var body = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -97,14 +90,7 @@ public sealed class ServeProcessTests
             HeraldDll, ["--agent", "exec", "--grpc-urls", "off", "--", "/bin/sh", "-c", "yes | tr -d '\\n'"], Timeout,
             launcher: ["env", $"DOTNET_GCHeapHardLimit=0x{HeapLimit:X}"]);
         using var http = new HttpClient { Timeout = Timeout };
-        using var request = new HttpRequestMessage(HttpMethod.Post, server.BaseAddress)
-        {
-            Content = new StringContent(
-                """{"jsonrpc":"2.0","id":1,"method":"SendStreamingMessage","params":{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":""}]}}}""",
-                Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("A2A-Version", "1.0");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var request = ReplicaTests.Rpc(server.BaseAddress, "SendStreamingMessage", """{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":""}]}}""");
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync();

@@ -157,29 +157,38 @@ internal sealed class SharedAnswers
             }
         }
 
-        long? position;
+        return await StillCurrentAsync(built, cancellationToken).ConfigureAwait(false)
+            ? new SharedAnswer(built, await built.Completion.ConfigureAwait(false))
+            : null;
+    }
+
+    /// <summary>
+    /// True when the task has not moved since <paramref name="held"/> was built: its position, read now (one small read:
+    /// no artifacts, no history), is the answer's. Otherwise <paramref name="held"/> is let go. A failed read counts as
+    /// moved: the request then builds its own answer through the engine, which answers a store outage as it always does.
+    /// </summary>
+    private async ValueTask<bool> StillCurrentAsync(Group held, CancellationToken cancellationToken)
+    {
         try
         {
-            position = await PositionAsync(key.TaskId, cancellationToken).ConfigureAwait(false);
+            var snapshot = await _store.GetAsync(held.Key.TaskId, 0, includeArtifacts: false, cancellationToken).ConfigureAwait(false);
+            if (snapshot?.Sequence == held.Sequence)
+            {
+                return true;
+            }
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
         }
         catch
         {
-            built.Leave();
+            held.Leave();
             throw;
         }
 
-        if (position == built.Sequence)
-        {
-            return new SharedAnswer(built, await built.Completion.ConfigureAwait(false));
-        }
-
-        built.Leave();
-        return null;
+        held.Leave();
+        return false;
     }
-
-    /// <summary>The position of the task's last event (one small read: no artifacts, no history); null if it is gone.</summary>
-    private async ValueTask<long?> PositionAsync(string taskId, CancellationToken cancellationToken = default) =>
-        (await _store.GetAsync(taskId, 0, includeArtifacts: false, cancellationToken).ConfigureAwait(false))?.Sequence;
 
     private Slot SlotOf(SharedAnswerKey key)
     {
@@ -325,18 +334,7 @@ internal sealed class SharedAnswers
                 {
                     // Everyone here arrived during the build before; if the task has not moved since, that answer is theirs.
                     _previous = null;
-                    bool unmoved;
-                    try
-                    {
-                        unmoved = await owner.PositionAsync(Key.TaskId).ConfigureAwait(false) == previous.Sequence;
-                    }
-                    catch
-                    {
-                        previous.Leave();
-                        throw;
-                    }
-
-                    if (unmoved)
+                    if (await owner.StillCurrentAsync(previous, CancellationToken.None).ConfigureAwait(false))
                     {
                         _borrowed = previous;
                         Sequence = previous.Sequence;
@@ -344,8 +342,6 @@ internal sealed class SharedAnswers
                         _done.TrySetResult(await previous.Completion.ConfigureAwait(false));
                         return;
                     }
-
-                    previous.Leave();
                 }
 
                 if (!await owner._budget.TryBeginBuildAsync().ConfigureAwait(false))

@@ -111,6 +111,37 @@ public sealed class SharedAnswersTests
     }
 
     [Fact]
+    public async Task PositionReadFails_TheRequestBuildsItsOwnAnswer_AndTheFailureIsNotKept()
+    {
+        var inner = new InMemoryTaskStore();
+        var store = new InterceptingTaskStore(inner);
+        var options = Options.Create(new HeraldOptions { ResponseBudgetWait = TimeSpan.FromSeconds(30) });
+        var budget = new ResponseBudget(options, TimeProvider.System);
+        var answers = new SharedAnswers(budget, store, options, TimeProvider.System);
+        var task = await NewTaskAsync(inner);
+        var key = Key(task.Id);
+        Func<CancellationToken, ValueTask<SharedBody>> encode = _ => EncodeAsync(inner, task.Id);
+        var failNext = 0;
+        store.OnGet = _ =>
+        {
+            if (Interlocked.Exchange(ref failNext, 0) == 1)
+            {
+                throw new TaskStoreUnavailableException("the store is down for one read");
+            }
+        };
+
+        using var reader = await answers.GetAsync(key, encode, CancellationToken.None);
+        Volatile.Write(ref failNext, 1);
+        using var afterFailure = await answers.GetAsync(key, encode, CancellationToken.None);
+        using var later = await answers.GetAsync(key, encode, CancellationToken.None);
+
+        // The failed position read (an optimisation) cost a build, not an error; the next request reuses again.
+        Assert.Equal("1:submitted", Encoding.UTF8.GetString(afterFailure.Body));
+        Assert.Equal(2, answers.Builds);
+        Assert.Same(afterFailure.Body, later.Body);
+    }
+
+    [Fact]
     public async Task LastReaderDone_BytesReturnToTheBudget_AndNothingIsKept()
     {
         var (answers, store, budget) = Create();

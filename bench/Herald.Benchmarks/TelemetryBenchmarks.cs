@@ -128,7 +128,7 @@ public class TelemetryBenchmarks : IDisposable
     public async Task<int> StreamedTask_PerEvent()
     {
         using var operation = A2AOperation.Start(NullLogger.Instance, "SendStreamingMessage", "JSONRPC", "jsonrpc", "1.0");
-        await using var stream = await _engine.SendStreamingMessageAsync(new SendMessageRequest { Message = Message.UserText("go") });
+        await using var stream = await _engine.SendStreamingMessageAsync(Caller.Anonymous, new SendMessageRequest { Message = Message.UserText("go") });
         var batch = new List<TaskEvent>();
         var delivered = 0;
         while (true)

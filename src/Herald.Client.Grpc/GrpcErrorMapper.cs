@@ -46,6 +46,7 @@ internal static class GrpcErrorMapper
             StatusCode.Unimplemented => A2AErrorCodes.MethodNotFound,
             StatusCode.FailedPrecondition => A2AErrorCodes.UnsupportedOperation,
             StatusCode.Aborted => A2AErrorCodes.TaskGenerationMismatch,
+            StatusCode.PermissionDenied => A2AErrorCodes.PermissionDenied,
             StatusCode.ResourceExhausted => A2AErrorCodes.InvalidRequest,
             _ => A2AErrorCodes.InternalError,
         };

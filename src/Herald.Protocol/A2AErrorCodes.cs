@@ -24,12 +24,19 @@ public static class A2AErrorCodes
     /// <summary>A2A 1.1: a follow-up's <c>ifGenerationMatch</c> is not the task's generation (gRPC ABORTED, HTTP 409).</summary>
     public const int TaskGenerationMismatch = -32010;
 
+    /// <summary>
+    /// Herald: the caller may not make this request, e.g. it names a tenant other than the one its credentials belong to
+    /// (spec 3.3.2 authorization errors: HTTP 403, gRPC PERMISSION_DENIED). Never used for a task of another owner, which
+    /// is answered as not found.
+    /// </summary>
+    public const int PermissionDenied = -32050;
+
     /// <summary>Every code above: the ones a reason (<see cref="Reason"/>) names.</summary>
     private static readonly int[] Named =
     [
         ParseError, InvalidRequest, MethodNotFound, InvalidParams, InternalError, TaskNotFound, TaskNotCancelable,
         PushNotificationNotSupported, UnsupportedOperation, ContentTypeNotSupported, InvalidAgentResponse,
-        ExtendedAgentCardNotConfigured, ExtensionSupportRequired, VersionNotSupported, TaskGenerationMismatch,
+        ExtendedAgentCardNotConfigured, ExtensionSupportRequired, VersionNotSupported, TaskGenerationMismatch, PermissionDenied,
     ];
 
     /// <summary>The code a <c>google.rpc.ErrorInfo</c> reason names (the inverse of <see cref="Reason"/>); false for any other reason.</summary>
@@ -65,6 +72,7 @@ public static class A2AErrorCodes
         ExtensionSupportRequired => "EXTENSION_SUPPORT_REQUIRED",
         VersionNotSupported => "VERSION_NOT_SUPPORTED",
         TaskGenerationMismatch => "TASK_GENERATION_MISMATCH",
+        PermissionDenied => "PERMISSION_DENIED",
         _ => "INTERNAL",
     };
 
@@ -73,6 +81,7 @@ public static class A2AErrorCodes
     {
         TaskNotFound => 404,
         TaskGenerationMismatch => 409,
+        PermissionDenied => 403,
         InternalError or InvalidAgentResponse => 500,
         _ => 400,
     };

@@ -72,6 +72,16 @@ public class A2AException : Exception
         };
     }
 
+    /// <summary>Herald's <see cref="A2AErrorCodes.PermissionDenied"/>: the request names a tenant its caller does not belong to.</summary>
+    public static A2AException TenantMismatch(string requested)
+    {
+        var shown = requested.Length <= 128 ? requested : requested[..128] + "...";
+        return new(A2AErrorCodes.PermissionDenied, $"The request names tenant '{shown}', which is not the tenant of its credentials.")
+        {
+            Details = new Dictionary<string, string> { ["tenant"] = shown },
+        };
+    }
+
     public static A2AException InvalidParams(string field, string message) =>
         new(A2AErrorCodes.InvalidParams, message, field);
 }

@@ -164,4 +164,13 @@ public sealed class HeraldOptions
 
     /// <summary>Names this server process in runner leases (for diagnostics); unique per process by default.</summary>
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>The claim that names a principal's tenant by default: <c>tenant</c>.</summary>
+    public const string DefaultTenantClaimType = "tenant";
+
+    /// <summary>
+    /// The claim the default <see cref="ICallerResolver"/> reads a principal's tenant from (<see cref="DefaultTenantClaimType"/>);
+    /// null for none, so that only the request's own tenant applies.
+    /// </summary>
+    public string? TenantClaimType { get; set; } = DefaultTenantClaimType;
 }

@@ -9,6 +9,12 @@ namespace Herald.Server;
 /// and results, streams and <see cref="A2AException"/> codes back onto their wire; they never reach the
 /// store. Resolve it from DI after <c>services.AddHerald()</c>.
 /// </summary>
+/// <remarks>
+/// Every call names its <see cref="Caller"/> (bindings resolve it from the request's user with <see cref="ICallerResolver"/>).
+/// A task belongs to the caller that created it and to the tenant of that request; a task of another owner is answered
+/// exactly like one that does not exist (-32001), unless an <see cref="ITaskAccessPolicy"/> allows it. A request whose
+/// <c>tenant</c> differs from the tenant the host assigned to its caller is refused (<see cref="A2AErrorCodes.PermissionDenied"/>).
+/// </remarks>
 public interface IHeraldEngine
 {
     /// <summary>True when an agent is registered to handle messages.</summary>
@@ -19,33 +25,33 @@ public interface IHeraldEngine
     /// state, at once when the request's configuration says <c>returnImmediately</c>.
     /// </summary>
     /// <exception cref="A2AException">Invalid params (-32602), unknown task (-32001), a task that accepts no messages (-32004).</exception>
-    ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default);
+    ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>SendStreamingMessage: a stream that starts with the task as accepted (or holds only a direct reply).</summary>
-    ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default);
+    ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>SendMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>
     /// <exception cref="A2AException">As <see cref="SendMessageAsync(SendMessageRequest, CancellationToken)"/>; with a client-chosen task id also an invalid id (-32602) or a task that exists and does not wait for input.</exception>
-    ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
+    ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>SendStreamingMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>
-    ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
+    ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>GetTask.</summary>
-    ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default);
+    ValueTask<AgentTask> GetTaskAsync(Caller caller, GetTaskRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>ListTasks: one page.</summary>
-    ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default);
+    /// <summary>ListTasks: one page of the caller's own tasks (in the request's tenant); the total counts only those.</summary>
+    ValueTask<ListTasksResponse> ListTasksAsync(Caller caller, ListTasksRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>CancelTask: the task in its canceled state. The agent running it, in any process, is stopped.</summary>
-    ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default);
+    ValueTask<AgentTask> CancelTaskAsync(Caller caller, CancelTaskRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// SubscribeToTask. Without <paramref name="lastEventId"/>: a stream that starts with the task snapshot
     /// (refused with -32004 for a terminal task). With it: the events after that sequence, then the live
     /// tail, also for a task that has finished since (the resumable-streams extension).
     /// </summary>
-    ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default);
+    ValueTask<TaskStream> SubscribeToTaskAsync(Caller caller, SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The answer to a sent message: a direct reply from the agent, or the task.</summary>

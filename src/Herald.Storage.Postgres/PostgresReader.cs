@@ -117,9 +117,9 @@ internal static class PostgresReader
         }
 
         var rows = new List<(string Id, string ContextId, AgentTaskStatus Status, Dictionary<string, System.Text.Json.JsonElement>? Metadata, long LastSeq, long Generation,
-            TaskTraceContext? TraceContext)>();
+            TaskTraceContext? TraceContext, TaskOwner Owner)>();
         await using (var read = Command(connection, transaction,
-            "SELECT task_id, context_id, status_json, metadata_json, last_seq, generation, trace_parent, trace_state FROM tasks WHERE task_id = ANY($1)", (object)ids))
+            "SELECT task_id, context_id, status_json, metadata_json, last_seq, generation, trace_parent, trace_state, owner, tenant FROM tasks WHERE task_id = ANY($1)", (object)ids))
         await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -127,7 +127,8 @@ internal static class PostgresReader
                 rows.Add((reader.GetString(0), reader.GetString(1), StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.AgentTaskStatus),
                     reader.IsDBNull(3) ? null : StoredForms.Decode(reader.GetFieldValue<byte[]>(3), A2AJsonContext.Default.DictionaryStringJsonElement),
                     reader.GetInt64(4), reader.GetInt64(5),
-                    reader.IsDBNull(6) ? null : new TaskTraceContext(reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7))));
+                    reader.IsDBNull(6) ? null : new TaskTraceContext(reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)),
+                    TaskOwner.Of(reader.GetString(8), reader.GetString(9))));
             }
         }
 
@@ -202,7 +203,7 @@ internal static class PostgresReader
                 Metadata = row.Metadata,
                 Generation = row.Generation,
             };
-            result[row.Id] = new TaskSnapshot(task, row.LastSeq) { TraceContext = row.TraceContext };
+            result[row.Id] = new TaskSnapshot(task, row.LastSeq) { TraceContext = row.TraceContext, Owner = row.Owner };
         }
 
         return result;
@@ -218,6 +219,12 @@ internal static class PostgresReader
             where.Append(where.Length == 0 ? " WHERE " : " AND ");
             args.Add(value);
             where.Append(condition.Replace("$?", "$" + args.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        if (query.Owner is { } owner)
+        {
+            Add("tenant = $?", owner.Tenant);
+            Add("owner = $?", owner.Principal);
         }
 
         if (query.ContextId is { } contextId)

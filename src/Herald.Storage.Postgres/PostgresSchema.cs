@@ -10,11 +10,12 @@ namespace Herald.Storage.Postgres;
 /// <c>artifacts</c> and <c>artifact_segments</c> (the parts each write added to an artifact), so an append inserts rows
 /// and rewrites only the task's row, whatever the task's size. Ids are compared byte-wise (<c>COLLATE "C"</c>), as
 /// the other stores order them. Instants are Unix milliseconds. Version 2 adds <c>tasks.trace_parent</c> and
-/// <c>tasks.trace_state</c>: the W3C trace context of the request that created or last continued the task.
+/// <c>tasks.trace_state</c>: the W3C trace context of the request that created or last continued the task. Version 3 adds
+/// <c>tasks.owner</c> and <c>tasks.tenant</c>: whose the task is.
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>The advisory lock key migrations run under ("herald" in ASCII).</summary>
     private const long MigrationLock = 0x68_65_72_61_6c_64;
@@ -99,6 +100,12 @@ internal static class PostgresSchema
                 run       bytea NOT NULL
             )
             """,
+        ],
+        [
+            // Whose each task is (issue 17): tasks written before have none, which is what an anonymous caller on an open
+            // server acts as. Lists of one owner read its own range of this index, totals included.
+            """ALTER TABLE tasks ADD COLUMN owner text COLLATE "C" NOT NULL DEFAULT '', ADD COLUMN tenant text COLLATE "C" NOT NULL DEFAULT ''""",
+            "CREATE INDEX tasks_by_owner ON tasks (tenant, owner, status_ms DESC, task_id)",
         ],
     ];
 

@@ -76,17 +76,17 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
         }
     }
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return WriteAsync((c, ct) => c.CreateAsync(task, lease, null, traceContext, ct), cancellationToken);
+        return WriteAsync((c, ct) => c.CreateAsync(task, lease, null, traceContext, owner, ct), cancellationToken);
     }
 
-    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
         var bytes = RunBytes(run);
-        return WriteAsync((c, ct) => c.CreateAsync(task, null, bytes, traceContext, ct), cancellationToken);
+        return WriteAsync((c, ct) => c.CreateAsync(task, null, bytes, traceContext, owner, ct), cancellationToken);
     }
 
     public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)

@@ -18,7 +18,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
     private readonly Dictionary<string, long> _touched = new(StringComparer.Ordinal);
     private bool _runRecorded;
 
-    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, CancellationToken cancellationToken)
+    public async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, TaskOwner? owner, CancellationToken cancellationToken)
     {
         var status = task.Status;
         var timestamp = status.Timestamp ?? DateTimeOffset.UtcNow;
@@ -26,12 +26,12 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         var ended = status.State.IsTerminal() ? StoredForms.ToMs(timestamp) : (long?)null;
         await using (var insert = Command(
             "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, generation, history_count, artifact_count, " +
-            "ended_ms, lease_owner, lease_expires_ms, lease_holder, trace_parent, trace_state) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
-            $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12, $13, $14) ON CONFLICT (task_id) DO NOTHING",
+            "ended_ms, lease_owner, lease_expires_ms, lease_holder, trace_parent, trace_state, owner, tenant) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, 0, 0, $8, $9, " +
+            $"CASE WHEN $9::text IS NULL THEN NULL ELSE {PostgresCodec.Now(10)} + $11 END, $12, $13, $14, $15, $16) ON CONFLICT (task_id) DO NOTHING",
             task.Id, task.ContextId ?? "", (int)status.State, StoredForms.ToMs(timestamp), StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
             created.Generation, ended, lease?.Owner, nowMs, lease is { } l ? (long)l.Duration.TotalMilliseconds : 0L, lease is null ? null : holder,
-            traceContext?.TraceParent, traceContext?.TraceState))
+            traceContext?.TraceParent, traceContext?.TraceState, owner?.Principal ?? "", owner?.Tenant ?? ""))
         {
             if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
             {

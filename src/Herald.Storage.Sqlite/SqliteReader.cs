@@ -30,7 +30,7 @@ internal sealed class SqliteReader : IDisposable
         _events = new(connection, "SELECT first_seq, gen_before, events FROM event_segments WHERE task_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3");
         _exists = new(connection, "SELECT 1 FROM tasks WHERE task_id = $1");
         _lastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
-        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count, generation, trace_parent, trace_state FROM tasks WHERE task_id = $1");
+        _task = new(connection, "SELECT context_id, status_json, metadata_json, last_seq, history_count, generation, trace_parent, trace_state, owner, tenant FROM tasks WHERE task_id = $1");
         _history = new(connection, "SELECT message_json FROM history WHERE task_id = $1 AND idx >= $2 ORDER BY idx");
         _artifacts = new(connection, "SELECT idx, header_json FROM artifacts WHERE task_id = $1 ORDER BY idx");
         _parts = new(connection, "SELECT artifact_idx, parts_json FROM artifact_segments WHERE task_id = $1 ORDER BY artifact_idx, segment");
@@ -165,6 +165,7 @@ internal sealed class SqliteReader : IDisposable
         int historyCount;
         long generation;
         TaskTraceContext? traceContext;
+        TaskOwner owner;
         using (var reader = _task.Query(taskId))
         {
             if (!reader.Read())
@@ -179,6 +180,7 @@ internal sealed class SqliteReader : IDisposable
             historyCount = (int)reader.GetInt64(4);
             generation = reader.GetInt64(5);
             traceContext = reader.IsDBNull(6) ? null : new TaskTraceContext(reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7));
+            owner = TaskOwner.Of(reader.GetString(8), reader.GetString(9));
         }
 
         List<Message>? history = null;
@@ -239,7 +241,7 @@ internal sealed class SqliteReader : IDisposable
             Metadata = metadata,
             Generation = generation,
         };
-        return new TaskSnapshot(task, lastSeq) { TraceContext = traceContext };
+        return new TaskSnapshot(task, lastSeq) { TraceContext = traceContext, Owner = owner };
     }
 
     /// <summary>The page query (keyset: newest status first, then id) and, when the total cannot come from task_counts, its count query.</summary>
@@ -252,6 +254,12 @@ internal sealed class SqliteReader : IDisposable
             where.Append(where.Length == 0 ? " WHERE " : " AND ");
             args.Add(value);
             where.Append(condition.Replace("$?", "$" + args.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        if (query.Owner is { } owner)
+        {
+            Add("tenant = $?", owner.Tenant);
+            Add("owner = $?", owner.Principal);
         }
 
         if (query.ContextId is { } contextId)
@@ -269,7 +277,7 @@ internal sealed class SqliteReader : IDisposable
             Add("status_ms > $?", StoredForms.ToMs(after));
         }
 
-        string? count = query.ContextId is null && query.StatusTimestampAfter is null ? null : "SELECT count(*) FROM tasks" + where;
+        string? count = query.ContextId is null && query.StatusTimestampAfter is null && query.Owner is null ? null : "SELECT count(*) FROM tasks" + where;
         var countArgs = new List<object?>(args);
 
         if (query.After is { } cursor)

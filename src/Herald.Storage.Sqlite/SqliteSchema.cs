@@ -18,7 +18,7 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     /// <summary>The version 1 schema; a new database is created with it and then migrated like an old one.</summary>
     internal static readonly string[] Version1 =
@@ -124,6 +124,16 @@ internal static class SqliteSchema
             Execute(connection, transaction,
                 "CREATE TABLE pending_runs (run_order INTEGER PRIMARY KEY AUTOINCREMENT, task_id TEXT NOT NULL UNIQUE, run BLOB NOT NULL)");
             Execute(connection, transaction, "UPDATE herald_schema SET version = 3");
+        }
+
+        if (version < 4)
+        {
+            // Whose each task is (issue 17): tasks written before have none, which is what an anonymous caller on an open
+            // server acts as. Lists of one owner read its own range of this index, totals included.
+            Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT ''");
+            Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN tenant TEXT NOT NULL DEFAULT ''");
+            Execute(connection, transaction, "CREATE INDEX tasks_by_owner ON tasks (tenant, owner, status_ms DESC, task_id)");
+            Execute(connection, transaction, "UPDATE herald_schema SET version = 4");
         }
 
         transaction.Commit();

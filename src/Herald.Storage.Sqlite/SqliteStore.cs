@@ -95,17 +95,17 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         }
     }
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return await _writer.Run(c => c.Create(task, lease, null, traceContext, Now()), cancellationToken).ConfigureAwait(false);
+        return await _writer.Run(c => c.Create(task, lease, null, traceContext, owner, Now()), cancellationToken).ConfigureAwait(false);
     }
 
-    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(task);
         var bytes = RunBytes(run);
-        var created = await _writer.Run(c => c.Create(task, null, bytes, traceContext, Now()), cancellationToken).ConfigureAwait(false);
+        var created = await _writer.Run(c => c.Create(task, null, bytes, traceContext, owner, Now()), cancellationToken).ConfigureAwait(false);
         NotifyRunsRecorded();
         return created;
     }

@@ -42,7 +42,7 @@ internal sealed class SqliteWriteContext : IDisposable
             "SELECT context_id, state, status_ms, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation FROM tasks WHERE task_id = $1");
         _insertTask = new(connection,
             "INSERT INTO tasks (task_id, context_id, state, status_ms, status_json, metadata_json, last_seq, history_count, artifact_count, ended_ms, lease_owner, lease_expires_ms, generation, " +
-            "trace_parent, trace_state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)");
+            "trace_parent, trace_state, owner, tenant) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)");
         _saveTask = new(connection,
             "UPDATE tasks SET state = $1, status_ms = $2, status_json = COALESCE($3, status_json), last_seq = $4, history_count = $5, artifact_count = $6, " +
             "ended_ms = $7, lease_owner = $8, lease_expires_ms = $9, generation = $10 WHERE task_id = $11");
@@ -96,7 +96,7 @@ internal sealed class SqliteWriteContext : IDisposable
         }
     }
 
-    public TaskEvent Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, DateTimeOffset now)
+    public TaskEvent Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, TaskOwner? owner, DateTimeOffset now)
     {
         if (_loadTask.Scalar(task.Id) is not null)
         {
@@ -111,7 +111,7 @@ internal sealed class SqliteWriteContext : IDisposable
             StoredForms.Encode(status, A2AJsonContext.Default.AgentTaskStatus),
             task.Metadata is null ? null : StoredForms.Encode(task.Metadata, A2AJsonContext.Default.DictionaryStringJsonElement),
             1L, 0L, 0L, ended, lease?.Owner, lease is { } l ? StoredForms.ToMs(now + l.Duration) : null, created.Generation,
-            traceContext?.TraceParent, traceContext?.TraceState);
+            traceContext?.TraceParent, traceContext?.TraceState, owner?.Principal ?? "", owner?.Tenant ?? "");
         _insertSegment.Execute(task.Id, 1L, 1L, 0L, EventSegment.Pack([created], 0, 1));
         _adjustCount.Execute((long)status.State, 1L);
 

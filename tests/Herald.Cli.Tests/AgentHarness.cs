@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
@@ -33,7 +34,7 @@ internal sealed class AgentHarness : IAsyncDisposable
     /// <summary>Sends as SendStreamingMessage does: returns the task as created; the caller reads the events after it.</summary>
     public async Task<TaskSnapshot> StartStreamAsync(string text)
     {
-        var start = await Engine.SendAsync(Request(text), SendMode.Streaming, CancellationToken.None).WaitAsync(Timeout);
+        var start = await Engine.SendAsync(Caller.Anonymous, Request(text), SendMode.Streaming, CancellationToken.None).WaitAsync(Timeout);
         Assert.Null(start.Reply);
         return Assert.IsType<TaskSnapshot>(start.Task);
     }

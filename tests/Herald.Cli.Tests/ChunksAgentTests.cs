@@ -1,5 +1,6 @@
 using Herald.Cli.Agents;
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Storage;
 
 namespace Herald.Cli.Tests;
@@ -155,7 +156,7 @@ public sealed class ChunksAgentTests
 
         var asked = await harness.StreamAsync("ask");
         var taskId = asked[^1].Status().TaskId;
-        var answer = await harness.Engine.SendAsync(
+        var answer = await harness.Engine.SendAsync(Caller.Anonymous, 
             new SendMessageRequest { Message = Message.UserText("Ada") with { TaskId = taskId } }, Herald.Server.Engine.SendMode.Blocking, CancellationToken.None).WaitAsync(AgentHarness.Timeout);
 
         Assert.Equal(TaskState.InputRequired, asked[^1].Status().Status.State);

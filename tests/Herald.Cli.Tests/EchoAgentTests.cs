@@ -1,5 +1,6 @@
 using Herald.Cli.Agents;
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Engine;
 
 namespace Herald.Cli.Tests;
@@ -12,7 +13,7 @@ public sealed class EchoAgentTests
         await using var harness = new AgentHarness(new EchoAgent(), mode: Herald.Server.Agents.AgentResponseMode.MessageOrTask);
         var request = AgentHarness.Request("hello, herald");
 
-        var start = await harness.Engine.SendAsync(request, SendMode.Blocking, CancellationToken.None).WaitAsync(AgentHarness.Timeout);
+        var start = await harness.Engine.SendAsync(Caller.Anonymous, request, SendMode.Blocking, CancellationToken.None).WaitAsync(AgentHarness.Timeout);
 
         Assert.Null(start.Task);
         var reply = Assert.IsType<Message>(start.Reply);

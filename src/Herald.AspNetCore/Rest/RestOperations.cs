@@ -19,7 +19,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task SendMessageAsync(HttpContext context) => RunAsync(context, "SendMessage", async (c, ct) =>
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
-        var result = await engine.SendMessageAsync(request, ct).ConfigureAwait(false);
+        var result = await engine.SendMessageAsync(HttpCaller.Of(c), request, ct).ConfigureAwait(false);
         var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = TaskFit.ToLimit(c, result.Task!.Task) };
         await RestResponses.WriteResultAsync(c, GenerationFields.Response(response, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
     });
@@ -28,23 +28,24 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     {
         var request = await ReadSendAsync(c).ConfigureAwait(false);
         ResponseLimit.Describe(c, "SendStreamingMessage", request.Message?.TaskId);
-        await using var stream = await engine.SendStreamingMessageAsync(request, ct).ConfigureAwait(false);
+        await using var stream = await engine.SendStreamingMessageAsync(HttpCaller.Of(c), request, ct).ConfigureAwait(false);
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
 
     public Task GetTaskAsync(HttpContext context) => RunAsync(context, "GetTask", async (c, ct) =>
     {
         var get = RestRequestReader.ReadGetTask(c);
+        var caller = HttpCaller.Of(c);
         ResponseLimit.Describe(c, "GetTask", get.Id);
         var generation = GenerationFields.Requested(c.Request);
         if (get.CurrentGeneration is null)
         {
             // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
             A2AOperation.TagTask(get.Id);
-            await RestResponses.WriteSharedResultAsync(c, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "rest/v1+generation" : "rest/v1", get.Tenant),
+            await RestResponses.WriteSharedResultAsync(c, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "rest/v1+generation" : "rest/v1", get.Tenant, caller),
                 async t =>
                 {
-                    var snapshot = await SharedAnswers.GetTaskAsync(engine, get, t).ConfigureAwait(false);
+                    var snapshot = await SharedAnswers.GetTaskAsync(engine, caller, get, t).ConfigureAwait(false);
                     var task = GenerationFields.Task(snapshot.Task, generation);
                     return new SharedBody(SharedResults.Encode(json => JsonSerializer.Serialize(json, task, A2AJsonContext.Default.AgentTask), RestTaskWriter), snapshot.Sequence);
                 }, ct).ConfigureAwait(false);
@@ -52,7 +53,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         }
 
         // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
-        var waited = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+        var waited = await engine.GetTaskAsync(caller, get, ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(waited, generation), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
@@ -63,7 +64,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     {
         var list = RestRequestReader.ReadListTasks(c);
         ResponseLimit.Describe(c, "ListTasks", null);
-        var page = await ResponseLimit.BuildAsync(c, t => engine.ListTasksAsync(list, t), ct).ConfigureAwait(false);
+        var page = await ResponseLimit.BuildAsync(c, t => engine.ListTasksAsync(HttpCaller.Of(c), list, t), ct).ConfigureAwait(false);
         await RestResponses.WriteResultAsync(c, GenerationFields.Page(page, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
     });
 
@@ -72,7 +73,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         // The body is optional (it may carry metadata); the path names the task.
         var body = await RestRequestReader.ReadBodyAsync<CancelTaskRequest>(c, options).ConfigureAwait(false);
         var request = body with { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") ?? body.Tenant };
-        var task = TaskFit.ToLimit(c, await ResponseLimit.BuildAsync(c, t => engine.CancelTaskAsync(request, t), ct).ConfigureAwait(false));
+        var task = TaskFit.ToLimit(c, await ResponseLimit.BuildAsync(c, t => engine.CancelTaskAsync(HttpCaller.Of(c), request, t), ct).ConfigureAwait(false));
         await RestResponses.WriteResultAsync(c, GenerationFields.Task(task, GenerationFields.Requested(c.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
     });
 
@@ -87,7 +88,7 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         var request = new SubscribeToTaskRequest { Id = RestRequestReader.Route(c, "id"), Tenant = RestRequestReader.Route(c, "tenant") };
         var lastEventId = LastEventId.Parse(c.Request);
         ResponseLimit.Describe(c, "SubscribeToTask", request.Id);
-        await using var stream = await engine.SubscribeToTaskAsync(request, lastEventId, ct).ConfigureAwait(false);
+        await using var stream = await engine.SubscribeToTaskAsync(HttpCaller.Of(c), request, lastEventId, ct).ConfigureAwait(false);
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
 

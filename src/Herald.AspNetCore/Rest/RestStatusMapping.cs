@@ -28,6 +28,7 @@ internal static class RestStatusMapping
             or A2AErrorCodes.ParseError => "INVALID_ARGUMENT",
         A2AErrorCodes.MethodNotFound => "UNIMPLEMENTED",
         A2AErrorCodes.TaskGenerationMismatch => "ABORTED",
+        A2AErrorCodes.PermissionDenied => "PERMISSION_DENIED",
         _ => "INTERNAL",
     };
 

@@ -23,7 +23,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
     public Task SendMessageAsync(P.SendMessageRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
         AnswerAsync(context, writer, async ct =>
         {
-            var result = await engine.SendMessageAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
+            var result = await engine.SendMessageAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
             return result.Reply is { } reply
                 ? new P.SendMessageResponse { Message = ProtoConvert.ToProto(reply) }
                 : new P.SendMessageResponse { Task = ToProto(result.Task!.Task, context) };
@@ -34,18 +34,19 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         if (request.HasCurrentGeneration)
         {
             // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
-            return AnswerAsync(context, writer, async ct => ToProto(await engine.GetTaskAsync(Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
+            return AnswerAsync(context, writer, async ct => ToProto(await engine.GetTaskAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false), context));
         }
 
         // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
         return SharedAnswerAsync(context, writer, () =>
         {
             var get = Read(request, ProtoConvert.ToModel);
+            var caller = CallerOf(context);
             var generation = GrpcServiceParameters.WantsGeneration(context);
             A2AOperation.TagTask(get.Id);
-            return (new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "grpc/v1+generation" : "grpc/v1", get.Tenant), async ct =>
+            return (new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "grpc/v1+generation" : "grpc/v1", get.Tenant, caller), async ct =>
             {
-                var snapshot = await SharedAnswers.GetTaskAsync(engine, get, ct).ConfigureAwait(false);
+                var snapshot = await SharedAnswers.GetTaskAsync(engine, caller, get, ct).ConfigureAwait(false);
                 var task = ProtoConvert.ToProto(snapshot.Task);
                 if (!generation)
                 {
@@ -61,7 +62,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         AnswerAsync(context, writer, async ct =>
         {
             var list = Read(request, ProtoConvert.ToModel);
-            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(list, ct).ConfigureAwait(false));
+            var page = ProtoConvert.ToProto(await engine.ListTasksAsync(CallerOf(context), list, ct).ConfigureAwait(false));
             if (!GrpcServiceParameters.WantsGeneration(context))
             {
                 foreach (var task in page.Tasks)
@@ -77,7 +78,7 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         AnswerAsync(context, writer, async ct =>
         {
             var cancel = Read(request, ProtoConvert.ToModel);
-            return ToProto(await engine.CancelTaskAsync(cancel, ct).ConfigureAwait(false), context);
+            return ToProto(await engine.CancelTaskAsync(CallerOf(context), cancel, ct).ConfigureAwait(false), context);
         }, gated: true);
 
     /// <summary>A task with its A2A 1.1 generation for clients that read it (<see cref="GrpcServiceParameters.WantsGeneration"/>), without it for others.</summary>
@@ -102,10 +103,10 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
             throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false)."));
 
     public Task SendStreamingMessageAsync(P.SendMessageRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
-        StreamAsync(context, writer, ct => engine.SendStreamingMessageAsync(Read(request, ProtoConvert.ToModel), ct));
+        StreamAsync(context, writer, ct => engine.SendStreamingMessageAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct));
 
     public Task SubscribeToTaskAsync(P.SubscribeToTaskRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
-        StreamAsync(context, writer, ct => engine.SubscribeToTaskAsync(Read(request, ProtoConvert.ToModel), GrpcServiceParameters.LastEventId(context), ct));
+        StreamAsync(context, writer, ct => engine.SubscribeToTaskAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), GrpcServiceParameters.LastEventId(context), ct));
 
     private async Task<TResponse> UnaryAsync<TResponse>(ServerCallContext context, Func<CancellationToken, ValueTask<TResponse>> call)
     {
@@ -179,6 +180,15 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
     /// A unary answer shared with concurrent requests for the same answer (<see cref="SharedAnswers"/>): built and
     /// encoded once for the group, counted once in the response budget, and written by each member under its own deadline.
     /// </summary>
+    /// <summary>The caller of a gRPC call: the user of its HTTP request, through the host's <see cref="ICallerResolver"/>.</summary>
+    private static Caller CallerOf(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        return (http.RequestServices?.GetService(typeof(ICallerResolver)) as ICallerResolver ?? FallbackCallers).Resolve(http.User);
+    }
+
+    private static readonly ClaimsCallerResolver FallbackCallers = new();
+
     private async Task SharedAnswerAsync(ServerCallContext context, IServerStreamWriter<EncodedMessage> writer, Func<(SharedAnswerKey Key, Func<CancellationToken, ValueTask<SharedBody>> Encode)> prepare)
     {
         using var operation = StartOperation(context);

@@ -31,6 +31,7 @@ internal static class GrpcErrors
             or A2AErrorCodes.ParseError => StatusCode.InvalidArgument,
         A2AErrorCodes.MethodNotFound => StatusCode.Unimplemented,
         A2AErrorCodes.TaskGenerationMismatch => StatusCode.Aborted,
+        A2AErrorCodes.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal, // InvalidAgentResponse, InternalError, anything else
     };
 

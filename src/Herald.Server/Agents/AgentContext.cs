@@ -36,6 +36,12 @@ public sealed class AgentContext
 
     public string ContextId => _run.ContextId;
 
+    /// <summary>
+    /// On whose behalf the agent runs: the task's owner (the caller that created it, in its tenant); <see cref="Caller.Anonymous"/>
+    /// on an open server. Agent code uses it to act for that principal (and it is the same on whichever process runs the task).
+    /// </summary>
+    public Caller Caller => Caller.Of(_run.Owner);
+
     /// <summary>The message being handled.</summary>
     public Message Message => _run.Message;
 

@@ -53,6 +53,9 @@ internal sealed class AgentRun : IAsyncDisposable
     /// <summary>The trace context of the request that accepted the message (what the store keeps with the task), when traced.</summary>
     public TaskTraceContext? TraceContext { get; init; }
 
+    /// <summary>Whose the task is (the caller that created it): kept with a task this run creates, and shown to the agent.</summary>
+    public TaskOwner Owner { get; init; } = TaskOwner.Anonymous;
+
     /// <summary>This run's identity in the task's lease.</summary>
     public string LeaseOwner { get; }
 

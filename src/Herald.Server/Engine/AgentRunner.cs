@@ -107,7 +107,7 @@ internal sealed class AgentRunner(
             TaskEvent created;
             try
             {
-                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), run.TraceContext, cancellationToken).ConfigureAwait(false);
+                created = await store.CreateAsync(task, new RunnerLease(run.LeaseOwner, options.RunnerLeaseDuration), run.TraceContext, run.Owner, cancellationToken).ConfigureAwait(false);
             }
             catch (TaskAlreadyExistsException)
             {

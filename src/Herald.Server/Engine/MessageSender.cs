@@ -14,9 +14,10 @@ namespace Herald.Server.Engine;
 internal sealed class MessageSender(
     TaskEngine engine, TaskStore store, EventDrafts drafts, AgentRunner runner, RunClaimer claimer, EngineShutdown shutdown, AgentRegistration? agent, HeraldOptions options)
 {
-    public async Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, SendOptions sendOptions, CancellationToken cancellationToken)
+    public async Task<SendResult> SendAsync(Caller caller, SendMessageRequest request, SendMode mode, SendOptions sendOptions, CancellationToken cancellationToken)
     {
         var message = RequestValidator.ValidateSend(request);
+        var owner = TaskEngine.OwnerFor(caller, request.Tenant);
         var clientChosenId = sendOptions.CreateTaskWithClientId;
         if (clientChosenId)
         {
@@ -32,7 +33,7 @@ internal sealed class MessageSender(
         var slot = new SlotReservation { Held = runner.TryTakeSlot() };
         try
         {
-            return await SendCoreAsync(request, message, registered, mode, clientChosenId, slot, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync(new Sender(caller, owner), request, message, registered, mode, clientChosenId, slot, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -45,7 +46,7 @@ internal sealed class MessageSender(
     }
 
     private async Task<SendResult> SendCoreAsync(
-        SendMessageRequest request, Message message, AgentRegistration registered, SendMode mode, bool clientChosenId, SlotReservation slot, CancellationToken cancellationToken)
+        Sender sender, SendMessageRequest request, Message message, AgentRegistration registered, SendMode mode, bool clientChosenId, SlotReservation slot, CancellationToken cancellationToken)
     {
         var now = drafts.Now();
         var lease = new RunnerLease(NewLeaseOwner(), options.RunnerLeaseDuration);
@@ -58,13 +59,21 @@ internal sealed class MessageSender(
         {
             A2AOperation.TagTask(taskId);
             // The task as the message finds it (what the agent sees as ExistingTask); the decision comes below.
-            var existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var found = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var existing = engine.Accessible(found, sender.Caller, sender.Owner, TaskAccess.Continue);
+            if (found is not null && existing is null && clientChosenId)
+            {
+                // Another owner's task holds the id the client chose: the id is not available, said in the same words as for
+                // an ended task of the caller's own, so the answer tells nothing about whose it is or what state it is in.
+                throw TaskIdTaken(taskId);
+            }
+
             if (existing is null && clientChosenId)
             {
                 // A new task under the client's id. The store's duplicate check decides a race with another sender
                 // of the same id; the loser continues the winner's task if it may (the decision below), like any follow-up.
                 var contextId = message.ContextId is { Length: > 0 } given ? given : Guid.NewGuid().ToString();
-                var started = await TryStartNewTaskAsync(registered, taskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
+                var started = await TryStartNewTaskAsync(sender, registered, taskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
                     .ConfigureAwait(false);
                 if (started is { } fresh)
                 {
@@ -72,7 +81,12 @@ internal sealed class MessageSender(
                     return await FinishSendAsync(run, taskId, accepted, request, mode, slot, cancellationToken).ConfigureAwait(false);
                 }
 
-                existing = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                found = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                existing = engine.Accessible(found, sender.Caller, sender.Owner, TaskAccess.Continue);
+                if (found is not null && existing is null)
+                {
+                    throw TaskIdTaken(taskId);
+                }
             }
 
             if (existing is null)
@@ -83,7 +97,7 @@ internal sealed class MessageSender(
             var taskContextId = existing.Task.ContextId ?? "";
             if (existing.Task.Status.State.IsTerminal())
             {
-                throw clientChosenId ? TaskIdTaken(taskId, existing.Task.Status.State) : AcceptsNoMessages(taskId, existing.Task.Status.State);
+                throw clientChosenId ? TaskIdTaken(taskId) : AcceptsNoMessages(taskId, existing.Task.Status.State);
             }
 
             if (message.ContextId is { Length: > 0 } givenContext && givenContext != taskContextId)
@@ -106,7 +120,7 @@ internal sealed class MessageSender(
                 case ContinueOutcome.NotFound:
                     throw A2AException.TaskNotFound(taskId);
                 case ContinueOutcome.Terminal:
-                    throw clientChosenId ? TaskIdTaken(taskId, outcome.State) : AcceptsNoMessages(taskId, outcome.State);
+                    throw clientChosenId ? TaskIdTaken(taskId) : AcceptsNoMessages(taskId, outcome.State);
                 case ContinueOutcome.GenerationMismatch:
                     throw A2AException.TaskGenerationMismatch(taskId, request.Configuration!.IfGenerationMatch!.Value, outcome.Generation);
                 case ContinueOutcome.Leased:
@@ -117,7 +131,11 @@ internal sealed class MessageSender(
             var snapshot = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw A2AException.TaskNotFound(taskId);
             run = slot.Held
-                ? new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true) { TraceContext = trace }
+                ? new AgentRun(engine, taskId, taskContextId, message, request, existing.Task, lease.Owner, outcome.Message!.Sequence, taskExists: true)
+                {
+                    TraceContext = trace,
+                    Owner = existing.Owner,
+                }
                 : null;
 
             // The snapshot was read after the append: it includes the message (and anything appended since,
@@ -128,7 +146,7 @@ internal sealed class MessageSender(
         {
             var contextId = message.ContextId is { Length: > 0 } c ? c : Guid.NewGuid().ToString();
             var newTaskId = Guid.NewGuid().ToString();
-            (run, accepted) = await TryStartNewTaskAsync(registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
+            (run, accepted) = await TryStartNewTaskAsync(sender, registered, newTaskId, contextId, message with { ContextId = contextId }, request, lease, trace, slot.Held, now, cancellationToken)
                 .ConfigureAwait(false) ?? throw new InvalidOperationException($"The new task id '{newTaskId}' is taken.");
             message = message with { TaskId = newTaskId };
         }
@@ -142,7 +160,7 @@ internal sealed class MessageSender(
     /// <paramref name="runHere"/>, the task is created now whatever the mode, with its run recorded for a claimer (the run is null).
     /// </summary>
     private async Task<(AgentRun? Run, SendResult? Accepted)?> TryStartNewTaskAsync(
-        AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, TaskTraceContext? trace,
+        Sender sender, AgentRegistration registered, string taskId, string contextId, Message message, SendMessageRequest request, RunnerLease lease, TaskTraceContext? trace,
         bool runHere, DateTimeOffset now, CancellationToken cancellationToken)
     {
         message = message with { TaskId = taskId, ContextId = contextId };
@@ -153,20 +171,20 @@ internal sealed class MessageSender(
             TaskEvent recorded;
             try
             {
-                recorded = await store.CreatePendingAsync(queued, RunRecord.Encode(request, message, continuation: false), trace, cancellationToken).ConfigureAwait(false);
+                recorded = await store.CreatePendingAsync(queued, RunRecord.Encode(request, message, continuation: false), trace, sender.Owner, cancellationToken).ConfigureAwait(false);
             }
             catch (TaskAlreadyExistsException)
             {
                 return null;
             }
 
-            return (null, new SendResult(null, new TaskSnapshot(queued with { Generation = recorded.Generation }, recorded.Sequence) { TraceContext = trace }));
+            return (null, new SendResult(null, new TaskSnapshot(queued with { Generation = recorded.Generation }, recorded.Sequence) { TraceContext = trace, Owner = sender.Owner }));
         }
 
         if (registered.Mode != AgentResponseMode.Task)
         {
             // The agent may answer with a direct message: the task is created by its first report, if any.
-            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false) { TraceContext = trace }, null);
+            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false) { TraceContext = trace, Owner = sender.Owner }, null);
         }
 
         // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
@@ -174,15 +192,15 @@ internal sealed class MessageSender(
         TaskEvent created;
         try
         {
-            created = await store.CreateAsync(task, lease, trace, cancellationToken).ConfigureAwait(false);
+            created = await store.CreateAsync(task, lease, trace, sender.Owner, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskAlreadyExistsException)
         {
             return null;
         }
 
-        return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true) { TraceContext = trace },
-            new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = trace }));
+        return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true) { TraceContext = trace, Owner = sender.Owner },
+            new SendResult(null, new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = trace, Owner = sender.Owner }));
     }
 
     private async Task<SendResult> FinishSendAsync(
@@ -222,6 +240,9 @@ internal sealed class MessageSender(
         return new SendResult(null, current ?? throw A2AException.TaskNotFound(taskId));
     }
 
+    /// <summary>Who sends: the caller, and the owner it acts as (its principal in the request's tenant).</summary>
+    private readonly record struct Sender(Caller Caller, TaskOwner Owner);
+
     /// <summary>Whether the send still holds a run slot it took (given to the run once started, given back otherwise).</summary>
     private sealed class SlotReservation
     {
@@ -233,7 +254,7 @@ internal sealed class MessageSender(
     private static A2AException AcceptsNoMessages(string taskId, TaskState state) =>
         new(A2AErrorCodes.UnsupportedOperation, $"Task '{taskId}' is {state.ToWireName()} and accepts no further messages.");
 
-    private static A2AException TaskIdTaken(string taskId, TaskState state) =>
+    private static A2AException TaskIdTaken(string taskId) =>
         A2AException.InvalidParams("message.taskId",
-            $"Task '{taskId}' already exists and is {state.ToWireName()}: a new task needs a new id (an existing task takes messages only while it waits for input).");
+            $"Task id '{(taskId.Length <= 128 ? taskId : taskId[..128] + "...")}' is not available for a new task: choose another id (a task of yours takes messages under its id only while it waits for input).");
 }

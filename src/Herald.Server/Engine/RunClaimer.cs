@@ -186,6 +186,7 @@ internal sealed class RunClaimer : IDisposable
 
             // The trace of the request that accepted the message, kept with the task: the run joins it from this process too.
             TraceContext = snapshot.TraceContext,
+            Owner = snapshot.Owner,
         };
         run.MarkTaskCreated(snapshot);
         _runner.Start(run);

@@ -26,6 +26,7 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     private readonly MessageSender _sender;
     private readonly TaskMaintenance _maintenance;
     private readonly EngineShutdown _shutdown;
+    private readonly ITaskAccessPolicy? _accessPolicy;
 
     public TaskEngine(
         TaskStore store,
@@ -33,9 +34,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         IOptions<HeraldOptions> options,
         AgentRegistration? agent = null,
         TimeProvider? time = null,
-        ILogger<TaskEngine>? logger = null)
+        ILogger<TaskEngine>? logger = null,
+        ITaskAccessPolicy? accessPolicy = null)
     {
         _store = store;
+        _accessPolicy = accessPolicy;
         _agent = agent;
         _options = options.Value;
         _time = time ?? TimeProvider.System;
@@ -89,14 +92,14 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
 
     // ---- IHeraldEngine: what bindings call ----
 
-    public ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) =>
-        SendMessageAsync(request, SendOptions.Default, cancellationToken);
+    public ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default) =>
+        SendMessageAsync(caller, request, SendOptions.Default, cancellationToken);
 
-    public async ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
+    public async ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await SendMessageCoreAsync(request, options, cancellationToken).ConfigureAwait(false);
+            return await SendMessageCoreAsync(caller, request, options, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -104,21 +107,21 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<SendResult> SendMessageCoreAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
+    private async ValueTask<SendResult> SendMessageCoreAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         var mode = request?.Configuration?.ReturnImmediately == true ? SendMode.Immediate : SendMode.Blocking;
-        return await SendAsync(request!, mode, options, cancellationToken).ConfigureAwait(false);
+        return await SendAsync(caller, request!, mode, options, cancellationToken).ConfigureAwait(false);
     }
 
-    public ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) =>
-        SendStreamingMessageAsync(request, SendOptions.Default, cancellationToken);
+    public ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default) =>
+        SendStreamingMessageAsync(caller, request, SendOptions.Default, cancellationToken);
 
-    public async ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await SendStreamingMessageCoreAsync(request, options, cancellationToken).ConfigureAwait(false);
+            return await SendStreamingMessageCoreAsync(caller, request, options, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -126,10 +129,10 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<TaskStream> SendStreamingMessageCoreAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
+    private async ValueTask<TaskStream> SendStreamingMessageCoreAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var start = await SendAsync(request, SendMode.Streaming, options, cancellationToken).ConfigureAwait(false);
+        var start = await SendAsync(caller, request, SendMode.Streaming, options, cancellationToken).ConfigureAwait(false);
         if (start.Reply is { } reply)
         {
             return TaskStream.ForReply(reply);
@@ -140,15 +143,15 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             completed: snapshot.Task.Status.State.IsTerminal());
     }
 
-    public async ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default) =>
-        (await GetTaskSnapshotAsync(request, cancellationToken).ConfigureAwait(false)).Task;
+    public async ValueTask<AgentTask> GetTaskAsync(Caller caller, GetTaskRequest request, CancellationToken cancellationToken = default) =>
+        (await GetTaskSnapshotAsync(caller, request, cancellationToken).ConfigureAwait(false)).Task;
 
     /// <summary>GetTask, with the log position the answer shows.</summary>
-    internal async ValueTask<TaskSnapshot> GetTaskSnapshotAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
+    internal async ValueTask<TaskSnapshot> GetTaskSnapshotAsync(Caller caller, GetTaskRequest request, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await GetTaskCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            return await GetTaskCoreAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -156,13 +159,14 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<TaskSnapshot> GetTaskCoreAsync(GetTaskRequest request, CancellationToken cancellationToken)
+    private async ValueTask<TaskSnapshot> GetTaskCoreAsync(Caller caller, GetTaskRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var requester = OwnerFor(caller, request.Tenant);
         var id = RequestValidator.RequireId(request.Id);
         A2AOperation.TagTask(id);
         var historyLength = RequestValidator.HistoryLength(request.HistoryLength);
-        var snapshot = await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false)
+        var snapshot = Accessible(await _store.GetAsync(id, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.Read)
             ?? throw A2AException.TaskNotFound(id);
         if (request.CurrentGeneration is { } current && !Passed(snapshot, current)
             && await WaitForGenerationAsync(id, snapshot.Sequence, current, cancellationToken).ConfigureAwait(false))
@@ -219,11 +223,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    public async ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<ListTasksResponse> ListTasksAsync(Caller caller, ListTasksRequest request, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await ListTasksCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            return await ListTasksCoreAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -231,9 +235,10 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<ListTasksResponse> ListTasksCoreAsync(ListTasksRequest request, CancellationToken cancellationToken)
+    private async ValueTask<ListTasksResponse> ListTasksCoreAsync(Caller caller, ListTasksRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var requester = OwnerFor(caller, request.Tenant);
         var pageSize = request.PageSize ?? _options.DefaultPageSize;
         if (pageSize < 1 || pageSize > _options.MaxPageSize)
         {
@@ -254,6 +259,9 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
             After = PageToken.Decode(request.PageToken),
             HistoryLength = RequestValidator.HistoryLength(request.HistoryLength),
             IncludeArtifacts = request.IncludeArtifacts == true,
+
+            // Only the caller's own tasks, and a total of only those (spec 13.1); the system caller lists every task.
+            Owner = caller.IsSystem ? null : requester,
         };
         var page = await _store.ListAsync(query, cancellationToken).ConfigureAwait(false);
         return new ListTasksResponse
@@ -265,11 +273,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         };
     }
 
-    public async ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default)
+    public async ValueTask<AgentTask> CancelTaskAsync(Caller caller, CancelTaskRequest request, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await CancelTaskCoreAsync(request, cancellationToken).ConfigureAwait(false);
+            return await CancelTaskCoreAsync(caller, request, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -277,12 +285,13 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<AgentTask> CancelTaskCoreAsync(CancelTaskRequest request, CancellationToken cancellationToken)
+    private async ValueTask<AgentTask> CancelTaskCoreAsync(Caller caller, CancelTaskRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var requester = OwnerFor(caller, request.Tenant);
         var id = RequestValidator.RequireId(request.Id);
         A2AOperation.TagTask(id);
-        var snapshot = await _store.GetAsync(id, 0, false, cancellationToken).ConfigureAwait(false)
+        var snapshot = Accessible(await _store.GetAsync(id, 0, false, cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.Cancel)
             ?? throw A2AException.TaskNotFound(id);
         if (snapshot.Task.Status.State.IsTerminal())
         {
@@ -305,11 +314,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         return after?.Task ?? throw A2AException.TaskNotFound(id);
     }
 
-    public async ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskStream> SubscribeToTaskAsync(Caller caller, SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
     {
         try
         {
-            return await SubscribeToTaskCoreAsync(request, lastEventId, cancellationToken).ConfigureAwait(false);
+            return await SubscribeToTaskCoreAsync(caller, request, lastEventId, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)
         {
@@ -317,17 +326,18 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         }
     }
 
-    private async ValueTask<TaskStream> SubscribeToTaskCoreAsync(SubscribeToTaskRequest request, long? lastEventId, CancellationToken cancellationToken)
+    private async ValueTask<TaskStream> SubscribeToTaskCoreAsync(Caller caller, SubscribeToTaskRequest request, long? lastEventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var requester = OwnerFor(caller, request.Tenant);
         var id = RequestValidator.RequireId(request.Id);
         A2AOperation.TagTask(id);
         if (lastEventId is { } after)
         {
-            return await OpenStreamAfterAsync(id, after, stopAtInterrupt: true, keepAlives: true, validate: true, cancellationToken).ConfigureAwait(false);
+            return await OpenStreamAfterAsync(caller, requester, id, after, stopAtInterrupt: true, keepAlives: true, validate: true, cancellationToken).ConfigureAwait(false);
         }
 
-        var snapshot = await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false)
+        var snapshot = Accessible(await _store.GetAsync(id, cancellationToken: cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.Subscribe)
             ?? throw A2AException.TaskNotFound(id);
         if (snapshot.Task.Status.State.IsTerminal())
         {
@@ -348,36 +358,71 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         return new A2AException(A2AErrorCodes.InternalError, "The server's task store is temporarily unavailable; try again shortly.");
     }
 
+    // ---- who may do what ----
+
+    /// <summary>
+    /// The owner a request acts as: the caller's principal, in the tenant the request names (the REST prefix, the
+    /// <c>tenant</c> field), which must agree with the tenant the host assigned to the caller (refused otherwise).
+    /// </summary>
+    internal static TaskOwner OwnerFor(Caller caller, string? requestTenant)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var tenant = string.IsNullOrEmpty(requestTenant) ? null : requestTenant;
+        if (caller.Tenant is { } assigned)
+        {
+            if (tenant is not null && !string.Equals(tenant, assigned, StringComparison.Ordinal))
+            {
+                throw A2AException.TenantMismatch(tenant);
+            }
+
+            tenant = assigned;
+        }
+
+        return TaskOwner.Of(caller.Principal, tenant);
+    }
+
+    /// <summary>
+    /// <paramref name="snapshot"/> when <paramref name="caller"/> (acting as <paramref name="requester"/>) may do
+    /// <paramref name="access"/> to it; null when it does not exist or is another's, which callers answer alike (not found).
+    /// </summary>
+    internal TaskSnapshot? Accessible(TaskSnapshot? snapshot, Caller caller, TaskOwner requester, TaskAccess access) =>
+        snapshot is not null && MayAccess(snapshot.Owner, caller, requester, access) ? snapshot : null;
+
+    internal bool MayAccess(TaskOwner owner, Caller caller, TaskOwner requester, TaskAccess access) =>
+        caller.IsSystem || owner == requester || (_accessPolicy?.IsAllowed(caller, owner, access) ?? false);
+
     // ---- sending (MessageSender) ----
 
-    public Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, CancellationToken cancellationToken) =>
-        _sender.SendAsync(request, mode, SendOptions.Default, cancellationToken);
+    public Task<SendResult> SendAsync(Caller caller, SendMessageRequest request, SendMode mode, CancellationToken cancellationToken) =>
+        _sender.SendAsync(caller, request, mode, SendOptions.Default, cancellationToken);
 
-    public Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode, SendOptions options, CancellationToken cancellationToken) =>
-        _sender.SendAsync(request, mode, options, cancellationToken);
+    public Task<SendResult> SendAsync(Caller caller, SendMessageRequest request, SendMode mode, SendOptions options, CancellationToken cancellationToken) =>
+        _sender.SendAsync(caller, request, mode, options, cancellationToken);
 
     // ---- IHeraldTasks ----
 
-    public async ValueTask<AgentTask?> GetTaskAsync(string taskId, int? historyLength = null, CancellationToken cancellationToken = default) =>
-        (await _store.GetAsync(taskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false))?.Task;
+    public async ValueTask<AgentTask?> GetTaskAsync(Caller caller, string taskId, int? historyLength = null, CancellationToken cancellationToken = default) =>
+        Accessible(await _store.GetAsync(taskId, historyLength, cancellationToken: cancellationToken).ConfigureAwait(false), caller, OwnerFor(caller, null), TaskAccess.Read)?.Task;
 
-    public async ValueTask<AgentTask> CreateTaskAsync(string? contextId = null, Message? message = null, CancellationToken cancellationToken = default)
+    public async ValueTask<AgentTask> CreateTaskAsync(Caller caller, string? contextId = null, Message? message = null, CancellationToken cancellationToken = default)
     {
+        var owner = OwnerFor(caller, null);
         var id = Guid.NewGuid().ToString();
         contextId ??= Guid.NewGuid().ToString();
         var task = EventDrafts.NewTask(id, contextId, message is null ? null : message with { TaskId = id, ContextId = contextId }, Drafts.Now());
-        await _store.CreateAsync(task, null, Telemetry.CaptureTraceContext(), cancellationToken).ConfigureAwait(false);
+        await _store.CreateAsync(task, null, Telemetry.CaptureTraceContext(), owner, cancellationToken).ConfigureAwait(false);
         return task;
     }
 
-    public async ValueTask<TaskEvent> UpdateStatusAsync(string taskId, TaskState state, Message? message = null, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskEvent> UpdateStatusAsync(Caller caller, string taskId, TaskState state, Message? message = null, CancellationToken cancellationToken = default)
     {
         if (state == TaskState.Unspecified)
         {
             throw new ArgumentOutOfRangeException(nameof(state), "A status update needs a state.");
         }
 
-        var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
+        var snapshot = Accessible(await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false), caller, OwnerFor(caller, null), TaskAccess.Continue)
+            ?? throw A2AException.TaskNotFound(taskId);
         var contextId = snapshot.Task.ContextId ?? "";
 
         // Stamped like the agent's own status messages and CreateTaskAsync's message: history entries carry their task.
@@ -385,15 +430,17 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         return await AppendStatusAsync(taskId, contextId, state, message, default, cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask<TaskEvent> AddArtifactAsync(string taskId, Artifact artifact, bool append = false, bool lastChunk = false, CancellationToken cancellationToken = default)
+    public async ValueTask<TaskEvent> AddArtifactAsync(Caller caller, string taskId, Artifact artifact, bool append = false, bool lastChunk = false, CancellationToken cancellationToken = default)
     {
-        var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
+        var snapshot = Accessible(await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false), caller, OwnerFor(caller, null), TaskAccess.Continue)
+            ?? throw A2AException.TaskNotFound(taskId);
         return await _store.AppendAsync(taskId, Drafts.Artifact(taskId, snapshot.Task.ContextId ?? "", artifact, append, lastChunk), default, cancellationToken).ConfigureAwait(false);
     }
 
-    public async IAsyncEnumerable<TaskEvent> SubscribeAsync(string taskId, long afterSequence = 0, bool stopAtInterrupt = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<TaskEvent> SubscribeAsync(Caller caller, string taskId, long afterSequence = 0, bool stopAtInterrupt = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var stream = await OpenStreamAfterAsync(taskId, Math.Max(0, afterSequence), stopAtInterrupt, keepAlives: false, validate: false, cancellationToken).ConfigureAwait(false);
+        await using var stream = await OpenStreamAfterAsync(caller, OwnerFor(caller, null), taskId, Math.Max(0, afterSequence), stopAtInterrupt, keepAlives: false, validate: false, cancellationToken)
+            .ConfigureAwait(false);
         stream.IncludeHistoryEvents = true;
         var events = new List<TaskEvent>();
         while (true)
@@ -416,9 +463,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     /// A stream of the events after <paramref name="after"/>: a resumed stream. It is over at once when the
     /// client already has the event that ended its stream (the terminal one, or the pause it stopped at).
     /// </summary>
-    private async ValueTask<TaskStream> OpenStreamAfterAsync(string taskId, long after, bool stopAtInterrupt, bool keepAlives, bool validate, CancellationToken cancellationToken)
+    private async ValueTask<TaskStream> OpenStreamAfterAsync(
+        Caller caller, TaskOwner requester, string taskId, long after, bool stopAtInterrupt, bool keepAlives, bool validate, CancellationToken cancellationToken)
     {
-        var snapshot = await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false)
+        // Checked before anything about the log is answered: another's task replays nothing and tells nothing (not even its length).
+        var snapshot = Accessible(await _store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.Subscribe)
             ?? throw A2AException.TaskNotFound(taskId);
         if (validate && (after < 0 || after > snapshot.Sequence))
         {

@@ -33,6 +33,7 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton<TaskStore, InMemoryTaskStore>();
         services.TryAddSingleton(sp => new ResponseBudget(sp.GetRequiredService<IOptions<HeraldOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new SharedAnswers(sp.GetRequiredService<ResponseBudget>(), sp.GetRequiredService<TaskStore>(), sp.GetRequiredService<IOptions<HeraldOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICallerResolver>(sp => new ClaimsCallerResolver(sp.GetRequiredService<IOptions<HeraldOptions>>().Value.TenantClaimType));
         services.TryAddSingleton<TaskEngine>();
         services.TryAddSingleton<IHeraldEngine>(sp => sp.GetRequiredService<TaskEngine>());
         services.TryAddSingleton<IHeraldTasks>(sp => sp.GetRequiredService<TaskEngine>());

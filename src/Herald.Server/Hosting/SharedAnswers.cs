@@ -7,9 +7,10 @@ namespace Herald.Server.Hosting;
 
 /// <summary>
 /// Identifies answers that are byte for byte the same: one task, asked for with the same history length and encoded
-/// in the same shape (a binding and dialect's own name for its encoding, such as "jsonrpc/v1+generation").
+/// in the same shape (a binding and dialect's own name for its encoding, such as "jsonrpc/v1+generation"), by the same
+/// caller in the same tenant: an answer is shared only with requests that would have been allowed to build it themselves.
 /// </summary>
-internal readonly record struct SharedAnswerKey(string TaskId, int? HistoryLength, string Shape, string? Tenant = null);
+internal readonly record struct SharedAnswerKey(string TaskId, int? HistoryLength, string Shape, string? Tenant, Caller Caller);
 
 /// <summary>An encoded answer and the log position of the task it shows (-1 when unknown: it is then never reused).</summary>
 internal readonly record struct SharedBody(byte[] Bytes, long Sequence);
@@ -73,12 +74,12 @@ internal sealed class SharedAnswers
     /// engine; any other <see cref="IHeraldEngine"/> gives the task only (its answers are then shared while they build,
     /// never reused after).
     /// </summary>
-    public static async ValueTask<TaskSnapshot> GetTaskAsync(IHeraldEngine engine, GetTaskRequest request, CancellationToken cancellationToken)
+    public static async ValueTask<TaskSnapshot> GetTaskAsync(IHeraldEngine engine, Caller caller, GetTaskRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
         return engine is TaskEngine own
-            ? await own.GetTaskSnapshotAsync(request, cancellationToken).ConfigureAwait(false)
-            : new TaskSnapshot(await engine.GetTaskAsync(request, cancellationToken).ConfigureAwait(false), -1);
+            ? await own.GetTaskSnapshotAsync(caller, request, cancellationToken).ConfigureAwait(false)
+            : new TaskSnapshot(await engine.GetTaskAsync(caller, request, cancellationToken).ConfigureAwait(false), -1);
     }
 
     /// <summary>

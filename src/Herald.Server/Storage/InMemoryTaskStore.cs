@@ -17,13 +17,13 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     private long _pendingOrder;
     private readonly TaskListIndex _index = new();
 
-    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default) =>
-        Create(task, lease, null, traceContext);
+    public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default) =>
+        Create(task, lease, null, traceContext, owner);
 
-    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         ValidateRun(run);
-        var created = Create(task, null, run.ToArray(), traceContext);
+        var created = Create(task, null, run.ToArray(), traceContext, owner);
         NotifyRunsRecorded();
         return created;
     }
@@ -62,11 +62,11 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<bool> StartRunAsync(string taskId, string owner, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.Start(owner, Now()));
 
-    private ValueTask<TaskEvent> Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext)
+    private ValueTask<TaskEvent> Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, TaskOwner? owner)
     {
         ArgumentNullException.ThrowIfNull(task);
         var created = TaskEvent.Created(0, task, task.Status.Timestamp ?? DateTimeOffset.UtcNow).WithTraceContext(traceContext).Sequenced(1, 0);
-        var log = new TaskLog(this, new TaskProjection(task), created, lease is { } l ? (l.Owner, Now() + l.Duration) : null);
+        var log = new TaskLog(this, new TaskProjection(task), created, lease is { } l ? (l.Owner, Now() + l.Duration) : null, TaskOwner.Of(owner?.Principal, owner?.Tenant));
 
         // Indexed under the task's lock, before anyone can append to it: the index never misses a status change.
         lock (log.Gate)
@@ -211,9 +211,10 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
 
-        public TaskLog(InMemoryTaskStore store, TaskProjection projection, TaskEvent created, (string Owner, DateTimeOffset ExpiresAt)? lease)
+        public TaskLog(InMemoryTaskStore store, TaskProjection projection, TaskEvent created, (string Owner, DateTimeOffset ExpiresAt)? lease, TaskOwner owner)
         {
             _store = store;
+            Owner = owner;
             _projection = projection;
             _events.Add(created);
             _traceContext = created.TraceContext;
@@ -223,10 +224,13 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                 _leaseExpires = l.ExpiresAt;
             }
 
-            Entry = new TaskListEntry(projection.Id, projection.ContextId, projection.Status.State, projection.StatusTimestamp.UtcTicks);
+            Entry = new TaskListEntry(projection.Id, projection.ContextId, projection.Status.State, projection.StatusTimestamp.UtcTicks, owner);
         }
 
         public Lock Gate { get; } = new();
+
+        /// <summary>Whose the task is; fixed at creation.</summary>
+        public TaskOwner Owner { get; }
 
         public string TaskId => _projection.Id;
 
@@ -466,7 +470,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         {
             lock (Gate)
             {
-                return new TaskSnapshot(_projection.ToTask(historyLength, includeArtifacts), _projection.Sequence) { TraceContext = _traceContext };
+                return new TaskSnapshot(_projection.ToTask(historyLength, includeArtifacts), _projection.Sequence) { TraceContext = _traceContext, Owner = Owner };
             }
         }
 
@@ -478,7 +482,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             _events.Add(appended);
             if (!ReferenceEquals(before, _projection.Status))
             {
-                var entry = new TaskListEntry(_projection.Id, _projection.ContextId, _projection.Status.State, _projection.StatusTimestamp.UtcTicks);
+                var entry = new TaskListEntry(_projection.Id, _projection.ContextId, _projection.Status.State, _projection.StatusTimestamp.UtcTicks, Owner);
                 _store._index.Update(Entry, entry);
                 Entry = entry;
                 if (entry.State.IsTerminal())

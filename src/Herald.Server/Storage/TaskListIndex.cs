@@ -3,19 +3,19 @@ using Herald.Protocol;
 namespace Herald.Server.Storage;
 
 /// <summary>A task's place in the list order (newest status first, then id) and what ListTasks filters on.</summary>
-internal sealed record TaskListEntry(string TaskId, string ContextId, TaskState State, long StatusTicks);
+internal sealed record TaskListEntry(string TaskId, string ContextId, TaskState State, long StatusTicks, TaskOwner? Owner = null);
 
 /// <summary>
 /// The in-memory store's ListTasks indexes: every task, per context and per state, each sorted in list
-/// order, so a page is a range read (keyset paging) rather than a sort of every task; and a queue of
-/// ended tasks by end time for retention. One lock; entries are replaced only on status changes.
+/// order, so a page is a range read (keyset paging) rather than a sort of every task; the same again per owner, so
+/// that a caller's page and total cost what its own tasks cost; and a queue of ended tasks by end time for retention.
+/// One lock; entries are replaced only on status changes.
 /// </summary>
 internal sealed class TaskListIndex
 {
     private readonly Lock _gate = new();
-    private readonly SortedSet<TaskListEntry> _all = new(ListOrder.Instance);
-    private readonly Dictionary<string, SortedSet<TaskListEntry>> _byContext = new(StringComparer.Ordinal);
-    private readonly Dictionary<TaskState, SortedSet<TaskListEntry>> _byState = [];
+    private readonly Partition _everyone = new();
+    private readonly Dictionary<TaskOwner, Partition> _byOwner = [];
     private readonly PriorityQueue<TaskListEntry, long> _ended = new();
 
     public void Add(TaskListEntry entry)
@@ -56,11 +56,17 @@ internal sealed class TaskListIndex
     {
         lock (_gate)
         {
+            Partition? partition = _everyone;
+            if (query.Owner is { } owner && !_byOwner.TryGetValue(owner, out partition))
+            {
+                return ([], null, 0);
+            }
+
             SortedSet<TaskListEntry> source;
             var filterState = false;
             if (query.ContextId is { } contextId)
             {
-                if (!_byContext.TryGetValue(contextId, out var inContext))
+                if (!partition.ByContext.TryGetValue(contextId, out var inContext))
                 {
                     return ([], null, 0);
                 }
@@ -70,7 +76,7 @@ internal sealed class TaskListIndex
             }
             else if (query.State is { } state)
             {
-                if (!_byState.TryGetValue(state, out var inState))
+                if (!partition.ByState.TryGetValue(state, out var inState))
                 {
                     return ([], null, 0);
                 }
@@ -79,7 +85,7 @@ internal sealed class TaskListIndex
             }
             else
             {
-                source = _all;
+                source = partition.All;
             }
 
             // Newest first: tasks updated strictly after the filter instant come first, so it bounds the range's end.
@@ -159,19 +165,14 @@ internal sealed class TaskListIndex
 
     private void AddLocked(TaskListEntry entry)
     {
-        _all.Add(entry);
-        if (!_byContext.TryGetValue(entry.ContextId, out var inContext))
+        _everyone.Add(entry);
+        var owner = entry.Owner ?? TaskOwner.Anonymous;
+        if (!_byOwner.TryGetValue(owner, out var own))
         {
-            _byContext[entry.ContextId] = inContext = new SortedSet<TaskListEntry>(ListOrder.Instance);
+            _byOwner[owner] = own = new Partition();
         }
 
-        inContext.Add(entry);
-        if (!_byState.TryGetValue(entry.State, out var inState))
-        {
-            _byState[entry.State] = inState = new SortedSet<TaskListEntry>(ListOrder.Instance);
-        }
-
-        inState.Add(entry);
+        own.Add(entry);
         if (entry.State.IsTerminal())
         {
             _ended.Enqueue(entry, entry.StatusTicks);
@@ -180,19 +181,63 @@ internal sealed class TaskListIndex
 
     private void RemoveLocked(TaskListEntry entry)
     {
-        _all.Remove(entry);
-        if (_byContext.TryGetValue(entry.ContextId, out var inContext))
+        _everyone.Remove(entry);
+        var owner = entry.Owner ?? TaskOwner.Anonymous;
+        if (_byOwner.TryGetValue(owner, out var own) && own.Remove(entry))
         {
-            inContext.Remove(entry);
-            if (inContext.Count == 0)
+            _byOwner.Remove(owner);
+        }
+    }
+
+    /// <summary>One set of indexes: all tasks, per context and per state, each in list order.</summary>
+    private sealed class Partition
+    {
+        public SortedSet<TaskListEntry> All { get; } = new(ListOrder.Instance);
+
+        public Dictionary<string, SortedSet<TaskListEntry>> ByContext { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<TaskState, SortedSet<TaskListEntry>> ByState { get; } = [];
+
+        public void Add(TaskListEntry entry)
+        {
+            All.Add(entry);
+            if (!ByContext.TryGetValue(entry.ContextId, out var inContext))
             {
-                _byContext.Remove(entry.ContextId);
+                ByContext[entry.ContextId] = inContext = new SortedSet<TaskListEntry>(ListOrder.Instance);
             }
+
+            inContext.Add(entry);
+            if (!ByState.TryGetValue(entry.State, out var inState))
+            {
+                ByState[entry.State] = inState = new SortedSet<TaskListEntry>(ListOrder.Instance);
+            }
+
+            inState.Add(entry);
         }
 
-        if (_byState.TryGetValue(entry.State, out var inState))
+        /// <summary>Takes <paramref name="entry"/> out; true when the partition is empty afterwards.</summary>
+        public bool Remove(TaskListEntry entry)
         {
-            inState.Remove(entry);
+            All.Remove(entry);
+            if (ByContext.TryGetValue(entry.ContextId, out var inContext))
+            {
+                inContext.Remove(entry);
+                if (inContext.Count == 0)
+                {
+                    ByContext.Remove(entry.ContextId);
+                }
+            }
+
+            if (ByState.TryGetValue(entry.State, out var inState))
+            {
+                inState.Remove(entry);
+                if (inState.Count == 0)
+                {
+                    ByState.Remove(entry.State);
+                }
+            }
+
+            return All.Count == 0;
         }
     }
 

@@ -20,6 +20,9 @@ public sealed record TaskQuery
     public int? HistoryLength { get; init; }
 
     public bool IncludeArtifacts { get; init; }
+
+    /// <summary>Only the tasks of this owner (principal and tenant), and the total counts only those; null for every task.</summary>
+    public TaskOwner? Owner { get; init; }
 }
 
 /// <summary>A position in the list order: newest status timestamp first, then task id.</summary>

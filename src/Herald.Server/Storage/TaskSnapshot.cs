@@ -15,4 +15,7 @@ public sealed record TaskSnapshot(AgentTask Task, long Sequence)
     /// (stores keep it with the task; it is never part of the wire task).
     /// </summary>
     public TaskTraceContext? TraceContext { get; init; }
+
+    /// <summary>Whose the task is (kept by the store from the task's first write; never part of the wire task).</summary>
+    public TaskOwner Owner { get; init; } = TaskOwner.Anonymous;
 }

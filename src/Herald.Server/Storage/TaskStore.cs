@@ -46,9 +46,11 @@ public abstract class TaskStore
     /// Creates a task; its log starts with a <see cref="TaskEventKind.Created"/> event at sequence 1.
     /// With <paramref name="lease"/>, the task is created already leased to that runner. With <paramref name="traceContext"/>,
     /// the store keeps it with the task (<see cref="TaskSnapshot.TraceContext"/>) until a follow-up message brings another.
+    /// <paramref name="owner"/> (null: <see cref="TaskOwner.Anonymous"/>) is kept with the task for good (<see cref="TaskSnapshot.Owner"/>,
+    /// <see cref="TaskQuery.Owner"/>), written in the same write as the created event.
     /// </summary>
     /// <exception cref="TaskAlreadyExistsException">A task with this id exists (an <see cref="InvalidOperationException"/>).</exception>
-    public abstract ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default);
+    public abstract ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Appends events (unsequenced drafts, in order) to a task's log and folds them into the materialised
@@ -128,11 +130,11 @@ public abstract class TaskStore
     /// <summary>
     /// Creates a task with a run to do instead of a runner: the task is listed (as it was created, typically submitted) and
     /// <paramref name="run"/> (opaque bytes the engine reads back, at least one) is recorded in the same write, for whichever
-    /// process claims it (<see cref="ClaimRunAsync"/>). <paramref name="traceContext"/> is kept with the task as by
-    /// <see cref="CreateAsync"/>.
+    /// process claims it (<see cref="ClaimRunAsync"/>). <paramref name="traceContext"/> and <paramref name="owner"/> are kept with
+    /// the task as by <see cref="CreateAsync"/>.
     /// </summary>
     /// <exception cref="TaskAlreadyExistsException">A task with this id exists (an <see cref="InvalidOperationException"/>).</exception>
-    public abstract ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default);
+    public abstract ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// A follow-up message whose run is to be claimed: decides as <see cref="ContinueAsync"/> does (a task with a run to do

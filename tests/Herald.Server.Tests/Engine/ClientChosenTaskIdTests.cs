@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
@@ -14,7 +15,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
     private static readonly SendOptions ClientId = new() { CreateTaskWithClientId = true };
 
     private static Task<SendResult> SendAsync(EngineHarness harness, SendMessageRequest request, SendMode mode = SendMode.Blocking) =>
-        harness.Engine.SendAsync(request, mode, ClientId, CancellationToken.None).Within();
+        harness.Engine.SendAsync(Caller.Anonymous, request, mode, ClientId, CancellationToken.None).Within();
 
     [StoreFact]
     public async Task Send_UnknownClientId_CreatesTheTaskUnderThatIdAndContext()
@@ -76,7 +77,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal("message.taskId", error.Field);
-        Assert.Contains("'client-task-4' already exists", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'client-task-4' is not available for a new task", error.Message, StringComparison.Ordinal);
         var after = await harness.Store.GetAsync("client-task-4");
         Assert.Single(after!.Task.History!, m => m.Role == Role.User);
     }
@@ -145,7 +146,7 @@ public abstract class ClientChosenTaskIdTests : EngineTests
     {
         await using var harness = Harness((ctx, ct) => ctx.CompleteAsync(cancellationToken: ct).AsTask());
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(EngineHarness.Request(taskId: "client-task-6"), SendMode.Blocking, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(Caller.Anonymous, EngineHarness.Request(taskId: "client-task-6"), SendMode.Blocking, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.TaskNotFound, error.Code);
     }

@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
@@ -38,7 +39,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         Action<HeraldOptions>? configure = null,
         AgentResponseMode mode = AgentResponseMode.Task,
         Func<TaskStore>? store = null,
-        TestClock? clock = null)
+        TestClock? clock = null,
+        ITaskAccessPolicy? accessPolicy = null)
     {
         // The store and the engine share the clock: leases expire by the store's clock, which the test moves.
         clock ??= new TestClock();
@@ -61,6 +63,11 @@ internal sealed class EngineHarness : IAsyncDisposable
         }
 
         services.AddSingleton<TimeProvider>(clock);
+        if (accessPolicy is not null)
+        {
+            services.AddSingleton(accessPolicy);
+        }
+
         return new EngineHarness(services.BuildServiceProvider(), clock) { Logs = logs };
     }
 
@@ -71,7 +78,7 @@ internal sealed class EngineHarness : IAsyncDisposable
     };
 
     public Task<SendResult> SendAsync(SendMessageRequest request, SendMode mode = SendMode.Blocking) =>
-        Engine.SendAsync(request, mode, CancellationToken.None).Within();
+        Engine.SendAsync(Caller.Anonymous, request, mode, CancellationToken.None).Within();
 
     public async Task<AgentTask> SendForTaskAsync(SendMessageRequest request, SendMode mode = SendMode.Blocking)
     {

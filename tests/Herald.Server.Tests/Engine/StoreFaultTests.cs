@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
 
@@ -188,7 +189,7 @@ public abstract class StoreFaultTests : EngineTests
         Clock.Advance(harness.Engine.Options.RunnerLeaseDuration * 2);
         Assert.Empty(await store.FindExpiredLeasesAsync(10));
         Assert.Equal(0, await harness.Engine.RecoverExpiredLeasesAsync());
-        await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(EngineHarness.Request("more", taskId: task.Id), SendMode.Immediate, CancellationToken.None).Within());
+        await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(Caller.Anonymous, EngineHarness.Request("more", taskId: task.Id), SendMode.Immediate, CancellationToken.None).Within());
     }
 
     [StoreFact]

@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
 
@@ -56,7 +57,7 @@ public abstract class TaskEngineCancelTests : EngineTests
             working.TrySetResult(ctx.TaskId);
             await Task.Delay(Timeout.Infinite, ct);
         });
-        var send = harness.Engine.SendAsync(EngineHarness.Request(), SendMode.Blocking, CancellationToken.None);
+        var send = harness.Engine.SendAsync(Caller.Anonymous, EngineHarness.Request(), SendMode.Blocking, CancellationToken.None);
         var taskId = await working.Task.Within();
 
         await harness.Engine.CancelTaskAsync(new CancelTaskRequest { Id = taskId }, CancellationToken.None).Within();

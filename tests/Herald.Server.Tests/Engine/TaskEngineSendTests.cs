@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Server;
 using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
@@ -69,7 +70,7 @@ public abstract class TaskEngineSendTests : EngineTests
             await ctx.CompleteAsync("done", ct);
         });
 
-        var send = harness.Engine.SendAsync(EngineHarness.Request(), SendMode.Blocking, CancellationToken.None);
+        var send = harness.Engine.SendAsync(Caller.Anonymous, EngineHarness.Request(), SendMode.Blocking, CancellationToken.None);
         var taskId = await working.Task.Within();
 
         // Read the log up to the working event ourselves: a sender that stopped there could have returned by now.
@@ -257,7 +258,7 @@ public abstract class TaskEngineSendTests : EngineTests
         var first = await harness.SendForTaskAsync(EngineHarness.Request());
 
         // A client that answers at once, as soon as it sees input-required.
-        var followUp = harness.Engine.SendAsync(EngineHarness.Request("answer", taskId: first.Id), SendMode.Blocking, CancellationToken.None);
+        var followUp = harness.Engine.SendAsync(Caller.Anonymous, EngineHarness.Request("answer", taskId: first.Id), SendMode.Blocking, CancellationToken.None);
         firstTurnMayReturn.TrySetResult();
 
         var second = await followUp.Within();
@@ -446,7 +447,7 @@ public abstract class TaskEngineSendTests : EngineTests
             _ => throw new ArgumentOutOfRangeException(nameof(scenario)),
         };
 
-        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(request!, SendMode.Blocking, CancellationToken.None).Within());
+        var error = await Assert.ThrowsAsync<A2AException>(() => harness.Engine.SendAsync(Caller.Anonymous, request!, SendMode.Blocking, CancellationToken.None).Within());
 
         Assert.Equal(A2AErrorCodes.InvalidParams, error.Code);
         Assert.Equal(field, error.Field);

@@ -263,7 +263,24 @@ public sealed class SharedAnswersTests
         Assert.Equal(3, answers.Builds);
     }
 
-    private static SharedAnswerKey Key(string taskId) => new(taskId, null, "jsonrpc/v1");
+    [Fact]
+    public async Task OtherCallers_AndOtherTenants_AreOtherAnswers()
+    {
+        var (answers, store, _) = Create();
+        var task = await NewTaskAsync(store);
+        Func<CancellationToken, ValueTask<SharedBody>> encode = _ => EncodeAsync(store, task.Id);
+
+        using var mine = await answers.GetAsync(Key(task.Id), encode, CancellationToken.None);
+        using var alice = await answers.GetAsync(Key(task.Id) with { Caller = new Caller("alice") }, encode, CancellationToken.None);
+        using var aliceElsewhere = await answers.GetAsync(Key(task.Id) with { Caller = new Caller("alice"), Tenant = "acme" }, encode, CancellationToken.None);
+
+        // Each would be allowed (or refused) on its own terms, so none rides on another's build.
+        Assert.NotSame(mine.Body, alice.Body);
+        Assert.NotSame(alice.Body, aliceElsewhere.Body);
+        Assert.Equal(3, answers.Builds);
+    }
+
+    private static SharedAnswerKey Key(string taskId) => new(taskId, null, "jsonrpc/v1", null, Caller.Anonymous);
 
     /// <summary>A stand-in encoding that shows which state of the task it was built from: "sequence:state".</summary>
     private static async ValueTask<SharedBody> EncodeAsync(TaskStore store, string taskId)

@@ -100,6 +100,23 @@ public abstract class DurableTaskStoreConformanceTests : TaskStoreConformanceTes
     }
 
     [StoreFact]
+    public async Task Reopen_Owners_Survive_AndAnotherInstanceListsByThem()
+    {
+        var store = Store();
+        var task = NewTask();
+        await store.CreateAsync(task, null, null, Alice);
+        var second = OpenSecond(store);
+
+        Assert.Equal(Alice, (await second.GetAsync(task.Id))!.Owner);
+        Assert.Contains((await second.ListAsync(new TaskQuery { Owner = Alice, PageSize = 50 })).Tasks, t => t.Id == task.Id);
+
+        var reopened = await ReopenAsync(store);
+
+        Assert.Equal(Alice, (await reopened.GetAsync(task.Id))!.Owner);
+        Assert.DoesNotContain((await reopened.ListAsync(new TaskQuery { Owner = Bob, PageSize = 50 })).Tasks, t => t.Id == task.Id);
+    }
+
+    [StoreFact]
     public async Task Reopen_Generations_SurviveAndAppendsContinueTheNumbering()
     {
         var store = Store();

@@ -38,7 +38,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await using var store = (SqliteStore)SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path });
 
         Assert.Equal(SqliteSchema.CurrentVersion, ReadVersion(path));
-        Assert.Equal(3, SqliteSchema.CurrentVersion);
+        Assert.Equal(4, SqliteSchema.CurrentVersion);
         Assert.Equal([(1L, 1L), (2, 2), (3, 3), (4, 4), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(4L, 4L), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 3, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(1L, 1L)], (await store.ReadAsync(quiet.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
@@ -58,6 +58,8 @@ public sealed class SqliteMigrationTests : IDisposable
         Assert.Equal(ContinueOutcome.Continued, continued.Outcome);
         Assert.Equal((7L, 5L), (continued.Message!.Sequence, continued.Message.Generation));
         Assert.Null(untraced); // tasks stored before version 3 have no trace context
+        Assert.Equal(TaskOwner.Anonymous, (await store.GetAsync(busy.Id))!.Owner); // nor an owner (version 4): anonymous
+        Assert.Equal(2, (await store.ListAsync(new TaskQuery { Owner = TaskOwner.Anonymous, PageSize = 10 })).TotalSize);
         Assert.Equal(trace, (await store.GetAsync(busy.Id))!.TraceContext);
         Assert.Equal((8L, 6L), (working.Sequence, working.Generation));
         Assert.Equal([(7L, 5L), (8, 6)], (await store.ReadAsync(busy.Id, 6, 100)).Select(e => (e.Sequence, e.Generation)));

@@ -123,19 +123,19 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         }
     }
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         var afterCommit = Before(StoreOp.Create);
-        var created = await _inner.CreateAsync(task, lease, traceContext, cancellationToken);
+        var created = await _inner.CreateAsync(task, lease, traceContext, owner, cancellationToken);
         After(afterCommit, StoreOp.Create);
         Acknowledge(task.Id, [created]);
         return created;
     }
 
-    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         var afterCommit = Before(StoreOp.Create);
-        var created = await _inner.CreatePendingAsync(task, run, traceContext, cancellationToken);
+        var created = await _inner.CreatePendingAsync(task, run, traceContext, owner, cancellationToken);
         After(afterCommit, StoreOp.Create);
         Acknowledge(task.Id, [created]);
         return created;

@@ -60,14 +60,14 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     /// <summary>The store this one passes calls to.</summary>
     public TaskStore Inner => _inner;
 
-    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default)
+    public override async ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default)
     {
         if (BeforeCreate is { } before)
         {
             await before(task);
         }
 
-        return await _inner.CreateAsync(task, lease, traceContext, cancellationToken);
+        return await _inner.CreateAsync(task, lease, traceContext, owner, cancellationToken);
     }
 
     public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
@@ -79,8 +79,8 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default) =>
         _inner.ContinueAsync(taskId, message, lease, expectedGeneration, cancellationToken);
 
-    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, CancellationToken cancellationToken = default) =>
-        _inner.CreatePendingAsync(task, run, traceContext, cancellationToken);
+    public override ValueTask<TaskEvent> CreatePendingAsync(AgentTask task, ReadOnlyMemory<byte> run, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default) =>
+        _inner.CreatePendingAsync(task, run, traceContext, owner, cancellationToken);
 
     public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default) =>
         _inner.ContinuePendingAsync(taskId, message, run, expectedGeneration, cancellationToken);

@@ -30,7 +30,7 @@ internal sealed class LegacyJsonRpcMethods(IHeraldEngine engine, HeraldOptions o
                 var send = ReadSend(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var result = await CallAsync(() => engine.SendMessageAsync(send, ClientChosenId, ct)).ConfigureAwait(false);
+                    var result = await CallAsync(() => engine.SendMessageAsync(HttpCaller.Of(context), send, ClientChosenId, ct)).ConfigureAwait(false);
                     var task = result.Task is { } snapshot
                         ? LegacyMapping.ToLegacy(TaskFit.ToLimit(context, snapshot.Task))
                         : ReplyAsTask(send.Message!.TaskId!, result.Reply!);
@@ -43,7 +43,7 @@ internal sealed class LegacyJsonRpcMethods(IHeraldEngine engine, HeraldOptions o
                 var send = ReadSend(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    await using var stream = await CallAsync(() => engine.SendStreamingMessageAsync(send, ClientChosenId, ct)).ConfigureAwait(false);
+                    await using var stream = await CallAsync(() => engine.SendStreamingMessageAsync(HttpCaller.Of(context), send, ClientChosenId, ct)).ConfigureAwait(false);
                     var format = LegacyStreamFormats.Create(new LegacyArtifactIndex(), send.Message!.TaskId);
                     await JsonRpcStreams.WriteAsync(context, id, stream, format, options, logger).ConfigureAwait(false);
                 });

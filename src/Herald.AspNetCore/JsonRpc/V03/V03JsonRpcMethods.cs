@@ -31,7 +31,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var send = ReadSend(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
+                    var result = await engine.SendMessageAsync(HttpCaller.Of(context), send, ct).ConfigureAwait(false);
                     V03Result answer = result.Reply is { } reply ? V03Mapping.ToV03(reply) : V03Mapping.ToV03(TaskFit.ToLimit(context, result.Task!.Task));
                     await JsonRpcResponses.WriteResultAsync(context, id, answer, V03JsonContext.Default.V03Result).ConfigureAwait(false);
                 });
@@ -43,7 +43,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 return new DelegateCall(async (context, ct) =>
                 {
                     ResponseLimit.Describe(context, "SendStreamingMessage", send.Message?.TaskId);
-                    await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
+                    await using var stream = await engine.SendStreamingMessageAsync(HttpCaller.Of(context), send, ct).ConfigureAwait(false);
                     await JsonRpcStreams.WriteAsync(context, id, stream, V03StreamFormats.For(options), options, logger).ConfigureAwait(false);
                 });
             }
@@ -53,14 +53,15 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var get = V03Mapping.ToV1(Read<V03TaskQueryParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
+                    var caller = HttpCaller.Of(context);
                     ResponseLimit.Describe(context, "GetTask", get.Id);
                     A2AOperation.TagTask(get.Id);
 
                     // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
-                    await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, withTutorialMembers ? "jsonrpc/v0.3+tutorial" : "jsonrpc/v0.3", get.Tenant),
+                    await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, withTutorialMembers ? "jsonrpc/v0.3+tutorial" : "jsonrpc/v0.3", get.Tenant, caller),
                         async c =>
                         {
-                            var (task, sequence) = await SharedAnswers.GetTaskAsync(engine, get, c).ConfigureAwait(false);
+                            var (task, sequence) = await SharedAnswers.GetTaskAsync(engine, caller, get, c).ConfigureAwait(false);
                             return new SharedBody(withTutorialMembers
                                 ? SharedResults.Encode(json => TutorialMembers.Task(task).WriteTo(json))
                                 : SharedResults.Encode(json => JsonSerializer.Serialize(json, V03Mapping.ToV03(task), V03JsonContext.Default.V03Task)), sequence);
@@ -73,7 +74,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                 var cancel = V03Mapping.ToCancelTaskRequest(Read<V03TaskIdParams>(request.Params));
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false));
+                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(HttpCaller.Of(context), cancel, c), ct).ConfigureAwait(false));
                     await WriteTaskAsync(context, id, task, withTutorialMembers).ConfigureAwait(false);
                 });
             }
@@ -86,7 +87,7 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
                     ResponseLimit.Describe(context, "SubscribeToTask", subscribe.Id);
                     // Resumption works as on SubscribeToTask: Last-Event-ID replays the events after it.
                     var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
-                    await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
+                    await using var stream = await engine.SubscribeToTaskAsync(HttpCaller.Of(context), subscribe, lastEventId, ct).ConfigureAwait(false);
                     var format = withTutorialMembers
                         ? await TutorialStreamFormatAsync(stream, dataOnly: lastEventId is null, ct).ConfigureAwait(false)
                         : V03StreamFormats.For(options);
@@ -141,7 +142,8 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
         var index = new LegacyArtifactIndex();
         if (stream.Snapshot is null && stream.TaskId is { } taskId)
         {
-            var task = await engine.GetTaskAsync(new GetTaskRequest { Id = taskId, HistoryLength = 0 }, cancellationToken).ConfigureAwait(false);
+            // The stream was opened for this caller already (its access checked); this reads the same task for framing only.
+            var task = await engine.GetTaskAsync(Caller.System, new GetTaskRequest { Id = taskId, HistoryLength = 0 }, cancellationToken).ConfigureAwait(false);
             LegacyStreamFormats.Seed(index, task);
         }
 

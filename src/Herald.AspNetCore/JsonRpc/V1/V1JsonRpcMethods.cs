@@ -21,7 +21,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var send = ParamsReader.Read<SendMessageRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var result = await engine.SendMessageAsync(send, ct).ConfigureAwait(false);
+                    var result = await engine.SendMessageAsync(HttpCaller.Of(context), send, ct).ConfigureAwait(false);
                     var response = result.Reply is { } reply ? new SendMessageResponse { Message = reply } : new SendMessageResponse { Task = TaskFit.ToLimit(context, result.Task!.Task) };
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Response(response, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.SendMessageResponse).ConfigureAwait(false);
                 });
@@ -33,7 +33,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     ResponseLimit.Describe(context, "SendStreamingMessage", send.Message?.TaskId);
-                    await using var stream = await engine.SendStreamingMessageAsync(send, ct).ConfigureAwait(false);
+                    await using var stream = await engine.SendStreamingMessageAsync(HttpCaller.Of(context), send, ct).ConfigureAwait(false);
                     await StreamAsync(context, id, stream).ConfigureAwait(false);
                 });
             }
@@ -43,16 +43,17 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var get = ParamsReader.Read<GetTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
+                    var caller = HttpCaller.Of(context);
                     ResponseLimit.Describe(context, "GetTask", get.Id);
                     var generation = GenerationFields.Requested(context.Request);
                     if (get.CurrentGeneration is null)
                     {
                         // Built once for every request that asks for the same answer meanwhile, in a turn of the snapshot gate.
                         A2AOperation.TagTask(get.Id);
-                        await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "jsonrpc/v1+generation" : "jsonrpc/v1", get.Tenant),
+                        await JsonRpcResponses.WriteSharedResultAsync(context, id, new SharedAnswerKey(get.Id ?? "", get.HistoryLength, generation ? "jsonrpc/v1+generation" : "jsonrpc/v1", get.Tenant, caller),
                             async c =>
                             {
-                                var snapshot = await SharedAnswers.GetTaskAsync(engine, get, c).ConfigureAwait(false);
+                                var snapshot = await SharedAnswers.GetTaskAsync(engine, caller, get, c).ConfigureAwait(false);
                                 var task = GenerationFields.Task(snapshot.Task, generation);
                                 return new SharedBody(SharedResults.Encode(json => JsonSerializer.Serialize(json, task, A2AJsonContext.Default.AgentTask)), snapshot.Sequence);
                             }, ct).ConfigureAwait(false);
@@ -60,7 +61,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                     }
 
                     // A long-poll waits for the task to change: it takes no turn, and its answer is its own.
-                    var waited = await engine.GetTaskAsync(get, ct).ConfigureAwait(false);
+                    var waited = await engine.GetTaskAsync(caller, get, ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(waited, generation), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
@@ -71,7 +72,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 return new DelegateCall(async (context, ct) =>
                 {
                     ResponseLimit.Describe(context, "ListTasks", null);
-                    var page = await ResponseLimit.BuildAsync(context, c => engine.ListTasksAsync(list, c), ct).ConfigureAwait(false);
+                    var page = await ResponseLimit.BuildAsync(context, c => engine.ListTasksAsync(HttpCaller.Of(context), list, c), ct).ConfigureAwait(false);
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Page(page, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.ListTasksResponse).ConfigureAwait(false);
                 });
             }
@@ -81,7 +82,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 var cancel = ParamsReader.Read<CancelTaskRequest>(request.Params);
                 return new DelegateCall(async (context, ct) =>
                 {
-                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(cancel, c), ct).ConfigureAwait(false));
+                    var task = TaskFit.ToLimit(context, await ResponseLimit.BuildAsync(context, c => engine.CancelTaskAsync(HttpCaller.Of(context), cancel, c), ct).ConfigureAwait(false));
                     await JsonRpcResponses.WriteResultAsync(context, id, GenerationFields.Task(task, GenerationFields.Requested(context.Request)), A2AJsonContext.Default.AgentTask).ConfigureAwait(false);
                 });
             }
@@ -93,7 +94,7 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 {
                     ResponseLimit.Describe(context, "SubscribeToTask", subscribe.Id);
                     var lastEventId = JsonRpcEndpoint.ParseLastEventId(context.Request);
-                    await using var stream = await engine.SubscribeToTaskAsync(subscribe, lastEventId, ct).ConfigureAwait(false);
+                    await using var stream = await engine.SubscribeToTaskAsync(HttpCaller.Of(context), subscribe, lastEventId, ct).ConfigureAwait(false);
                     await StreamAsync(context, id, stream).ConfigureAwait(false);
                 });
             }

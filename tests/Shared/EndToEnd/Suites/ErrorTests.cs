@@ -179,32 +179,32 @@ public abstract class ErrorTests : BindingTests, IAsyncLifetime
     {
         public bool HasAgent => inner.HasAgent;
 
-        public ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) => inner.SendMessageAsync(request, cancellationToken);
+        public ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default) => inner.SendMessageAsync(caller, request, cancellationToken);
 
-        public ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, CancellationToken cancellationToken = default) => inner.SendStreamingMessageAsync(request, cancellationToken);
+        public ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default) => inner.SendStreamingMessageAsync(caller, request, cancellationToken);
 
-        public ValueTask<SendResult> SendMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default) => inner.SendMessageAsync(request, options, cancellationToken);
+        public ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default) => inner.SendMessageAsync(caller, request, options, cancellationToken);
 
-        public ValueTask<TaskStream> SendStreamingMessageAsync(SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default) => inner.SendStreamingMessageAsync(request, options, cancellationToken);
+        public ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default) => inner.SendStreamingMessageAsync(caller, request, options, cancellationToken);
 
-        public ValueTask<AgentTask> GetTaskAsync(GetTaskRequest request, CancellationToken cancellationToken = default)
+        public ValueTask<AgentTask> GetTaskAsync(Caller caller, GetTaskRequest request, CancellationToken cancellationToken = default)
         {
             Fail(request.Id);
-            return inner.GetTaskAsync(request, cancellationToken);
+            return inner.GetTaskAsync(caller, request, cancellationToken);
         }
 
-        public ValueTask<ListTasksResponse> ListTasksAsync(ListTasksRequest request, CancellationToken cancellationToken = default) => inner.ListTasksAsync(request, cancellationToken);
+        public ValueTask<ListTasksResponse> ListTasksAsync(Caller caller, ListTasksRequest request, CancellationToken cancellationToken = default) => inner.ListTasksAsync(caller, request, cancellationToken);
 
-        public ValueTask<AgentTask> CancelTaskAsync(CancelTaskRequest request, CancellationToken cancellationToken = default)
+        public ValueTask<AgentTask> CancelTaskAsync(Caller caller, CancelTaskRequest request, CancellationToken cancellationToken = default)
         {
             Fail(request.Id);
-            return inner.CancelTaskAsync(request, cancellationToken);
+            return inner.CancelTaskAsync(caller, request, cancellationToken);
         }
 
-        public ValueTask<TaskStream> SubscribeToTaskAsync(SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
+        public ValueTask<TaskStream> SubscribeToTaskAsync(Caller caller, SubscribeToTaskRequest request, long? lastEventId = null, CancellationToken cancellationToken = default)
         {
             Fail(request.Id);
-            return inner.SubscribeToTaskAsync(request, lastEventId, cancellationToken);
+            return inner.SubscribeToTaskAsync(caller, request, lastEventId, cancellationToken);
         }
 
         private static void Fail(string? id)

@@ -31,7 +31,7 @@ public interface IHeraldEngine
     ValueTask<TaskStream> SendStreamingMessageAsync(Caller caller, SendMessageRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>SendMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>
-    /// <exception cref="A2AException">As <see cref="SendMessageAsync(SendMessageRequest, CancellationToken)"/>; with a client-chosen task id also an invalid id (-32602) or a task that exists and does not wait for input.</exception>
+    /// <exception cref="A2AException">As <see cref="SendMessageAsync(Caller, SendMessageRequest, CancellationToken)"/>; with a client-chosen task id also an invalid id (-32602) or a task that exists and does not wait for input.</exception>
     ValueTask<SendResult> SendMessageAsync(Caller caller, SendMessageRequest request, SendOptions options, CancellationToken cancellationToken = default);
 
     /// <summary>SendStreamingMessage with <paramref name="options"/> (see <see cref="SendOptions"/>).</summary>

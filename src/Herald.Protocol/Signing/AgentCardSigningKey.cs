@@ -154,7 +154,7 @@ public sealed class AgentCardSigningKey : IDisposable
     /// <exception cref="JsonException"><paramref name="cardJson"/> is not a JSON object that has a canonical form.</exception>
     public AgentCardSignature Sign(ReadOnlySpan<byte> cardJson, Uri? jwksUrl = null)
     {
-        var payload = CanonicalPayload(cardJson);
+        var payload = AgentCardSigning.CanonicalPayload(cardJson);
         var header = WriteJson(writer =>
         {
             writer.WriteStartObject();
@@ -169,35 +169,11 @@ public sealed class AgentCardSigningKey : IDisposable
             writer.WriteEndObject();
         });
         var protectedHeader = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header));
-        var signingInput = SigningInput(protectedHeader, payload);
+        var signingInput = AgentCardSigning.SigningInput(protectedHeader, payload);
         var signature = _ec is not null
             ? _ec.SignData(signingInput, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
             : _rsa!.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return new AgentCardSignature { Protected = protectedHeader, Signature = Base64Url.EncodeToString(signature) };
-    }
-
-    /// <summary>
-    /// What a card signature covers (spec 8.4.1): the JCS form (RFC 8785) of the card JSON <paramref name="cardJson"/>
-    /// without its top-level <c>signatures</c> member.
-    /// </summary>
-    /// <exception cref="JsonException">Not a JSON object, or one without a canonical form.</exception>
-    public static byte[] CanonicalPayload(ReadOnlySpan<byte> cardJson)
-    {
-        var reader = new Utf8JsonReader(cardJson);
-        using var document = JsonDocument.ParseValue(ref reader);
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            throw new JsonException("An agent card is a JSON object.");
-        }
-
-        return JsonCanonicalizer.Canonicalize(document.RootElement, "signatures");
-    }
-
-    /// <summary>The JWS Signing Input (RFC 7515 5.1): <c>protected || '.' || BASE64URL(payload)</c>, in ASCII.</summary>
-    public static byte[] SigningInput(string protectedHeader, ReadOnlySpan<byte> payload)
-    {
-        ArgumentNullException.ThrowIfNull(protectedHeader);
-        return Encoding.ASCII.GetBytes(protectedHeader + "." + Base64Url.EncodeToString(payload));
     }
 
     public void Dispose()

@@ -43,6 +43,11 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
         // Providers see only the resolved endpoint URL, so a card cached for that URL is the same for every client.
         var endpoint = new Uri(url);
         document = AgentCardDocument.Build(options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))]);
+        if (options.CardSigningKey is { } signingKey)
+        {
+            document = AgentCardSigner.Sign(document, signingKey, url);
+        }
+
         return _documents.Count < MaxCachedCards ? _documents.GetOrAdd(url, document) : document;
     }
 
@@ -65,6 +70,11 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
         response.ContentLength = document.Json.Length;
         await response.Body.WriteAsync(document.Json, context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>The signing key's public half as a JWK Set (the card signatures' <c>jku</c>); 404 when cards are not signed.</summary>
+    public IResult HandleJwks() => options.CardSigningKey is { } key
+        ? Results.Text(key.PublicJwks, "application/jwk-set+json")
+        : Results.NotFound();
 
     private static bool NotModified(HttpRequest request, string etag, DateTimeOffset lastModified)
     {

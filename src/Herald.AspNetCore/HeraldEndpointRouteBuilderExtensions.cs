@@ -62,6 +62,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");
         group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card");
         group.MapGet("/.well-known/agent.json", card.HandleAsync).WithDisplayName("A2A agent card (v0.3 and earlier path)");
+        group.MapGet("/" + AgentCardSigner.JwksPath, card.HandleJwks).WithDisplayName("A2A agent card signing key (JWKS)");
         RestRoutes.Map(group, rest);
         return group;
     }

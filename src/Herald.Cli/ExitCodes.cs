@@ -30,6 +30,9 @@ internal static class ExitCodes
 
     public const int TaskNotFound = 13;
 
+    /// <summary>The agent card's signature did not verify, or it is unsigned (<c>herald card --verify</c>).</summary>
+    public const int CardNotVerified = 14;
+
     /// <summary>Interrupted by Ctrl+C (128 + SIGINT); the task goes on on the server.</summary>
     public const int Interrupted = 130;
 
@@ -47,6 +50,7 @@ internal static class ExitCodes
         $"  {NotAnAgent,3}  not an A2A agent (no agent card at the URL)\n" +
         $"  {UnsupportedVersion,3}  unsupported protocol version\n" +
         $"  {TaskNotFound,3}  task not found\n" +
+        $"  {CardNotVerified,3}  agent card signature not verified (card --verify)\n" +
         $"  {Interrupted,3}  interrupted (Ctrl+C); the task goes on on the server";
 
     /// <summary>The exit code for a task that ended a stream (or a send) in <paramref name="state"/>.</summary>

@@ -52,6 +52,13 @@ public sealed class A2AClientOptions
     /// </summary>
     public long MaxResponseSize { get; set; } = 17 * MiB;
 
+    /// <summary>
+    /// Check the agent card's signatures (spec 8.4) when the card is fetched: null (the default) does not look at them.
+    /// A card that fails is refused with <see cref="A2ACardSignatureException"/>; the signature that verified is
+    /// <see cref="A2AEndpoint.CardSignature"/>.
+    /// </summary>
+    public CardSignatureVerification? CardSignatureVerification { get; set; }
+
     /// <summary>Extension URIs sent in the <c>A2A-Extensions</c> header of every request.</summary>
     public IList<string> Extensions { get; } = [];
 

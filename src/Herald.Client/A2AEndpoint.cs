@@ -16,4 +16,10 @@ public sealed record A2AEndpoint(AgentInterface Interface, AgentCard? Card)
     /// <c>protocolVersion</c>) when the agent published those fields; null for a v1.0-only card.
     /// </summary>
     public V03AgentCard? V03Card { get; init; }
+
+    /// <summary>
+    /// The card signature that verified, when <see cref="A2AClientOptions.CardSignatureVerification"/> is set and the card
+    /// is signed; null otherwise.
+    /// </summary>
+    public VerifiedCardSignature? CardSignature { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Herald.Client.Bindings;
+using Herald.Client.Internal;
 using Herald.Protocol;
 using Herald.Protocol.V03;
 
@@ -56,6 +57,7 @@ public sealed class AgentCardResolver
     /// </summary>
     /// <exception cref="A2ANotAnAgentException">No card there, or not a valid agent card.</exception>
     /// <exception cref="HttpRequestException">The server could not be reached.</exception>
+    /// <exception cref="A2ACardSignatureException">The card failed <see cref="A2AClientOptions.CardSignatureVerification"/>.</exception>
     public async Task<AgentCard> ResolveAsync(Uri agentUrl, CancellationToken cancellationToken = default) =>
         (await ResolveBothAsync(agentUrl, cancellationToken).ConfigureAwait(false)).Card;
 
@@ -83,10 +85,11 @@ public sealed class AgentCardResolver
             throw new A2ANotAnAgentException(cardUri, $"The agent card at {cardUri} is larger than {ex.Limit} bytes.", null, ex);
         }
 
+        AgentCard card;
+        V03AgentCard? v03;
         try
         {
-            var (card, v03) = ParseBoth(body.Span);
-            return new ResolvedCard(card with { SupportedInterfaces = [.. card.SupportedInterfaces.Select(i => MakeAbsolute(i, cardUri))] }, v03);
+            (card, v03) = ParseBoth(body.Span);
         }
         catch (Exception ex) when (ex is JsonException or FormatException)
         {
@@ -94,6 +97,12 @@ public sealed class AgentCardResolver
             throw new A2ANotAnAgentException(cardUri,
                 $"{cardUri} is not an A2A agent card ({type}): {ex.Message} {JsonRpcTransport.Excerpt(body.Span)}", null, ex);
         }
+
+        // Over the bytes received (spec 8.4.3), before anything in the card is used.
+        var signature = _options.CardSignatureVerification is { } verification
+            ? await new CardSignatureVerifier(_httpClient, verification, cardUri).VerifyAsync(body, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new ResolvedCard(card with { SupportedInterfaces = [.. card.SupportedInterfaces.Select(i => MakeAbsolute(i, cardUri))] }, v03, signature);
     }
 
     /// <summary>
@@ -266,5 +275,5 @@ public sealed class AgentCardResolver
     }
 }
 
-/// <summary>A fetched card: the v1.0 model, and the v0.3 model when the card has the v0.3 fields.</summary>
-internal sealed record ResolvedCard(AgentCard Card, V03AgentCard? V03);
+/// <summary>A fetched card: the v1.0 model, the v0.3 model when the card has the v0.3 fields, and the signature that verified.</summary>
+internal sealed record ResolvedCard(AgentCard Card, V03AgentCard? V03, VerifiedCardSignature? Signature = null);

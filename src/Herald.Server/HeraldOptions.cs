@@ -1,4 +1,5 @@
 using Herald.Protocol;
+using Herald.Protocol.Signing;
 
 namespace Herald.Server;
 
@@ -18,6 +19,15 @@ public sealed class HeraldOptions
     /// proxy must not send other clients to a host an attacker named).
     /// </summary>
     public Uri? PublicBaseUrl { get; set; }
+
+    /// <summary>
+    /// Signs the agent card (spec 8.4) when set: the card served carries <c>signatures</c>, a detached JWS over the JCS
+    /// form (RFC 8785) of the served card JSON without that member, whose protected header names this key's
+    /// <c>kid</c> and a <c>jku</c> at <c>{endpoints}/.well-known/jwks.json</c>, where the public key is served. Null (the
+    /// default) serves an unsigned card and no JWKS. Make one with <see cref="AgentCardSigningKey.FromPem"/> or
+    /// <see cref="AgentCardSigningKey.Create(System.Security.Cryptography.ECDsa, string?)"/>.
+    /// </summary>
+    public AgentCardSigningKey? CardSigningKey { get; set; }
 
     /// <summary>How often an idle stream gets a <c>: keep-alive</c> comment so proxies keep it open.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -77,6 +77,9 @@ internal sealed class AgentCardDocument
         return new AgentCardDocument(card, buffer.WrittenSpan.ToArray());
     }
 
+    /// <summary>The same card served as <paramref name="json"/> (e.g. signed, <see cref="AgentCardSigner"/>).</summary>
+    public AgentCardDocument WithJson(byte[] json) => new(Card, json);
+
     private static string Join(string endpointUrl, string path) =>
         path.Length == 0 ? endpointUrl : endpointUrl.TrimEnd('/') + "/" + path.TrimStart('/');
 }

@@ -77,11 +77,15 @@ internal sealed class ClientOptions
     }
 
     /// <summary>Runs <paramref name="body"/> with a client for the parsed settings, mapping errors to exit codes.</summary>
-    public void SetAction(Command command, Func<ParseResult, ClientRun, IA2AClient, CancellationToken, Task<int>> body) =>
+    /// <param name="command">The verb.</param>
+    /// <param name="body">What the verb does with the client.</param>
+    /// <param name="adjust">Settings only this verb has (e.g. <c>card --verify</c>).</param>
+    public void SetAction(Command command, Func<ParseResult, ClientRun, IA2AClient, CancellationToken, Task<int>> body, Func<ParseResult, ClientSettings, ClientSettings>? adjust = null) =>
         command.SetAction((parseResult, cancellationToken) =>
         {
             var invocation = parseResult.InvocationConfiguration;
-            return ClientRun.RunAsync(command.Name, Read(parseResult), invocation.Output, invocation.Error,
+            var settings = Read(parseResult);
+            return ClientRun.RunAsync(command.Name, adjust is null ? settings : adjust(parseResult, settings), invocation.Output, invocation.Error,
                 (run, client, token) => body(parseResult, run, client, token), cancellationToken);
         });
 

@@ -47,7 +47,7 @@ internal sealed class ClientRun
             return await run.FailAsync(ExitCodes.Error, $"cannot send header '{badHeader}' with every request.", null).ConfigureAwait(false);
         }
 
-        var options = new A2AClientOptions { ProtocolVersion = settings.ProtocolVersion, ProtocolBinding = settings.Binding, AutoResume = settings.AutoResume };
+        var options = new A2AClientOptions { ProtocolVersion = settings.ProtocolVersion, ProtocolBinding = settings.Binding, AutoResume = settings.AutoResume, CardSignatureVerification = settings.CardVerification };
         try
         {
             var client = A2AClient.Create(http, settings.AgentUrl, options.AddGrpcBinding());
@@ -81,6 +81,7 @@ internal sealed class ClientRun
 
     private static (int ExitCode, string Message)? Classify(Exception exception, ClientSettings settings, ClientRun run) => exception switch
     {
+        A2ACardSignatureException e => (ExitCodes.CardNotVerified, e.Message),
         A2ANotAnAgentException e => (ExitCodes.NotAnAgent, $"{settings.AgentUrl} is not an A2A agent: {e.Message}"),
         A2AVersionNotSupportedException e => (ExitCodes.UnsupportedVersion, e.Message),
         A2AException { Code: A2AErrorCodes.VersionNotSupported } e => (ExitCodes.UnsupportedVersion, $"the agent does not support this protocol version: {e.Message}"),

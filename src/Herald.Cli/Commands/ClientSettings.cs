@@ -1,3 +1,5 @@
+using Herald.Client;
+
 namespace Herald.Cli.Commands;
 
 /// <summary>What every client verb was told: where the agent is and how to talk to it.</summary>
@@ -15,4 +17,8 @@ internal sealed record ClientSettings(
     string? Binding,
     bool Json,
     bool Verbose,
-    bool AutoResume);
+    bool AutoResume)
+{
+    /// <summary>How to check the card's signatures (<c>herald card --verify</c>); null does not check them.</summary>
+    public CardSignatureVerification? CardVerification { get; init; }
+}

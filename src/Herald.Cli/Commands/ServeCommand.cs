@@ -2,6 +2,7 @@ using System.CommandLine;
 using Herald.Cli.Agents;
 using Herald.Cli.Hosting;
 using Herald.Protocol;
+using Herald.Protocol.Signing;
 using Herald.Server.Storage;
 using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
@@ -89,6 +90,9 @@ internal sealed record ServeSettings(
 
     /// <summary>Most agent runs in flight in this process (<c>--max-runs</c>); null for no limit.</summary>
     public int? MaxRuns { get; init; }
+
+    /// <summary>A PEM private key file (EC P-256 or RSA) that signs the agent card (<c>--sign-card</c>), or null.</summary>
+    public string? SignCardKey { get; init; }
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -172,6 +176,13 @@ internal static class ServeCommand
                 "submitted, until this or another process has a free run and claims them, oldest first [default: no limit]",
             HelpName = "N",
         };
+        var signCard = new Option<string?>("--sign-card")
+        {
+            Description = "Sign the agent card (A2A spec 8.4: a detached JWS over the RFC 8785 canonical card, in its 'signatures') with this " +
+                "unencrypted PEM private key, EC P-256 (ES256) or RSA (RS256); the public key is served at /.well-known/jwks.json, the " +
+                "signature's jku. Make one with: openssl ecparam -genkey -name prime256v1 -noout -out card-key.pem",
+            HelpName = "KEY.pem",
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "For --agent exec: the command to run for each message and its arguments, after --. " +
@@ -193,6 +204,7 @@ internal static class ServeCommand
             verbose,
             role,
             maxRuns,
+            signCard,
             commandLine,
         };
         var limitOptions = new ServeLimitOptions();
@@ -302,6 +314,7 @@ internal static class ServeCommand
                     _ => ServeRole.All,
                 },
                 MaxRuns = parseResult.GetValue(maxRuns) is { } runs ? ParseMaxRuns(runs) : null,
+                SignCardKey = parseResult.GetValue(signCard),
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -385,8 +398,10 @@ internal static class ServeCommand
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
+        var signingKey = settings.SignCardKey is { } keyFile ? ReadSigningKey(keyFile) : null;
         var herald = builder.Services.AddHerald(o =>
         {
+            o.CardSigningKey = signingKey;
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;
@@ -453,6 +468,19 @@ internal static class ServeCommand
         }
 
         return app;
+    }
+
+    /// <summary>The <c>--sign-card</c> key; a file that is missing, unreadable or not a usable private key stops serve with the reason.</summary>
+    private static AgentCardSigningKey ReadSigningKey(string path)
+    {
+        try
+        {
+            return AgentCardSigningKey.FromPem(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new ServeSetupException($"cannot sign the card with --sign-card {path}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>The largest <c>--max-runs</c> accepted (a typo guard; no process runs a million agents).</summary>

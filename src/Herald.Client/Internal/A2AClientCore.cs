@@ -156,9 +156,9 @@ internal sealed class A2AClientCore : IA2AClient
 
     private async Task<Connection> ResolveAsync()
     {
-        var (card, v03) = await new AgentCardResolver(_httpClient, _options).ResolveBothAsync(_agentUrl!, CancellationToken.None).ConfigureAwait(false);
+        var (card, v03, signature) = await new AgentCardResolver(_httpClient, _options).ResolveBothAsync(_agentUrl!, CancellationToken.None).ConfigureAwait(false);
         var selected = AgentCardResolver.SelectInterface(card, _options);
-        var connection = new Connection(new A2AEndpoint(selected, card) { V03Card = v03 }, ProtocolBindings.Create(_httpClient, selected, _options));
+        var connection = new Connection(new A2AEndpoint(selected, card) { V03Card = v03, CardSignature = signature }, ProtocolBindings.Create(_httpClient, selected, _options));
         _connection = connection;
         return connection;
     }

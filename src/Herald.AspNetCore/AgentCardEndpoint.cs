@@ -42,7 +42,7 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
 
         // Providers see only the resolved endpoint URL, so a card cached for that URL is the same for every client.
         var endpoint = new Uri(url);
-        document = AgentCardDocument.Build(options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))]);
+        document = AgentCardDocument.Build(options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))], options.PushNotifications);
         if (options.CardSigningKey is { } signingKey)
         {
             document = AgentCardSigner.Sign(document, signingKey, url);

@@ -175,6 +175,15 @@ public sealed class HeraldOptions
     /// <summary>Names this server process in runner leases (for diagnostics); unique per process by default.</summary>
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>
+    /// Push notifications: the push-config operations (and configs sent inline with a message) are served and the card says
+    /// <c>capabilities.pushNotifications: true</c>. Off: they answer -32003.
+    /// </summary>
+    public bool PushNotifications { get; set; }
+
+    /// <summary>Most push-notification configurations one task may have (10).</summary>
+    public int MaxPushConfigsPerTask { get; set; } = 10;
+
     /// <summary>The claim that names a principal's tenant by default: <c>tenant</c>.</summary>
     public const string DefaultTenantClaimType = "tenant";
 

@@ -47,6 +47,23 @@ public interface IHeraldEngine
     ValueTask<AgentTask> CancelTaskAsync(Caller caller, CancelTaskRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// CreateTaskPushNotificationConfig (also v0.3 <c>tasks/pushNotificationConfig/set</c>): keeps the webhook with the task, under
+    /// the config's id (a new one when it has none; the same id replaces the webhook settings); it is sent every status and
+    /// artifact event appended from now on.
+    /// </summary>
+    /// <exception cref="A2AException">Push notifications off (-32003), unknown task (-32001), an invalid or refused webhook (-32602).</exception>
+    ValueTask<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfig config, CancellationToken cancellationToken = default);
+
+    /// <summary>GetTaskPushNotificationConfig.</summary>
+    ValueTask<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>ListTaskPushNotificationConfigs: every config of the task, in one page.</summary>
+    ValueTask<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(Caller caller, ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>DeleteTaskPushNotificationConfig.</summary>
+    ValueTask DeleteTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// SubscribeToTask. Without <paramref name="lastEventId"/>: a stream that starts with the task snapshot
     /// (refused with -32004 for a terminal task). With it: the events after that sequence, then the live
     /// tail, also for a task that has finished since (the resumable-streams extension).

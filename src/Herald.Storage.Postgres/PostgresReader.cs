@@ -59,6 +59,21 @@ internal static class PostgresReader
         return snapshots.TryGetValue(taskId, out var snapshot) ? snapshot : null;
     }
 
+    public static async ValueTask<IReadOnlyList<TaskPushNotificationConfig>> PushConfigsAsync(NpgsqlConnection connection, string taskId, string? configId, CancellationToken cancellationToken)
+    {
+        await using var read = configId is null
+            ? Command(connection, null, "SELECT config_json FROM push_configs WHERE task_id = $1 ORDER BY config_order", taskId)
+            : Command(connection, null, "SELECT config_json FROM push_configs WHERE task_id = $1 AND config_id = $2", taskId, configId);
+        var configs = new List<TaskPushNotificationConfig>();
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            configs.Add(StoredForms.Decode(reader.GetFieldValue<byte[]>(0), A2AJsonContext.Default.TaskPushNotificationConfig));
+        }
+
+        return configs;
+    }
+
     public static async ValueTask<TaskPage> ListAsync(NpgsqlConnection connection, TaskQuery query, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);

@@ -11,11 +11,11 @@ namespace Herald.Storage.Postgres;
 /// and rewrites only the task's row, whatever the task's size. Ids are compared byte-wise (<c>COLLATE "C"</c>), as
 /// the other stores order them. Instants are Unix milliseconds. Version 2 adds <c>tasks.trace_parent</c> and
 /// <c>tasks.trace_state</c>: the W3C trace context of the request that created or last continued the task. Version 3 adds
-/// <c>tasks.owner</c> and <c>tasks.tenant</c>: whose the task is.
+/// <c>tasks.owner</c> and <c>tasks.tenant</c>: whose the task is. Version 4 adds <c>push_configs</c>.
 /// </summary>
 internal static class PostgresSchema
 {
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     /// <summary>The advisory lock key migrations run under ("herald" in ASCII).</summary>
     private const long MigrationLock = 0x68_65_72_61_6c_64;
@@ -106,6 +106,26 @@ internal static class PostgresSchema
             // server acts as. Lists of one owner read its own range of this index, totals included.
             """ALTER TABLE tasks ADD COLUMN owner text COLLATE "C" NOT NULL DEFAULT '', ADD COLUMN tenant text COLLATE "C" NOT NULL DEFAULT ''""",
             "CREATE INDEX tasks_by_owner ON tasks (tenant, owner, status_ms DESC, task_id)",
+        ],
+        [
+            // Push-notification configurations (issue 16), oldest first: the config as the wire has it, and its delivery
+            // cursor (the last sequence delivered) and state, advanced by the delivery worker.
+            """
+            CREATE TABLE push_configs (
+                config_order     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                task_id          text COLLATE "C" NOT NULL REFERENCES tasks ON DELETE CASCADE,
+                config_id        text COLLATE "C" NOT NULL,
+                config_json      bytea   NOT NULL,
+                cursor           bigint  NOT NULL,
+                lease_owner      text,
+                lease_expires_ms bigint,
+                attempts         integer NOT NULL DEFAULT 0,
+                next_attempt_ms  bigint  NOT NULL DEFAULT 0,
+                failing_since_ms bigint,
+                last_error       text,
+                UNIQUE (task_id, config_id)
+            )
+            """,
         ],
     ];
 

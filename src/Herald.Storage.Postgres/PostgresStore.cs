@@ -89,6 +89,21 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
         return WriteAsync((c, ct) => c.CreateAsync(task, null, bytes, traceContext, owner, ct), cancellationToken);
     }
 
+    public override async ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        await WriteAsync((c, ct) => c.SavePushConfigAsync(taskId, config, afterSequence, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        (await ReadAsync((connection, ct) => PostgresReader.PushConfigsAsync(connection, taskId, configId, ct), cancellationToken).ConfigureAwait(false)) is [var config, ..] ? config : null;
+
+    public override ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default) =>
+        ReadAsync((connection, ct) => PostgresReader.PushConfigsAsync(connection, taskId, null, ct), cancellationToken);
+
+    public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.DeletePushConfigAsync(taskId, configId, ct), cancellationToken);
+
     public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

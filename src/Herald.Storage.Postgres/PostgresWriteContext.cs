@@ -202,6 +202,23 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
             : null;
     }
 
+    /// <summary>Keeps a push configuration (see <see cref="TaskStore.SavePushConfigAsync"/>); its cursor starts after the task's last event unless told.</summary>
+    public async ValueTask<bool> SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence, CancellationToken cancellationToken)
+    {
+        // The task's row, locked: its last sequence is the one this write sees (with what this batch appended to it).
+        var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
+        Queue("INSERT INTO push_configs (task_id, config_id, config_json, cursor) VALUES ($1, $2, $3, $4) " +
+            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json",
+            taskId, config.Id, StoredForms.Encode(config, A2AJsonContext.Default.TaskPushNotificationConfig), afterSequence ?? row.LastSeq);
+        return true;
+    }
+
+    public async ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken)
+    {
+        await using var delete = Command("DELETE FROM push_configs WHERE task_id = $1 AND config_id = $2", taskId, configId);
+        return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
     public async ValueTask<bool> StartAsync(string taskId, string owner, CancellationToken cancellationToken)
     {
         await using var start = Command(

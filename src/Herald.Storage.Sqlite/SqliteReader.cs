@@ -90,6 +90,28 @@ internal sealed class SqliteReader : IDisposable
         return ids;
     }
 
+    public IReadOnlyList<TaskPushNotificationConfig> PushConfigs(string taskId, string? configId)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = configId is null
+            ? "SELECT config_json FROM push_configs WHERE task_id = $1 ORDER BY rowid"
+            : "SELECT config_json FROM push_configs WHERE task_id = $1 AND config_id = $2";
+        command.Parameters.AddWithValue("$1", taskId);
+        if (configId is not null)
+        {
+            command.Parameters.AddWithValue("$2", configId);
+        }
+
+        var configs = new List<TaskPushNotificationConfig>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            configs.Add(StoredForms.Decode(reader.GetFieldValue<byte[]>(0), A2AJsonContext.Default.TaskPushNotificationConfig));
+        }
+
+        return configs;
+    }
+
     public TaskPage List(TaskQuery query)
     {
         using var transaction = _connection.BeginTransaction(deferred: true);

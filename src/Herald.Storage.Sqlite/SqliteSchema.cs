@@ -18,7 +18,7 @@ namespace Herald.Storage.Sqlite;
 /// </summary>
 internal static class SqliteSchema
 {
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     /// <summary>The version 1 schema; a new database is created with it and then migrated like an old one.</summary>
     internal static readonly string[] Version1 =
@@ -134,6 +134,29 @@ internal static class SqliteSchema
             Execute(connection, transaction, "ALTER TABLE tasks ADD COLUMN tenant TEXT NOT NULL DEFAULT ''");
             Execute(connection, transaction, "CREATE INDEX tasks_by_owner ON tasks (tenant, owner, status_ms DESC, task_id)");
             Execute(connection, transaction, "UPDATE herald_schema SET version = 4");
+        }
+
+        if (version < 5)
+        {
+            // Push-notification configurations (issue 16), oldest first by rowid: the config as the wire has it, and its
+            // delivery cursor (the last sequence delivered) and state, advanced by the delivery worker.
+            Execute(connection, transaction,
+                """
+                CREATE TABLE push_configs (
+                    task_id          TEXT    NOT NULL,
+                    config_id        TEXT    NOT NULL,
+                    config_json      BLOB    NOT NULL,
+                    cursor           INTEGER NOT NULL,
+                    lease_owner      TEXT,
+                    lease_expires_ms INTEGER,
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_ms  INTEGER NOT NULL DEFAULT 0,
+                    failing_since_ms INTEGER,
+                    last_error       TEXT,
+                    UNIQUE (task_id, config_id)
+                )
+                """);
+            Execute(connection, transaction, "UPDATE herald_schema SET version = 5");
         }
 
         transaction.Commit();

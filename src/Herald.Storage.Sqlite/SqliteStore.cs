@@ -200,6 +200,25 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public override async ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        await _writer.Run(c =>
+        {
+            c.SavePushConfig(taskId, config, afterSequence);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        (await ReadAsync(r => r.PushConfigs(taskId, configId), cancellationToken).ConfigureAwait(false)) is [var config, ..] ? config : null;
+
+    public override ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default) =>
+        ReadAsync(r => r.PushConfigs(taskId, null), cancellationToken);
+
+    public override async ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.DeletePushConfig(taskId, configId), cancellationToken).ConfigureAwait(false);
+
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

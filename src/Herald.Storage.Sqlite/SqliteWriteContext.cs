@@ -29,6 +29,9 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement[] _deleteTask;
     private readonly Statement _expireLeases;
     private readonly Statement _setTraceContext;
+    private readonly Statement _taskLastSeq;
+    private readonly Statement _savePushConfig;
+    private readonly Statement _deletePushConfig;
     private readonly Statement _insertRun;
     private readonly Statement _hasRun;
     private readonly Statement _deleteRun;
@@ -63,10 +66,16 @@ internal sealed class SqliteWriteContext : IDisposable
             new(connection, "DELETE FROM history WHERE task_id = $1"),
             new(connection, "DELETE FROM artifact_segments WHERE task_id = $1"),
             new(connection, "DELETE FROM artifacts WHERE task_id = $1"),
+            new(connection, "DELETE FROM push_configs WHERE task_id = $1"),
             new(connection, "DELETE FROM tasks WHERE task_id = $1"),
         ];
         _expireLeases = new(connection, "UPDATE tasks SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL AND ended_ms IS NULL");
         _setTraceContext = new(connection, "UPDATE tasks SET trace_parent = $1, trace_state = $2 WHERE task_id = $3");
+        _taskLastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
+        _savePushConfig = new(connection,
+            "INSERT INTO push_configs (task_id, config_id, config_json, cursor) VALUES ($1, $2, $3, $4) " +
+            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json");
+        _deletePushConfig = new(connection, "DELETE FROM push_configs WHERE task_id = $1 AND config_id = $2");
         _insertRun = new(connection, "INSERT INTO pending_runs (task_id, run) VALUES ($1, $2)");
         _hasRun = new(connection, "SELECT 1 FROM pending_runs WHERE task_id = $1");
         _deleteRun = new(connection, "DELETE FROM pending_runs WHERE task_id = $1");
@@ -78,7 +87,7 @@ internal sealed class SqliteWriteContext : IDisposable
         [
             _insertRun, _hasRun, _deleteRun, _findClaimable, _takeLease,
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, .. _deleteTask,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, _taskLastSeq, _savePushConfig, _deletePushConfig, .. _deleteTask,
         ];
     }
 
@@ -95,6 +104,19 @@ internal sealed class SqliteWriteContext : IDisposable
             }
         }
     }
+
+    /// <summary>Keeps a push configuration (see <see cref="TaskStore.SavePushConfigAsync"/>); its cursor starts after the task's last event unless told.</summary>
+    public void SavePushConfig(string taskId, TaskPushNotificationConfig config, long? afterSequence)
+    {
+        if (_taskLastSeq.Scalar(taskId) is not long lastSeq)
+        {
+            throw A2AException.TaskNotFound(taskId);
+        }
+
+        _savePushConfig.Execute(taskId, config.Id, StoredForms.Encode(config, A2AJsonContext.Default.TaskPushNotificationConfig), afterSequence ?? lastSeq);
+    }
+
+    public bool DeletePushConfig(string taskId, string configId) => _deletePushConfig.Execute(taskId, configId) > 0;
 
     public TaskEvent Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, TaskOwner? owner, DateTimeOffset now)
     {

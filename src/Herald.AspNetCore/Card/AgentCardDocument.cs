@@ -41,7 +41,7 @@ internal sealed class AgentCardDocument
     /// (bindings served apart from that URL); capabilities always tell what Herald
     /// serves, whatever the configured card says.
     /// </summary>
-    public static AgentCardDocument Build(AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl, IReadOnlyList<AgentInterface>? elsewhere = null)
+    public static AgentCardDocument Build(AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl, IReadOnlyList<AgentInterface>? elsewhere = null, bool pushNotifications = false)
     {
         var supported = configured.SupportedInterfaces.Count > 0
             ? configured.SupportedInterfaces
@@ -58,7 +58,7 @@ internal sealed class AgentCardDocument
             Capabilities = configured.Capabilities with
             {
                 Streaming = true,
-                PushNotifications = false,
+                PushNotifications = pushNotifications,
                 ExtendedAgentCard = false,
                 Extensions = extensions,
             },

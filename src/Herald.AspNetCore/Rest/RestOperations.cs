@@ -95,16 +95,44 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
     public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, "GetExtendedAgentCard", (_, _) =>
         throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
 
-    /// <summary>Create, get, list and delete push notification configs: not supported yet.</summary>
-    public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, PushConfigMethod(context.Request), async (c, _) =>
+    /// <summary>Create (POST), get (GET with a config id), list (GET) and delete (DELETE) push notification configs.</summary>
+    public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, PushConfigMethod(context.Request), async (c, ct) =>
     {
+        var caller = HttpCaller.Of(c);
+        var taskId = RestRequestReader.Route(c, "id");
+        var tenant = RestRequestReader.Route(c, "tenant");
+        var configId = RestRequestReader.Route(c, "configId");
         if (HttpMethods.IsPost(c.Request.Method))
         {
-            await RestRequestReader.ReadBodyAsync<TaskPushNotificationConfig>(c, options).ConfigureAwait(false);
-        }
+            // The path names the task; a body that names another is refused rather than silently redirected.
+            var body = await RestRequestReader.ReadBodyAsync<TaskPushNotificationConfig>(c, options).ConfigureAwait(false);
+            if (!string.IsNullOrEmpty(body.TaskId) && body.TaskId != taskId)
+            {
+                throw A2AException.InvalidParams("taskId", $"The body's taskId '{body.TaskId}' is not the task of the path.");
+            }
 
-        throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+            var created = await engine.CreateTaskPushNotificationConfigAsync(caller, body with { TaskId = taskId, Tenant = tenant ?? body.Tenant }, ct).ConfigureAwait(false);
+            await RestResponses.WriteResultAsync(c, created, A2AJsonContext.Default.TaskPushNotificationConfig).ConfigureAwait(false);
+        }
+        else if (HttpMethods.IsDelete(c.Request.Method))
+        {
+            await engine.DeleteTaskPushNotificationConfigAsync(caller, new TaskPushNotificationConfigRequest { TaskId = taskId, Id = configId, Tenant = tenant }, ct).ConfigureAwait(false);
+            await RestResponses.WriteResultAsync(c, EmptyObject, A2AJsonContext.Default.JsonElement).ConfigureAwait(false);
+        }
+        else if (configId is null)
+        {
+            var list = await engine.ListTaskPushNotificationConfigsAsync(caller, new ListTaskPushNotificationConfigsRequest { TaskId = taskId, Tenant = tenant }, ct).ConfigureAwait(false);
+            await RestResponses.WriteResultAsync(c, list, A2AJsonContext.Default.ListTaskPushNotificationConfigsResponse).ConfigureAwait(false);
+        }
+        else
+        {
+            var config = await engine.GetTaskPushNotificationConfigAsync(caller, new TaskPushNotificationConfigRequest { TaskId = taskId, Id = configId, Tenant = tenant }, ct).ConfigureAwait(false);
+            await RestResponses.WriteResultAsync(c, config, A2AJsonContext.Default.TaskPushNotificationConfig).ConfigureAwait(false);
+        }
     });
+
+    /// <summary><c>google.protobuf.Empty</c> in JSON: DELETE's answer.</summary>
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
 
     private async Task<SendMessageRequest> ReadSendAsync(HttpContext context)
     {

@@ -97,10 +97,22 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
         UnaryAsync<P.AgentCard>(context, _ =>
             throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
 
-    /// <summary>The four push-config methods: the card says pushNotifications is false (spec 3.3.4).</summary>
-    public Task<TResponse> PushNotConfiguredAsync<TResponse>(ServerCallContext context) =>
-        UnaryAsync<TResponse>(context, _ =>
-            throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false)."));
+    // The four push-config methods (FAILED_PRECONDITION PUSH_NOTIFICATION_NOT_SUPPORTED while push notifications are off).
+    public Task<P.TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(P.TaskPushNotificationConfig request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.CreateTaskPushNotificationConfigAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<P.TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(P.GetTaskPushNotificationConfigRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.GetTaskPushNotificationConfigAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<P.ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(P.ListTaskPushNotificationConfigsRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct => ProtoConvert.ToProto(await engine.ListTaskPushNotificationConfigsAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false)));
+
+    public Task<Google.Protobuf.WellKnownTypes.Empty> DeleteTaskPushNotificationConfigAsync(P.DeleteTaskPushNotificationConfigRequest request, ServerCallContext context) =>
+        UnaryAsync(context, async ct =>
+        {
+            await engine.DeleteTaskPushNotificationConfigAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct).ConfigureAwait(false);
+            return new Google.Protobuf.WellKnownTypes.Empty();
+        });
 
     public Task SendStreamingMessageAsync(P.SendMessageRequest request, IServerStreamWriter<EncodedMessage> writer, ServerCallContext context) =>
         StreamAsync(context, writer, ct => engine.SendStreamingMessageAsync(CallerOf(context), Read(request, ProtoConvert.ToModel), ct));

@@ -35,10 +35,10 @@ internal sealed class A2AServiceMethods : IServiceMethodProvider<A2AGrpcService>
         context.AddServerStreamingMethod(ListTasks, [], (s, r, w, c) => s.ListTasksAsync(r, w, c));
         context.AddServerStreamingMethod(CancelTask, [], (s, r, w, c) => s.CancelTaskAsync(r, w, c));
         context.AddServerStreamingMethod(SubscribeToTask, [], (s, r, w, c) => s.SubscribeToTaskAsync(r, w, c));
-        context.AddUnaryMethod(A2AMethods.CreateTaskPushNotificationConfig, [], (s, _, c) => s.PushNotConfiguredAsync<P.TaskPushNotificationConfig>(c));
-        context.AddUnaryMethod(A2AMethods.GetTaskPushNotificationConfig, [], (s, _, c) => s.PushNotConfiguredAsync<P.TaskPushNotificationConfig>(c));
-        context.AddUnaryMethod(A2AMethods.ListTaskPushNotificationConfigs, [], (s, _, c) => s.PushNotConfiguredAsync<P.ListTaskPushNotificationConfigsResponse>(c));
+        context.AddUnaryMethod(A2AMethods.CreateTaskPushNotificationConfig, [], (s, r, c) => s.CreateTaskPushNotificationConfigAsync(r, c));
+        context.AddUnaryMethod(A2AMethods.GetTaskPushNotificationConfig, [], (s, r, c) => s.GetTaskPushNotificationConfigAsync(r, c));
+        context.AddUnaryMethod(A2AMethods.ListTaskPushNotificationConfigs, [], (s, r, c) => s.ListTaskPushNotificationConfigsAsync(r, c));
         context.AddUnaryMethod(A2AMethods.GetExtendedAgentCard, [], (s, r, c) => s.GetExtendedAgentCardAsync(r, c));
-        context.AddUnaryMethod(A2AMethods.DeleteTaskPushNotificationConfig, [], (s, _, c) => s.PushNotConfiguredAsync<Google.Protobuf.WellKnownTypes.Empty>(c));
+        context.AddUnaryMethod(A2AMethods.DeleteTaskPushNotificationConfig, [], (s, r, c) => s.DeleteTaskPushNotificationConfigAsync(r, c));
     }
 }

@@ -56,6 +56,9 @@ internal sealed class AgentRun : IAsyncDisposable
     /// <summary>Whose the task is (the caller that created it): kept with a task this run creates, and shown to the agent.</summary>
     public TaskOwner Owner { get; init; } = TaskOwner.Anonymous;
 
+    /// <summary>A webhook sent with the message, kept with the task when this run creates it (agents that may answer with a message).</summary>
+    public TaskPushNotificationConfig? PushConfig { get; init; }
+
     /// <summary>This run's identity in the task's lease.</summary>
     public string LeaseOwner { get; }
 

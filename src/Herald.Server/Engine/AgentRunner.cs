@@ -117,7 +117,12 @@ internal sealed class AgentRunner(
                 throw;
             }
 
-            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = run.TraceContext });
+            if (run.PushConfig is { } push)
+            {
+                await engine.PushConfigs.SaveInlineAsync(run.TaskId, push, created.Sequence, cancellationToken).ConfigureAwait(false);
+            }
+
+            run.MarkTaskCreated(new TaskSnapshot(task with { Generation = created.Generation }, created.Sequence) { TraceContext = run.TraceContext, Owner = run.Owner });
             run.BeginWatching();
         }
         finally

@@ -18,6 +18,9 @@ internal sealed class MessageSender(
     {
         var message = RequestValidator.ValidateSend(request);
         var owner = TaskEngine.OwnerFor(caller, request.Tenant);
+
+        // A webhook sent with the message is checked before anything is accepted, and kept with the task before its run starts.
+        var push = await engine.PushConfigs.ValidateInlineAsync(request, cancellationToken).ConfigureAwait(false);
         var clientChosenId = sendOptions.CreateTaskWithClientId;
         if (clientChosenId)
         {
@@ -33,7 +36,7 @@ internal sealed class MessageSender(
         var slot = new SlotReservation { Held = runner.TryTakeSlot() };
         try
         {
-            return await SendCoreAsync(new Sender(caller, owner), request, message, registered, mode, clientChosenId, slot, cancellationToken).ConfigureAwait(false);
+            return await SendCoreAsync(new Sender(caller, owner, push), request, message, registered, mode, clientChosenId, slot, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -128,6 +131,11 @@ internal sealed class MessageSender(
                         $"Task '{taskId}' is still being worked on ({outcome.State.ToWireName()}); send the next message once it asks for input.");
             }
 
+            if (sender.Push is { } push)
+            {
+                await engine.PushConfigs.SaveInlineAsync(taskId, push, outcome.Message!.Sequence, cancellationToken).ConfigureAwait(false);
+            }
+
             var snapshot = await store.GetAsync(taskId, cancellationToken: cancellationToken).ConfigureAwait(false)
                 ?? throw A2AException.TaskNotFound(taskId);
             run = slot.Held
@@ -178,13 +186,23 @@ internal sealed class MessageSender(
                 return null;
             }
 
+            if (sender.Push is { } queuedPush)
+            {
+                await engine.PushConfigs.SaveInlineAsync(taskId, queuedPush, recorded.Sequence, cancellationToken).ConfigureAwait(false);
+            }
+
             return (null, new SendResult(null, new TaskSnapshot(queued with { Generation = recorded.Generation }, recorded.Sequence) { TraceContext = trace, Owner = sender.Owner }));
         }
 
         if (registered.Mode != AgentResponseMode.Task)
         {
             // The agent may answer with a direct message: the task is created by its first report, if any.
-            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false) { TraceContext = trace, Owner = sender.Owner }, null);
+            return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, 0, taskExists: false)
+            {
+                TraceContext = trace,
+                Owner = sender.Owner,
+                PushConfig = sender.Push,
+            }, null);
         }
 
         // The task exists (and is listed) from the moment the message is accepted, before agent code runs.
@@ -197,6 +215,11 @@ internal sealed class MessageSender(
         catch (TaskAlreadyExistsException)
         {
             return null;
+        }
+
+        if (sender.Push is { } push)
+        {
+            await engine.PushConfigs.SaveInlineAsync(taskId, push, created.Sequence, cancellationToken).ConfigureAwait(false);
         }
 
         return (new AgentRun(engine, taskId, contextId, message, request, null, lease.Owner, created.Sequence, taskExists: true) { TraceContext = trace, Owner = sender.Owner },
@@ -241,7 +264,7 @@ internal sealed class MessageSender(
     }
 
     /// <summary>Who sends: the caller, and the owner it acts as (its principal in the request's tenant).</summary>
-    private readonly record struct Sender(Caller Caller, TaskOwner Owner);
+    private readonly record struct Sender(Caller Caller, TaskOwner Owner, TaskPushNotificationConfig? Push);
 
     /// <summary>Whether the send still holds a run slot it took (given to the run once started, given back otherwise).</summary>
     private sealed class SlotReservation

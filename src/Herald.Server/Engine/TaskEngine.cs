@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Herald.Protocol;
 using Herald.Server.Agents;
+using Herald.Server.Push;
 using Herald.Server.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -35,7 +36,8 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         AgentRegistration? agent = null,
         TimeProvider? time = null,
         ILogger<TaskEngine>? logger = null,
-        ITaskAccessPolicy? accessPolicy = null)
+        ITaskAccessPolicy? accessPolicy = null,
+        IWebhookUrlValidator? webhookUrls = null)
     {
         _store = store;
         _accessPolicy = accessPolicy;
@@ -51,7 +53,11 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
         _sender = new MessageSender(this, store, Drafts, Runner, Claimer, _shutdown, agent, _options);
         _maintenance = new TaskMaintenance(store, Drafts, _options, _time, _logger);
         LeaseRenewal = new RunnerLeaseRenewal(this);
+        PushConfigs = new PushConfigOperations(this, store, _options, webhookUrls);
     }
+
+    /// <summary>The push-notification configuration operations.</summary>
+    public PushConfigOperations PushConfigs { get; }
 
     public TaskStore Store => _store;
 
@@ -356,6 +362,37 @@ internal sealed class TaskEngine : IHeraldEngine, IHeraldTasks, IDisposable
     {
         Log.RequestStoreUnavailable(_logger, ex);
         return new A2AException(A2AErrorCodes.InternalError, "The server's task store is temporarily unavailable; try again shortly.");
+    }
+
+    // ---- push-notification configurations (PushConfigOperations) ----
+
+    public ValueTask<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfig config, CancellationToken cancellationToken = default) =>
+        StoreCall(() => PushConfigs.CreateAsync(caller, config, cancellationToken));
+
+    public ValueTask<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default) =>
+        StoreCall(() => PushConfigs.GetAsync(caller, request, cancellationToken));
+
+    public ValueTask<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(Caller caller, ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken = default) =>
+        StoreCall(() => PushConfigs.ListAsync(caller, request, cancellationToken));
+
+    public async ValueTask DeleteTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default) =>
+        await StoreCall(async () =>
+        {
+            await PushConfigs.DeleteAsync(caller, request, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+
+    /// <summary>Runs an operation, answering a store outage as every operation does.</summary>
+    private async ValueTask<T> StoreCall<T>(Func<ValueTask<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (TaskStoreUnavailableException ex)
+        {
+            throw StoreUnavailable(ex);
+        }
     }
 
     // ---- who may do what ----

@@ -182,6 +182,22 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         return ValueTask.FromResult(new TaskPage(tasks, next, total));
     }
 
+    public override ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Find(taskId).SavePushConfig(config, afterSequence);
+        return ValueTask.CompletedTask;
+    }
+
+    public override ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.GetPushConfig(configId) : null);
+
+    public override ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.ListPushConfigs() : (IReadOnlyList<TaskPushNotificationConfig>)[]);
+
+    public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.DeletePushConfig(configId));
+
     private DateTimeOffset Now() => _time.GetUtcNow();
 
     private static void ValidateRun(ReadOnlyMemory<byte> run)
@@ -207,6 +223,9 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
 
         // The trace context of the request that created or last continued the task.
         private TaskTraceContext? _traceContext;
+
+        // Push-notification configurations, oldest first, each with its delivery cursor (the last sequence delivered).
+        private readonly List<(TaskPushNotificationConfig Config, long Cursor)> _pushConfigs = [];
 
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
@@ -438,6 +457,51 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
             }
 
             toRelease.TrySetResult(); // anyone still waiting wakes up and finds the task gone
+        }
+
+        public void SavePushConfig(TaskPushNotificationConfig config, long? afterSequence)
+        {
+            lock (Gate)
+            {
+                if (_deleted)
+                {
+                    throw A2AException.TaskNotFound(TaskId);
+                }
+
+                var index = _pushConfigs.FindIndex(c => c.Config.Id == config.Id);
+                if (index >= 0)
+                {
+                    _pushConfigs[index] = (config, _pushConfigs[index].Cursor);
+                }
+                else
+                {
+                    _pushConfigs.Add((config, afterSequence ?? _events.Count));
+                }
+            }
+        }
+
+        public TaskPushNotificationConfig? GetPushConfig(string configId)
+        {
+            lock (Gate)
+            {
+                return _deleted ? null : _pushConfigs.Find(c => c.Config.Id == configId).Config;
+            }
+        }
+
+        public IReadOnlyList<TaskPushNotificationConfig> ListPushConfigs()
+        {
+            lock (Gate)
+            {
+                return _deleted ? [] : [.. _pushConfigs.Select(c => c.Config)];
+            }
+        }
+
+        public bool DeletePushConfig(string configId)
+        {
+            lock (Gate)
+            {
+                return !_deleted && _pushConfigs.RemoveAll(c => c.Config.Id == configId) > 0;
+            }
         }
 
         public List<TaskEvent> Read(long afterSequence, int maxCount)

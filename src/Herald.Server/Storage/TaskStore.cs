@@ -193,6 +193,24 @@ public abstract class TaskStore
         recorded.TrySetResult();
     }
 
+    /// <summary>
+    /// Keeps a push-notification configuration with its task: a new one (by <see cref="TaskPushNotificationConfig.Id"/>, which
+    /// the caller sets) starts its delivery cursor after <paramref name="afterSequence"/> (null: after the task's last event
+    /// when it is kept, atomically), so it is sent every streamed event appended after that; one with the id of a kept
+    /// configuration replaces its webhook settings and keeps its cursor. Deleted with the task.
+    /// </summary>
+    /// <exception cref="A2AException">The task does not exist (-32001).</exception>
+    public abstract ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The task's configuration with <paramref name="configId"/>, or null.</summary>
+    public abstract ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default);
+
+    /// <summary>The task's configurations, oldest first (empty for an unknown task).</summary>
+    public abstract ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the task's configuration with <paramref name="configId"/>; false when there was none.</summary>
+    public abstract ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);
 

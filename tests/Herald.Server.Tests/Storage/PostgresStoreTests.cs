@@ -80,7 +80,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var versions = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
         var applied = (int[])(await versions.ExecuteScalarAsync())!;
-        Assert.Equal(3, Assert.Single(applied)); // this Herald's schema version
+        Assert.Equal(4, Assert.Single(applied)); // this Herald's schema version
         var task = NewTask();
         await stores[0].CreateAsync(task);
         Assert.Equal(1, (await stores[3].GetAsync(task.Id))!.Sequence);
@@ -95,7 +95,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         var v1 = Open(connectionString);
         await v1.CreateAsync(paused, new RunnerLease("runner-a", TimeSpan.FromSeconds(30)));
         await v1.AppendAsync(paused.Id, Status(paused, TaskState.InputRequired, T0.AddSeconds(1)), new AppendOptions { LeaseOwner = "runner-a", ReleaseLease = true });
-        await PostgresServer.Shared.ExecuteAsync(PostgresServer.TestDatabase, $"DROP TABLE {schema}.pending_runs; ALTER TABLE {schema}.tasks DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN owner, DROP COLUMN tenant; UPDATE {schema}.herald_schema SET version = 1");
+        await PostgresServer.Shared.ExecuteAsync(PostgresServer.TestDatabase, $"DROP TABLE {schema}.push_configs; DROP TABLE {schema}.pending_runs; ALTER TABLE {schema}.tasks DROP COLUMN trace_parent, DROP COLUMN trace_state, DROP COLUMN owner, DROP COLUMN tenant; UPDATE {schema}.herald_schema SET version = 1");
 
         var migrated = Open(connectionString);
         var answer = TaskEvent.ForMessage(0, Message.UserText("answer") with { TaskId = paused.Id, ContextId = paused.ContextId }, T0.AddSeconds(2));
@@ -108,7 +108,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
         await connection.OpenAsync();
         await using var version = new NpgsqlCommand($"SELECT array_agg(version) FROM {schema}.herald_schema", connection);
         var versions = (int[])(await version.ExecuteScalarAsync())!;
-        Assert.Equal(3, Assert.Single(versions));
+        Assert.Equal(4, Assert.Single(versions));
         Assert.Equal(TaskOwner.Anonymous, (await migrated.GetAsync(paused.Id))!.Owner);
     }
 
@@ -121,7 +121,7 @@ public sealed class PostgresStoreTests : IAsyncLifetime
 
         var error = Assert.Throws<InvalidOperationException>(() => PostgresTaskStore.Open(connectionString));
 
-        Assert.Contains("schema version 99, newer than this Herald's (3)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("schema version 99, newer than this Herald's (4)", error.Message, StringComparison.Ordinal);
     }
 
     [PostgresFact]

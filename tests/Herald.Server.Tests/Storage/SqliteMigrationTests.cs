@@ -38,7 +38,7 @@ public sealed class SqliteMigrationTests : IDisposable
         await using var store = (SqliteStore)SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path });
 
         Assert.Equal(SqliteSchema.CurrentVersion, ReadVersion(path));
-        Assert.Equal(4, SqliteSchema.CurrentVersion);
+        Assert.Equal(5, SqliteSchema.CurrentVersion);
         Assert.Equal([(1L, 1L), (2, 2), (3, 3), (4, 4), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(4L, 4L), (5, 4), (6, 5)], (await store.ReadAsync(busy.Id, 3, 100)).Select(e => (e.Sequence, e.Generation)));
         Assert.Equal([(1L, 1L)], (await store.ReadAsync(quiet.Id, 0, 100)).Select(e => (e.Sequence, e.Generation)));

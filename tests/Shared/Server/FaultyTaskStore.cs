@@ -19,6 +19,7 @@ internal enum StoreOp
     Wait,
     List,
     Claim,
+    PushConfig,
 }
 
 /// <summary>
@@ -267,6 +268,33 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         }
 
         await _inner.WaitForEventsAsync(taskId, afterSequence, cancellationToken);
+    }
+
+    public override async ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.PushConfig);
+        await _inner.SavePushConfigAsync(taskId, config, afterSequence, cancellationToken);
+        After(afterCommit, StoreOp.PushConfig);
+    }
+
+    public override async ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default)
+    {
+        Before(StoreOp.PushConfig);
+        return await _inner.GetPushConfigAsync(taskId, configId, cancellationToken);
+    }
+
+    public override async ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default)
+    {
+        Before(StoreOp.PushConfig);
+        return await _inner.ListPushConfigsAsync(taskId, cancellationToken);
+    }
+
+    public override async ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.PushConfig);
+        var deleted = await _inner.DeletePushConfigAsync(taskId, configId, cancellationToken);
+        After(afterCommit, StoreOp.PushConfig);
+        return deleted;
     }
 
     public override async ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)

@@ -164,6 +164,18 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     public override ValueTask WaitForEventsAsync(string taskId, long afterSequence, CancellationToken cancellationToken = default) =>
         _inner.WaitForEventsAsync(taskId, afterSequence, cancellationToken);
 
+    public override ValueTask SavePushConfigAsync(string taskId, TaskPushNotificationConfig config, long? afterSequence = null, CancellationToken cancellationToken = default) =>
+        _inner.SavePushConfigAsync(taskId, config, afterSequence, cancellationToken);
+
+    public override ValueTask<TaskPushNotificationConfig?> GetPushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        _inner.GetPushConfigAsync(taskId, configId, cancellationToken);
+
+    public override ValueTask<IReadOnlyList<TaskPushNotificationConfig>> ListPushConfigsAsync(string taskId, CancellationToken cancellationToken = default) =>
+        _inner.ListPushConfigsAsync(taskId, cancellationToken);
+
+    public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
+        _inner.DeletePushConfigAsync(taskId, configId, cancellationToken);
+
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default) =>
         FailList is { } fail ? throw fail() : _inner.ListAsync(query, cancellationToken);
 }

@@ -96,11 +96,52 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
             }
 
             case V03Methods.SetPushNotificationConfig:
+            {
+                var config = V03Mapping.ToV1(Read<V03TaskPushNotificationConfig>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var created = await engine.CreateTaskPushNotificationConfigAsync(HttpCaller.Of(context), config, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, V03Mapping.ToV03(created), V03JsonContext.Default.V03TaskPushNotificationConfig).ConfigureAwait(false);
+                });
+            }
+
             case V03Methods.GetPushNotificationConfig:
+            {
+                var get = V03Mapping.ToV1(Read<V03GetTaskPushNotificationConfigParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var caller = HttpCaller.Of(context);
+
+                    // v0.3 may leave the config id out: the task's (first) config is meant.
+                    var config = get.Id is null
+                        ? (await engine.ListTaskPushNotificationConfigsAsync(caller, new ListTaskPushNotificationConfigsRequest { TaskId = get.TaskId }, ct).ConfigureAwait(false)).Configs is [var first, ..]
+                            ? first
+                            : throw new A2AException(A2AErrorCodes.TaskNotFound, $"Task '{get.TaskId}' has no push notification config.")
+                        : await engine.GetTaskPushNotificationConfigAsync(caller, get, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, V03Mapping.ToV03(config), V03JsonContext.Default.V03TaskPushNotificationConfig).ConfigureAwait(false);
+                });
+            }
+
             case V03Methods.ListPushNotificationConfigs:
+            {
+                var list = V03Mapping.ToV1(Read<V03ListTaskPushNotificationConfigParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var configs = await engine.ListTaskPushNotificationConfigsAsync(HttpCaller.Of(context), list, ct).ConfigureAwait(false);
+                    IReadOnlyList<V03TaskPushNotificationConfig> v03 = [.. configs.Configs.Select(V03Mapping.ToV03)];
+                    await JsonRpcResponses.WriteResultAsync(context, id, v03, V03JsonContext.Default.IReadOnlyListV03TaskPushNotificationConfig).ConfigureAwait(false);
+                });
+            }
+
             case V03Methods.DeletePushNotificationConfig:
-                throw new A2AException(V03ErrorCodes.PushNotificationNotSupported,
-                    "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+            {
+                var delete = V03Mapping.ToV1(Read<V03DeleteTaskPushNotificationConfigParams>(request.Params));
+                return new DelegateCall(async (context, ct) =>
+                {
+                    await engine.DeleteTaskPushNotificationConfigAsync(HttpCaller.Of(context), delete, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, NullResult, A2AJsonContext.Default.JsonElement).ConfigureAwait(false);
+                });
+            }
 
             case V03Methods.GetAuthenticatedExtendedCard:
                 throw new A2AException(V03ErrorCodes.AuthenticatedExtendedCardNotConfigured,
@@ -121,6 +162,9 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
 
         return V03Mapping.ToV1(send);
     }
+
+    /// <summary>A <c>null</c> result (v0.3 delete answers with one).</summary>
+    private static readonly JsonElement NullResult = JsonDocument.Parse("null").RootElement.Clone();
 
     /// <summary>The params (required members are checked by the engine, which names them); none is an empty object.</summary>
     private static T Read<T>(JsonElement? parameters)

@@ -103,10 +103,46 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
                 throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
 
             case "CreateTaskPushNotificationConfig":
+            {
+                var config = ParamsReader.Read<TaskPushNotificationConfig>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var created = await engine.CreateTaskPushNotificationConfigAsync(HttpCaller.Of(context), config, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, created, A2AJsonContext.Default.TaskPushNotificationConfig).ConfigureAwait(false);
+                });
+            }
+
             case "GetTaskPushNotificationConfig":
+            {
+                var get = ParamsReader.Read<TaskPushNotificationConfigRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var config = await engine.GetTaskPushNotificationConfigAsync(HttpCaller.Of(context), get, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, config, A2AJsonContext.Default.TaskPushNotificationConfig).ConfigureAwait(false);
+                });
+            }
+
             case "ListTaskPushNotificationConfigs":
+            {
+                var list = ParamsReader.Read<ListTaskPushNotificationConfigsRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    var configs = await engine.ListTaskPushNotificationConfigsAsync(HttpCaller.Of(context), list, ct).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, configs, A2AJsonContext.Default.ListTaskPushNotificationConfigsResponse).ConfigureAwait(false);
+                });
+            }
+
             case "DeleteTaskPushNotificationConfig":
-                throw new A2AException(A2AErrorCodes.PushNotificationNotSupported, "Push notifications are not supported by this agent (capabilities.pushNotifications is false).");
+            {
+                var delete = ParamsReader.Read<TaskPushNotificationConfigRequest>(request.Params);
+                return new DelegateCall(async (context, ct) =>
+                {
+                    await engine.DeleteTaskPushNotificationConfigAsync(HttpCaller.Of(context), delete, ct).ConfigureAwait(false);
+
+                    // google.protobuf.Empty in ProtoJSON.
+                    await JsonRpcResponses.WriteResultAsync(context, id, new System.Text.Json.Nodes.JsonObject()).ConfigureAwait(false);
+                });
+            }
 
             default:
                 throw new A2AException(A2AErrorCodes.MethodNotFound, $"Method '{JsonRpcEndpoint.Truncate(request.Method)}' was not found.");

@@ -207,6 +207,18 @@ public abstract class ErrorTests : BindingTests, IAsyncLifetime
             return inner.SubscribeToTaskAsync(caller, request, lastEventId, cancellationToken);
         }
 
+        public ValueTask<TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfig config, CancellationToken cancellationToken = default) =>
+            inner.CreateTaskPushNotificationConfigAsync(caller, config, cancellationToken);
+
+        public ValueTask<TaskPushNotificationConfig> GetTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default) =>
+            inner.GetTaskPushNotificationConfigAsync(caller, request, cancellationToken);
+
+        public ValueTask<ListTaskPushNotificationConfigsResponse> ListTaskPushNotificationConfigsAsync(Caller caller, ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken = default) =>
+            inner.ListTaskPushNotificationConfigsAsync(caller, request, cancellationToken);
+
+        public ValueTask DeleteTaskPushNotificationConfigAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken = default) =>
+            inner.DeleteTaskPushNotificationConfigAsync(caller, request, cancellationToken);
+
         private static void Fail(string? id)
         {
             if (id?.StartsWith("fail-", StringComparison.Ordinal) == true)

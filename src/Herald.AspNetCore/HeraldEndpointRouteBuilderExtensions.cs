@@ -5,6 +5,7 @@ using Herald.AspNetCore.Rest;
 using Herald.Server;
 using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -76,9 +77,20 @@ public static class HeraldEndpointRouteBuilderExtensions
         // returned group) have been applied: Finally runs after them.
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC").Finally(b => security.Observe(b.Metadata));
 
-        // The card is how clients learn which credentials to send: it stays open whatever the rest requires.
-        group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card").AllowAnonymous();
-        group.MapGet("/.well-known/agent.json", card.HandleAsync).WithDisplayName("A2A agent card (v0.3 and earlier path)").AllowAnonymous();
+        // The card is how clients learn which credentials to send: it stays open whatever the rest requires. Marked only
+        // when a convention gave it authorization (RequireAuthorization on the group): the mark alone, on a host without
+        // authorization, fails requests.
+        foreach (var (path, name) in new[] { ("/.well-known/agent-card.json", "A2A agent card"), ("/.well-known/agent.json", "A2A agent card (v0.3 and earlier path)") })
+        {
+            group.MapGet(path, card.HandleAsync).WithDisplayName(name).Finally(b =>
+            {
+                if (b.Metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy))
+                {
+                    b.Metadata.Add(new AllowAnonymousAttribute());
+                }
+            });
+        }
+
         RestRoutes.Map(group, rest);
         return group;
     }

@@ -552,6 +552,11 @@ internal static class ServeCommand
             };
         }
 
+        if (auth != "bearer")
+        {
+            return null; // an unknown --auth value has its own error
+        }
+
         if (authority is null == key is null)
         {
             return "--auth bearer needs either --jwt-authority URL (with --jwt-audience AUD) to accept tokens from an OpenID Connect provider, " +

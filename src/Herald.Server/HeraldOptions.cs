@@ -14,8 +14,8 @@ public sealed class HeraldOptions
     /// <summary>
     /// The extended agent card (GetExtendedAgentCard; v0.3 <c>agent/getAuthenticatedExtendedCard</c>), served to
     /// authenticated callers only (others get HTTP 401 or gRPC UNAUTHENTICATED); the public card then says
-    /// <c>capabilities.extendedAgentCard: true</c>. Interfaces and security left empty are the public card's;
-    /// capabilities are always the public card's. Null (the default): none, and the method answers that none is configured.
+    /// <c>capabilities.extendedAgentCard: true</c>. Over HTTP, interfaces and security left empty are the public card's;
+    /// capabilities are always what Herald serves. Null (the default): none, and the method answers that none is configured.
     /// Setting it needs an authentication scheme (<c>AddAuthentication()</c>).
     /// </summary>
     public AgentCard? ExtendedCard { get; set; }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Herald.AspNetCore.Card;
+using Herald.Protocol;
 using Herald.Server;
 using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -17,7 +18,7 @@ namespace Herald.AspNetCore;
 /// built from configuration read then) and answers <c>If-Modified-Since</c> with 304 when the request has no
 /// <c>If-None-Match</c> (RFC 9110 13.2.2). Interfaces served elsewhere (gRPC) come from each <see cref="IAgentInterfaceProvider"/>.
 /// </summary>
-internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IReadOnlyList<IAgentInterfaceProvider> providers, IServer? server)
+internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, IReadOnlyList<CardInterface> interfaces, IReadOnlyList<IAgentInterfaceProvider> providers, IServer? server, CardSecurity? security = null)
 {
     /// <summary>Cards by endpoint URL: a server has few addresses, and a card is built once per address.</summary>
     private const int MaxCachedCards = 16;
@@ -42,13 +43,31 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
 
         // Providers see only the resolved endpoint URL, so a card cached for that URL is the same for every client.
         var endpoint = new Uri(url);
-        document = AgentCardDocument.Build(options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))], options.PushNotifications);
+        document = AgentCardDocument.Build(security?.Apply(options.Card) ?? options.Card, interfaces, url, [.. providers.SelectMany(p => p.GetInterfaces(endpoint))],
+            security?.ExtendedCard ?? false, options.PushNotifications);
         if (options.CardSigningKey is { } signingKey)
         {
             document = AgentCardSigner.Sign(document, signingKey, url);
         }
 
         return _documents.Count < MaxCachedCards ? _documents.GetOrAdd(url, document) : document;
+    }
+
+    /// <summary>
+    /// The extended card (<see cref="HeraldOptions.ExtendedCard"/>) as configured, with what the public card says where
+    /// it says nothing: interfaces, security; capabilities are always the public card's (what Herald serves).
+    /// </summary>
+    public AgentCard GetExtendedCard(HttpContext context)
+    {
+        var configured = options.ExtendedCard ?? throw new InvalidOperationException("No extended card is configured.");
+        var card = GetDocument(context, out _).Card;
+        return configured with
+        {
+            SupportedInterfaces = configured.SupportedInterfaces.Count > 0 ? configured.SupportedInterfaces : card.SupportedInterfaces,
+            SecuritySchemes = configured.SecuritySchemes ?? card.SecuritySchemes,
+            SecurityRequirements = configured.SecurityRequirements ?? card.SecurityRequirements,
+            Capabilities = card.Capabilities,
+        };
     }
 
     public async Task HandleAsync(HttpContext context)

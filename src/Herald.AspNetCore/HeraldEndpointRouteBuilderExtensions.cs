@@ -4,6 +4,8 @@ using Herald.AspNetCore.JsonRpc;
 using Herald.AspNetCore.Rest;
 using Herald.Server;
 using Herald.Server.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,6 +27,9 @@ public static class HeraldEndpointRouteBuilderExtensions
     /// v1.0, v0.3 and the tutorial-era methods; the HTTP+JSON/REST routes of v1.0 under it
     /// (<c>{pattern}/message:send</c>, <c>{pattern}/tasks/{id}</c>, ...); and the agent card (both generations' members)
     /// at <c>{pattern}/.well-known/agent-card.json</c> and <c>{pattern}/.well-known/agent.json</c>, which lists them all.
+    /// Authentication is ASP.NET Core's: call <c>RequireAuthorization()</c> on the returned builder to require it; the
+    /// card stays open (anonymous) and declares the registered schemes it can describe (JwtBearer, <c>AddHeraldApiKeys</c>,
+    /// Certificate) and which the endpoints require, unless <see cref="HeraldOptions.Card"/> declares its own.
     /// </summary>
     /// <exception cref="InvalidOperationException"><c>services.AddHerald().AddAgent&lt;T&gt;()</c> was not called.</exception>
     public static IEndpointConventionBuilder MapHerald(this IEndpointRouteBuilder endpoints, string pattern = "/")
@@ -56,13 +61,41 @@ public static class HeraldEndpointRouteBuilderExtensions
             new("JSONRPC", "1.1"),
             new("HTTP+JSON", "1.1"),
         ];
-        var card = new AgentCardEndpoint(options, pattern, interfaces, [.. services.GetServices<IAgentInterfaceProvider>()], services.GetService<IServer>());
+        if (options.ExtendedCard is not null && (services.GetService<IOptions<AuthenticationOptions>>()?.Value.Schemes.Any() != true))
+        {
+            throw new InvalidOperationException("HeraldOptions.ExtendedCard is served to authenticated clients only, and no authentication scheme is registered. " +
+                "Call builder.Services.AddAuthentication(...) with a scheme (AddJwtBearer, AddHeraldApiKeys, ...), or leave ExtendedCard unset.");
+        }
+
+        var security = new CardSecurity(services, extendedCard: options.ExtendedCard is not null);
+        var card = new AgentCardEndpoint(options, pattern, interfaces, [.. services.GetServices<IAgentInterfaceProvider>()], services.GetService<IServer>(), security);
 
         var group = endpoints.MapGroup(pattern);
-        group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC");
-        group.MapGet("/.well-known/agent-card.json", card.HandleAsync).WithDisplayName("A2A agent card");
-        group.MapGet("/.well-known/agent.json", card.HandleAsync).WithDisplayName("A2A agent card (v0.3 and earlier path)");
-        group.MapGet("/" + AgentCardSigner.JwksPath, card.HandleJwks).WithDisplayName("A2A agent card signing key (JWKS)");
+        group.WithMetadata(new ExtendedCardAccess(card, security));
+
+        // The card tells what the JSON-RPC endpoint requires once the host's conventions (RequireAuthorization on the
+        // returned group) have been applied: Finally runs after them.
+        group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC").Finally(b => security.Observe(b.Metadata));
+
+        // The card is how clients learn which credentials to send: it stays open whatever the rest requires. Marked only
+        // when a convention gave it authorization (RequireAuthorization on the group): the mark alone, on a host without
+        // authorization, fails requests.
+        foreach (var (path, name, handler) in new (string, string, Delegate)[]
+        {
+            ("/.well-known/agent-card.json", "A2A agent card", (RequestDelegate)card.HandleAsync),
+            ("/.well-known/agent.json", "A2A agent card (v0.3 and earlier path)", (RequestDelegate)card.HandleAsync),
+            ("/" + AgentCardSigner.JwksPath, "A2A agent card signing key (JWKS)", (Func<IResult>)card.HandleJwks),
+        })
+        {
+            group.MapGet(path, handler).WithDisplayName(name).Finally(b =>
+            {
+                if (b.Metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy))
+                {
+                    b.Metadata.Add(new AllowAnonymousAttribute());
+                }
+            });
+        }
+
         RestRoutes.Map(group, rest);
         return group;
     }

@@ -22,6 +22,7 @@ internal static class HeraldCli
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(CancelCommand.Create());
+        root.Subcommands.Add(TokenCommand.Create());
         return root;
     }
 

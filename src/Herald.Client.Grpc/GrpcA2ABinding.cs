@@ -23,10 +23,14 @@ internal sealed class GrpcA2ABinding : A2ABinding
     private readonly CallInvoker _invoker;
     private readonly string? _tenant;
     private readonly string _extensions;
+    private readonly Uri _address;
+    private readonly Func<AccessTokenRequest, CancellationToken, ValueTask<string?>>? _tokens;
 
-    public GrpcA2ABinding(GrpcChannel channel, string? tenant, A2AClientOptions options)
+    public GrpcA2ABinding(GrpcChannel channel, Uri address, string? tenant, A2AClientOptions options)
     {
         _invoker = channel.CreateCallInvoker();
+        _address = address;
+        _tokens = options.AccessTokenProvider;
         _tenant = string.IsNullOrEmpty(tenant) ? null : tenant;
         // Every call activates the resumable-streams extension, as over JSON-RPC and REST: event ids on streams, and A2A 1.1
         // generations on tasks and updates from Herald servers.
@@ -76,14 +80,23 @@ internal sealed class GrpcA2ABinding : A2ABinding
 
     private async Task<TResponse> CallAsync<TResponse>(Func<CallOptions, AsyncUnaryCall<TResponse>> start, CancellationToken cancellationToken)
     {
-        using var call = start(new CallOptions(Headers(_extensions, null), cancellationToken: cancellationToken));
-        try
+        for (var refresh = false; ; refresh = true)
         {
-            return await call.ResponseAsync.ConfigureAwait(false);
-        }
-        catch (RpcException ex)
-        {
-            throw GrpcErrorMapper.Map(ex, inStream: false, cancellationToken);
+            using var call = start(new CallOptions(await HeadersAsync(null, refresh, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken));
+            try
+            {
+                return await call.ResponseAsync.ConfigureAwait(false);
+            }
+            catch (RpcException ex)
+            {
+                var error = GrpcErrorMapper.Map(ex, inStream: false, cancellationToken);
+                if (!refresh && _tokens is not null && error is A2AHttpException { StatusCode: System.Net.HttpStatusCode.Unauthorized })
+                {
+                    continue; // the token was refused: one more try with a fresh one
+                }
+
+                throw error;
+            }
         }
     }
 
@@ -104,8 +117,33 @@ internal sealed class GrpcA2ABinding : A2ABinding
         }
     }
 
-    private Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken) =>
-        OpenStreamCoreAsync(start(new CallOptions(Headers(_extensions, lastEventId), cancellationToken: cancellationToken)), cancellationToken);
+    private async Task<A2AEventStream> OpenStreamAsync(Func<CallOptions, AsyncServerStreamingCall<P.StreamResponse>> start, string? lastEventId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await OpenStreamCoreAsync(start(new CallOptions(await HeadersAsync(lastEventId, false, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (A2AHttpException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Unauthorized && _tokens is not null)
+        {
+            // The token was refused when the stream opened: one more try with a fresh one.
+            return await OpenStreamCoreAsync(start(new CallOptions(await HeadersAsync(lastEventId, true, cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken)), cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The call's metadata, with <c>authorization: Bearer</c> when a token provider gives a token.</summary>
+    private async ValueTask<Metadata> HeadersAsync(string? lastEventId, bool refresh, CancellationToken cancellationToken)
+    {
+        var headers = Headers(_extensions, lastEventId);
+        if (_tokens is not null
+            && await _tokens(new AccessTokenRequest { RequestUri = _address, Refresh = refresh }, cancellationToken).ConfigureAwait(false) is { Length: > 0 } token)
+        {
+            headers.Add("authorization", "Bearer " + token);
+        }
+
+        return headers;
+    }
 
     private static Metadata Headers(string? extensions, string? lastEventId)
     {

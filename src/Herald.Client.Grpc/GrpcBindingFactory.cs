@@ -30,6 +30,6 @@ internal sealed class GrpcBindingFactory(Action<GrpcChannelOptions>? configure) 
             MaxReceiveMessageSize = (int)Math.Min(options.MaxResponseSize, int.MaxValue),
         };
         configure?.Invoke(channelOptions);
-        return new GrpcA2ABinding(GrpcChannel.ForAddress(url, channelOptions), agentInterface.Tenant, options);
+        return new GrpcA2ABinding(GrpcChannel.ForAddress(url, channelOptions), url, agentInterface.Tenant, options);
     }
 }

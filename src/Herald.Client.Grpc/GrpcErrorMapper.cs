@@ -25,6 +25,12 @@ internal static class GrpcErrorMapper
             return new OperationCanceledException(exception.Status.Detail, exception, cancellationToken);
         }
 
+        if (exception.StatusCode == StatusCode.Unauthenticated && !inStream)
+        {
+            // As HTTP's 401, so that callers (and the token refresh) handle every binding alike.
+            return new A2AHttpException(System.Net.HttpStatusCode.Unauthorized, $"gRPC Unauthenticated: {exception.Status.Detail}");
+        }
+
         if (FindErrorInfo(exception, out var field) is { } info)
         {
             var code = A2AErrorCodes.TryFromReason(info.Reason, out var known) ? known : A2AErrorCodes.InternalError;

@@ -74,6 +74,14 @@ public sealed class A2AClientOptions
     /// <summary>Called when a dropped stream has been reconnected, before its first event is delivered.</summary>
     public Action<ResumeInfo>? OnResumed { get; set; }
 
+    /// <summary>
+    /// Supplies the bearer token of every A2A request (calls and stream opens, resumptions included; not the public
+    /// agent card): sent as <c>Authorization: Bearer</c> unless it returns null or empty. When the server answers 401
+    /// (gRPC: UNAUTHENTICATED), it is asked again with <see cref="AccessTokenRequest.Refresh"/> set and the request is
+    /// retried once. Called per request: cache tokens in the provider.
+    /// </summary>
+    public Func<AccessTokenRequest, CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
+
     /// <summary>Optional logger for reconnections.</summary>
     public ILogger? Logger { get; set; }
 

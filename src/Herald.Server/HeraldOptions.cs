@@ -13,6 +13,15 @@ public sealed class HeraldOptions
     public AgentCard Card { get; set; } = new() { Name = "Herald agent", Description = "An A2A agent hosted by Herald." };
 
     /// <summary>
+    /// The extended agent card (GetExtendedAgentCard; v0.3 <c>agent/getAuthenticatedExtendedCard</c>), served to
+    /// authenticated callers only (others get HTTP 401 or gRPC UNAUTHENTICATED); the public card then says
+    /// <c>capabilities.extendedAgentCard: true</c>. Over HTTP, interfaces and security left empty are the public card's;
+    /// capabilities are always what Herald serves. Null (the default): none, and the method answers that none is configured.
+    /// Setting it needs an authentication scheme (<c>AddAuthentication()</c>).
+    /// </summary>
+    public AgentCard? ExtendedCard { get; set; }
+
+    /// <summary>
     /// Where clients reach this server, e.g. <c>https://agents.example.com/</c> behind a proxy or load balancer: the
     /// agent card's interface URLs are this plus the path the endpoints are mapped at. When unset, they are built
     /// from the addresses the server listens on, never from a client's <c>Host</c> header alone (a card cached by a

@@ -39,9 +39,10 @@ internal sealed class AgentCardDocument
     /// The card for clients that reach the endpoints at <paramref name="endpointUrl"/>. Interfaces are the configured
     /// ones, or else one per entry of <paramref name="interfaces"/> at that URL followed by <paramref name="elsewhere"/>
     /// (bindings served apart from that URL); capabilities always tell what Herald
-    /// serves, whatever the configured card says.
+    /// serves, whatever the configured card says (<paramref name="extendedAgentCard"/>: an extended card is configured).
     /// </summary>
-    public static AgentCardDocument Build(AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl, IReadOnlyList<AgentInterface>? elsewhere = null, bool pushNotifications = false)
+    public static AgentCardDocument Build(
+        AgentCard configured, IReadOnlyList<CardInterface> interfaces, string endpointUrl, IReadOnlyList<AgentInterface>? elsewhere = null, bool extendedAgentCard = false, bool pushNotifications = false)
     {
         var supported = configured.SupportedInterfaces.Count > 0
             ? configured.SupportedInterfaces
@@ -59,7 +60,7 @@ internal sealed class AgentCardDocument
             {
                 Streaming = true,
                 PushNotifications = pushNotifications,
-                ExtendedAgentCard = false,
+                ExtendedAgentCard = extendedAgentCard,
                 Extensions = extensions,
             },
         };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Card;
 using Herald.AspNetCore.Http;
 using Herald.AspNetCore.Sse;
 using Herald.Protocol;
@@ -92,8 +93,16 @@ internal sealed partial class RestOperations(IHeraldEngine engine, HeraldOptions
         await RestResponses.StreamAsync(c, stream, options, logger).ConfigureAwait(false);
     });
 
-    public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, "GetExtendedAgentCard", (_, _) =>
-        throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
+    public Task GetExtendedAgentCardAsync(HttpContext context) => RunAsync(context, "GetExtendedAgentCard", async (c, _) =>
+    {
+        if (options.ExtendedCard is null)
+        {
+            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
+        }
+
+        var card = await ExtendedCardAccess.GetAsync(c).ConfigureAwait(false);
+        await RestResponses.WriteResultAsync(c, card, A2AJsonContext.Default.AgentCard).ConfigureAwait(false);
+    });
 
     /// <summary>Create (POST), get (GET with a config id), list (GET) and delete (DELETE) push notification configs.</summary>
     public Task PushNotificationConfigAsync(HttpContext context) => RunAsync(context, PushConfigMethod(context.Request), async (c, ct) =>

@@ -39,6 +39,7 @@ internal static class RestStatusMapping
     /// </summary>
     public static string StatusNameForHttp(int httpStatus) => httpStatus switch
     {
+        StatusCodes.Status401Unauthorized => "UNAUTHENTICATED",
         StatusCodes.Status404NotFound => "NOT_FOUND",
         StatusCodes.Status408RequestTimeout => "DEADLINE_EXCEEDED",
         >= 500 => "INTERNAL",

@@ -20,6 +20,21 @@ internal sealed class ClientOptions
         Arity = ArgumentArity.ZeroOrMore,
     };
 
+    /// <summary>The environment variable read for a bearer token when <c>--token</c> is not given.</summary>
+    public const string TokenVariable = "HERALD_TOKEN";
+
+    public Option<string?> Token { get; } = new("--token")
+    {
+        Description = $"A bearer token sent as 'Authorization: Bearer TOKEN' with every request (e.g. from herald token). Default: the {TokenVariable} environment variable.",
+        HelpName = "TOKEN",
+    };
+
+    public Option<string?> ApiKey { get; } = new("--api-key")
+    {
+        Description = "An API key sent in the X-API-Key header with every request (herald serve --api-key-file).",
+        HelpName = "KEY",
+    };
+
     public Option<string?> ProtocolVersion { get; } = new("--a2a-version")
     {
         Description = "Pin the A2A protocol version (1.0 or 0.3); fails instead of falling back when the agent does not offer it over a binding herald speaks.",
@@ -64,8 +79,24 @@ internal sealed class ClientOptions
             }
         });
         Binding.AcceptOnlyFromAmong("jsonrpc", "rest", "grpc");
+        Token.Validators.Add(result =>
+        {
+            if (result.Tokens is { Count: > 0 } given && string.IsNullOrWhiteSpace(given[^1].Value))
+            {
+                result.AddError("--token needs a token.");
+            }
+        });
+        ApiKey.Validators.Add(result =>
+        {
+            if (result.Tokens is { Count: > 0 } given && string.IsNullOrWhiteSpace(given[^1].Value))
+            {
+                result.AddError("--api-key needs a key.");
+            }
+        });
         command.Arguments.Insert(0, Url);
         command.Options.Add(Headers);
+        command.Options.Add(Token);
+        command.Options.Add(ApiKey);
         command.Options.Add(ProtocolVersion);
         command.Options.Add(Binding);
         command.Options.Add(Json);
@@ -91,12 +122,34 @@ internal sealed class ClientOptions
 
     public ClientSettings Read(ParseResult parseResult) => new(
         parseResult.GetValue(Url)!,
-        [.. (parseResult.GetValue(Headers) ?? []).Select(h => ParseHeader(h)!.Value)],
+        Credentials([.. (parseResult.GetValue(Headers) ?? []).Select(h => ParseHeader(h)!.Value)], parseResult.GetValue(Token), parseResult.GetValue(ApiKey),
+            Environment.GetEnvironmentVariable(TokenVariable)),
         parseResult.GetValue(ProtocolVersion),
         parseResult.GetValue(Binding),
         parseResult.GetValue(Json),
         parseResult.GetValue(Verbose),
         !_streaming || !parseResult.GetValue(NoResume));
+
+    /// <summary>
+    /// The headers with the credentials added: <c>--token</c> (else <c>HERALD_TOKEN</c>, unless an <c>Authorization</c>
+    /// header was given with -H) as a bearer token, <c>--api-key</c> as <c>X-API-Key</c>.
+    /// </summary>
+    internal static List<KeyValuePair<string, string>> Credentials(List<KeyValuePair<string, string>> headers, string? token, string? apiKey, string? environmentToken)
+    {
+        var explicitAuthorization = headers.Any(h => string.Equals(h.Key, "Authorization", StringComparison.OrdinalIgnoreCase));
+        token ??= explicitAuthorization || string.IsNullOrWhiteSpace(environmentToken) ? null : environmentToken;
+        if (token is not null)
+        {
+            headers.Add(new("Authorization", "Bearer " + token.Trim()));
+        }
+
+        if (apiKey is not null)
+        {
+            headers.Add(new("X-API-Key", apiKey.Trim()));
+        }
+
+        return headers;
+    }
 
     internal static KeyValuePair<string, string>? ParseHeader(string header)
     {

@@ -88,6 +88,8 @@ internal sealed class ClientRun
         A2AException { Code: A2AErrorCodes.TaskNotFound } e => (ExitCodes.TaskNotFound, e.Message),
         A2AStreamEndedException e => (ExitCodes.Unreachable, e.Message + ResumeHint(settings, e.TaskId ?? run.TaskId, e.LastEventId ?? run.LastEventId)),
         HttpRequestException e => (ExitCodes.Unreachable, $"cannot reach {settings.AgentUrl}: {Describe(e)}"),
+        A2AHttpException { StatusCode: System.Net.HttpStatusCode.Unauthorized } e => (ExitCodes.Error,
+            $"the agent requires authentication (HTTP 401: {e.Message}): pass --token TOKEN (or set HERALD_TOKEN) or --api-key KEY; its card's securitySchemes say which (herald card {settings.AgentUrl})"),
         A2AHttpException e => (ExitCodes.Error, $"the agent answered HTTP {(int)e.StatusCode}: {e.Message}"),
         A2AException e => (ExitCodes.Error, $"{e.Message} (A2A error {e.Code} {A2AErrorCodes.Reason(e.Code)})"),
         OperationCanceledException => (ExitCodes.Unreachable, $"no answer from {settings.AgentUrl} in time"),

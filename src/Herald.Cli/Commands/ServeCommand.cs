@@ -93,6 +93,9 @@ internal sealed record ServeSettings(
 
     /// <summary>A PEM private key file (EC P-256 or RSA) that signs the agent card (<c>--sign-card</c>), or null.</summary>
     public string? SignCardKey { get; init; }
+
+    /// <summary>How callers authenticate (<c>--auth bearer</c>, <c>--api-key-file</c>); by default they need not.</summary>
+    public ServeAuthentication Authentication { get; init; } = new();
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -183,6 +186,35 @@ internal static class ServeCommand
                 "signature's jku. Make one with: openssl ecparam -genkey -name prime256v1 -noout -out card-key.pem",
             HelpName = "KEY.pem",
         };
+        var auth = new Option<string?>("--auth")
+        {
+            Description = "Require callers to authenticate: bearer (a JWT in Authorization: Bearer, checked against --jwt-authority or --jwt-key). " +
+                "The agent card and /healthz stay open; the card declares what is required [default: no authentication, unless --api-key-file]",
+            HelpName = "bearer",
+        };
+        auth.AcceptOnlyFromAmong("bearer");
+        var jwtAuthority = new Option<string?>("--jwt-authority")
+        {
+            Description = "With --auth bearer: the OpenID Connect authority (issuer URL) whose signing keys the tokens must be signed with; needs --jwt-audience.",
+            HelpName = "URL",
+        };
+        var jwtAudience = new Option<string?>("--jwt-audience")
+        {
+            Description = "With --auth bearer: the audience (aud) tokens must name. Required with --jwt-authority; with --jwt-key, checked when given.",
+            HelpName = "AUD",
+        };
+        var jwtKey = new Option<string?>("--jwt-key")
+        {
+            Description = "With --auth bearer: accept tokens signed (ES256) with this local EC P-256 key, a PEM file (private or public key), " +
+                "as 'herald token --key FILE' creates and signs with. Works offline.",
+            HelpName = "FILE",
+        };
+        var apiKeyFile = new Option<string?>("--api-key-file")
+        {
+            Description = "Require an API key in the X-API-Key header: the file holds 'principal:key' lines (blank lines and # comments ignored). " +
+                "With --auth bearer, either credential is accepted.",
+            HelpName = "FILE",
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "For --agent exec: the command to run for each message and its arguments, after --. " +
@@ -205,6 +237,11 @@ internal static class ServeCommand
             role,
             maxRuns,
             signCard,
+            auth,
+            jwtAuthority,
+            jwtAudience,
+            jwtKey,
+            apiKeyFile,
             commandLine,
         };
         var limitOptions = new ServeLimitOptions();
@@ -271,6 +308,12 @@ internal static class ServeCommand
                     "A SQLite file or memory belongs to one process, so " + (roleText == "api" ? "no worker could run its tasks." : "no api process could give it work."));
             }
 
+            string? Last(Option<string?> option) => result.GetResult(option)?.Tokens is { Count: > 0 } given ? given[^1].Value : null;
+            if (ValidateAuthentication(Last(auth), Last(jwtAuthority), Last(jwtAudience), Last(jwtKey), Last(apiKeyFile)) is { } authError)
+            {
+                result.AddError(authError);
+            }
+
             if (storeText is not null && string.IsNullOrWhiteSpace(storeText))
             {
                 result.AddError($"--store needs {StoreLocation.Accepted}.");
@@ -315,6 +358,11 @@ internal static class ServeCommand
                 },
                 MaxRuns = parseResult.GetValue(maxRuns) is { } runs ? ParseMaxRuns(runs) : null,
                 SignCardKey = parseResult.GetValue(signCard),
+                Authentication = new ServeAuthentication(
+                    parseResult.GetValue(jwtAuthority) is { } authority ? new Uri(authority) : null,
+                    parseResult.GetValue(jwtAudience),
+                    parseResult.GetValue(jwtKey),
+                    parseResult.GetValue(apiKeyFile)),
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -343,6 +391,12 @@ internal static class ServeCommand
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            // A malformed --api-key-file: the message names the line.
+            await error.WriteLineAsync($"herald serve: {ex.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (IOException ex)
         {
@@ -434,6 +488,14 @@ internal static class ServeCommand
         // With gRPC on, the same checks also answer grpc.health.v1.Health (service "": all of them) on the gRPC port.
         (grpc is null ? builder.Services.AddHealthChecks() : builder.Services.AddGrpcHealthChecks()).AddHeraldStore();
         ObservabilityServing.Configure(builder, settings.Otlp, settings.Metrics);
+        try
+        {
+            settings.Authentication.Configure(builder);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ServeSetupException(ex.Message, ex);
+        }
 
         switch (settings.Agent)
         {
@@ -454,16 +516,37 @@ internal static class ServeCommand
 
         var app = builder.Build();
         ServeHardening.Use(app);
+        var protect = settings.Authentication.Required;
         if (settings.Role != ServeRole.Worker)
         {
-            app.MapHerald("/");
+            var a2a = app.MapHerald("/");
+            if (protect)
+            {
+                // The card stays open (MapHerald marks it anonymous) and declares what is required.
+                a2a.RequireAuthorization();
+            }
+
+            var startupLogger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Herald.Cli");
+            if (protect)
+            {
+                ServeLog.Authenticated(startupLogger, settings.Authentication.Description);
+            }
+            else
+            {
+                ServeLog.Unauthenticated(startupLogger);
+            }
         }
 
         app.MapHeraldHealthChecks("/healthz");
         ObservabilityServing.Map(app, settings.Metrics);
         if (grpc is not null)
         {
-            app.MapHeraldGrpc();
+            var grpcEndpoints = app.MapHeraldGrpc();
+            if (protect)
+            {
+                grpcEndpoints.RequireAuthorization();
+            }
+
             app.MapGrpcHealthChecksService();
         }
 
@@ -481,6 +564,49 @@ internal static class ServeCommand
         {
             throw new ServeSetupException($"cannot sign the card with --sign-card {path}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The error for a combination of authentication options that cannot be honoured, or null.</summary>
+    internal static string? ValidateAuthentication(string? auth, string? authority, string? audience, string? key, string? apiKeyFile)
+    {
+        if (auth is null)
+        {
+            return (authority, audience, key) switch
+            {
+                ({ }, _, _) => "--jwt-authority needs --auth bearer.",
+                (_, _, { }) => "--jwt-key needs --auth bearer.",
+                (_, { }, _) => "--jwt-audience needs --auth bearer.",
+                _ => apiKeyFile is not null && string.IsNullOrWhiteSpace(apiKeyFile) ? "--api-key-file needs a file name." : null,
+            };
+        }
+
+        if (auth != "bearer")
+        {
+            return null; // an unknown --auth value has its own error
+        }
+
+        if (authority is null == key is null)
+        {
+            return "--auth bearer needs either --jwt-authority URL (with --jwt-audience AUD) to accept tokens from an OpenID Connect provider, " +
+                "or --jwt-key FILE to accept tokens signed with a local key (herald token --key FILE creates one and signs tokens with it), not both.";
+        }
+
+        if (authority is not null && !ServeAuthentication.IsAuthorityUrl(authority))
+        {
+            return $"--jwt-authority '{authority}' is not an https URL (http is accepted on a loopback address only), e.g. https://login.example.com/realm.";
+        }
+
+        if (authority is not null && string.IsNullOrWhiteSpace(audience))
+        {
+            return "--jwt-authority needs --jwt-audience AUD: the audience the tokens must be issued for.";
+        }
+
+        if (key is not null && !File.Exists(key))
+        {
+            return $"--jwt-key '{key}' does not exist (herald token --key {key} --sub NAME creates it).";
+        }
+
+        return apiKeyFile is not null && string.IsNullOrWhiteSpace(apiKeyFile) ? "--api-key-file needs a file name." : null;
     }
 
     /// <summary>The largest <c>--max-runs</c> accepted (a typo guard; no process runs a million agents).</summary>

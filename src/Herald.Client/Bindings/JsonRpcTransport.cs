@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Client.Sse;
+using Herald.Client.Internal;
 using Herald.Protocol;
 
 namespace Herald.Client.Bindings;
@@ -30,8 +31,8 @@ internal sealed class JsonRpcTransport(HttpClient httpClient, Uri endpoint, stri
     public async Task<TResult> CallAsync<TParams, TResult>(string method, TParams parameters, JsonTypeInfo<TParams> paramsInfo, JsonTypeInfo<TResult> resultInfo, CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _lastId);
-        using var request = CreateRequest(method, id, parameters, paramsInfo, streaming: false, lastEventId: null);
-        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await AccessTokens.SendAsync(httpClient, () => CreateRequest(method, id, parameters, paramsInfo, streaming: false, lastEventId: null), options, cancellationToken)
+            .ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await ReadHttpErrorAsync(response, cancellationToken).ConfigureAwait(false);
@@ -49,8 +50,8 @@ internal sealed class JsonRpcTransport(HttpClient httpClient, Uri endpoint, stri
         var id = Interlocked.Increment(ref _lastId);
 
         // Not disposed here: the response (which references it) outlives this method.
-        var request = CreateRequest(method, id, parameters, paramsInfo, streaming: true, lastEventId);
-        var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var response = await AccessTokens.SendAsync(httpClient, () => CreateRequest(method, id, parameters, paramsInfo, streaming: true, lastEventId), options, cancellationToken)
+            .ConfigureAwait(false);
         try
         {
             if (!response.IsSuccessStatusCode)

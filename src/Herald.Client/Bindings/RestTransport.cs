@@ -3,6 +3,7 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Herald.Client.Sse;
+using Herald.Client.Internal;
 using Herald.Protocol;
 
 namespace Herald.Client.Bindings;
@@ -36,8 +37,8 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
     public async Task<TResult?> SendAsync<TBody, TResult>(HttpMethod method, Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, JsonTypeInfo<TResult>? resultInfo, CancellationToken cancellationToken)
         where TResult : class
     {
-        using var request = CreateRequest(method, uri, body, bodyInfo, streaming: false, lastEventId: null);
-        using var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await AccessTokens.SendAsync(httpClient, () => CreateRequest(method, uri, body, bodyInfo, streaming: false, lastEventId: null), options, cancellationToken)
+            .ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw await ReadHttpErrorAsync(response, cancellationToken).ConfigureAwait(false);
@@ -64,8 +65,8 @@ internal sealed class RestTransport(HttpClient httpClient, Uri endpoint, string?
     public async Task<A2AEventStream> OpenStreamAsync<TBody>(Uri uri, TBody? body, JsonTypeInfo<TBody>? bodyInfo, string? lastEventId, CancellationToken cancellationToken)
     {
         // Not disposed here: the response (which references it) outlives this method.
-        var request = CreateRequest(HttpMethod.Post, uri, body, bodyInfo, streaming: true, lastEventId);
-        var response = await httpClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var response = await AccessTokens.SendAsync(httpClient, () => CreateRequest(HttpMethod.Post, uri, body, bodyInfo, streaming: true, lastEventId), options, cancellationToken)
+            .ConfigureAwait(false);
         try
         {
             if (!response.IsSuccessStatusCode)

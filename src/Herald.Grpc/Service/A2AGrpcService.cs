@@ -4,6 +4,8 @@ using Herald.Grpc.Conversion;
 using Herald.Protocol;
 using Herald.Server;
 using Herald.Server.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using P = Lf.A2a.V1;
@@ -94,8 +96,47 @@ internal sealed partial class A2AGrpcService(IHeraldEngine engine, ResponseBudge
     }
 
     public Task<P.AgentCard> GetExtendedAgentCardAsync(P.GetExtendedAgentCardRequest request, ServerCallContext context) =>
-        UnaryAsync<P.AgentCard>(context, _ =>
-            throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false)."));
+        UnaryAsync<P.AgentCard>(context, async _ =>
+        {
+            if (options.Value.ExtendedCard is not { } extended)
+            {
+                throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
+            }
+
+            if (!await IsAuthenticatedAsync(context.GetHttpContext()).ConfigureAwait(false))
+            {
+                throw GrpcErrors.ToRpcException(new A2AException(A2AErrorCodes.InvalidRequest,
+                    "The extended agent card is for authenticated clients: send credentials for one of the schemes in the agent card's securitySchemes."), StatusCode.Unauthenticated);
+            }
+
+            // As configured, with the capabilities Herald serves (the HTTP bindings also fill in the public card's interfaces).
+            return ProtoConvert.ToProto(extended with
+            {
+                Capabilities = extended.Capabilities with { Streaming = true, PushNotifications = false, ExtendedAgentCard = true },
+            });
+        });
+
+    /// <summary>Authenticated by the default scheme (<c>HttpContext.User</c>) or by any registered scheme.</summary>
+    private static async Task<bool> IsAuthenticatedAsync(HttpContext http)
+    {
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            return true;
+        }
+
+        if (http.RequestServices.GetService(typeof(IAuthenticationSchemeProvider)) is IAuthenticationSchemeProvider schemes)
+        {
+            foreach (var scheme in await schemes.GetAllSchemesAsync().ConfigureAwait(false))
+            {
+                if ((await http.AuthenticateAsync(scheme.Name).ConfigureAwait(false)).Succeeded)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
 
     // The four push-config methods (FAILED_PRECONDITION PUSH_NOTIFICATION_NOT_SUPPORTED while push notifications are off).
     public Task<P.TaskPushNotificationConfig> CreateTaskPushNotificationConfigAsync(P.TaskPushNotificationConfig request, ServerCallContext context) =>

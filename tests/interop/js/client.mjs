@@ -10,6 +10,8 @@
 // Environment:
 //   INTEROP_TIMEOUT_MS  per-call timeout (default 20000); a global watchdog fires at 3x that
 //   INTEROP_TRACE=1     log every HTTP exchange the SDK makes (method, url, headers, body) to stderr
+//   INTEROP_BEARER_TOKEN  a token the A2A calls carry as 'Authorization: Bearer', through the SDK's own
+//                       createAuthenticatingFetchWithRetry (the agent card is fetched without it, as the SDK does)
 //
 // Output: exactly one JSON object on the last stdout line; exit code 0 when the scenario ran
 // (assertions happen on the .NET side). Unexpected exceptions: message on stderr, exit code 1.
@@ -22,6 +24,7 @@ import {
   ClientFactoryOptions,
   DefaultAgentCardResolver,
   JsonRpcTransportFactory,
+  createAuthenticatingFetchWithRetry,
   RestTransportFactory,
 } from '@a2a-js/sdk/client';
 
@@ -321,7 +324,14 @@ async function grpcTransportFactory() {
 }
 
 async function main() {
-  const transports = [new JsonRpcTransportFactory({ fetchImpl }), new RestTransportFactory({ fetchImpl })];
+  const token = process.env.INTEROP_BEARER_TOKEN;
+  const callFetch = token
+    ? createAuthenticatingFetchWithRetry(fetchImpl, {
+        headers: async () => ({ Authorization: `Bearer ${token}` }),
+        shouldRetryWithHeaders: async () => undefined, // one static token: nothing to refresh
+      })
+    : fetchImpl;
+  const transports = [new JsonRpcTransportFactory({ fetchImpl: callFetch }), new RestTransportFactory({ fetchImpl: callFetch })];
   if (transport === 'GRPC') transports.push(await grpcTransportFactory());
   const factory = new ClientFactory(
     ClientFactoryOptions.createFrom(ClientFactoryOptions.default, {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Card;
 using Herald.AspNetCore.Http;
 using Herald.AspNetCore.JsonRpc.Legacy;
 using Herald.AspNetCore.Sse;
@@ -144,8 +145,17 @@ internal sealed class V03JsonRpcMethods(IHeraldEngine engine, HeraldOptions opti
             }
 
             case V03Methods.GetAuthenticatedExtendedCard:
-                throw new A2AException(V03ErrorCodes.AuthenticatedExtendedCardNotConfigured,
-                    "This agent has no authenticated extended card (supportsAuthenticatedExtendedCard is false).");
+                if (options.ExtendedCard is null)
+                {
+                    throw new A2AException(V03ErrorCodes.AuthenticatedExtendedCardNotConfigured,
+                        "This agent has no authenticated extended card (supportsAuthenticatedExtendedCard is false).");
+                }
+
+                return new DelegateCall(async (context, _) =>
+                {
+                    var card = await ExtendedCardAccess.GetAsync(context).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, V03Mapping.ToV03(card), V03JsonContext.Default.V03AgentCard).ConfigureAwait(false);
+                });
 
             default:
                 throw new A2AException(A2AErrorCodes.MethodNotFound, $"Method '{JsonRpcEndpoint.Truncate(request.Method)}' was not found.");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Herald.AspNetCore.Card;
 using Herald.AspNetCore.Http;
 using Herald.Protocol;
 using Herald.Server;
@@ -100,7 +101,16 @@ internal sealed class V1JsonRpcMethods(IHeraldEngine engine, HeraldOptions optio
             }
 
             case "GetExtendedAgentCard":
-                throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
+                if (options.ExtendedCard is null)
+                {
+                    throw new A2AException(A2AErrorCodes.UnsupportedOperation, "This agent has no extended agent card (capabilities.extendedAgentCard is false).");
+                }
+
+                return new DelegateCall(async (context, _) =>
+                {
+                    var card = await ExtendedCardAccess.GetAsync(context).ConfigureAwait(false);
+                    await JsonRpcResponses.WriteResultAsync(context, id, card, A2AJsonContext.Default.AgentCard).ConfigureAwait(false);
+                });
 
             case "CreateTaskPushNotificationConfig":
             {

@@ -78,8 +78,8 @@ public static class HeraldEndpointRouteBuilderExtensions
         group.MapPost("", rpc.HandleAsync).WithDisplayName("A2A JSON-RPC").Finally(b => security.Observe(b.Metadata));
 
         // The card is how clients learn which credentials to send: it stays open whatever the rest requires. Marked only
-        // when a convention gave it authorization (RequireAuthorization on the group): the mark alone, on a host without
-        // authorization, fails requests.
+        // when a convention gave it authorization (RequireAuthorization on the group) or a fallback policy would: the mark
+        // alone, on a host without authorization, fails requests.
         foreach (var (path, name, handler) in new (string, string, Delegate)[]
         {
             ("/.well-known/agent-card.json", "A2A agent card", (RequestDelegate)card.HandleAsync),
@@ -89,7 +89,7 @@ public static class HeraldEndpointRouteBuilderExtensions
         {
             group.MapGet(path, handler).WithDisplayName(name).Finally(b =>
             {
-                if (b.Metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy))
+                if (b.Metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy) || CardSecurity.HasFallbackPolicy(services))
                 {
                     b.Metadata.Add(new AllowAnonymousAttribute());
                 }

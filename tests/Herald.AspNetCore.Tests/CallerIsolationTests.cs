@@ -169,6 +169,10 @@ public sealed class CallerIsolationTests : IAsyncLifetime
         }
 
         Assert.Equal(1, (await _server.Store.ListAsync(new TaskQuery { PageSize = 10 })).TotalSize);
+
+        // The card stays open under the host's fallback policy: it is how a client learns what to send.
+        using var card = await SendAsync(null, HttpMethod.Get, "/.well-known/agent-card.json", null, null);
+        Assert.Equal(HttpStatusCode.OK, card.StatusCode);
     }
 
     /// <summary>Bob's answer for Alice's task equals his answer for an id that does not exist (modulo the id itself).</summary>

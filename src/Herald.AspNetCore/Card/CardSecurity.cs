@@ -33,8 +33,12 @@ internal sealed class CardSecurity(IServiceProvider services, bool extendedCard)
     /// <summary>Whether the endpoints require an authorized caller (observed metadata: authorization data and no anonymous access).</summary>
     public bool RequiresAuthorization =>
         _endpointMetadata is { } metadata
-        && metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy)
-        && !metadata.Any(m => m is IAllowAnonymous);
+        && !metadata.Any(m => m is IAllowAnonymous)
+        && (metadata.Any(m => m is IAuthorizeData or AuthorizationPolicy) || HasFallbackPolicy(services));
+
+    /// <summary>Whether the host set <c>AuthorizationOptions.FallbackPolicy</c>: it then applies to every endpoint without authorization metadata.</summary>
+    public static bool HasFallbackPolicy(IServiceProvider services) =>
+        services.GetService<IOptions<AuthorizationOptions>>()?.Value.FallbackPolicy is not null;
 
     /// <summary>The configured card with its security members filled in from the host's configuration.</summary>
     public AgentCard Apply(AgentCard configured)

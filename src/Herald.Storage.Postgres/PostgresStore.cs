@@ -104,6 +104,15 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
     public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
         WriteAsync((c, ct) => c.DeletePushConfigAsync(taskId, configId, ct), cancellationToken);
 
+    public override ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.ClaimPushDeliveriesAsync(owner, lease, maxCount, ct), cancellationToken);
+
+    public override ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.AdvancePushCursorAsync(taskId, configId, owner, cursor, lease, ct), cancellationToken);
+
+    public override ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, ct) => c.ReleasePushDeliveryAsync(taskId, configId, owner, outcome, ct), cancellationToken);
+
     public override ValueTask<ContinueResult> ContinuePendingAsync(string taskId, TaskEvent message, ReadOnlyMemory<byte> run, long? expectedGeneration = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

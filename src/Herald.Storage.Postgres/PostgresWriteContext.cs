@@ -208,7 +208,7 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
         // The task's row, locked: its last sequence is the one this write sees (with what this batch appended to it).
         var row = await LoadRowAsync(taskId, cancellationToken).ConfigureAwait(false) ?? throw A2AException.TaskNotFound(taskId);
         Queue("INSERT INTO push_configs (task_id, config_id, config_json, cursor) VALUES ($1, $2, $3, $4) " +
-            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json",
+            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json, attempts = 0, next_attempt_ms = 0, failing_since_ms = NULL, last_error = NULL",
             taskId, config.Id, StoredForms.Encode(config, A2AJsonContext.Default.TaskPushNotificationConfig), afterSequence ?? row.LastSeq);
         return true;
     }
@@ -217,6 +217,49 @@ internal sealed class PostgresWriteContext(NpgsqlConnection connection, NpgsqlTr
     {
         await using var delete = Command("DELETE FROM push_configs WHERE task_id = $1 AND config_id = $2", taskId, configId);
         return await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken)
+    {
+        // Configs another replica is claiming at the same moment are skipped, not waited for.
+        await using var claim = Command(
+            "WITH c AS (SELECT p.config_order FROM push_configs p JOIN tasks t ON t.task_id = p.task_id " +
+            $"WHERE p.cursor < t.last_seq AND p.failing_since_ms IS NULL AND p.next_attempt_ms <= {PostgresCodec.Now(1)} " +
+            $"AND (p.lease_owner IS NULL OR p.lease_expires_ms <= {PostgresCodec.Now(1)}) ORDER BY p.config_order LIMIT $2 FOR UPDATE OF p SKIP LOCKED) " +
+            $"UPDATE push_configs AS p SET lease_owner = $3, lease_expires_ms = {PostgresCodec.Now(1)} + $4 FROM c WHERE p.config_order = c.config_order " +
+            "RETURNING p.config_order, p.task_id, p.config_json, p.cursor, p.attempts",
+            nowMs, (long)maxCount, owner, (long)lease.TotalMilliseconds);
+        var claimed = new List<(long Order, PushDeliveryClaim Claim)>();
+        await using (var reader = await claim.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var config = StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.TaskPushNotificationConfig);
+                claimed.Add((reader.GetInt64(0), new PushDeliveryClaim(reader.GetString(1), config, reader.GetInt64(3), reader.GetInt32(4))));
+            }
+        }
+
+        claimed.Sort((a, b) => a.Order.CompareTo(b.Order));
+        return [.. claimed.Select(c => c.Claim)];
+    }
+
+    public async ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var advance = Command(
+            $"UPDATE push_configs SET cursor = GREATEST(cursor, $2), attempts = 0, lease_expires_ms = {PostgresCodec.Now(1)} + $3 " +
+            $"WHERE task_id = $4 AND config_id = $5 AND lease_owner = $6 AND lease_expires_ms > {PostgresCodec.Now(1)}",
+            nowMs, cursor, (long)lease.TotalMilliseconds, taskId, configId, owner);
+        return await advance.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken)
+    {
+        await using var release = Command(
+            $"UPDATE push_configs SET lease_owner = NULL, lease_expires_ms = NULL, attempts = $2, next_attempt_ms = {PostgresCodec.Now(1)} + $3, last_error = $4, " +
+            $"failing_since_ms = CASE WHEN $5 THEN {PostgresCodec.Now(1)} ELSE NULL END " +
+            $"WHERE task_id = $6 AND config_id = $7 AND lease_owner = $8 AND lease_expires_ms > {PostgresCodec.Now(1)}",
+            nowMs, outcome.Attempts, (long)outcome.RetryAfter.TotalMilliseconds, outcome.Error, outcome.Failing, taskId, configId, owner);
+        return await release.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
     public async ValueTask<bool> StartAsync(string taskId, string owner, CancellationToken cancellationToken)

@@ -219,6 +219,15 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
     public override async ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
         await _writer.Run(c => c.DeletePushConfig(taskId, configId), cancellationToken).ConfigureAwait(false);
 
+    public override async ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.ClaimPushDeliveries(owner, lease, maxCount, Now()), cancellationToken).ConfigureAwait(false);
+
+    public override async ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.AdvancePushCursor(taskId, configId, owner, cursor, lease, Now()), cancellationToken).ConfigureAwait(false);
+
+    public override async ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default) =>
+        await _writer.Run(c => c.ReleasePushDelivery(taskId, configId, owner, outcome, Now()), cancellationToken).ConfigureAwait(false);
+
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);

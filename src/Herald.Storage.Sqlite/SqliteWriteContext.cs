@@ -32,6 +32,10 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement _taskLastSeq;
     private readonly Statement _savePushConfig;
     private readonly Statement _deletePushConfig;
+    private readonly Statement _findDeliveries;
+    private readonly Statement _leaseDelivery;
+    private readonly Statement _advanceDelivery;
+    private readonly Statement _releaseDelivery;
     private readonly Statement _insertRun;
     private readonly Statement _hasRun;
     private readonly Statement _deleteRun;
@@ -74,8 +78,19 @@ internal sealed class SqliteWriteContext : IDisposable
         _taskLastSeq = new(connection, "SELECT last_seq FROM tasks WHERE task_id = $1");
         _savePushConfig = new(connection,
             "INSERT INTO push_configs (task_id, config_id, config_json, cursor) VALUES ($1, $2, $3, $4) " +
-            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json");
+            "ON CONFLICT (task_id, config_id) DO UPDATE SET config_json = excluded.config_json, attempts = 0, next_attempt_ms = 0, failing_since_ms = NULL, last_error = NULL");
         _deletePushConfig = new(connection, "DELETE FROM push_configs WHERE task_id = $1 AND config_id = $2");
+        _findDeliveries = new(connection,
+            "SELECT p.rowid, p.task_id, p.config_json, p.cursor, p.attempts FROM push_configs p JOIN tasks t ON t.task_id = p.task_id " +
+            "WHERE p.cursor < t.last_seq AND p.failing_since_ms IS NULL AND p.next_attempt_ms <= $1 AND (p.lease_owner IS NULL OR p.lease_expires_ms <= $1) " +
+            "ORDER BY p.rowid LIMIT $2");
+        _leaseDelivery = new(connection, "UPDATE push_configs SET lease_owner = $1, lease_expires_ms = $2 WHERE rowid = $3");
+        _advanceDelivery = new(connection,
+            "UPDATE push_configs SET cursor = MAX(cursor, $1), attempts = 0, lease_expires_ms = $2 " +
+            "WHERE task_id = $3 AND config_id = $4 AND lease_owner = $5 AND lease_expires_ms > $6");
+        _releaseDelivery = new(connection,
+            "UPDATE push_configs SET lease_owner = NULL, lease_expires_ms = NULL, attempts = $1, next_attempt_ms = $2, last_error = $3, " +
+            "failing_since_ms = CASE WHEN $4 THEN $5 ELSE NULL END WHERE task_id = $6 AND config_id = $7 AND lease_owner = $8 AND lease_expires_ms > $5");
         _insertRun = new(connection, "INSERT INTO pending_runs (task_id, run) VALUES ($1, $2)");
         _hasRun = new(connection, "SELECT 1 FROM pending_runs WHERE task_id = $1");
         _deleteRun = new(connection, "DELETE FROM pending_runs WHERE task_id = $1");
@@ -87,7 +102,7 @@ internal sealed class SqliteWriteContext : IDisposable
         [
             _insertRun, _hasRun, _deleteRun, _findClaimable, _takeLease,
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, _taskLastSeq, _savePushConfig, _deletePushConfig, .. _deleteTask,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, _taskLastSeq, _savePushConfig, _deletePushConfig, _findDeliveries, _leaseDelivery, _advanceDelivery, _releaseDelivery, .. _deleteTask,
         ];
     }
 
@@ -117,6 +132,34 @@ internal sealed class SqliteWriteContext : IDisposable
     }
 
     public bool DeletePushConfig(string taskId, string configId) => _deletePushConfig.Execute(taskId, configId) > 0;
+
+    public IReadOnlyList<PushDeliveryClaim> ClaimPushDeliveries(string owner, TimeSpan lease, int maxCount, DateTimeOffset now)
+    {
+        var nowMs = StoredForms.ToMs(now);
+        var found = new List<(long RowId, PushDeliveryClaim Claim)>();
+        using (var reader = _findDeliveries.Query(nowMs, (long)maxCount))
+        {
+            while (reader.Read())
+            {
+                var config = StoredForms.Decode(reader.GetFieldValue<byte[]>(2), A2AJsonContext.Default.TaskPushNotificationConfig);
+                found.Add((reader.GetInt64(0), new PushDeliveryClaim(reader.GetString(1), config, reader.GetInt64(3), (int)reader.GetInt64(4))));
+            }
+        }
+
+        foreach (var (rowId, _) in found)
+        {
+            _leaseDelivery.Execute(owner, StoredForms.ToMs(now + lease), rowId);
+        }
+
+        return [.. found.Select(f => f.Claim)];
+    }
+
+    public bool AdvancePushCursor(string taskId, string configId, string owner, long cursor, TimeSpan lease, DateTimeOffset now) =>
+        _advanceDelivery.Execute(cursor, StoredForms.ToMs(now + lease), taskId, configId, owner, StoredForms.ToMs(now)) == 1;
+
+    public bool ReleasePushDelivery(string taskId, string configId, string owner, PushDeliveryOutcome outcome, DateTimeOffset now) =>
+        _releaseDelivery.Execute((long)outcome.Attempts, StoredForms.ToMs(now + outcome.RetryAfter), outcome.Error, outcome.Failing ? 1L : 0L, StoredForms.ToMs(now),
+            taskId, configId, owner) == 1;
 
     public TaskEvent Create(AgentTask task, RunnerLease? lease, byte[]? run, TaskTraceContext? traceContext, TaskOwner? owner, DateTimeOffset now)
     {

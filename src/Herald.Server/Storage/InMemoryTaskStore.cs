@@ -16,6 +16,8 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     private readonly ConcurrentDictionary<TaskLog, long> _pending = new();
     private long _pendingOrder;
     private readonly TaskListIndex _index = new();
+    private readonly Lock _pushGate = new();
+    private long _pushOrder;
 
     public override ValueTask<TaskEvent> CreateAsync(AgentTask task, RunnerLease? lease = null, TaskTraceContext? traceContext = null, TaskOwner? owner = null, CancellationToken cancellationToken = default) =>
         Create(task, lease, null, traceContext, owner);
@@ -198,7 +200,58 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.DeletePushConfig(configId));
 
+    public override ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var now = Now();
+        var claimed = new List<(long Order, PushDeliveryClaim Claim)>();
+        lock (_pushGate)
+        {
+            // One claimer at a time, so that the maxCount oldest are taken and the rest stay free for others.
+            foreach (var log in _tasks.Values)
+            {
+                log.ClaimPushDeliveries(owner, now, lease, claimed);
+            }
+
+            claimed.Sort((a, b) => a.Order.CompareTo(b.Order));
+            foreach (var (_, extra) in claimed.Skip(maxCount))
+            {
+                _tasks.TryGetValue(extra.TaskId, out var log);
+                log?.Unclaim(extra.Config.Id!, owner);
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyList<PushDeliveryClaim>>([.. claimed.Take(maxCount).Select(c => c.Claim)]);
+    }
+
+    public override ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.AdvancePushCursor(configId, owner, cursor, Now(), lease));
+
+    public override ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) && log.ReleasePushDelivery(configId, owner, outcome, Now()));
+
     private DateTimeOffset Now() => _time.GetUtcNow();
+
+    /// <summary>A push configuration's delivery state in memory (guarded by its task's lock).</summary>
+    private sealed class PushState(TaskPushNotificationConfig config, long cursor, long order)
+    {
+        public TaskPushNotificationConfig Config { get; set; } = config;
+
+        public long Cursor { get; set; } = cursor;
+
+        public long Order { get; } = order;
+
+        public int Attempts { get; set; }
+
+        public DateTimeOffset NextAttempt { get; set; }
+
+        public string? LeaseOwner { get; set; }
+
+        public DateTimeOffset LeaseExpires { get; set; }
+
+        public string? LastError { get; set; }
+
+        public bool Failing { get; set; }
+    }
 
     private static void ValidateRun(ReadOnlyMemory<byte> run)
     {
@@ -224,8 +277,8 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         // The trace context of the request that created or last continued the task.
         private TaskTraceContext? _traceContext;
 
-        // Push-notification configurations, oldest first, each with its delivery cursor (the last sequence delivered).
-        private readonly List<(TaskPushNotificationConfig Config, long Cursor)> _pushConfigs = [];
+        // Push-notification configurations, oldest first, each with its delivery state.
+        private readonly List<PushState> _pushConfigs = [];
 
         // Completed and replaced on every append: all waiters share one signal, appenders never wait.
         private TaskCompletionSource _signal = NewSignal();
@@ -471,11 +524,16 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                 var index = _pushConfigs.FindIndex(c => c.Config.Id == config.Id);
                 if (index >= 0)
                 {
-                    _pushConfigs[index] = (config, _pushConfigs[index].Cursor);
+                    // Saved again: new webhook settings, the same cursor, and a failing config gets another chance.
+                    var state = _pushConfigs[index];
+                    state.Config = config;
+                    state.Attempts = 0;
+                    state.NextAttempt = default;
+                    state.Failing = false;
                 }
                 else
                 {
-                    _pushConfigs.Add((config, afterSequence ?? _events.Count));
+                    _pushConfigs.Add(new PushState(config, afterSequence ?? _events.Count, _store._pushOrder++));
                 }
             }
         }
@@ -484,7 +542,7 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
         {
             lock (Gate)
             {
-                return _deleted ? null : _pushConfigs.Find(c => c.Config.Id == configId).Config;
+                return _deleted ? null : _pushConfigs.Find(c => c.Config.Id == configId)?.Config;
             }
         }
 
@@ -503,6 +561,77 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
                 return !_deleted && _pushConfigs.RemoveAll(c => c.Config.Id == configId) > 0;
             }
         }
+
+        /// <summary>Claims this task's configurations that have events to deliver (see <see cref="TaskStore.ClaimPushDeliveriesAsync"/>).</summary>
+        public void ClaimPushDeliveries(string owner, DateTimeOffset now, TimeSpan lease, List<(long Order, PushDeliveryClaim Claim)> into)
+        {
+            lock (Gate)
+            {
+                if (_deleted)
+                {
+                    return;
+                }
+
+                foreach (var state in _pushConfigs)
+                {
+                    if (state.Cursor < _events.Count && !state.Failing && state.NextAttempt <= now && (state.LeaseOwner is null || state.LeaseExpires <= now))
+                    {
+                        state.LeaseOwner = owner;
+                        state.LeaseExpires = now + lease;
+                        into.Add((state.Order, new PushDeliveryClaim(TaskId, state.Config, state.Cursor, state.Attempts)));
+                    }
+                }
+            }
+        }
+
+        public bool AdvancePushCursor(string configId, string owner, long cursor, DateTimeOffset now, TimeSpan lease)
+        {
+            lock (Gate)
+            {
+                if (Held(configId, owner, now) is not { } state)
+                {
+                    return false;
+                }
+
+                state.Cursor = Math.Max(state.Cursor, cursor);
+                state.Attempts = 0;
+                state.LeaseExpires = now + lease;
+                return true;
+            }
+        }
+
+        public bool ReleasePushDelivery(string configId, string owner, PushDeliveryOutcome outcome, DateTimeOffset now)
+        {
+            lock (Gate)
+            {
+                if (Held(configId, owner, now) is not { } state)
+                {
+                    return false;
+                }
+
+                state.LeaseOwner = null;
+                state.Attempts = outcome.Attempts;
+                state.NextAttempt = now + outcome.RetryAfter;
+                state.LastError = outcome.Error;
+                state.Failing = outcome.Failing;
+                return true;
+            }
+        }
+
+        /// <summary>Gives back a claim made in excess of the claimer's count, leaving its state as it was.</summary>
+        public void Unclaim(string configId, string owner)
+        {
+            lock (Gate)
+            {
+                if (_pushConfigs.Find(c => c.Config.Id == configId && c.LeaseOwner == owner) is { } state)
+                {
+                    state.LeaseOwner = null;
+                }
+            }
+        }
+
+        private PushState? Held(string configId, string owner, DateTimeOffset now) =>
+            _deleted ? null : _pushConfigs.Find(c => c.Config.Id == configId && c.LeaseOwner == owner && c.LeaseExpires > now);
 
         public List<TaskEvent> Read(long afterSequence, int maxCount)
         {

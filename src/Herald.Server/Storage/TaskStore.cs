@@ -211,6 +211,28 @@ public abstract class TaskStore
     /// <summary>Deletes the task's configuration with <paramref name="configId"/>; false when there was none.</summary>
     public abstract ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Claims up to <paramref name="maxCount"/> push configurations that have events to deliver: their cursor is before the
+    /// end of their task's log, they are not failing, their next attempt is due (store clock), and no live delivery lease is
+    /// held on them (none, or one that expired). Each is leased to <paramref name="owner"/> for <paramref name="lease"/>,
+    /// atomically, so one process at a time delivers to a webhook. Oldest configurations first.
+    /// </summary>
+    public abstract ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that the webhook acknowledged every event up to <paramref name="cursor"/> (it never moves back), resets the
+    /// attempt count and renews the delivery lease to <paramref name="lease"/> from now, when <paramref name="owner"/> still
+    /// holds it; false otherwise (the delivery must stop: another process may have taken over).
+    /// </summary>
+    public abstract ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives a delivery lease up when <paramref name="owner"/> holds it, recording how the delivery went (<paramref name="outcome"/>):
+    /// the attempts so far, when the next may start, the last error, and whether the configuration is now failing (it is then
+    /// no longer claimed until it is saved again). False when the lease was no longer <paramref name="owner"/>'s.
+    /// </summary>
+    public abstract ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);
 
@@ -280,6 +302,20 @@ public abstract class TaskStore
         }
     }
 }
+
+/// <summary>A push configuration claimed for delivery (<see cref="TaskStore.ClaimPushDeliveriesAsync"/>).</summary>
+/// <param name="TaskId">Its task.</param>
+/// <param name="Config">The webhook.</param>
+/// <param name="Cursor">The last sequence the webhook acknowledged: the events after it are to be delivered.</param>
+/// <param name="Attempts">Failed attempts in a row so far (0 after a success).</param>
+public sealed record PushDeliveryClaim(string TaskId, TaskPushNotificationConfig Config, long Cursor, int Attempts);
+
+/// <summary>How a delivery ended, recorded when its lease is given up (<see cref="TaskStore.ReleasePushDeliveryAsync"/>).</summary>
+/// <param name="Attempts">Failed attempts in a row (0 when the delivery caught up).</param>
+/// <param name="RetryAfter">How long from now (store clock) before the next attempt; zero for at once.</param>
+/// <param name="Error">The last failure, for operators; null after a success.</param>
+/// <param name="Failing">True when the retry horizon passed: the configuration is no longer delivered to until saved again.</param>
+public readonly record struct PushDeliveryOutcome(int Attempts, TimeSpan RetryAfter, string? Error, bool Failing);
 
 /// <summary>The right to run a task's agent: held by one runner at a time, until it expires or the turn ends.</summary>
 /// <param name="Owner">Identifies the runner (one agent execution); appends from it name it in <see cref="AppendOptions.LeaseOwner"/>.</param>

@@ -64,3 +64,96 @@ public abstract partial class TaskStoreConformanceTests
         Assert.NotNull(await store.GetPushConfigAsync(other.Id, "same-id"));
     }
 }
+
+/// <summary>Push delivery state: configs with events to deliver are claimed under a lease, one claimer at a time; the cursor moves only forward.</summary>
+public abstract partial class TaskStoreConformanceTests
+{
+    private static readonly TimeSpan DeliveryLease = TimeSpan.FromSeconds(30);
+
+    [StoreFact]
+    public async Task ClaimPushDeliveries_OnlyConfigsWithEventsAfterTheirCursor_OneClaimerUntilTheLeaseExpires()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.SavePushConfigAsync(task.Id, Webhook(task.Id, "hook"));
+
+        Assert.Empty(await store.ClaimPushDeliveriesAsync("a", DeliveryLease, 10)); // nothing after the cursor yet
+
+        await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+        var first = await store.ClaimPushDeliveriesAsync("a", DeliveryLease, 10);
+        var second = await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10);
+        Clock.Advance(DeliveryLease + TimeSpan.FromSeconds(1));
+        var afterExpiry = await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10);
+
+        var claim = Assert.Single(first);
+        Assert.Equal((task.Id, "hook", 1L, 0), (claim.TaskId, claim.Config.Id, claim.Cursor, claim.Attempts));
+        Assert.Equal("https://hooks.example.com/a2a", claim.Config.Url);
+        Assert.Empty(second);
+        Assert.Equal("hook", Assert.Single(afterExpiry).Config.Id);
+        Assert.False(await store.AdvancePushCursorAsync(task.Id, "hook", "a", 2, DeliveryLease)); // a's lease is gone
+    }
+
+    [StoreFact]
+    public async Task AdvancePushCursor_ByTheHolder_MovesForwardOnly_AndCaughtUpConfigsAreNotClaimed()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.SavePushConfigAsync(task.Id, Webhook(task.Id, "hook"));
+        await store.AppendAsync(task.Id, [Status(task, TaskState.Working, T0.AddSeconds(1)), Status(task, TaskState.Working, T0.AddSeconds(2))]);
+        Assert.Single(await store.ClaimPushDeliveriesAsync("a", DeliveryLease, 10));
+
+        Assert.True(await store.AdvancePushCursorAsync(task.Id, "hook", "a", 3, DeliveryLease));
+        Assert.True(await store.AdvancePushCursorAsync(task.Id, "hook", "a", 2, DeliveryLease)); // held, but the cursor stays at 3
+        Assert.False(await store.AdvancePushCursorAsync(task.Id, "hook", "b", 3, DeliveryLease));
+        Assert.True(await store.ReleasePushDeliveryAsync(task.Id, "hook", "a", new PushDeliveryOutcome(0, TimeSpan.Zero, null, false)));
+        Assert.Empty(await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10));
+
+        await store.AppendAsync(task.Id, Status(task, TaskState.Completed, T0.AddSeconds(3)));
+        var next = Assert.Single(await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10));
+        Assert.Equal(3, next.Cursor);
+    }
+
+    [StoreFact]
+    public async Task ReleasePushDelivery_RetryLater_AndFailing_UntilSavedAgain()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        await store.SavePushConfigAsync(task.Id, Webhook(task.Id, "hook"));
+        await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+        Assert.Single(await store.ClaimPushDeliveriesAsync("a", DeliveryLease, 10));
+
+        Assert.True(await store.ReleasePushDeliveryAsync(task.Id, "hook", "a", new PushDeliveryOutcome(2, TimeSpan.FromSeconds(10), "503 from the webhook", false)));
+        Assert.False(await store.ReleasePushDeliveryAsync(task.Id, "hook", "a", new PushDeliveryOutcome(3, TimeSpan.Zero, null, false))); // released already
+        Assert.Empty(await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10));
+        Clock.Advance(TimeSpan.FromSeconds(11));
+        var retry = Assert.Single(await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 10));
+        Assert.Equal(2, retry.Attempts);
+
+        Assert.True(await store.ReleasePushDeliveryAsync(task.Id, "hook", "b", new PushDeliveryOutcome(9, TimeSpan.Zero, "gave up", true)));
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await store.ClaimPushDeliveriesAsync("c", DeliveryLease, 10)); // failing: left alone
+
+        await store.SavePushConfigAsync(task.Id, Webhook(task.Id, "hook", "https://hooks.example.com/fixed"));
+        var revived = Assert.Single(await store.ClaimPushDeliveriesAsync("c", DeliveryLease, 10));
+        Assert.Equal((0, 1L, "https://hooks.example.com/fixed"), (revived.Attempts, revived.Cursor, revived.Config.Url));
+    }
+
+    [StoreFact]
+    public async Task ClaimPushDeliveries_TakesTheOldestUpToTheCount_LeavingTheRestToOthers()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        foreach (var id in new[] { "one", "two", "three" })
+        {
+            await store.SavePushConfigAsync(task.Id, Webhook(task.Id, id));
+        }
+
+        await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+
+        var first = await store.ClaimPushDeliveriesAsync("a", DeliveryLease, 2);
+        var rest = await store.ClaimPushDeliveriesAsync("b", DeliveryLease, 2);
+
+        Assert.Equal(["one", "two"], first.Select(c => c.Config.Id));
+        Assert.Equal(["three"], rest.Select(c => c.Config.Id));
+    }
+}

@@ -297,6 +297,30 @@ internal sealed class FaultyTaskStore(TaskStore? inner = null) : TaskStore
         return deleted;
     }
 
+    public override async ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.PushConfig);
+        var claimed = await _inner.ClaimPushDeliveriesAsync(owner, lease, maxCount, cancellationToken);
+        After(afterCommit, StoreOp.PushConfig);
+        return claimed;
+    }
+
+    public override async ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.PushConfig);
+        var advanced = await _inner.AdvancePushCursorAsync(taskId, configId, owner, cursor, lease, cancellationToken);
+        After(afterCommit, StoreOp.PushConfig);
+        return advanced;
+    }
+
+    public override async ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default)
+    {
+        var afterCommit = Before(StoreOp.PushConfig);
+        var released = await _inner.ReleasePushDeliveryAsync(taskId, configId, owner, outcome, cancellationToken);
+        After(afterCommit, StoreOp.PushConfig);
+        return released;
+    }
+
     public override async ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
     {
         Before(StoreOp.List);

@@ -176,6 +176,15 @@ internal sealed class InterceptingTaskStore(TaskStore? inner = null, TimeProvide
     public override ValueTask<bool> DeletePushConfigAsync(string taskId, string configId, CancellationToken cancellationToken = default) =>
         _inner.DeletePushConfigAsync(taskId, configId, cancellationToken);
 
+    public override ValueTask<IReadOnlyList<PushDeliveryClaim>> ClaimPushDeliveriesAsync(string owner, TimeSpan lease, int maxCount, CancellationToken cancellationToken = default) =>
+        _inner.ClaimPushDeliveriesAsync(owner, lease, maxCount, cancellationToken);
+
+    public override ValueTask<bool> AdvancePushCursorAsync(string taskId, string configId, string owner, long cursor, TimeSpan lease, CancellationToken cancellationToken = default) =>
+        _inner.AdvancePushCursorAsync(taskId, configId, owner, cursor, lease, cancellationToken);
+
+    public override ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default) =>
+        _inner.ReleasePushDeliveryAsync(taskId, configId, owner, outcome, cancellationToken);
+
     public override ValueTask<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default) =>
         FailList is { } fail ? throw fail() : _inner.ListAsync(query, cancellationToken);
 }

@@ -95,7 +95,9 @@ internal sealed class WebhookAddressPolicy
 
         if (text.Contains('/', StringComparison.Ordinal))
         {
-            return IPNetwork.TryParse(text, out var network)
+            // Bits past the prefix are a typo (10.0.0.1/8), not a range: refused rather than silently masked.
+            return IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(text[..text.IndexOf('/', StringComparison.Ordinal)], out var written)
+                && written.Equals(network.BaseAddress)
                 ? (Normalize(network), null)
                 : throw new ArgumentException($"The webhook allow-list entry '{text}' is not a CIDR range (e.g. 10.0.0.0/8, fd00::/8); its prefix bits beyond the length must be zero.", nameof(entry));
         }
@@ -160,7 +162,11 @@ internal sealed class WebhookAddressPolicy
     /// </summary>
     /// <exception cref="WebhookBlockedException">No address is permitted (or the name is a forbidden one).</exception>
     /// <exception cref="SocketException">The host does not resolve.</exception>
-    public async ValueTask<IPAddress[]> PermittedAddressesAsync(string host, CancellationToken cancellationToken)
+    public ValueTask<IPAddress[]> PermittedAddressesAsync(string host, CancellationToken cancellationToken) =>
+        CheckAsync(host, requireAll: false, cancellationToken);
+
+    /// <summary>The host's addresses that may be connected to; with <paramref name="requireAll"/>, refused unless all may.</summary>
+    private async ValueTask<IPAddress[]> CheckAsync(string host, bool requireAll, CancellationToken cancellationToken)
     {
         host = host.TrimEnd('.');
         var literal = IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : null;
@@ -176,9 +182,9 @@ internal sealed class WebhookAddressPolicy
 
         var addresses = literal is not null ? [literal] : await _resolve(host, cancellationToken).ConfigureAwait(false);
         var permitted = addresses.Where(a => WhyForbidden(a) is null).ToArray();
-        if (permitted.Length == 0)
+        if (permitted.Length == 0 || (requireAll && permitted.Length < addresses.Length))
         {
-            var first = addresses.Length > 0 ? addresses[0] : null;
+            var first = addresses.FirstOrDefault(a => WhyForbidden(a) is not null);
             throw new WebhookBlockedException(first is null
                 ? $"host '{host}' resolves to no address"
                 : $"host '{host}' resolves to {first}, {WhyForbidden(first)}; {AllowHint}");
@@ -216,7 +222,7 @@ internal sealed class WebhookAddressPolicy
     {
         try
         {
-            await PermittedAddressesAsync(host, cancellationToken).ConfigureAwait(false);
+            await CheckAsync(host, requireAll: true, cancellationToken).ConfigureAwait(false);
             return null;
         }
         catch (WebhookBlockedException ex)

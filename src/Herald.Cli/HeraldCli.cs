@@ -22,6 +22,8 @@ internal static class HeraldCli
         root.Subcommands.Add(GetCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(CancelCommand.Create());
+        root.Subcommands.Add(PushCommand.Create());
+        root.Subcommands.Add(WebhookCommand.Create());
         return root;
     }
 

@@ -27,7 +27,7 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
             }
             catch (ArgumentException ex)
             {
-                failures.Add($"{nameof(options.WebhookAllow)}: {ex.Message}");
+                failures.Add($"{nameof(options.WebhookAllow)} (--webhook-allow): {ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal)}");
             }
         }
 

@@ -145,6 +145,6 @@ public sealed class WebhookAddressPolicyTests
         var result = new Herald.Server.Hosting.HeraldOptionsValidator().Validate(null, new HeraldOptions { WebhookAllow = ["10.0.0.0/33"] });
 
         Assert.True(result.Failed);
-        Assert.Contains("WebhookAllow: The webhook allow-list entry '10.0.0.0/33'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("WebhookAllow (--webhook-allow): The webhook allow-list entry '10.0.0.0/33'", result.FailureMessage, StringComparison.Ordinal);
     }
 }

@@ -363,6 +363,12 @@ internal static class ServeCommand
             await error.WriteLineAsync($"herald serve: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            // A setting the engine refuses (a malformed --webhook-allow entry, ...): its message names it.
+            await error.WriteLineAsync($"herald serve: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
+            return 1;
+        }
 
         await using var _ = app;
         try

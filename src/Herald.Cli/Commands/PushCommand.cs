@@ -78,7 +78,7 @@ internal static class PushCommand
             var created = await client.CreateTaskPushNotificationConfigAsync(config, cancellationToken).ConfigureAwait(false);
             await WriteAsync(run, created, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
+        }, name: "push " + command.Name);
         return command;
     }
 
@@ -104,7 +104,7 @@ internal static class PushCommand
             while (pageToken is not null);
 
             return ExitCodes.Success;
-        });
+        }, name: "push " + command.Name);
         return command;
     }
 
@@ -120,7 +120,7 @@ internal static class PushCommand
                 new TaskPushNotificationConfigRequest { TaskId = parseResult.GetValue(taskId), Id = parseResult.GetValue(configId) }, cancellationToken).ConfigureAwait(false);
             await WriteAsync(run, config, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
+        }, name: "push " + command.Name);
         return command;
     }
 
@@ -139,7 +139,7 @@ internal static class PushCommand
                 : $"deleted config {request.Id} of task {request.TaskId}").ConfigureAwait(false);
             await run.Output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Success;
-        });
+        }, name: "push " + command.Name);
         return command;
     }
 

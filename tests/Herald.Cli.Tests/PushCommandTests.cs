@@ -80,12 +80,12 @@ public sealed class PushCommandTests : IAsyncLifetime
     [Fact]
     public async Task PushCreate_Json_PrintsTheStoredConfig()
     {
-        var run = await CliRun.RunAsync("push", "create", _url, "task-1", "http://127.0.0.1:5078/hook", "--json");
+        var run = await CliRun.RunAsync("push", "create", _url, "task-1", "http://127.0.0.1:5079/hook", "--json");
 
         Assert.True(run.ExitCode == 0, run.Error);
         var config = Assert.Single(run.JsonLines);
         Assert.Equal("cfg-new", config.GetProperty("id").GetString());
-        Assert.Equal("http://127.0.0.1:5078/hook", config.GetProperty("url").GetString());
+        Assert.Equal("http://127.0.0.1:5079/hook", config.GetProperty("url").GetString());
         Assert.False(Assert.Single(_calls).Params.ContainsKey("authentication"));
     }
 

@@ -47,7 +47,7 @@ internal static class PushCommand
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
             if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
-                result.AddError($"WEBHOOK '{text}' is not an absolute http or https URL, e.g. http://127.0.0.1:5078/hook.");
+                result.AddError($"WEBHOOK '{text}' is not an absolute http or https URL, e.g. http://127.0.0.1:5079/hook.");
             }
         });
         command.Validators.Add(result =>

@@ -17,7 +17,7 @@ namespace Herald.Cli.Commands;
 /// </summary>
 internal static class WebhookCommand
 {
-    public const string DefaultUrls = "http://127.0.0.1:5078";
+    public const string DefaultUrls = "http://127.0.0.1:5079";
 
     public static Command Create()
     {

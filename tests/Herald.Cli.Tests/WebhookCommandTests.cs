@@ -132,6 +132,25 @@ public sealed partial class WebhookCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Serve_PushSigningKeyOnly_JwksServesItAndTheCardStaysUnsigned()
+    {
+        using var pushEc = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var pushPem = Path.Combine(_directory.Path, "push-only.pem");
+        await File.WriteAllTextAsync(pushPem, pushEc.ExportECPrivateKeyPem());
+        using var pushKey = AgentCardSigningKey.Create(pushEc);
+        var (server, _) = await StartAsync("serve", "--urls", "http://127.0.0.1:0", "--store", "memory", "--push-signing-key", pushPem);
+        using var http = new HttpClient();
+
+        using var jwks = JsonDocument.Parse(await http.GetStringAsync(new Uri(server, ".well-known/jwks.json")));
+        using var card = JsonDocument.Parse(await http.GetStringAsync(new Uri(server, ".well-known/agent-card.json")));
+
+        var key = Assert.Single(jwks.RootElement.GetProperty("keys").EnumerateArray());
+        Assert.Equal(pushKey.KeyId, key.GetProperty("kid").GetString());
+        Assert.False(key.TryGetProperty("d", out _)); // never the private part
+        Assert.False(card.RootElement.TryGetProperty("signatures", out _));
+    }
+
+    [Fact]
     public async Task Webhook_JsonWithJwks_SaysVerified()
     {
         using var key = AgentCardSigningKey.Create(ECDsa.Create(ECCurve.NamedCurves.nistP256));

@@ -24,7 +24,7 @@ public sealed class HeraldOptions
     /// Signs the agent card (spec 8.4) when set: the card served carries <c>signatures</c>, a detached JWS over the JCS
     /// form (RFC 8785) of the served card JSON without that member, whose protected header names this key's
     /// <c>kid</c> and a <c>jku</c> at <c>{endpoints}/.well-known/jwks.json</c>, where the public key is served. Null (the
-    /// default) serves an unsigned card and no JWKS. Make one with <see cref="AgentCardSigningKey.FromPem"/> or
+    /// default) serves an unsigned card (and no JWKS unless <see cref="PushSigningKey"/> is set). Make one with <see cref="AgentCardSigningKey.FromPem"/> or
     /// <see cref="AgentCardSigningKey.Create(System.Security.Cryptography.ECDsa, string?)"/>.
     /// </summary>
     public AgentCardSigningKey? CardSigningKey { get; set; }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Herald.AspNetCore.Card;
 using Herald.Protocol;
+using Herald.Protocol.Signing;
 using Herald.Server;
 using Herald.Server.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -90,10 +91,17 @@ internal sealed class AgentCardEndpoint(HeraldOptions options, string pattern, I
         await response.Body.WriteAsync(document.Json, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>The signing key's public half as a JWK Set (the card signatures' <c>jku</c>); 404 when cards are not signed.</summary>
-    public IResult HandleJwks() => options.CardSigningKey is { } key
-        ? Results.Text(key.PublicJwks, "application/jwk-set+json")
-        : Results.NotFound();
+    /// <summary>
+    /// The public halves of the card signing key (the card signatures' <c>jku</c>) and of the push signing key (which signs
+    /// webhook deliveries) as one JWK Set; 404 when neither is set.
+    /// </summary>
+    public IResult HandleJwks()
+    {
+        var keys = new[] { options.CardSigningKey, options.PushSigningKey }.OfType<AgentCardSigningKey>().DistinctBy(k => k.KeyId).ToList();
+        return keys.Count == 0
+            ? Results.NotFound()
+            : Results.Text("{\"keys\":[" + string.Join(",", keys.Select(k => k.PublicJwk)) + "]}", "application/jwk-set+json");
+    }
 
     private static bool NotModified(HttpRequest request, string etag, DateTimeOffset lastModified)
     {

@@ -23,6 +23,8 @@ internal static class HeraldCli
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(CancelCommand.Create());
         root.Subcommands.Add(TokenCommand.Create());
+        root.Subcommands.Add(PushCommand.Create());
+        root.Subcommands.Add(WebhookCommand.Create());
         return root;
     }
 

@@ -33,10 +33,28 @@ public sealed class HeraldOptions
     /// Signs the agent card (spec 8.4) when set: the card served carries <c>signatures</c>, a detached JWS over the JCS
     /// form (RFC 8785) of the served card JSON without that member, whose protected header names this key's
     /// <c>kid</c> and a <c>jku</c> at <c>{endpoints}/.well-known/jwks.json</c>, where the public key is served. Null (the
-    /// default) serves an unsigned card and no JWKS. Make one with <see cref="AgentCardSigningKey.FromPem"/> or
+    /// default) serves an unsigned card (and no JWKS unless <see cref="PushSigningKey"/> is set). Make one with <see cref="AgentCardSigningKey.FromPem"/> or
     /// <see cref="AgentCardSigningKey.Create(System.Security.Cryptography.ECDsa, string?)"/>.
     /// </summary>
     public AgentCardSigningKey? CardSigningKey { get; set; }
+
+    /// <summary>
+    /// Signs each push notification delivery when set: a JWT in the <c>Herald-Push-Signature</c> header whose claims bind
+    /// the task id, the event's sequence and a SHA-256 of the body (see <see cref="PushNotificationSignature"/>); its public
+    /// key is served in the JWKS at <c>{endpoints}/.well-known/jwks.json</c> with the card's. Null (the default) signs with
+    /// <see cref="CardSigningKey"/> when that is set, else deliveries are not signed.
+    /// </summary>
+    public AgentCardSigningKey? PushSigningKey { get; set; }
+
+    /// <summary>
+    /// Webhook hosts and addresses admitted although the SSRF guard refuses them by default (loopback, private, link-local,
+    /// metadata, ...): each entry a host name (<c>webhooks.internal</c>), an IP address (<c>127.0.0.1</c>) or a CIDR range
+    /// (<c>10.0.0.0/8</c>, <c>fd00::/8</c>). Empty by default. For development and tests, or a webhook on a private network.
+    /// </summary>
+    public IList<string> WebhookAllow { get; set; } = [];
+
+    /// <summary>How long one push notification delivery may take, from connecting to the webhook's answer (spec 13.2 recommends 10 to 30 s).</summary>
+    public TimeSpan WebhookTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often an idle stream gets a <c>: keep-alive</c> comment so proxies keep it open.</summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);

@@ -111,12 +111,13 @@ internal sealed class ClientOptions
     /// <param name="command">The verb.</param>
     /// <param name="body">What the verb does with the client.</param>
     /// <param name="adjust">Settings only this verb has (e.g. <c>card --verify</c>).</param>
-    public void SetAction(Command command, Func<ParseResult, ClientRun, IA2AClient, CancellationToken, Task<int>> body, Func<ParseResult, ClientSettings, ClientSettings>? adjust = null) =>
+    /// <param name="name">How errors name the verb (<c>push list</c>); the command's name by default.</param>
+    public void SetAction(Command command, Func<ParseResult, ClientRun, IA2AClient, CancellationToken, Task<int>> body, Func<ParseResult, ClientSettings, ClientSettings>? adjust = null, string? name = null) =>
         command.SetAction((parseResult, cancellationToken) =>
         {
             var invocation = parseResult.InvocationConfiguration;
             var settings = Read(parseResult);
-            return ClientRun.RunAsync(command.Name, adjust is null ? settings : adjust(parseResult, settings), invocation.Output, invocation.Error,
+            return ClientRun.RunAsync(name ?? command.Name, adjust is null ? settings : adjust(parseResult, settings), invocation.Output, invocation.Error,
                 (run, client, token) => body(parseResult, run, client, token), cancellationToken);
         });
 

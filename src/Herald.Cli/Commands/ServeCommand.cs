@@ -96,6 +96,12 @@ internal sealed record ServeSettings(
 
     /// <summary>How callers authenticate (<c>--auth bearer</c>, <c>--api-key-file</c>); by default they need not.</summary>
     public ServeAuthentication Authentication { get; init; } = new();
+
+    /// <summary>A PEM private key file that signs push notification deliveries (<c>--push-signing-key</c>); null signs them with the card key, if any.</summary>
+    public string? PushSigningKey { get; init; }
+
+    /// <summary>Webhook hosts, addresses and CIDR ranges the SSRF guard admits (<c>--webhook-allow</c>).</summary>
+    public IReadOnlyList<string> WebhookAllow { get; init; } = [];
 }
 
 /// <summary>A setting of <c>herald serve</c> that cannot be honoured (the store cannot be opened); its message is for the user.</summary>
@@ -215,6 +221,21 @@ internal static class ServeCommand
                 "With --auth bearer, either credential is accepted.",
             HelpName = "FILE",
         };
+        var pushSigningKey = new Option<string?>("--push-signing-key")
+        {
+            Description = "Sign each push notification delivery (a JWT in the Herald-Push-Signature header over the task id, the event's sequence " +
+                "and a SHA-256 of the body) with this unencrypted PEM private key, EC P-256 (ES256) or RSA (RS256); its public key is served at " +
+                "/.well-known/jwks.json. Without it, deliveries are signed with the --sign-card key when one is given.",
+            HelpName = "KEY.pem",
+        };
+        var webhookAllow = new Option<string[]>("--webhook-allow")
+        {
+            Description = "Admit webhooks at this host name, IP address or CIDR range although the SSRF guard refuses them by default " +
+                "(loopback, private, link-local, metadata, ...): for development and tests, e.g. --webhook-allow 127.0.0.1. Repeatable.",
+            HelpName = "HOST|CIDR",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
         var commandLine = new Argument<string[]>("command")
         {
             Description = "For --agent exec: the command to run for each message and its arguments, after --. " +
@@ -242,6 +263,8 @@ internal static class ServeCommand
             jwtAudience,
             jwtKey,
             apiKeyFile,
+            pushSigningKey,
+            webhookAllow,
             commandLine,
         };
         var limitOptions = new ServeLimitOptions();
@@ -363,6 +386,8 @@ internal static class ServeCommand
                     parseResult.GetValue(jwtAudience),
                     parseResult.GetValue(jwtKey),
                     parseResult.GetValue(apiKeyFile)),
+                PushSigningKey = parseResult.GetValue(pushSigningKey),
+                WebhookAllow = parseResult.GetValue(webhookAllow) ?? [],
             };
             var invocation = parseResult.InvocationConfiguration;
             return RunAsync(settings, invocation.Output, invocation.Error, cancellationToken);
@@ -386,6 +411,12 @@ internal static class ServeCommand
             await error.WriteLineAsync($"herald serve: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
+        catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+        {
+            // A setting the engine refuses (a malformed --webhook-allow entry, ...): its message names it.
+            await error.WriteLineAsync($"herald serve: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
+            return 1;
+        }
 
         await using var _ = app;
         try
@@ -394,8 +425,8 @@ internal static class ServeCommand
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException ex)
         {
-            // A malformed --api-key-file: the message names the line.
-            await error.WriteLineAsync($"herald serve: {ex.Message}").ConfigureAwait(false);
+            // A setting refused at start (a malformed --api-key-file line, a --webhook-allow entry, ...): its message names it.
+            await error.WriteLineAsync($"herald serve: {string.Join(" ", ex.Failures)}").ConfigureAwait(false);
             return 1;
         }
         catch (IOException ex)
@@ -452,10 +483,13 @@ internal static class ServeCommand
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(settings.Verbose ? LogLevel.Information : LogLevel.Warning);
 
-        var signingKey = settings.SignCardKey is { } keyFile ? ReadSigningKey(keyFile) : null;
+        var signingKey = settings.SignCardKey is { } keyFile ? ReadSigningKey(keyFile, "sign the card with --sign-card") : null;
+        var pushKey = settings.PushSigningKey is { } pushKeyFile ? ReadSigningKey(pushKeyFile, "sign push notifications with --push-signing-key") : null;
         var herald = builder.Services.AddHerald(o =>
         {
             o.CardSigningKey = signingKey;
+            o.PushSigningKey = pushKey;
+            o.WebhookAllow = [.. settings.WebhookAllow];
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;
@@ -553,8 +587,8 @@ internal static class ServeCommand
         return app;
     }
 
-    /// <summary>The <c>--sign-card</c> key; a file that is missing, unreadable or not a usable private key stops serve with the reason.</summary>
-    private static AgentCardSigningKey ReadSigningKey(string path)
+    /// <summary>A <c>--sign-card</c> or <c>--push-signing-key</c> key; a file that is missing, unreadable or not a usable private key stops serve with the reason.</summary>
+    private static AgentCardSigningKey ReadSigningKey(string path, string purpose)
     {
         try
         {
@@ -562,7 +596,7 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new ServeSetupException($"cannot sign the card with --sign-card {path}: {ex.Message}", ex);
+            throw new ServeSetupException($"cannot {purpose} {path}: {ex.Message}", ex);
         }
     }
 

@@ -170,11 +170,13 @@ public sealed class AgentCardSigningKey : IDisposable
         });
         var protectedHeader = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(header));
         var signingInput = AgentCardSigning.SigningInput(protectedHeader, payload);
-        var signature = _ec is not null
-            ? _ec.SignData(signingInput, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
-            : _rsa!.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        return new AgentCardSignature { Protected = protectedHeader, Signature = Base64Url.EncodeToString(signature) };
+        return new AgentCardSignature { Protected = protectedHeader, Signature = Base64Url.EncodeToString(SignData(signingInput)) };
     }
+
+    /// <summary>The JWS signature (RFC 7518: ES256 as R || S, RS256 as PKCS#1 v1.5) of a JWS Signing Input, for other JWS this key makes.</summary>
+    internal byte[] SignData(ReadOnlySpan<byte> signingInput) => _ec is not null
+        ? _ec.SignData(signingInput, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
+        : _rsa!.SignData(signingInput, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 
     public void Dispose()
     {

@@ -18,6 +18,19 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         Positive(failures, nameof(options.WakeupFallbackInterval), options.WakeupFallbackInterval);
         Positive(failures, nameof(options.LongPollTimeout), options.LongPollTimeout);
         Positive(failures, nameof(options.WriteStallTimeout), options.WriteStallTimeout);
+        Positive(failures, nameof(options.WebhookTimeout), options.WebhookTimeout);
+        foreach (var entry in options.WebhookAllow ?? [])
+        {
+            try
+            {
+                Push.WebhookAddressPolicy.ParseAllowEntry(entry);
+            }
+            catch (ArgumentException ex)
+            {
+                failures.Add($"{nameof(options.WebhookAllow)} (--webhook-allow): {ex.Message.Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal)}");
+            }
+        }
+
         if (options.ResponseBudgetWait < TimeSpan.Zero && options.ResponseBudgetWait != Timeout.InfiniteTimeSpan)
         {
             failures.Add($"{nameof(options.ResponseBudgetWait)} must not be negative; it is {options.ResponseBudgetWait}.");

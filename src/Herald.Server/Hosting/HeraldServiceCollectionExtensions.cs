@@ -2,6 +2,7 @@ using Herald.Server;
 using Herald.Server.Agents;
 using Herald.Server.Engine;
 using Herald.Server.Hosting;
+using Herald.Server.Push;
 using Herald.Server.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -34,6 +35,8 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton(sp => new ResponseBudget(sp.GetRequiredService<IOptions<HeraldOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new SharedAnswers(sp.GetRequiredService<ResponseBudget>(), sp.GetRequiredService<TaskStore>(), sp.GetRequiredService<IOptions<HeraldOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICallerResolver>(sp => new ClaimsCallerResolver(sp.GetRequiredService<IOptions<HeraldOptions>>().Value.TenantClaimType));
+        services.TryAddSingleton(sp => new WebhookAddressPolicy(sp.GetRequiredService<IOptions<HeraldOptions>>().Value.WebhookAllow));
+        services.TryAddSingleton(sp => new WebhookSender(sp.GetRequiredService<WebhookAddressPolicy>(), sp.GetRequiredService<IOptions<HeraldOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<TaskEngine>();
         services.TryAddSingleton<IHeraldEngine>(sp => sp.GetRequiredService<TaskEngine>());
         services.TryAddSingleton<IHeraldTasks>(sp => sp.GetRequiredService<TaskEngine>());

@@ -211,6 +211,27 @@ public sealed class HeraldOptions
     /// <summary>Most push-notification configurations one task may have (10).</summary>
     public int MaxPushConfigsPerTask { get; set; } = 10;
 
+    /// <summary>How long a process holds a webhook's delivery lease unless it renews it (each acknowledged event renews it): 60 s.</summary>
+    public TimeSpan PushDeliveryLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often push delivery looks for webhooks with events to deliver when no append woke it (1 s).</summary>
+    public TimeSpan PushPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most webhooks delivered to at once by one process (16); each is delivered to in order, one event at a time.</summary>
+    public int MaxConcurrentPushDeliveries { get; set; } = 16;
+
+    /// <summary>The first retry delay of a failed delivery (1 s), doubled per failure in a row up to <see cref="PushMaxRetryDelay"/>, jittered.</summary>
+    public TimeSpan PushRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest retry delay (5 min); a webhook's <c>Retry-After</c> up to it is honoured.</summary>
+    public TimeSpan PushMaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Failed deliveries in a row after which a configuration is marked failing and no longer delivered to (until saved again):
+    /// 15, about an hour of retries with the default delays.
+    /// </summary>
+    public int PushMaxAttempts { get; set; } = 15;
+
     /// <summary>The claim that names a principal's tenant by default: <c>tenant</c>.</summary>
     public const string DefaultTenantClaimType = "tenant";
 

@@ -54,4 +54,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1017, Level = LogLevel.Error, Message = "The run to do of task {TaskId} cannot be read; the task is failed")]
     public static partial void UnreadableRun(ILogger logger, string taskId, Exception exception);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "Push delivery: the task store is unavailable; trying again with back-off")]
+    public static partial void PushStoreUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Warning, Message = "Push delivery of event {Sequence} of task {TaskId} to config {ConfigId} failed (attempt {Attempts}): {Reason}; next attempt in {Delay}")]
+    public static partial void PushDeliveryFailed(ILogger logger, string taskId, string configId, long sequence, int attempts, string reason, TimeSpan delay);
+
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Error, Message = "Push config {ConfigId} of task {TaskId} is failing after {Attempts} attempts ({Reason}); it is not delivered to until it is saved again")]
+    public static partial void PushConfigFailing(ILogger logger, string taskId, string configId, int attempts, string reason);
+
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Error, Message = "Push delivery to config {ConfigId} of task {TaskId} failed unexpectedly; retrying with back-off")]
+    public static partial void PushDeliveryError(ILogger logger, string taskId, string configId, Exception exception);
 }

@@ -30,6 +30,7 @@ internal sealed class PostgresStore : TaskStore, IAsyncDisposable
         _ownsDataSource = ownsDataSource;
         _time = options.TimeProvider;
         _wakeups = new PostgresWakeups(dataSource, options.ListenRetryDelay);
+        _wakeups.Appended += NotifyEventsAppended;
         _writer = new PostgresWriter(
             dataSource, (connection, transaction) => new PostgresWriteContext(connection, transaction, NowMs(), _instance),
             options.MaxGroupCommit, options.MaxGroupCommitBytes, options.MaxQueuedWrites);

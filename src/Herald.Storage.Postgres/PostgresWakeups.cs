@@ -137,6 +137,7 @@ internal sealed class PostgresWakeups : IAsyncDisposable
             return;
         }
 
+        Appended?.Invoke();
         var space = payload.LastIndexOf(' ');
         var taskId = space < 0 ? payload : payload[..space];
         Signal? signal;
@@ -155,8 +156,13 @@ internal sealed class PostgresWakeups : IAsyncDisposable
         }
     }
 
+    /// <summary>Called for every task wake-up (any replica's commit): the store's hint for push delivery.</summary>
+    public event Action? Appended;
+
     private void WakeAll()
     {
+        Appended?.Invoke();
+
         List<Signal> all;
         lock (_lock)
         {

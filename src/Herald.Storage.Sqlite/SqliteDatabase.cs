@@ -84,5 +84,10 @@ internal sealed class SqliteDatabase
         {
             signal.TrySetResult();
         }
+
+        Appended?.Invoke();
     }
+
+    /// <summary>Called with every <see cref="Signal"/>: some task's log grew (stores of this file hear it for push delivery).</summary>
+    public event Action? Appended;
 }

@@ -30,6 +30,7 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
         _writer = writer;
         _connectionString = connectionString;
         _time = time;
+        database.Appended += NotifyEventsAppended;
     }
 
     public static SqliteStore Open(SqliteStoreOptions options)
@@ -241,6 +242,7 @@ internal sealed class SqliteStore : TaskStore, IAsyncDisposable
             return;
         }
 
+        _database.Appended -= NotifyEventsAppended;
         await _writer.DisposeAsync().ConfigureAwait(false);
         for (var i = 0; i < MaxReaders; i++)
         {

@@ -19,6 +19,19 @@ internal sealed class HeraldOptionsValidator : IValidateOptions<HeraldOptions>
         Positive(failures, nameof(options.LongPollTimeout), options.LongPollTimeout);
         Positive(failures, nameof(options.WriteStallTimeout), options.WriteStallTimeout);
         Positive(failures, nameof(options.WebhookTimeout), options.WebhookTimeout);
+        Positive(failures, nameof(options.PushDeliveryLease), options.PushDeliveryLease);
+        Positive(failures, nameof(options.PushPollInterval), options.PushPollInterval);
+        Positive(failures, nameof(options.PushRetryDelay), options.PushRetryDelay);
+        Positive(failures, nameof(options.PushMaxRetryDelay), options.PushMaxRetryDelay);
+        if (options.PushDeliveryLease <= options.WebhookTimeout)
+        {
+            failures.Add($"{nameof(options.PushDeliveryLease)} ({options.PushDeliveryLease}) must be longer than {nameof(options.WebhookTimeout)} ({options.WebhookTimeout}): a delivery renews its lease only between posts.");
+        }
+
+        if (options.PushMaxAttempts < 1 || options.MaxConcurrentPushDeliveries < 1 || options.MaxPushConfigsPerTask < 1)
+        {
+            failures.Add($"{nameof(options.PushMaxAttempts)}, {nameof(options.MaxConcurrentPushDeliveries)} and {nameof(options.MaxPushConfigsPerTask)} must be at least 1.");
+        }
         foreach (var entry in options.WebhookAllow ?? [])
         {
             try

@@ -36,6 +36,8 @@ public static class HeraldServiceCollectionExtensions
         services.TryAddSingleton(sp => new SharedAnswers(sp.GetRequiredService<ResponseBudget>(), sp.GetRequiredService<TaskStore>(), sp.GetRequiredService<IOptions<HeraldOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ICallerResolver>(sp => new ClaimsCallerResolver(sp.GetRequiredService<IOptions<HeraldOptions>>().Value.TenantClaimType));
         services.TryAddSingleton(sp => new WebhookAddressPolicy(sp.GetRequiredService<IOptions<HeraldOptions>>().Value.WebhookAllow));
+        services.TryAddSingleton<IWebhookUrlValidator>(sp => sp.GetRequiredService<WebhookAddressPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, HeraldPushService>());
         services.TryAddSingleton(sp => new WebhookSender(sp.GetRequiredService<WebhookAddressPolicy>(), sp.GetRequiredService<IOptions<HeraldOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<TaskEngine>();
         services.TryAddSingleton<IHeraldEngine>(sp => sp.GetRequiredService<TaskEngine>());

@@ -4,5 +4,5 @@ namespace Herald.Server.Push;
 internal interface IWebhookUrlValidator
 {
     /// <summary>Completes when <paramref name="url"/> may be registered; throws an invalid-params <see cref="Protocol.A2AException"/> naming <c>url</c> otherwise.</summary>
-    ValueTask ValidateAsync(string url, CancellationToken cancellationToken);
+    Task ValidateAsync(string? url, CancellationToken cancellationToken);
 }

@@ -17,7 +17,7 @@ internal delegate ValueTask<IPAddress[]> WebhookHostResolver(string host, Cancel
 /// used by the sender's connect callback, which connects only to an address checked there: a DNS answer that changed
 /// since registration cannot send a delivery elsewhere).
 /// </summary>
-internal sealed class WebhookAddressPolicy
+internal sealed class WebhookAddressPolicy : IWebhookUrlValidator
 {
     private const string AllowHint = "webhooks to such addresses are refused unless allowed (herald serve --webhook-allow HOST|CIDR, HeraldOptions.WebhookAllow)";
 

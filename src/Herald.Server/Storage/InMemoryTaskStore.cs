@@ -96,7 +96,9 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<IReadOnlyList<TaskEvent>> AppendAsync(string taskId, IReadOnlyList<TaskEvent> drafts, AppendOptions options = default, CancellationToken cancellationToken = default)
     {
         ValidateBatch(drafts);
-        return ValueTask.FromResult<IReadOnlyList<TaskEvent>>(Find(taskId).Append(drafts, options));
+        var appended = Find(taskId).Append(drafts, options);
+        NotifyEventsAppended();
+        return ValueTask.FromResult<IReadOnlyList<TaskEvent>>(appended);
     }
 
     public override ValueTask<ContinueResult> ContinueAsync(string taskId, TaskEvent message, RunnerLease lease, long? expectedGeneration = null, CancellationToken cancellationToken = default)
@@ -133,7 +135,13 @@ internal sealed class InMemoryTaskStore(TimeProvider? time = null) : TaskStore
     public override ValueTask<TaskEvent?> AppendIfLeaseExpiredAsync(string taskId, TaskEvent draft, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        return ValueTask.FromResult(_tasks.TryGetValue(taskId, out var log) ? log.AppendIfLeaseExpired(draft, Now()) : null);
+        var appended = _tasks.TryGetValue(taskId, out var log) ? log.AppendIfLeaseExpired(draft, Now()) : null;
+        if (appended is not null)
+        {
+            NotifyEventsAppended();
+        }
+
+        return ValueTask.FromResult(appended);
     }
 
     public override ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default)

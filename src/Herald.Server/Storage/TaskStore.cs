@@ -34,6 +34,9 @@ public abstract class TaskStore
     private readonly Lock _runsGate = new();
     private TaskCompletionSource _runsRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _runsNotified;
+    private readonly Lock _appendsGate = new();
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _appendsNotified;
 
     /// <summary>A new, empty in-memory store (what <c>AddHerald()</c> uses unless told otherwise): fast, lost on restart.</summary>
     /// <param name="time">The clock leases expire by; the system clock when null.</param>
@@ -232,6 +235,45 @@ public abstract class TaskStore
     /// no longer claimed until it is saved again). False when the lease was no longer <paramref name="owner"/>'s.
     /// </summary>
     public abstract ValueTask<bool> ReleasePushDeliveryAsync(string taskId, string configId, string owner, PushDeliveryOutcome outcome, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes when events may have been appended to any task (a hint: push delivery then looks for configs with events to
+    /// deliver), at once when some were since the last call. The default completes at <see cref="NotifyEventsAppended"/>,
+    /// which a store calls once appends are durable, its own and (for a shared store) other processes' as it learns of them.
+    /// Callers also look on a timer, so a store that never calls it is only slower. Throws when <paramref name="cancellationToken"/> is canceled.
+    /// </summary>
+    public virtual ValueTask WaitForAppendedEventsAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_appendsGate)
+        {
+            if (_appendsNotified)
+            {
+                _appendsNotified = false;
+                return ValueTask.CompletedTask;
+            }
+
+            return new ValueTask(_appended.Task.WaitAsync(cancellationToken));
+        }
+    }
+
+    /// <summary>Wakes <see cref="WaitForAppendedEventsAsync"/>: events were appended (call it once they are durable).</summary>
+    protected void NotifyEventsAppended()
+    {
+        TaskCompletionSource appended;
+        lock (_appendsGate)
+        {
+            if (_appendsNotified)
+            {
+                return; // nobody has looked since the last one: nothing more to say
+            }
+
+            _appendsNotified = true;
+            appended = _appended;
+            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        appended.TrySetResult();
+    }
 
     /// <summary>Deletes up to <paramref name="maxCount"/> terminal tasks (with their logs) whose final status is older than <paramref name="endedBefore"/>; returns how many.</summary>
     public abstract ValueTask<int> DeleteEndedAsync(DateTimeOffset endedBefore, int maxCount, CancellationToken cancellationToken = default);

@@ -40,7 +40,8 @@ internal sealed class EngineHarness : IAsyncDisposable
         AgentResponseMode mode = AgentResponseMode.Task,
         Func<TaskStore>? store = null,
         TestClock? clock = null,
-        ITaskAccessPolicy? accessPolicy = null)
+        ITaskAccessPolicy? accessPolicy = null,
+        bool realTime = false)
     {
         // The store and the engine share the clock: leases expire by the store's clock, which the test moves.
         clock ??= new TestClock();
@@ -62,7 +63,7 @@ internal sealed class EngineHarness : IAsyncDisposable
             builder.UseStore(_ => store());
         }
 
-        services.AddSingleton<TimeProvider>(clock);
+        services.AddSingleton<TimeProvider>(realTime ? TimeProvider.System : clock);
         if (accessPolicy is not null)
         {
             services.AddSingleton(accessPolicy);

@@ -157,3 +157,23 @@ public abstract partial class TaskStoreConformanceTests
         Assert.Equal(["three"], rest.Select(c => c.Config.Id));
     }
 }
+
+/// <summary>The store-wide "events were appended" hint that wakes push delivery.</summary>
+public abstract partial class TaskStoreConformanceTests
+{
+    [StoreFact]
+    public async Task WaitForAppendedEvents_CompletesOnceEventsAreAppended()
+    {
+        var store = Store();
+        var task = await CreateAsync(store);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+
+        // Whatever was said before is taken; a wait is then pending until the next append (or completes if one was in flight).
+        await store.WaitForAppendedEventsAsync(timeout.Token).AsTask().WaitAsync(TimeSpan.FromMilliseconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+        var wait = store.WaitForAppendedEventsAsync(timeout.Token).AsTask();
+        await store.AppendAsync(task.Id, Status(task, TaskState.Working, T0.AddSeconds(1)));
+
+        await wait.WaitAsync(timeout.Token);
+        Assert.True(wait.IsCompletedSuccessfully);
+    }
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using Herald.Protocol;
+using Herald.Server.Engine;
+using Herald.Server.Push;
+using Herald.Server.Storage;
+using Herald.Server.Tests.Engine;
+using Herald.Storage.Sqlite;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Herald.Server.Tests.Push;
+
+/// <summary>
+/// Push delivery as one more reader of the log: every status and artifact event after a webhook's cursor is POSTed to it in
+/// log order, at least once, with its sequence in <c>Herald-Event-Sequence</c>; the cursor moves only after a 2xx, so a
+/// webhook that fails and recovers, or a restart, loses nothing; a webhook that keeps failing is marked failing.
+/// </summary>
+public sealed class PushDeliveryTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+    private volatile bool _afterRestart;
+
+    public void Dispose() => _directory.Dispose();
+
+    private static void Configure(HeraldOptions o)
+    {
+        o.PushNotifications = true;
+        o.WebhookAllow = ["127.0.0.1"];
+        o.PushPollInterval = TimeSpan.FromMilliseconds(50);
+        o.PushRetryDelay = TimeSpan.FromMilliseconds(10);
+        o.PushMaxRetryDelay = TimeSpan.FromMilliseconds(50);
+        o.WebhookTimeout = TimeSpan.FromSeconds(5);
+    }
+
+    private static PushDeliveries StartDeliveries(EngineHarness harness)
+    {
+        var options = harness.Engine.Options;
+        var deliveries = new PushDeliveries(harness.Store, new WebhookSender(new WebhookAddressPolicy(options.WebhookAllow), options), options, TimeProvider.System, NullLogger.Instance);
+        deliveries.Start();
+        return deliveries;
+    }
+
+    /// <summary>An agent that waits for <paramref name="go"/>, then streams <paramref name="chunks"/> chunks and completes.</summary>
+    private static Func<Agents.AgentContext, CancellationToken, Task> Streamer(TaskCompletionSource go, int chunks) => async (context, ct) =>
+    {
+        await go.Task.WaitAsync(ct);
+        await context.StartWorkAsync("streaming", ct);
+        for (var i = 0; i < chunks; i++)
+        {
+            await context.AppendTextAsync("out", "chunk " + i + " ", lastChunk: i == chunks - 1, cancellationToken: ct);
+        }
+
+        await context.CompleteAsync("done", ct);
+    };
+
+    private static TaskPushNotificationConfig Hook(string taskId, WebhookReceiver receiver, string id) =>
+        new() { TaskId = taskId, Id = id, Url = new Uri(receiver.Url, id).AbsoluteUri, Token = "token-" + id };
+
+    /// <summary>The streamed events of the task's log after <paramref name="after"/>: what a webhook must receive.</summary>
+    private static async Task<List<TaskEvent>> StreamedAsync(TaskStore store, string taskId, long after = 1) =>
+        [.. (await store.ReadAsync(taskId, after, 10_000)).Where(e => e.IsStreamed)];
+
+    private static long Sequence(ReceivedRequest request) => long.Parse(request.Header("Herald-Event-Sequence")!, CultureInfo.InvariantCulture);
+
+    private static async Task UntilAsync(Func<bool> done)
+    {
+        using var timeout = new CancellationTokenSource(Bounded.Timeout);
+        while (!done())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    [Fact]
+    public async Task ManyChunks_ToTwoWebhooks_EachGetsEveryEventOnceInLogOrder_WithItsBytesAndSequence()
+    {
+        var go = Bounded.NewSignal();
+        await using var harness = EngineHarness.Create(Streamer(go, 200), Configure, realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var deliveries = StartDeliveries(harness);
+        var task = (await harness.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "a")).AsTask().Within();
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "b")).AsTask().Within();
+
+        go.TrySetResult();
+        var expected = await UntilCompletedAsync(harness, task.Id);
+        await UntilAsync(() => receiver.Requests.Count >= 2 * expected.Count);
+
+        foreach (var hook in new[] { "/a", "/b" })
+        {
+            var received = receiver.Requests.Where(r => r.PathAndQuery == hook).ToList();
+            Assert.Equal(expected.Select(e => e.Sequence), received.Select(Sequence));
+            Assert.Equal(expected.Select(e => Convert.ToHexString(e.GetV1Json().Span)), received.Select(r => Convert.ToHexString(r.Body)));
+            Assert.All(received, r => Assert.Equal("token-" + hook[1..], r.Header("X-A2A-Notification-Token")));
+            Assert.All(received, r => Assert.Equal(task.Id, r.Header("Herald-Task-Id")));
+        }
+
+        Assert.Equal(202, expected.Count); // working, 200 chunks, completed
+    }
+
+    [Fact]
+    public async Task WebhookFailsThenRecovers_EveryEventArrivesInOrder_RetriesCarryTheSameSequence()
+    {
+        var go = Bounded.NewSignal();
+        await using var harness = EngineHarness.Create(Streamer(go, 20), Configure, realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var answered = 0;
+        receiver.Respond = context =>
+        {
+            // The 3rd to 6th requests fail (503, then 500, then a refusal, then 503): the webhook is down for a while.
+            var n = Interlocked.Increment(ref answered);
+            context.Response.StatusCode = n switch { 3 or 6 => 503, 4 => 500, 5 => 404, _ => 200 };
+            return Task.CompletedTask;
+        };
+        await using var deliveries = StartDeliveries(harness);
+        var task = (await harness.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "flaky")).AsTask().Within();
+
+        go.TrySetResult();
+        var expected = await UntilCompletedAsync(harness, task.Id);
+        await UntilAsync(() => receiver.Requests.Select(Sequence).Distinct().Count() >= expected.Count && receiver.Requests.Count >= expected.Count + 4);
+        var sequences = receiver.Requests.Select(Sequence).ToList();
+
+        Assert.Equal(expected.Select(e => e.Sequence), sequences.Distinct());
+        Assert.Equal(sequences.Order(), sequences); // never out of order: a failed event is retried before any later one
+        Assert.Equal(expected.Count + 4, sequences.Count); // the four failed attempts were each repeated once
+        Assert.Equal(sequences[2], sequences[5]); // the third request failed; it and its retries carry one sequence
+    }
+
+    [Fact]
+    public async Task WebhookKeepsFailing_MarkedFailingAfterTheMostAttempts_AndNotDeliveredToAgainUntilSaved()
+    {
+        var go = Bounded.NewSignal();
+        await using var harness = EngineHarness.Create(Streamer(go, 2), o =>
+        {
+            Configure(o);
+            o.PushMaxAttempts = 3;
+        }, realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Respond = context =>
+        {
+            context.Response.StatusCode = 500;
+            return Task.CompletedTask;
+        };
+        await using var deliveries = StartDeliveries(harness);
+        var task = (await harness.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "down")).AsTask().Within();
+        go.TrySetResult();
+        await UntilCompletedAsync(harness, task.Id);
+        await UntilAsync(() => deliveries.MarkedFailing >= 1);
+
+        // Failing: nothing more is claimed, however long one waits (the store says so directly).
+        await deliveries.StopAsync();
+        Assert.Empty(await harness.Store.ClaimPushDeliveriesAsync("probe", TimeSpan.FromSeconds(30), 10));
+        Assert.Equal(3, receiver.Requests.Count);
+        Assert.All(receiver.Requests, r => Assert.Equal(receiver.Requests.First().Header("Herald-Event-Sequence"), r.Header("Herald-Event-Sequence")));
+
+        // Saved again (the webhook is fixed): delivered from where it stopped.
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "down")).AsTask().Within();
+        Assert.Single(await harness.Store.ClaimPushDeliveriesAsync("probe", TimeSpan.FromSeconds(30), 10));
+    }
+
+    [Fact]
+    public async Task RestartInTheMiddleOfDelivery_Sqlite_PendingEventsAreDeliveredAfterTheRestart()
+    {
+        var path = Path.Combine(_directory.Path, "push.db");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var accepted = 0;
+        receiver.Respond = context =>
+        {
+            // Before the restart the webhook takes five events, then the process stops while it is down.
+            if (Interlocked.Increment(ref accepted) > 5 && !_afterRestart)
+            {
+                context.Response.StatusCode = 503;
+            }
+
+            return Task.CompletedTask;
+        };
+
+        string taskId;
+        List<TaskEvent> expected;
+        var go = Bounded.NewSignal();
+        await using (var first = EngineHarness.Create(Streamer(go, 30), Configure, store: () => SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path }), realTime: true))
+        {
+            await using var deliveries = StartDeliveries(first);
+            var task = (await first.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+            taskId = task.Id;
+            await first.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(taskId, receiver, "hook")).AsTask().Within();
+            go.TrySetResult();
+            expected = await UntilCompletedAsync(first, taskId);
+            await UntilAsync(() => receiver.Requests.Count >= 6);
+            await deliveries.StopAsync();
+        }
+
+        var beforeRestart = receiver.Requests.Count;
+        _afterRestart = true;
+        await using (var second = EngineHarness.Create(Streamer(Bounded.NewSignal(), 0), Configure, store: () => SqliteTaskStore.Open(new SqliteStoreOptions { DatabasePath = path }), realTime: true))
+        {
+            await using var deliveries = StartDeliveries(second);
+            await UntilAsync(() => receiver.Requests.Skip(beforeRestart).Any(r => Sequence(r) == expected[^1].Sequence));
+        }
+
+        var all = receiver.Requests.ToList();
+        var delivered = all.Take(5).Concat(all.Skip(beforeRestart)).Select(Sequence).ToList();
+        Assert.Equal(expected.Select(e => e.Sequence), delivered); // the five acknowledged before, the rest after: none lost, none twice
+        Assert.Equal(expected[5].Sequence, Sequence(all[beforeRestart])); // resumed at the first event never acknowledged
+    }
+
+    private static async Task<List<TaskEvent>> UntilCompletedAsync(EngineHarness harness, string taskId)
+    {
+        await foreach (var _ in harness.Tasks.SubscribeAsync(Caller.System, taskId).WithCancellation(new CancellationTokenSource(Bounded.Timeout).Token))
+        {
+        }
+
+        return await StreamedAsync(harness.Store, taskId);
+    }
+}

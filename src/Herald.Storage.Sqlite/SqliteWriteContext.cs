@@ -33,6 +33,7 @@ internal sealed class SqliteWriteContext : IDisposable
     private readonly Statement _savePushConfig;
     private readonly Statement _deletePushConfig;
     private readonly Statement _findDeliveries;
+    private readonly Statement _expirePushLeases;
     private readonly Statement _leaseDelivery;
     private readonly Statement _advanceDelivery;
     private readonly Statement _releaseDelivery;
@@ -84,6 +85,7 @@ internal sealed class SqliteWriteContext : IDisposable
             "SELECT p.rowid, p.task_id, p.config_json, p.cursor, p.attempts FROM push_configs p JOIN tasks t ON t.task_id = p.task_id " +
             "WHERE p.cursor < t.last_seq AND p.failing_since_ms IS NULL AND p.next_attempt_ms <= $1 AND (p.lease_owner IS NULL OR p.lease_expires_ms <= $1) " +
             "ORDER BY p.rowid LIMIT $2");
+        _expirePushLeases = new(connection, "UPDATE push_configs SET lease_expires_ms = 0 WHERE lease_owner IS NOT NULL");
         _leaseDelivery = new(connection, "UPDATE push_configs SET lease_owner = $1, lease_expires_ms = $2 WHERE rowid = $3");
         _advanceDelivery = new(connection,
             "UPDATE push_configs SET cursor = MAX(cursor, $1), attempts = 0, lease_expires_ms = $2 " +
@@ -102,7 +104,7 @@ internal sealed class SqliteWriteContext : IDisposable
         [
             _insertRun, _hasRun, _deleteRun, _findClaimable, _takeLease,
             _loadTask, _insertTask, _saveTask, _insertSegment, _insertHistory, _loadArtifact, _insertArtifact, _saveArtifact,
-            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, _taskLastSeq, _savePushConfig, _deletePushConfig, _findDeliveries, _leaseDelivery, _advanceDelivery, _releaseDelivery, .. _deleteTask,
+            _insertPartsSegment, _deleteParts, _adjustCount, _renew, _readEvents, _findEnded, _expireLeases, _setTraceContext, _taskLastSeq, _savePushConfig, _deletePushConfig, _findDeliveries, _expirePushLeases, _leaseDelivery, _advanceDelivery, _releaseDelivery, .. _deleteTask,
         ];
     }
 
@@ -383,7 +385,12 @@ internal sealed class SqliteWriteContext : IDisposable
     }
 
     /// <summary>Marks every live lease expired: called when this process opens a database no other process holds.</summary>
-    public int ExpireAllLeases() => _expireLeases.Execute();
+    public int ExpireAllLeases()
+    {
+        // Push delivery leases too: the process that held them is gone (one process per database), so delivery resumes at once.
+        _expirePushLeases.Execute();
+        return _expireLeases.Execute();
+    }
 
     public void Dispose()
     {

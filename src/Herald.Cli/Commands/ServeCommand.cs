@@ -490,6 +490,10 @@ internal static class ServeCommand
             o.CardSigningKey = signingKey;
             o.PushSigningKey = pushKey;
             o.WebhookAllow = [.. settings.WebhookAllow];
+
+            // Push notifications: configs on every binding, delivered durably from the log (the SSRF guard refuses private
+            // and loopback webhooks unless --webhook-allow admits them).
+            o.PushNotifications = true;
             o.Card = CardFor(settings);
             o.TaskRetention = settings.Retention;
             o.PublicBaseUrl = settings.PublicUrl;

@@ -235,29 +235,6 @@ public sealed class CallerIsolationTests : IAsyncLifetime
         return new Refusal((int)response.StatusCode, error.GetProperty("message").GetString()!, error.GetProperty("status").GetString());
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string? user, HttpMethod method, string path, string? body, string? version, string? lastEventId = null)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(_server.BaseAddress, "." + (path.StartsWith('/') ? path : "/" + path)));
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        if (user is not null)
-        {
-            request.Headers.Authorization = AuthenticationHeaderValue.Parse(user);
-        }
-
-        if (version is not null)
-        {
-            request.Headers.TryAddWithoutValidation("A2A-Version", version);
-        }
-
-        if (lastEventId is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
-        }
-
-        return await _server.Client.SendAsync(request).Within();
-    }
+    private Task<HttpResponseMessage> SendAsync(string? user, HttpMethod method, string path, string? body, string? version, string? lastEventId = null) =>
+        AuthorizedHttp.SendAsync(_server, user, method, path, body, version, lastEventId);
 }

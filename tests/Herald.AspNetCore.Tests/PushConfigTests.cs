@@ -27,12 +27,13 @@ public sealed class PushConfigTests : IAsyncLifetime
             {
                 o.PushNotifications = true;
                 o.MaxPushConfigsPerTask = 3;
+                o.WebhookAllow = ["127.0.0.1"]; // no DNS in tests: webhooks on a loopback literal, admitted
             },
             TestAuthenticationHandler.AddTestAuthentication);
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private static JsonObject Config(string taskId, string? id = null, string url = "https://hooks.example.com/a2a") => new()
+    private static JsonObject Config(string taskId, string? id = null, string url = "http://127.0.0.1:9/a2a") => new()
     {
         ["taskId"] = taskId,
         ["id"] = id,
@@ -63,7 +64,7 @@ public sealed class PushConfigTests : IAsyncLifetime
 
         Assert.False(string.IsNullOrEmpty(configId));
         Assert.Equal(taskId, created.GetProperty("taskId").GetString());
-        Assert.Equal("https://hooks.example.com/a2a", got.GetProperty("url").GetString());
+        Assert.Equal("http://127.0.0.1:9/a2a", got.GetProperty("url").GetString());
         Assert.Equal("Bearer", got.GetProperty("authentication").GetProperty("scheme").GetString());
         Assert.Equal(configId, Assert.Single(listed.GetProperty("configs").EnumerateArray()).GetProperty("id").GetString());
         Assert.Equal(JsonValueKind.Object, deleted.ValueKind);
@@ -78,7 +79,7 @@ public sealed class PushConfigTests : IAsyncLifetime
         var set = new JsonObject
         {
             ["taskId"] = taskId,
-            ["pushNotificationConfig"] = new JsonObject { ["id"] = "hook-1", ["url"] = "https://hooks.example.com/v03", ["authentication"] = new JsonObject { ["schemes"] = new JsonArray("Bearer"), ["credentials"] = "c" } },
+            ["pushNotificationConfig"] = new JsonObject { ["id"] = "hook-1", ["url"] = "http://127.0.0.1:9/v03", ["authentication"] = new JsonObject { ["schemes"] = new JsonArray("Bearer"), ["credentials"] = "c" } },
         };
 
         var created = await ResultAsync(Alice, "tasks/pushNotificationConfig/set", set, null);
@@ -89,7 +90,7 @@ public sealed class PushConfigTests : IAsyncLifetime
 
         Assert.Equal(taskId, created.GetProperty("taskId").GetString());
         Assert.Equal("hook-1", created.GetProperty("pushNotificationConfig").GetProperty("id").GetString());
-        Assert.Equal("https://hooks.example.com/v03", byId.GetProperty("pushNotificationConfig").GetProperty("url").GetString());
+        Assert.Equal("http://127.0.0.1:9/v03", byId.GetProperty("pushNotificationConfig").GetProperty("url").GetString());
         Assert.Equal("Bearer", byId.GetProperty("pushNotificationConfig").GetProperty("authentication").GetProperty("schemes")[0].GetString());
         Assert.Equal("hook-1", first.GetProperty("pushNotificationConfig").GetProperty("id").GetString());
         Assert.Equal("hook-1", Assert.Single(listed.EnumerateArray()).GetProperty("pushNotificationConfig").GetProperty("id").GetString());
@@ -131,7 +132,7 @@ public sealed class PushConfigTests : IAsyncLifetime
 
         foreach (var (method, parameters) in new (string, Func<string, JsonObject>)[]
         {
-            ("CreateTaskPushNotificationConfig", id => Config(id, "theirs", "https://attacker.example.com/")),
+            ("CreateTaskPushNotificationConfig", id => Config(id, "theirs", "http://127.0.0.1:9/attacker")),
             ("GetTaskPushNotificationConfig", id => new JsonObject { ["taskId"] = id, ["id"] = "mine" }),
             ("ListTaskPushNotificationConfigs", id => new JsonObject { ["taskId"] = id }),
             ("DeleteTaskPushNotificationConfig", id => new JsonObject { ["taskId"] = id, ["id"] = "mine" }),
@@ -144,13 +145,13 @@ public sealed class PushConfigTests : IAsyncLifetime
         }
 
         Assert.Equal(["mine"], (await _server.Store.ListPushConfigsAsync(taskId)).Select(c => c.Id));
-        Assert.Equal("https://hooks.example.com/a2a", (await _server.Store.GetPushConfigAsync(taskId, "mine"))!.Url);
+        Assert.Equal("http://127.0.0.1:9/a2a", (await _server.Store.GetPushConfigAsync(taskId, "mine"))!.Url);
     }
 
     [Theory]
     [InlineData("url", "ftp://hooks.example.com/")]
     [InlineData("url", "/relative/path")]
-    [InlineData("url", "https://user:password@hooks.example.com/")]
+    [InlineData("url", "http://user:password@127.0.0.1:9/")]
     [InlineData("token", "line\nbreak")]
     [InlineData("authentication.scheme", "Bearer token")]
     [InlineData("authentication.credentials", "a\r\nX-Injected: 1")]
@@ -191,10 +192,10 @@ public sealed class PushConfigTests : IAsyncLifetime
         }
 
         var refused = await ErrorAsync(Alice, "CreateTaskPushNotificationConfig", Config(taskId, "c3"), "1.0");
-        var replaced = await ResultAsync(Alice, "CreateTaskPushNotificationConfig", Config(taskId, "c0", "https://hooks.example.com/new"), "1.0");
+        var replaced = await ResultAsync(Alice, "CreateTaskPushNotificationConfig", Config(taskId, "c0", "http://127.0.0.1:9/new"), "1.0");
 
         Assert.Equal(A2AErrorCodes.InvalidParams, refused.GetProperty("code").GetInt32());
-        Assert.Equal("https://hooks.example.com/new", replaced.GetProperty("url").GetString());
+        Assert.Equal("http://127.0.0.1:9/new", replaced.GetProperty("url").GetString());
         Assert.Equal(["c0", "c1", "c2"], (await _server.Store.ListPushConfigsAsync(taskId)).Select(c => c.Id));
     }
 
@@ -202,12 +203,12 @@ public sealed class PushConfigTests : IAsyncLifetime
     public async Task SendMessage_WithAnInlineConfig_KeepsItWithTheTask_AndAMalformedOneRefusesTheMessage()
     {
         var parameters = HeraldTestServer.SendParams("hi");
-        parameters["configuration"] = new JsonObject { ["taskPushNotificationConfig"] = new JsonObject { ["url"] = "https://hooks.example.com/inline", ["token"] = "t" } };
+        parameters["configuration"] = new JsonObject { ["taskPushNotificationConfig"] = new JsonObject { ["url"] = "http://127.0.0.1:9/inline", ["token"] = "t" } };
         var task = (await ResultAsync(Alice, "SendMessage", parameters, "1.0")).GetProperty("task");
         var taskId = task.GetProperty("id").GetString()!;
 
         var kept = Assert.Single(await _server.Store.ListPushConfigsAsync(taskId));
-        Assert.Equal("https://hooks.example.com/inline", kept.Url);
+        Assert.Equal("http://127.0.0.1:9/inline", kept.Url);
         Assert.Equal(taskId, kept.TaskId);
         Assert.False(string.IsNullOrEmpty(kept.Id));
 
@@ -238,19 +239,7 @@ public sealed class PushConfigTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(string user, HttpMethod method, string path, string? body = null, string? version = "1.0")
     {
-        using var request = new HttpRequestMessage(method, new Uri(_server.BaseAddress, "." + path));
-        if (body is not null)
-        {
-            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
-        }
-
-        request.Headers.Authorization = AuthenticationHeaderValue.Parse(user);
-        if (version is not null)
-        {
-            request.Headers.TryAddWithoutValidation("A2A-Version", version);
-        }
-
-        using var response = await _server.Client.SendAsync(request).Within();
+        using var response = await AuthorizedHttp.SendAsync(_server, user, method, path, body, version);
         var text = await response.Content.ReadAsStringAsync();
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }

@@ -10,14 +10,18 @@ public sealed class GrpcPushConfigTests
     [Fact]
     public async Task CreateGetListDelete_RoundTrip()
     {
-        await using var server = await GrpcTestServer.StartAsync(h => h.AddAgent((context, ct) => context.RequireInputAsync("more?", ct).AsTask()), o => o.PushNotifications = true);
+        await using var server = await GrpcTestServer.StartAsync(h => h.AddAgent((context, ct) => context.RequireInputAsync("more?", ct).AsTask()), o =>
+        {
+            o.PushNotifications = true;
+            o.WebhookAllow = ["127.0.0.1"];
+        });
         var raw = server.Raw;
         var task = (await raw.SendMessageAsync(RawA2AClient.Text("hi"))).Task;
         var config = new P.TaskPushNotificationConfig
         {
             TaskId = task.Id,
             Id = "grpc-1",
-            Url = "https://hooks.example.com/grpc",
+            Url = "http://127.0.0.1:9/grpc",
             Token = "t",
             Authentication = new P.AuthenticationInfo { Scheme = "Bearer", Credentials = "c" },
         };
@@ -45,7 +49,7 @@ public sealed class GrpcPushConfigTests
         var task = (await server.Raw.SendMessageAsync(RawA2AClient.Text("hi"))).Task;
 
         await RawA2AClient.AssertErrorAsync(
-            () => server.Raw.UnaryAsync("CreateTaskPushNotificationConfig", new P.TaskPushNotificationConfig { TaskId = task.Id, Url = "https://hooks.example.com/" }, P.TaskPushNotificationConfig.Parser),
+            () => server.Raw.UnaryAsync("CreateTaskPushNotificationConfig", new P.TaskPushNotificationConfig { TaskId = task.Id, Url = "http://127.0.0.1:9/" }, P.TaskPushNotificationConfig.Parser),
             StatusCode.FailedPrecondition, "PUSH_NOTIFICATION_NOT_SUPPORTED");
     }
 }

@@ -20,12 +20,11 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
     public async ValueTask<TaskPushNotificationConfig> CreateAsync(Caller caller, TaskPushNotificationConfig config, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(config);
-        RequireEnabled();
-        var requester = TaskEngine.OwnerFor(caller, config.Tenant);
-        var taskId = RequestValidator.RequireId(config.TaskId, "taskId");
-        A2AOperation.TagTask(taskId);
+        var taskId = Begin(config.TaskId);
+
+        // Whose the task is, first: a caller who may not manage it learns nothing, not even how its webhook would be judged.
+        await RequireTaskAsync(caller, config.Tenant, taskId, cancellationToken).ConfigureAwait(false);
         var valid = await ValidateAsync(config, "", cancellationToken).ConfigureAwait(false);
-        _ = await AccessibleAsync(caller, requester, taskId, cancellationToken).ConfigureAwait(false);
         var kept = await store.ListPushConfigsAsync(taskId, cancellationToken).ConfigureAwait(false);
         if (kept.Count >= options.MaxPushConfigsPerTask && !kept.Any(c => c.Id == valid.Id))
         {
@@ -40,23 +39,17 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
     public async ValueTask<TaskPushNotificationConfig> GetAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireEnabled();
-        var requester = TaskEngine.OwnerFor(caller, request.Tenant);
-        var taskId = RequestValidator.RequireId(request.TaskId, "taskId");
+        var taskId = Begin(request.TaskId);
         var configId = RequestValidator.RequireId(request.Id, "id");
-        A2AOperation.TagTask(taskId);
-        _ = await AccessibleAsync(caller, requester, taskId, cancellationToken).ConfigureAwait(false);
+        await RequireTaskAsync(caller, request.Tenant, taskId, cancellationToken).ConfigureAwait(false);
         return await store.GetPushConfigAsync(taskId, configId, cancellationToken).ConfigureAwait(false) ?? throw ConfigNotFound(taskId, configId);
     }
 
     public async ValueTask<ListTaskPushNotificationConfigsResponse> ListAsync(Caller caller, ListTaskPushNotificationConfigsRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireEnabled();
-        var requester = TaskEngine.OwnerFor(caller, request.Tenant);
-        var taskId = RequestValidator.RequireId(request.TaskId, "taskId");
-        A2AOperation.TagTask(taskId);
-        _ = await AccessibleAsync(caller, requester, taskId, cancellationToken).ConfigureAwait(false);
+        var taskId = Begin(request.TaskId);
+        await RequireTaskAsync(caller, request.Tenant, taskId, cancellationToken).ConfigureAwait(false);
 
         // A task has at most MaxPushConfigsPerTask of them: one page holds them all.
         return new ListTaskPushNotificationConfigsResponse { Configs = await store.ListPushConfigsAsync(taskId, cancellationToken).ConfigureAwait(false) };
@@ -65,12 +58,9 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
     public async ValueTask DeleteAsync(Caller caller, TaskPushNotificationConfigRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RequireEnabled();
-        var requester = TaskEngine.OwnerFor(caller, request.Tenant);
-        var taskId = RequestValidator.RequireId(request.TaskId, "taskId");
+        var taskId = Begin(request.TaskId);
         var configId = RequestValidator.RequireId(request.Id, "id");
-        A2AOperation.TagTask(taskId);
-        _ = await AccessibleAsync(caller, requester, taskId, cancellationToken).ConfigureAwait(false);
+        await RequireTaskAsync(caller, request.Tenant, taskId, cancellationToken).ConfigureAwait(false);
         if (!await store.DeletePushConfigAsync(taskId, configId, cancellationToken).ConfigureAwait(false))
         {
             throw ConfigNotFound(taskId, configId);
@@ -104,9 +94,22 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
         }
     }
 
-    private async ValueTask<TaskSnapshot> AccessibleAsync(Caller caller, TaskOwner requester, string taskId, CancellationToken cancellationToken) =>
-        engine.Accessible(await store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.PushConfig)
+    /// <summary>The start of every operation: push notifications on, and the task id it names.</summary>
+    private string Begin(string? taskId)
+    {
+        RequireEnabled();
+        var id = RequestValidator.RequireId(taskId, "taskId");
+        A2AOperation.TagTask(id);
+        return id;
+    }
+
+    /// <summary>The task exists and the caller may manage its configs (its owner, or a policy says so); not found otherwise.</summary>
+    private async ValueTask RequireTaskAsync(Caller caller, string? tenant, string taskId, CancellationToken cancellationToken)
+    {
+        var requester = TaskEngine.OwnerFor(caller, tenant);
+        _ = engine.Accessible(await store.GetAsync(taskId, 0, false, cancellationToken).ConfigureAwait(false), caller, requester, TaskAccess.PushConfig)
             ?? throw A2AException.TaskNotFound(taskId);
+    }
 
     /// <summary>The config with an id (a new one when it has none), once every field is well-formed and the URL guard admits its webhook.</summary>
     private async ValueTask<TaskPushNotificationConfig> ValidateAsync(TaskPushNotificationConfig config, string prefix, CancellationToken cancellationToken)

@@ -68,6 +68,18 @@ internal sealed class PushDeliveries : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops as a process that dies does: the leases it holds are not given back, so another process takes its webhooks over
+    /// only when they expire (tests stand in for a crash with it).
+    /// </summary>
+    internal Task AbandonAsync()
+    {
+        _abandoned = true;
+        return StopAsync();
+    }
+
+    private volatile bool _abandoned;
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -188,6 +200,11 @@ internal sealed class PushDeliveries : IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Shutting down: the lease is given back so another process goes on at once (best effort; it expires otherwise).
+            if (_abandoned)
+            {
+                return;
+            }
+
             await ReleaseQuietlyAsync(claim, configId, new PushDeliveryOutcome(claim.Attempts, TimeSpan.Zero, null, false)).ConfigureAwait(false);
         }
         catch (TaskStoreUnavailableException ex)

@@ -4,6 +4,7 @@ using Herald.Server.Engine;
 using Herald.Server.Push;
 using Herald.Server.Storage;
 using Herald.Server.Tests.Engine;
+using Herald.Storage.Postgres;
 using Herald.Storage.Sqlite;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -213,5 +214,108 @@ public sealed class PushDeliveryTests : IDisposable
         }
 
         return await StreamedAsync(harness.Store, taskId);
+    }
+}
+
+/// <summary>Push delivery across replicas on one PostgreSQL database: one replica at a time delivers to a webhook, and another takes over when it dies.</summary>
+public sealed class PushDeliveryReplicaTests
+{
+    private static void Configure(HeraldOptions o)
+    {
+        o.PushNotifications = true;
+        o.WebhookAllow = ["127.0.0.1"];
+        o.PushPollInterval = TimeSpan.FromMilliseconds(50);
+        o.PushRetryDelay = TimeSpan.FromMilliseconds(10);
+        o.PushMaxRetryDelay = TimeSpan.FromMilliseconds(50);
+        o.WebhookTimeout = TimeSpan.FromSeconds(1);
+        o.PushDeliveryLease = TimeSpan.FromSeconds(3);
+    }
+
+    private static PushDeliveries Deliveries(EngineHarness harness)
+    {
+        var options = harness.Engine.Options;
+        return new PushDeliveries(harness.Store, new WebhookSender(new WebhookAddressPolicy(options.WebhookAllow), options), options, TimeProvider.System, NullLogger.Instance);
+    }
+
+    [PostgresFact]
+    public async Task TwoReplicas_OneDeliversAtATime_AndTheOtherTakesOverWhenItDies()
+    {
+        var connectionString = PostgresServer.Shared.CreateSchema().ConnectionString;
+        var go = Bounded.NewSignal();
+        var crashed = Bounded.NewSignal();
+        await using var a = EngineHarness.Create(async (context, ct) =>
+        {
+            await go.Task.WaitAsync(ct);
+            for (var i = 0; i < 60; i++)
+            {
+                await context.AppendTextAsync("out", "chunk " + i + " ", lastChunk: i == 59, cancellationToken: ct);
+                if (i == 29)
+                {
+                    await crashed.Task.WaitAsync(ct); // half before the first replica dies, half after
+                }
+            }
+
+            await context.CompleteAsync("done", ct);
+        }, Configure, store: () => PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString }), realTime: true);
+        await using var b = EngineHarness.Create((_, _) => Task.CompletedTask, Configure, store: () => PostgresTaskStore.Open(new PostgresStoreOptions { ConnectionString = connectionString }), realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var inFlight = 0;
+        var overlapped = false;
+        receiver.Respond = async context =>
+        {
+            // Two deliveries to one webhook at once would mean two replicas delivering: recorded, and made likely by a pause.
+            overlapped |= Interlocked.Increment(ref inFlight) > 1;
+            try
+            {
+                await Task.Delay(2, context.RequestAborted);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        };
+        await using var onA = Deliveries(a);
+        await using var onB = Deliveries(b);
+        onA.Start();
+        onB.Start();
+        var task = (await a.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+        await a.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, new TaskPushNotificationConfig { TaskId = task.Id, Id = "hook", Url = new Uri(receiver.Url, "hook").AbsoluteUri }).AsTask().Within();
+        go.TrySetResult();
+        await UntilAsync(() => receiver.Requests.Count >= 30);
+
+        // The replica delivering dies (its lease is not given back); the other takes the webhook over once the lease expires.
+        var dying = onA.Delivered > 0 ? onA : onB;
+        var survivor = ReferenceEquals(dying, onA) ? onB : onA;
+        var survivorBefore = survivor.Delivered;
+        await dying.AbandonAsync();
+        crashed.TrySetResult();
+        var expected = await UntilCompletedAsync(a, task.Id);
+        await UntilAsync(() => receiver.Requests.Any(r => Sequence(r) == expected[^1].Sequence));
+
+        var sequences = receiver.Requests.Select(Sequence).ToList();
+        Assert.Equal(expected.Select(e => e.Sequence), sequences.Distinct());
+        Assert.Equal(sequences.Order(), sequences);
+        Assert.False(overlapped, "two deliveries to one webhook were in flight at once");
+        Assert.True(survivor.Delivered > survivorBefore, "the surviving replica delivered nothing after the other died");
+    }
+
+    private static long Sequence(ReceivedRequest request) => long.Parse(request.Header("Herald-Event-Sequence")!, CultureInfo.InvariantCulture);
+
+    private static async Task UntilAsync(Func<bool> done)
+    {
+        using var timeout = new CancellationTokenSource(Bounded.Timeout);
+        while (!done())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    private static async Task<List<TaskEvent>> UntilCompletedAsync(EngineHarness harness, string taskId)
+    {
+        await foreach (var _ in harness.Tasks.SubscribeAsync(Caller.System, taskId).WithCancellation(new CancellationTokenSource(Bounded.Timeout).Token))
+        {
+        }
+
+        return [.. (await harness.Store.ReadAsync(taskId, 1, 10_000)).Where(e => e.IsStreamed)];
     }
 }

@@ -54,6 +54,7 @@ public sealed class ResponseLimitTests
             await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
         }
 
+        await run.Do((c, ct) => c.FlushAsync(ct)); // every report in the log before the reads
         var getError = await server.ErrorAsync("GetTask", new JsonObject { ["id"] = taskId }, A2AErrorCodes.InternalError);
         await using var snapshotStream = await server.SubscribeAsync(taskId);
         var snapshotEvents = await snapshotStream.ReadToEndAsync();
@@ -96,6 +97,8 @@ public sealed class ResponseLimitTests
             await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
         }
 
+        // Reports are written in the background: all of them are in the log (and the task over the limit) before the cancel.
+        await run.Do((c, ct) => c.FlushAsync(ct));
         var canceled = await server.Wire.CancelTaskAsync(taskId);
         await run.Canceled.Within();
 
@@ -200,6 +203,7 @@ public sealed class ResponseLimitTests
             await run.ArtifactAsync(new string('z', 10_000), append: i > 0);
         }
 
+        await run.Do((c, ct) => c.FlushAsync(ct)); // every report in the log before the reads
         var getError = await A2AWire.ErrorAsync(() => wire.GetTaskAsync(taskId), A2AErrorCodes.InternalError);
         var listError = await A2AWire.ErrorAsync(() => wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = true }), A2AErrorCodes.InternalError);
         var small = await wire.ListTasksAsync(new JsonObject { ["includeArtifacts"] = false });

@@ -100,6 +100,36 @@ public sealed class PushDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task InlineConfigWithBearerCredentials_AsTheTckSendsIt_FirstPostWithinFifteenSeconds()
+    {
+        // The A2A TCK's push test (1.0 line): a config inline in SendMessage with a Bearer credential, then a POST with a
+        // StreamResponse body to the webhook within 15 seconds.
+        await using var harness = EngineHarness.Create((context, ct) => context.CompleteAsync("done", ct).AsTask(), Configure, realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var deliveries = StartDeliveries(harness);
+        var request = EngineHarness.Request("hi") with
+        {
+            Configuration = new SendMessageConfiguration
+            {
+                TaskPushNotificationConfig = new TaskPushNotificationConfig
+                {
+                    Url = new Uri(receiver.Url, "tck").AbsoluteUri,
+                    Authentication = new AuthenticationInfo { Scheme = "Bearer", Credentials = "tck-credential" },
+                },
+            },
+        };
+
+        var task = (await harness.Engine.SendMessageAsync(Caller.Anonymous, request).AsTask().Within()).Task!.Task;
+        var first = await receiver.FirstRequest.Task.WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.Equal("POST", first.Method);
+        Assert.Equal("Bearer tck-credential", first.Header("Authorization"));
+        Assert.StartsWith("application/a2a+json", first.Header("Content-Type"), StringComparison.Ordinal);
+        var body = System.Text.Json.JsonSerializer.Deserialize(first.Body, A2AJsonContext.Default.StreamResponse)!;
+        Assert.Equal(task.Id, body.StatusUpdate?.TaskId ?? body.ArtifactUpdate?.TaskId);
+    }
+
+    [Fact]
     public async Task WebhookFailsThenRecovers_EveryEventArrivesInOrder_RetriesCarryTheSameSequence()
     {
         var go = Bounded.NewSignal();

@@ -56,6 +56,16 @@ internal static class Telemetry
         "herald.operation.duration", "s", "How long an A2A operation took, from the request to the end of its response (a stream's whole life).",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
+    public static readonly Counter<long> PushDeliveries = Meter.CreateCounter<long>(
+        "herald.push.deliveries", "{delivery}", "Webhook POSTs of push notifications, by herald.push.outcome (delivered, retry_later, refused, blocked).");
+
+    public static readonly Histogram<double> PushDeliveryDuration = Meter.CreateHistogram(
+        "herald.push.delivery.duration", "s", "How long one webhook POST took, by herald.push.outcome.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+
+    public static readonly Counter<long> PushConfigsFailing = Meter.CreateCounter<long>(
+        "herald.push.configs.failing", "{config}", "Push configs marked failing (retries exhausted, or every address refused by the SSRF guard).");
+
     private static string Version => typeof(Telemetry).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
     /// <summary>Starts an internal span without making it the current one of the caller's flow (for spans that outlive the call).</summary>

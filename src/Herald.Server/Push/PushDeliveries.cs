@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Herald.Server.Engine;
 using Herald.Server.Storage;
 using Microsoft.Extensions.Logging;
@@ -146,6 +147,8 @@ internal sealed class PushDeliveries : IAsyncDisposable
     private async Task DeliverAsync(PushDeliveryClaim claim, CancellationToken stop)
     {
         var configId = claim.Config.Id ?? "";
+        using var activity = await StartSpanAsync(claim, configId, stop).ConfigureAwait(false);
+        var posted = 0;
         try
         {
             var cursor = claim.Cursor;
@@ -155,6 +158,8 @@ internal sealed class PushDeliveries : IAsyncDisposable
                 var events = await _store.ReadAsync(claim.TaskId, cursor, EventsPerRead, stop).ConfigureAwait(false);
                 if (events.Count == 0)
                 {
+                    activity?.SetTag("herald.push.outcome", "delivered");
+                    activity?.SetTag("herald.push.events", posted);
                     await _store.ReleasePushDeliveryAsync(claim.TaskId, configId, _owner, new PushDeliveryOutcome(0, TimeSpan.Zero, null, false), stop).ConfigureAwait(false);
                     return;
                 }
@@ -168,13 +173,19 @@ internal sealed class PushDeliveries : IAsyncDisposable
                         continue;
                     }
 
+                    var started = Stopwatch.GetTimestamp();
                     var result = await _sender.SendAsync(WebhookDelivery.For(claim.Config, claim.TaskId, e.Sequence, e.GetV1Json()), stop).ConfigureAwait(false);
+                    Record(result, started);
                     if (!result.IsDelivered)
                     {
+                        activity?.SetTag("herald.push.outcome", OutcomeName(result.Outcome));
+                        activity?.SetTag("herald.push.events", posted);
+                        activity?.SetStatus(ActivityStatusCode.Error, result.Reason);
                         await FailAsync(claim, configId, cursor, result).ConfigureAwait(false);
                         return;
                     }
 
+                    posted++;
                     Interlocked.Increment(ref _delivered);
                     cursor = e.Sequence;
                     if (!await _store.AdvancePushCursorAsync(claim.TaskId, configId, _owner, cursor, _options.PushDeliveryLease, stop).ConfigureAwait(false))
@@ -225,6 +236,55 @@ internal sealed class PushDeliveries : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The span of one delivery turn (the events posted to one webhook until it caught up or failed): a child of the trace the
+    /// task's creating request started, kept with the task (as its run is), so the webhook's POSTs show in that trace. Made
+    /// only while something listens (it costs a read of the task's trace context).
+    /// </summary>
+    private async Task<Activity?> StartSpanAsync(PushDeliveryClaim claim, string configId, CancellationToken stop)
+    {
+        if (!Telemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        TaskTraceContext? trace = null;
+        try
+        {
+            trace = (await _store.GetAsync(claim.TaskId, 0, false, stop).ConfigureAwait(false))?.TraceContext;
+        }
+        catch (TaskStoreUnavailableException)
+        {
+            // A span without its parent rather than no delivery.
+        }
+
+        var activity = trace is { } t && t.TryGetActivityContext(out var parent)
+            ? Telemetry.Source.StartActivity("herald.push.deliver", ActivityKind.Internal, parent)
+            : Telemetry.Source.StartActivity("herald.push.deliver");
+        activity?.SetTag("a2a.task.id", claim.TaskId);
+        activity?.SetTag("herald.push.config.id", configId);
+        activity?.SetTag("herald.push.cursor", claim.Cursor);
+        return activity;
+    }
+
+    private static void Record(WebhookResult result, long started)
+    {
+        var outcome = new KeyValuePair<string, object?>("herald.push.outcome", OutcomeName(result.Outcome));
+        Telemetry.PushDeliveries.Add(1, outcome);
+        if (Telemetry.PushDeliveryDuration.Enabled)
+        {
+            Telemetry.PushDeliveryDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, outcome);
+        }
+    }
+
+    private static string OutcomeName(WebhookOutcome outcome) => outcome switch
+    {
+        WebhookOutcome.Delivered => "delivered",
+        WebhookOutcome.RetryLater => "retry_later",
+        WebhookOutcome.Refused => "refused",
+        _ => "blocked",
+    };
+
     private async Task FailAsync(PushDeliveryClaim claim, string configId, long cursor, WebhookResult result)
     {
         var attempts = claim.Attempts + 1;
@@ -251,6 +311,7 @@ internal sealed class PushDeliveries : IAsyncDisposable
         if (failing)
         {
             Interlocked.Increment(ref _markedFailing);
+            Telemetry.PushConfigsFailing.Add(1);
         }
     }
 

@@ -130,6 +130,74 @@ public sealed class PushDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Deliveries_JoinTheTasksTrace_AndAreCounted()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == HeraldDiagnostics.Name,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var delivered = 0L;
+        using var meters = new System.Diagnostics.Metrics.MeterListener();
+        meters.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == HeraldDiagnostics.Name && instrument.Name == "herald.push.deliveries")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        meters.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "herald.push.outcome", Value: "delivered" })
+                {
+                    Interlocked.Add(ref delivered, value);
+                }
+            }
+        });
+        meters.Start();
+
+        var go = Bounded.NewSignal();
+        await using var harness = EngineHarness.Create(Streamer(go, 3), Configure, realTime: true);
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var deliveries = StartDeliveries(harness);
+        using var source = new System.Diagnostics.ActivitySource("PushDeliveryTests");
+        using var requestListener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s.Name == "PushDeliveryTests",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(requestListener);
+        AgentTask task;
+        System.Diagnostics.ActivityTraceId traceId;
+        using (var request = source.StartActivity("client request"))
+        {
+            traceId = request!.TraceId;
+            task = (await harness.Engine.SendMessageAsync(Caller.Anonymous, EngineHarness.Request() with { Configuration = new SendMessageConfiguration { ReturnImmediately = true } }).AsTask().Within()).Task!.Task;
+        }
+
+        await harness.Engine.CreateTaskPushNotificationConfigAsync(Caller.Anonymous, Hook(task.Id, receiver, "traced")).AsTask().Within();
+        go.TrySetResult();
+        var expected = await UntilCompletedAsync(harness, task.Id);
+        // One span per delivery turn (a turn ends when the webhook has caught up): together they posted every event.
+        List<System.Diagnostics.Activity> Turns() => [.. spans.Where(s => s.OperationName == "herald.push.deliver" && (string?)s.GetTagItem("a2a.task.id") == task.Id)];
+        await UntilAsync(() => receiver.Requests.Count >= expected.Count && Interlocked.Read(ref delivered) >= expected.Count
+            && Turns().Sum(s => (int)(s.GetTagItem("herald.push.events") ?? 0)) >= expected.Count);
+
+        Assert.All(Turns(), span =>
+        {
+            Assert.Equal(traceId, span.TraceId); // a child of the request that created the task, like its run
+            Assert.Equal("traced", span.GetTagItem("herald.push.config.id"));
+            Assert.Equal("delivered", span.GetTagItem("herald.push.outcome"));
+        });
+        Assert.Equal(expected.Count, Turns().Sum(s => (int)s.GetTagItem("herald.push.events")!));
+    }
+
+    [Fact]
     public async Task WebhookFailsThenRecovers_EveryEventArrivesInOrder_RetriesCarryTheSameSequence()
     {
         var go = Bounded.NewSignal();

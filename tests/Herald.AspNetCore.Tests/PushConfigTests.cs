@@ -200,6 +200,26 @@ public sealed class PushConfigTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FollowUp_WithAnInlineConfigBeyondTheMost_RefusedBeforeTheMessageIsAccepted()
+    {
+        var taskId = await NewTaskAsync(Alice);
+        for (var i = 0; i < 3; i++)
+        {
+            await ResultAsync(Alice, "CreateTaskPushNotificationConfig", Config(taskId, "c" + i), "1.0");
+        }
+
+        var before = (await _server.Store.GetAsync(taskId))!.Sequence;
+        var followUp = HeraldTestServer.SendParams("more", taskId: taskId);
+        followUp["configuration"] = new JsonObject { ["taskPushNotificationConfig"] = new JsonObject { ["url"] = "http://127.0.0.1:9/fourth" } };
+
+        var error = await ErrorAsync(Alice, "SendMessage", followUp, "1.0");
+
+        Assert.Equal(A2AErrorCodes.InvalidParams, error.GetProperty("code").GetInt32());
+        Assert.Equal(before, (await _server.Store.GetAsync(taskId))!.Sequence); // the message was not appended
+        Assert.Equal(3, (await _server.Store.ListPushConfigsAsync(taskId)).Count);
+    }
+
+    [Fact]
     public async Task SendMessage_WithAnInlineConfig_KeepsItWithTheTask_AndAMalformedOneRefusesTheMessage()
     {
         var parameters = HeraldTestServer.SendParams("hi");

@@ -109,6 +109,11 @@ internal sealed class MessageSender(
             }
 
             message = message with { TaskId = taskId, ContextId = taskContextId };
+            if (sender.Push is { } inline)
+            {
+                // A follow-up's webhook joins the task's others: refused here, before the message is accepted, when there is no room.
+                await engine.PushConfigs.RequireRoomAsync(taskId, inline, cancellationToken).ConfigureAwait(false);
+            }
 
             // One atomic store decision: the task is not terminal and nobody holds a live lease on it; the
             // message is appended and the lease taken in the same write. No check-then-act here.

@@ -25,12 +25,7 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
         // Whose the task is, first: a caller who may not manage it learns nothing, not even how its webhook would be judged.
         await RequireTaskAsync(caller, config.Tenant, taskId, cancellationToken).ConfigureAwait(false);
         var valid = await ValidateAsync(config, "", cancellationToken).ConfigureAwait(false);
-        var kept = await store.ListPushConfigsAsync(taskId, cancellationToken).ConfigureAwait(false);
-        if (kept.Count >= options.MaxPushConfigsPerTask && !kept.Any(c => c.Id == valid.Id))
-        {
-            throw A2AException.InvalidParams("id", $"Task '{taskId}' has {kept.Count} push notification configurations, the most it may have; delete one first.");
-        }
-
+        await RequireRoomAsync(taskId, valid, cancellationToken).ConfigureAwait(false);
         var stored = valid with { TaskId = taskId, Tenant = null };
         await store.SavePushConfigAsync(taskId, stored, null, cancellationToken).ConfigureAwait(false);
         return stored;
@@ -80,6 +75,16 @@ internal sealed class PushConfigOperations(TaskEngine engine, TaskStore store, H
 
         RequireEnabled();
         return await ValidateAsync(config, "configuration.taskPushNotificationConfig.", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses (-32602) a new config for a task that has <see cref="HeraldOptions.MaxPushConfigsPerTask"/> already (replacing one is fine).</summary>
+    public async ValueTask RequireRoomAsync(string taskId, TaskPushNotificationConfig config, CancellationToken cancellationToken)
+    {
+        var kept = await store.ListPushConfigsAsync(taskId, cancellationToken).ConfigureAwait(false);
+        if (kept.Count >= options.MaxPushConfigsPerTask && !kept.Any(c => c.Id == config.Id))
+        {
+            throw A2AException.InvalidParams("id", $"Task '{taskId}' has {kept.Count} push notification configurations, the most it may have; delete one first.");
+        }
     }
 
     /// <summary>Keeps an inline config with the task its message created or continued: delivered the events after <paramref name="afterSequence"/>.</summary>

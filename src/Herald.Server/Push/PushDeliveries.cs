@@ -91,10 +91,16 @@ internal sealed class PushDeliveries : IAsyncDisposable
     private async Task RunAsync(CancellationToken stop)
     {
         var storeBackoff = new RetryBackoff(TimeSpan.FromMilliseconds(200), _options.PushPollInterval * 10, jitter: true);
+        Task? appended = null;
         while (!stop.IsCancellationRequested)
         {
-            // Asked for before claiming: an append after the claim below still wakes the wait.
-            var appended = _store.WaitForAppendedEventsAsync(stop).AsTask();
+            // Asked for before claiming, so an append after the claim below still wakes the wait; asked again only once it
+            // completed (an idle server would otherwise pile up one pending wait per poll).
+            if (appended is null || appended.IsCompleted)
+            {
+                appended = _store.WaitForAppendedEventsAsync(stop).AsTask();
+            }
+
             var free = _options.MaxConcurrentPushDeliveries - Volatile.Read(ref _inFlight);
             IReadOnlyList<PushDeliveryClaim> claims = [];
             if (free > 0)

@@ -132,7 +132,8 @@ internal sealed class SseEventReader
             position += eol + eolLength;
             if (line.IsEmpty)
             {
-                if (dataLines > 0)
+                // A single empty data line is an empty data buffer: no event (several lines join to at least "\n").
+                if (dataLines > 1 || (dataLines == 1 && dataLength > 0))
                 {
                     sink.OnSseEvent(id, dataLines == 1 ? buffer.Slice(dataStart, dataLength) : _joined.AsSpan(0, joinedLength));
                 }

@@ -51,7 +51,8 @@ internal static class EventParser
     /// <summary>
     /// The per-event path: an artifact update of the v1.0 wire (JSON-RPC <c>{"jsonrpc", "id", "result":
     /// {"artifactUpdate": ...}}</c> or REST <c>{"artifactUpdate": ...}</c>) is recognised from its first few tokens, and
-    /// its chunk number (and, with <paramref name="timestamp"/>, <c>benchTsUs</c>) found by a byte search: no pass over
+    /// its chunk number (and, with <paramref name="timestamp"/>, <c>benchTsUs</c>) found by a byte search (the compact
+    /// envelope of Herald and the reference is matched as bytes, any other spelling through a few reader tokens): no pass over
     /// the rest of the event, nothing allocated. Anything else (task, status, message, error, v0.3) goes through
     /// <see cref="Parse"/>. Chunk events are not validated as JSON here: their bytes are hashed, and the fingerprints of
     /// every subscriber compared, instead.
@@ -85,6 +86,24 @@ internal static class EventParser
     /// </summary>
     private static bool IsArtifactUpdate(ReadOnlySpan<byte> json, out int payloadStart)
     {
+        // The compact envelopes Herald and the reference write, matched byte for byte; anything else through the reader.
+        if (json.StartsWith(RestArtifact))
+        {
+            payloadStart = RestArtifact.Length;
+            return true;
+        }
+
+        if (json.StartsWith(JsonRpcHead))
+        {
+            var rest = json[JsonRpcHead.Length..];
+            var idLength = rest.IndexOfAnyExceptInRange((byte)'0', (byte)'9');
+            if (idLength > 0 && rest[idLength..].StartsWith(JsonRpcArtifact))
+            {
+                payloadStart = JsonRpcHead.Length + idLength + JsonRpcArtifact.Length;
+                return true;
+            }
+        }
+
         payloadStart = 0;
         try
         {
@@ -124,6 +143,12 @@ internal static class EventParser
 
         return false;
     }
+
+    private static ReadOnlySpan<byte> RestArtifact => "{\"artifactUpdate\":"u8;
+
+    private static ReadOnlySpan<byte> JsonRpcHead => "{\"jsonrpc\":\"2.0\",\"id\":"u8;
+
+    private static ReadOnlySpan<byte> JsonRpcArtifact => ",\"result\":{\"artifactUpdate\":"u8;
 
     private static bool Start(ref Utf8JsonReader reader, out int payloadStart)
     {

@@ -72,11 +72,10 @@ internal sealed partial class StreamRecorder : ISseEventSink
     /// <summary>Records one event; public for the load generator's tests.</summary>
     public void OnEvent(long id, ReadOnlySpan<byte> data, in EventInfo info)
     {
-        var now = Stopwatch.GetTimestamp();
         _checks.Add(id, data, info);
         if (Events == 1)
         {
-            FirstEventTicks = now;
+            FirstEventTicks = Stopwatch.GetTimestamp();
             TaskId = info.TaskId;
             JoinedLate = info.Kind == EventKind.Task && info.HasArtifacts;
             FirstEvent.TrySetResult();
@@ -87,7 +86,7 @@ internal sealed partial class StreamRecorder : ISseEventSink
             case EventKind.Artifact:
                 if (FirstChunkTicks == 0)
                 {
-                    FirstChunkTicks = now;
+                    FirstChunkTicks = Stopwatch.GetTimestamp();
                 }
 
                 if (_latenciesUs is not null && info.TimestampUs > 0)

@@ -25,6 +25,16 @@ public sealed class EventParserTests
         Assert.Equal(99, info.TimestampUs);
     }
 
+    [Fact]
+    public void AChunkInAnotherSpelling_IsRecognisedThroughTheReader()
+    {
+        // Whitespace and a string request id: not the compact envelope matched as bytes.
+        var json = """{ "id": "req-1", "jsonrpc": "2.0", "result": { "artifactUpdate": { "artifact": { "parts": [ {"text":"chunk 000011 "} ] } } } }"""u8;
+        var info = EventParser.ParseFast(json, timestamp: false);
+        Assert.Equal(EventKind.Artifact, info.Kind);
+        Assert.Equal(11, info.ChunkNumber);
+    }
+
     [Theory]
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"task":{"id":"t-1","status":{"state":"TASK_STATE_SUBMITTED"}}}}""", "Task", "submitted")]
     [InlineData("""{"jsonrpc":"2.0","id":1,"result":{"statusUpdate":{"taskId":"t-1","status":{"state":"TASK_STATE_INPUT_REQUIRED"}}}}""", "Status", "input-required")]

@@ -300,7 +300,7 @@ internal static partial class Report
         bound.AddRange(others);
         md.AppendLine(bound.Count == 0
             ? FormattableString.Invariant($"No measurement was client-bound ({judged} judged in the table above, and the runs below).")
-            : FormattableString.Invariant($"Client-bound: {string.Join("; ", bound)}. In these, the load generator spent more CPU per event than the server, so the server's figure is a lower bound."));
+            : FormattableString.Invariant($"Client-bound: {string.Join("; ", bound)}. In these, the load generator spent more CPU per event than the server, so the measured rate is a lower bound of the server's."));
         md.AppendLine();
     }
 

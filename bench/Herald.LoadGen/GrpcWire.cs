@@ -88,6 +88,11 @@ internal sealed class GrpcWire : IDisposable
                 break;
             case P.StreamResponse.PayloadOneofCase.ArtifactUpdate:
                 info.Kind = EventKind.Artifact;
+                if (message.ArtifactUpdate.Artifact is { Parts.Count: > 0 } artifact)
+                {
+                    info.ChunkNumber = EventParser.ChunkNumberOfText(artifact.Parts[0].Text);
+                }
+
                 if (message.ArtifactUpdate.Artifact?.Metadata?.Fields.TryGetValue("benchTsUs", out var ts) == true)
                 {
                     info.TimestampUs = ts.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue

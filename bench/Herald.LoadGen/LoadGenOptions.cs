@@ -6,7 +6,7 @@ namespace Herald.LoadGen;
 internal sealed class LoadGenOptions
 {
     public const string Usage = """
-        Herald load generator: measures any A2A server with raw HttpClient + SseParser (JSON-RPC, HTTP+JSON/REST), or Grpc.Net.Client (gRPC).
+        Herald load generator: measures any A2A server with raw HttpClient and an SSE reader on bytes (JSON-RPC, HTTP+JSON/REST), or Grpc.Net.Client (gRPC).
 
         dotnet run -c Release --project bench/Herald.LoadGen -- --url URL --scenario NAME [options]
 

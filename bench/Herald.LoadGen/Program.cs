@@ -73,5 +73,10 @@ static void PrintTable(ScenarioReport report)
         {
             Console.WriteLine($"{"",-26}problem: {m.Problem}");
         }
+
+        if (m.ClientBound == true)
+        {
+            Console.WriteLine($"{"",-26}client-bound: the load generator spent more CPU per event than the server");
+        }
     }
 }

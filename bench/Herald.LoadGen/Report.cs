@@ -34,10 +34,10 @@ internal static partial class Report
     /// <summary>The figures shown per scenario: metric, caption, whether higher is better.</summary>
     private static readonly Dictionary<string, (string Metric, string Caption, bool HigherIsBetter)[]> Shown = new(StringComparer.Ordinal)
     {
-        ["stream"] = [("events_per_s", "events/s", true), ("server_cpu_us_per_event", "server CPU µs/event", false)],
+        ["stream"] = [("events_per_s", "events/s", true), ("server_cpu_us_per_event", "server CPU µs/event", false), ("client_cpu_us_per_event", "client CPU µs/event", false)],
         ["fanout"] = [("deliveries_per_s", "deliveries/s", true)],
         ["latency"] = [("p50_ms", "median ms", false), ("p99_ms", "p99 ms", false), ("max_ms", "max ms", false)],
-        ["many-tasks"] = [("events_per_s", "events/s", true), ("server_cpu_us_per_event", "server CPU µs/event", false)],
+        ["many-tasks"] = [("events_per_s", "events/s", true), ("server_cpu_us_per_event", "server CPU µs/event", false), ("client_cpu_us_per_event", "client CPU µs/event", false)],
         ["churn"] =
         [
             ("tasks_per_s", "tasks/s", true), ("heap_50_mib", "live heap at half-way MiB", false), ("heap_end_mib", "live heap at the end MiB", false),
@@ -102,7 +102,7 @@ internal static partial class Report
         md.AppendLine(CultureInfo.InvariantCulture, $"Commit measured: `{args.GetValueOrDefault("commit") ?? "unknown"}`{(args.GetValueOrDefault("dirty") is { Length: > 0 } dirty && dirty != "0" ? $" **with uncommitted changes** ({dirty} file(s))" : ", clean tree (no uncommitted changes)")}.");
         md.AppendLine();
         md.AppendLine("The servers, measured in the same run by the same load generator (`bench/Herald.LoadGen`: raw");
-        md.AppendLine("`HttpClient` + `SseParser`, A2A v1.0 JSON-RPC, one scenario after the other, the servers in turn):");
+        md.AppendLine("`HttpClient` + an SSE reader on bytes, A2A v1.0 JSON-RPC, one scenario after the other, the servers in turn):");
         md.AppendLine();
         md.AppendLine("- **Herald**: `bench/Herald.BenchServer`, Herald with the in-memory store and the bench agent.");
         md.AppendLine("- **Herald SQLite**: the same bench server on the SQLite store (`--store FILE`: WAL, `synchronous=FULL`, a sync to");
@@ -143,7 +143,9 @@ internal static partial class Report
         md.AppendLine("Ratios are Herald's figure divided by the other server's (1/n: Herald's is n times smaller): above 1 means Herald has more of it");
         md.AppendLine("(events/s: better; ms, µs and KiB: worse). \"server CPU µs/event\" is the server process's user+system");
         md.AppendLine("time (from `/proc/<pid>/stat`, 10 ms resolution) divided by the events it delivered: unlike events/s it does");
-        md.AppendLine("not depend much on what else the machine was doing.");
+        md.AppendLine("not depend much on what else the machine was doing. \"client CPU µs/event\" is the load generator's own");
+        md.AppendLine("user+system time (`Environment.CpuUsage`) over the same windows, divided by the same events; where it is above the");
+        md.AppendLine("server's, the measurement is marked client-bound (see \"Is the load generator the bottleneck?\" below).");
         md.AppendLine();
         if (problems.Count > 0)
         {
@@ -166,6 +168,7 @@ internal static partial class Report
         }
 
         AppendBindings(md, order, Get, problems);
+        AppendClientBound(md, reports, order, Get);
 
         md.AppendLine("### Checks behind the figures");
         md.AppendLine();
@@ -230,6 +233,75 @@ internal static partial class Report
             md.AppendLine($"Checks ({binding}): " + string.Join("; ", rows.Where(o => get(label, o.Name) is not null).Select(o => $"{Pretty(o.Name)}: {Checks(o.Scenario, get(label, o.Name))}")) + ".");
             md.AppendLine();
         }
+    }
+
+    /// <summary>
+    /// Issue 20: the load generator's CPU per event next to the server's, per measurement and server. A measurement where
+    /// the client spent more is client-bound: its figure may show the load generator's limit rather than the server's.
+    /// </summary>
+    private static void AppendClientBound(StringBuilder md, List<ScenarioReport> reports, List<(string Scenario, string Name)> order, Func<string, string, Measurement?> get)
+    {
+        var labels = Servers.Select(s => (s.Label, s.Caption)).Concat(HeraldBindings.Select(b => (b.Label, Caption: $"Herald {b.Binding}")))
+            .Where(l => order.Any(o => get(l.Label, o.Name)?.Metrics.ContainsKey("client_cpu_us_per_event") == true))
+            .ToArray();
+        var rows = order.Where(o => labels.Any(l => get(l.Label, o.Name)?.Metrics.ContainsKey("client_cpu_us_per_event") == true)).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        md.AppendLine("### Is the load generator the bottleneck?");
+        md.AppendLine();
+        md.AppendLine("Per measurement, the load generator's CPU per event (user+system, its whole process) / the server's, in µs, over the");
+        md.AppendLine("same windows. **client-bound** marks a measurement where the client spent more than the server: there, the figure");
+        md.AppendLine("may be the load generator's limit. (Latency is paced at a fixed rate, so there the flag only compares costs.)");
+        md.AppendLine();
+        md.AppendLine("| Scenario | " + string.Join(" | ", labels.Select(l => l.Caption)) + " |");
+        md.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---:|", labels.Length)));
+        var bound = new List<string>();
+        var judged = 0;
+        foreach (var (_, name) in rows)
+        {
+            var cells = labels.Select(l =>
+            {
+                var m = get(l.Label, name);
+                if (m is null || !m.Metrics.TryGetValue("client_cpu_us_per_event", out var client))
+                {
+                    return "–";
+                }
+
+                if (!m.Metrics.TryGetValue("server_cpu_us_per_event", out var server))
+                {
+                    return $"{Format(client)} / –";
+                }
+
+                if (Coarse(m, "server_cpu_us_per_event"))
+                {
+                    return $"{Format(client)} / {Format(server)} (server CPU too small to judge)";
+                }
+
+                judged++;
+                if (client > server)
+                {
+                    bound.Add($"{l.Caption}, {Pretty(name)}");
+                    return $"{Format(client)} / {Format(server)} **client-bound**";
+                }
+
+                return $"{Format(client)} / {Format(server)}";
+            });
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Pretty(name)} | {string.Join(" | ", cells)} |");
+        }
+
+        md.AppendLine();
+        // Every other labelled run (telemetry on/off, PostgreSQL) is judged too, in one sentence.
+        var others = reports.Where(r => !labels.Any(l => l.Label == r.Label))
+            .SelectMany(r => r.Results.Where(m => m.ClientBound == true && !Coarse(m, "server_cpu_us_per_event")).Select(m => $"{r.Label}, {Pretty(m.Name)}"))
+            .Distinct().ToList();
+        bound.AddRange(others);
+        md.AppendLine(bound.Count == 0
+            ? FormattableString.Invariant($"No measurement was client-bound ({judged} judged in the table above, and the runs below).")
+            : FormattableString.Invariant($"Client-bound: {string.Join("; ", bound)}. In these, the load generator spent more CPU per event than the server, so the measured rate is a lower bound of the server's."));
+        md.AppendLine();
     }
 
     private static void AppendTargets(StringBuilder md, Func<string, string, Measurement?> get)
@@ -330,7 +402,9 @@ internal static partial class Report
         md.AppendLine("  events of the stream ÷ (request sent → stream closed), median of up to 5 runs; the two sizes take turns.");
         md.AppendLine("- **fanout**: SendMessage (returnImmediately) starts `1000 delay=0 start=S`; K clients SubscribeToTask during");
         md.AppendLine("  the start delay; deliveries/s = events after the snapshot summed over subscribers ÷ (first chunk received →");
-        md.AppendLine("  last subscriber closed). Every subscriber's bytes from the first chunk to the end are hashed: \"identical\" means");
+        md.AppendLine("  last subscriber closed). Every subscriber's events from the first chunk to the end are hashed (XxHash3 of each");
+        md.AppendLine("  event's bytes, chained in order) and every stream's chunks checked in order (chunk i after chunk i - 1, each");
+        md.AppendLine("  once; a gap, a duplicate or a reordering fails the stream, in every scenario): \"identical\" means");
         md.AppendLine("  one distinct hash. (Before the first chunk they may differ: the send answers before the agent runs, so a");
         md.AppendLine("  subscriber that attached before the agent's working status gets it as an event, a later one in its snapshot.)");
         md.AppendLine("- **latency**: one stream at a fixed rate (the agent paces on a schedule); latency = receipt time − the");
@@ -493,7 +567,7 @@ internal static partial class Report
         var mark = m.Ok ? "✓" : "⚠";
         return scenario switch
         {
-            "stream" => $"{mark} {Value(m, "runs"):F0} run(s) of {Value(m, "events_per_run"):N0} events, all completed; events/s {Value(m, "events_per_s_worst"):N0} – {Value(m, "events_per_s_best"):N0}",
+            "stream" => $"{mark} {Value(m, "runs"):F0} run(s) of {Value(m, "events_per_run"):N0} events, all completed, chunks in order; events/s {Value(m, "events_per_s_worst"):N0} – {Value(m, "events_per_s_best"):N0}",
             "fanout" => $"{mark} {Value(m, "complete"):N0}/{Value(m, "subscribers"):N0} complete, {Value(m, "distinct_sequences"):F0} distinct sequence(s), {Value(m, "late_subscribers"):F0} late; all subscribed in {Value(m, "all_subscribed_ms"):N0} ms",
             "idle" => $"{mark} {Value(m, "held_and_completed"):N0}/{Value(m, "streams"):N0} held {Value(m, "hold_s"):F0} s and completed; opened in {Value(m, "open_all_ms"):N0} ms; RSS {Value(m, "rss_before_kib") / 1024:N0} → {Value(m, "rss_open_kib") / 1024:N0} MiB",
             "latency" => $"{mark} {Value(m, "chunks"):N0} chunks at {Value(m, "achieved_rate"):N0}/s; p90 {Value(m, "p90_ms"):F2} ms, p99.9 {Value(m, "p999_ms"):F2} ms",

@@ -34,6 +34,13 @@ internal sealed record Measurement
 
     public string? Problem { get; set; }
 
+    /// <summary>
+    /// True when the load generator spent more CPU per event than the server over the measured windows
+    /// (<c>client_cpu_us_per_event</c> above <c>server_cpu_us_per_event</c>): the figure may show the client's limit, not
+    /// the server's. Null when the server's CPU time was not available.
+    /// </summary>
+    public bool? ClientBound { get; set; }
+
     public SortedDictionary<string, double> Metrics { get; init; } = new(StringComparer.Ordinal);
 }
 

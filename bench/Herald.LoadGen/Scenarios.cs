@@ -72,6 +72,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             m.Metrics["events_per_s_steady"] = Median(done.Select(r => (r.Events - 1) / Seconds(r.FirstEventTicks, r.EndTicks)).Order().ToArray());
             m.Metrics["first_event_ms"] = Median(done.Select(r => Ms(r.StartTicks, r.FirstEventTicks)).Order().ToArray());
             ServerSample.AddSum(m, deltas[n], done.Sum(r => r.Events));
+            m.Metrics["sse_id_gaps"] = done.Sum(r => r.IdGaps);
             Check(m, done.All(r => r.Completed && r.Chunks == n), done.FirstOrDefault(r => !r.Completed)?.Error ?? "chunks missing");
             results.Add(m);
         }
@@ -125,6 +126,7 @@ internal sealed partial class Scenarios(LoadGenOptions options, HttpClient http,
             m.Metrics["all_subscribed_ms"] = subscribedMs;
             m.Metrics["start_delay_ms"] = startMs;
             m.Metrics["delivery_window_ms"] = firstChunk == 0 ? 0 : Ms(firstChunk, lastEnd);
+            m.Metrics["sse_id_gaps"] = subscribers.Sum(s => s.IdGaps);
             ServerSample.AddDelta(m, before, after, deliveries);
             Check(m, complete == k && fingerprints == 1 && late == 0,
                 $"{complete}/{k} complete, {fingerprints} distinct sequences (" +

@@ -3,9 +3,15 @@ using System.Text.Json;
 
 namespace Herald.LoadGen;
 
-/// <summary>The server's counters at one moment: CPU time from /proc, and GC counters when the server offers them.</summary>
-internal sealed record ServerSample(long Ticks, double? CpuMs, JsonElement? Gc)
+/// <summary>
+/// The server's counters at one moment: CPU time from /proc, and GC counters when the server offers them; with the
+/// load generator's own CPU time (<see cref="Environment.CpuUsage"/>: user + system, read at the same moment).
+/// </summary>
+internal sealed record ServerSample(long Ticks, double? CpuMs, JsonElement? Gc, double ClientCpuMs)
 {
+    /// <summary>The load generator's own CPU time so far (user + system, all its threads), in milliseconds.</summary>
+    public static double ClientCpuNowMs() => Environment.CpuUsage.TotalTime.TotalMilliseconds;
+
     /// <summary>Adds what the server spent between two samples, per delivered event.</summary>
     public static void AddDelta(Measurement m, ServerSample before, ServerSample after, long events) =>
         AddSum(m, [(before, after)], events);
@@ -30,6 +36,16 @@ internal sealed record ServerSample(long Ticks, double? CpuMs, JsonElement? Gc)
             m.Metrics["server_cpu_us_per_event"] = cpu * 1000 / events;
         }
 
+        // The load generator's own CPU over the same windows: if it spends more per event than the server, the
+        // measurement shows the client's limit, not the server's.
+        var clientCpu = intervals.Sum(i => i.After.ClientCpuMs - i.Before.ClientCpuMs);
+        m.Metrics["client_cpu_ms"] = clientCpu;
+        m.Metrics["client_cpu_us_per_event"] = clientCpu * 1000 / events;
+        if (m.Metrics.TryGetValue("server_cpu_us_per_event", out var serverPerEvent))
+        {
+            m.ClientBound = clientCpu * 1000 / events > serverPerEvent;
+        }
+
         if (intervals.All(i => i.Before.Gc is not null && i.After.Gc is not null))
         {
             double Delta(string name) => intervals.Sum(i => i.After.Gc!.Value.GetProperty(name).GetDouble() - i.Before.Gc!.Value.GetProperty(name).GetDouble());
@@ -50,8 +66,14 @@ internal sealed class ServerSampler(ServerProcess process, HttpClient http, Uri 
 {
     private bool? _gcAvailable;
 
-    public async Task<ServerSample> SampleAsync() =>
-        new(Stopwatch.GetTimestamp(), process.CpuMilliseconds(), await GetGcAsync("bench/gc", TimeSpan.FromSeconds(2)));
+    public async Task<ServerSample> SampleAsync()
+    {
+        // Both CPU times at the same moment, before the GC request: each window then includes one such request on either side.
+        var ticks = Stopwatch.GetTimestamp();
+        var serverCpu = process.CpuMilliseconds();
+        var clientCpu = ServerSample.ClientCpuNowMs();
+        return new(ticks, serverCpu, await GetGcAsync("bench/gc", TimeSpan.FromSeconds(2)), clientCpu);
+    }
 
     /// <summary>
     /// The server's live managed heap in MiB after a full, compacting collection (<c>GET {url}bench/gc?collect=1</c>):

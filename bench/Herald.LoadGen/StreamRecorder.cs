@@ -1,16 +1,17 @@
 using System.Diagnostics;
-using System.Net.ServerSentEvents;
 
 namespace Herald.LoadGen;
 
 /// <summary>
 /// Runs one SSE stream (a streaming send or a subscription) to its end and records what arrived:
-/// counts, a hash of the exact event sequence from the first chunk on, timings, and (optionally) per-chunk latencies.
+/// counts, the chunks' order, a hash of the exact event sequence from the first chunk on (<see cref="StreamChecks"/>),
+/// timings, and (optionally) per-chunk latencies. Per event it reads bytes in place and allocates nothing (a latency
+/// list, when asked for, is sized up front).
 /// </summary>
-internal sealed class StreamRecorder
+internal sealed partial class StreamRecorder : ISseEventSink
 {
     private readonly List<long>? _latenciesUs;
-    private HashCode _hash;
+    private readonly StreamChecks _checks = new();
 
     public StreamRecorder(bool recordLatency = false, int expectedChunks = 0)
     {
@@ -20,9 +21,12 @@ internal sealed class StreamRecorder
         }
     }
 
-    public int Events { get; private set; }
+    public int Events => _checks.Events;
 
-    public int Chunks { get; private set; }
+    public int Chunks => _checks.Chunks;
+
+    /// <summary>SSE ids that were not the previous id + 1 (see <see cref="StreamChecks.IdGaps"/>).</summary>
+    public int IdGaps => _checks.IdGaps;
 
     public string? TaskId { get; private set; }
 
@@ -50,114 +54,28 @@ internal sealed class StreamRecorder
     public bool Completed => FinalState == "completed" && Error is null;
 
     /// <summary>Events from the first chunk on (the part of the stream <see cref="Fingerprint"/> covers).</summary>
-    public int EventsFromFirstChunk { get; private set; }
+    public int EventsFromFirstChunk => _checks.EventsFromFirstChunk;
 
     /// <summary>
     /// Identity of the received sequence from the first chunk to the end: equal for two subscribers that got identical
     /// bytes in identical order. What comes before the first chunk may differ legitimately: a subscriber that attached
     /// before the agent's working status gets it as an event, one that attached after finds it in the snapshot.
     /// </summary>
-    public (int Events, int Hash) Fingerprint => (EventsFromFirstChunk, _hash.ToHashCode());
+    public (int Events, ulong Hash) Fingerprint => _checks.Fingerprint;
 
     public IReadOnlyList<long> LatenciesUs => _latenciesUs ?? [];
 
     public TaskCompletionSource FirstEvent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Sends <paramref name="request"/> and reads the SSE response until the server closes it.</summary>
-    public async Task RunAsync(HttpClient http, HttpRequestMessage request, CancellationToken cancellationToken)
+    void ISseEventSink.OnSseEvent(long id, ReadOnlySpan<byte> data) => OnEvent(id, data, EventParser.ParseFast(data, _latenciesUs is not null));
+
+    /// <summary>Records one event; public for the load generator's tests.</summary>
+    public void OnEvent(long id, ReadOnlySpan<byte> data, in EventInfo info)
     {
-        StartTicks = Stopwatch.GetTimestamp();
-        try
-        {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType != "text/event-stream")
-            {
-                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-                var info = EventParser.Parse(body);
-                Error = info.Kind == EventKind.Error && body.Length > 0 && !info.ErrorMessage!.StartsWith("invalid JSON", StringComparison.Ordinal)
-                    ? $"A2A error {info.ErrorMessage}"
-                    : A2AWire.Describe(response, body);
-                return;
-            }
-
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var parser = SseParser.Create(stream, (_, data) => OnEvent(data));
-            await foreach (var _ in parser.EnumerateAsync(cancellationToken).ConfigureAwait(false))
-            {
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Error ??= "canceled by the load generator (time limit)";
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            Error ??= ex.GetType().Name + ": " + ex.Message;
-        }
-        finally
-        {
-            EndTicks = Stopwatch.GetTimestamp();
-            FirstEvent.TrySetResult();
-        }
-
-        if (Error is null && FinalState is null)
-        {
-            Error = "the stream ended without a terminal or interrupted state";
-        }
-    }
-
-    /// <summary>Starts a gRPC server-streaming call and reads its messages until the server ends the call.</summary>
-    public async Task RunAsync(Func<CancellationToken, Grpc.Core.AsyncServerStreamingCall<RawMessage>> start, CancellationToken cancellationToken)
-    {
-        StartTicks = Stopwatch.GetTimestamp();
-        try
-        {
-            using var call = start(cancellationToken);
-            while (await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-            {
-                var message = call.ResponseStream.Current;
-                OnEvent(message.Bytes, GrpcWire.Info(message.Message));
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Error ??= "canceled by the load generator (time limit)";
-        }
-        catch (Grpc.Core.RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
-        {
-            Error ??= "canceled by the load generator (time limit)";
-        }
-        catch (Grpc.Core.RpcException ex)
-        {
-            Error ??= $"gRPC {ex.StatusCode}: {ex.Status.Detail}";
-        }
-        finally
-        {
-            EndTicks = Stopwatch.GetTimestamp();
-            FirstEvent.TrySetResult();
-        }
-
-        if (Error is null && FinalState is null)
-        {
-            Error = "the stream ended without a terminal or interrupted state";
-        }
-    }
-
-    private bool OnEvent(ReadOnlySpan<byte> data) => OnEvent(data, EventParser.Parse(data));
-
-    private bool OnEvent(ReadOnlySpan<byte> data, EventInfo info)
-    {
-        var now = Stopwatch.GetTimestamp();
-        Events++;
-        if (info.Kind == EventKind.Artifact || FirstChunkTicks != 0)
-        {
-            _hash.AddBytes(data);
-            EventsFromFirstChunk++;
-        }
-
+        _checks.Add(id, data, info);
         if (Events == 1)
         {
-            FirstEventTicks = now;
+            FirstEventTicks = Stopwatch.GetTimestamp();
             TaskId = info.TaskId;
             JoinedLate = info.Kind == EventKind.Task && info.HasArtifacts;
             FirstEvent.TrySetResult();
@@ -166,15 +84,19 @@ internal sealed class StreamRecorder
         switch (info.Kind)
         {
             case EventKind.Artifact:
-                Chunks++;
                 if (FirstChunkTicks == 0)
                 {
-                    FirstChunkTicks = now;
+                    FirstChunkTicks = Stopwatch.GetTimestamp();
                 }
 
                 if (_latenciesUs is not null && info.TimestampUs > 0)
                 {
                     _latenciesUs.Add(Herald.Bench.BenchClock.NowMicroseconds() - info.TimestampUs);
+                }
+
+                if (_checks.OrderError is { } order)
+                {
+                    Error ??= "chunks out of order: " + order;
                 }
 
                 break;
@@ -189,7 +111,5 @@ internal sealed class StreamRecorder
 
                 break;
         }
-
-        return true;
     }
 }
